@@ -1,0 +1,352 @@
+"""Which track's audio is where: track id -> torrent, file index, path, size, local.
+
+Kept in the state directory (never in the mirror). Each `.torrent` is parsed once
+with libtorrent; on later refreshes a torrent is re-read only when its size or
+mtime changed, and its local flags are re-checked only when its data folder's
+mtime changed. Start-up never hashes audio: "local" means a file of the
+torrent's size is at its path; whether its bytes are right is the integrity
+checker's job.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import sqlite_utils
+
+from tui.errors import LongtailError, TorrentError
+from tui.mirror.aacid import track_id_from_name
+from tui.mirror.layout import MirrorLayout
+from tui.mirror.torrents import ParsedTorrent, parse_torrent
+
+FileState = Literal["local", "fetchable", "absent"]
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class FileEntry:
+    track_id: str
+    torrent_id: int
+    torrent_path: Path | None  # None for a data folder that has no .torrent
+    info_hash: str | None
+    save_path: Path
+    file_index: int
+    rel_path: str
+    size: int
+    offset: int
+    local: bool
+
+    @property
+    def path(self) -> Path:
+        return self.save_path / self.rel_path
+
+    @property
+    def state(self) -> FileState:
+        if self.local:
+            return "local"
+        return "fetchable" if self.info_hash else "absent"
+
+    def is_present(self) -> bool:
+        """Re-check on disk (cheap: one stat)."""
+        try:
+            st = self.path.stat()
+        except OSError:
+            return False
+        return st.st_size == self.size
+
+
+@dataclass
+class RefreshReport:
+    torrents_parsed: int = 0
+    torrents_unchanged: int = 0
+    torrents_removed: int = 0
+    folders_without_torrent: int = 0
+    files_indexed: int = 0
+    local_files: int = 0
+    ignored_names: int = 0
+    errors: list[TorrentError] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def disk_full_error(exc: BaseException, where: Path) -> LongtailError:
+    return LongtailError(f"cannot write {where}: {exc}",
+                         "free some space (or pass --state on another disk) and run it again")
+
+
+class FileIndex:
+    def __init__(self, db_path: Path) -> None:
+        self.db_path = db_path
+        self._local = threading.local()
+        self._ensure_schema()
+
+    def conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.db_path, timeout=30, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    def _ensure_schema(self) -> None:
+        try:
+            db = sqlite_utils.Database(self.conn())
+            db["torrents"].create({
+                "id": int, "torrent_path": str, "size": int, "mtime_ns": int, "info_hash": str,
+                "name": str, "save_path": str, "piece_length": int, "num_pieces": int,
+                "num_files": int, "total_size": int, "ignored": int, "data_mtime_ns": int,
+            }, pk="id", if_not_exists=True)
+            db["torrents"].create_index(["torrent_path"], unique=True, if_not_exists=True)
+            if "files" not in db.table_names():
+                # WITHOUT ROWID keyed by track id: one B-tree lookup per track.
+                db.execute("""CREATE TABLE files (
+                    track_id TEXT NOT NULL, torrent_id INTEGER NOT NULL,
+                    file_index INTEGER NOT NULL, rel_path TEXT NOT NULL, size INTEGER NOT NULL,
+                    offset INTEGER NOT NULL, local INTEGER NOT NULL,
+                    PRIMARY KEY (track_id, torrent_id)) WITHOUT ROWID""")
+                db.execute("CREATE INDEX files_torrent ON files(torrent_id, file_index)")
+                db.execute("CREATE INDEX files_local ON files(local, track_id)")
+            db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
+            db["meta"].upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
+            self.conn().commit()
+        except sqlite3.OperationalError as exc:
+            raise disk_full_error(exc, self.db_path) from None
+
+    # -- refresh -----------------------------------------------------------------
+
+    def refresh(self, layout: MirrorLayout,
+                progress: Callable[[int, int, str], None] | None = None) -> RefreshReport:
+        started = time.perf_counter()
+        report = RefreshReport()
+        conn = self.conn()
+        known = {row[1]: row for row in conn.execute(
+            "SELECT id, torrent_path, size, mtime_ns, data_mtime_ns, save_path FROM torrents")}
+        seen: set[str] = set()
+        total = len(layout.torrents)
+        try:
+            for n, torrent_path in enumerate(layout.torrents, start=1):
+                key = str(torrent_path)
+                seen.add(key)
+                if progress:
+                    progress(n, total, torrent_path.name)
+                try:
+                    st = torrent_path.stat()
+                except OSError as exc:
+                    report.errors.append(TorrentError(f"cannot read {torrent_path} ({exc.strerror})"))
+                    continue
+                row = known.get(key)
+                data_mtime = _folder_mtime(layout, torrent_path, row)
+                if row and row[2] == st.st_size and row[3] == st.st_mtime_ns and row[4] == data_mtime:
+                    report.torrents_unchanged += 1
+                    continue
+                try:
+                    parsed = parse_torrent(torrent_path)
+                except TorrentError as exc:
+                    report.errors.append(exc)
+                    if row:
+                        self._drop_torrent(row[0])
+                    continue
+                save_path = layout.save_path_for(parsed.name, torrent_path)
+                data_mtime = _mtime_ns(save_path / parsed.name)
+                self._store_torrent(parsed, st, save_path, data_mtime, report, row[0] if row else None)
+                report.torrents_parsed += 1
+            for key, row in known.items():
+                if key not in seen and not key.startswith("folder:"):
+                    self._drop_torrent(row[0])
+                    report.torrents_removed += 1
+            self._index_bare_folders(layout, known, report)
+            conn.commit()
+        except sqlite3.OperationalError as exc:
+            conn.rollback()
+            raise disk_full_error(exc, self.db_path) from None
+        report.files_indexed, report.local_files = conn.execute(
+            "SELECT count(*), coalesce(sum(local), 0) FROM files").fetchone()
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _drop_torrent(self, torrent_id: int) -> None:
+        conn = self.conn()
+        conn.execute("DELETE FROM files WHERE torrent_id = ?", (torrent_id,))
+        conn.execute("DELETE FROM torrents WHERE id = ?", (torrent_id,))
+
+    def _store_torrent(self, parsed: ParsedTorrent, st: os.stat_result, save_path: Path,
+                       data_mtime: int, report: RefreshReport, torrent_id: int | None) -> None:
+        conn = self.conn()
+        rows = []
+        ignored = 0
+        for f in parsed.files:
+            if f.pad:
+                continue
+            track_id = track_id_from_name(f.path)
+            if track_id is None:
+                ignored += 1
+                continue
+            rows.append((track_id, f.index, f.path, f.size, f.offset, _is_local(save_path / f.path, f.size)))
+        report.ignored_names += ignored
+        values = (str(parsed.path), st.st_size, st.st_mtime_ns, parsed.info_hash, parsed.name,
+                  str(save_path), parsed.piece_length, parsed.num_pieces, len(parsed.files),
+                  parsed.total_size, ignored, data_mtime)
+        if torrent_id is None:
+            torrent_id = conn.execute(
+                "INSERT INTO torrents (torrent_path, size, mtime_ns, info_hash, name, save_path, "
+                "piece_length, num_pieces, num_files, total_size, ignored, data_mtime_ns) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", values).lastrowid
+        else:
+            conn.execute(
+                "UPDATE torrents SET torrent_path=?, size=?, mtime_ns=?, info_hash=?, name=?, "
+                "save_path=?, piece_length=?, num_pieces=?, num_files=?, total_size=?, ignored=?, "
+                "data_mtime_ns=? WHERE id=?", values + (torrent_id,))
+            conn.execute("DELETE FROM files WHERE torrent_id = ?", (torrent_id,))
+        conn.executemany(
+            "INSERT OR REPLACE INTO files (track_id, torrent_id, file_index, rel_path, size, offset, "
+            "local) VALUES (?,?,?,?,?,?,?)",
+            [(r[0], torrent_id, r[1], r[2], r[3], r[4], r[5]) for r in rows])
+
+    def _index_bare_folders(self, layout: MirrorLayout, known: dict, report: RefreshReport) -> None:
+        """Data folders with no .torrent: their files are local but not fetchable."""
+        conn = self.conn()
+        with_torrent = {row[0] for row in conn.execute("SELECT name FROM torrents WHERE info_hash IS NOT NULL")}
+        wanted = set()
+        for name, folder in layout.data_folders.items():
+            if name in with_torrent:
+                continue
+            key = "folder:" + str(folder)
+            wanted.add(key)
+            report.folders_without_torrent += 1
+            mtime = _mtime_ns(folder)
+            row = known.get(key)
+            if row and row[4] == mtime:
+                continue
+            rows, ignored = [], 0
+            for index, entry in enumerate(sorted(os.scandir(folder), key=lambda e: e.name)):
+                track_id = track_id_from_name(entry.name) if entry.is_file() else None
+                if track_id is None:
+                    ignored += 1
+                    continue
+                size = entry.stat().st_size
+                rows.append((track_id, index, f"{name}/{entry.name}", size, 0, 1))
+            report.ignored_names += ignored
+            values = (key, 0, 0, None, name, str(folder.parent), 0, 0, len(rows), 0, ignored, mtime)
+            if row:
+                self._drop_torrent(row[0])
+            torrent_id = conn.execute(
+                "INSERT INTO torrents (torrent_path, size, mtime_ns, info_hash, name, save_path, "
+                "piece_length, num_pieces, num_files, total_size, ignored, data_mtime_ns) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", values).lastrowid
+            conn.executemany("INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?)",
+                             [(r[0], torrent_id, r[1], r[2], r[3], r[4], r[5]) for r in rows])
+        for key, row in known.items():
+            if key.startswith("folder:") and key not in wanted:
+                self._drop_torrent(row[0])
+
+    # -- queries -------------------------------------------------------------------
+
+    _ENTRY_SQL = ("SELECT f.track_id, f.torrent_id, t.torrent_path, t.info_hash, t.save_path, "
+                  "f.file_index, f.rel_path, f.size, f.offset, f.local FROM files AS f "
+                  "JOIN torrents AS t ON t.id = f.torrent_id ")
+
+    @staticmethod
+    def _entry(row: tuple) -> FileEntry:
+        torrent_path = None if row[2].startswith("folder:") else Path(row[2])
+        return FileEntry(row[0], row[1], torrent_path, row[3], Path(row[4]), row[5], row[6],
+                         row[7], row[8], bool(row[9]))
+
+    def entry(self, track_id: str) -> FileEntry | None:
+        row = self.conn().execute(self._ENTRY_SQL + "WHERE f.track_id = ? ORDER BY f.local DESC "
+                                  "LIMIT 1", (track_id,)).fetchone()
+        return self._entry(row) if row else None
+
+    def entries(self, track_ids: Iterable[str]) -> dict[str, FileEntry]:
+        out: dict[str, FileEntry] = {}
+        ids = list(dict.fromkeys(track_ids))
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            q = self._ENTRY_SQL + f"WHERE f.track_id IN ({','.join('?' * len(chunk))})"
+            for row in self.conn().execute(q, chunk):
+                e = self._entry(row)
+                if e.track_id not in out or (e.local and not out[e.track_id].local):
+                    out[e.track_id] = e
+        return out
+
+    def states(self, track_ids: Iterable[str]) -> dict[str, FileState]:
+        ids = list(track_ids)
+        found = self.entries(ids)
+        return {t: (found[t].state if t in found else "absent") for t in ids}
+
+    def torrent_files(self, torrent_id: int) -> Iterator[tuple[int, str, int, int, bool]]:
+        """(file_index, track_id, size, offset, local) of one torrent, by file index."""
+        for row in self.conn().execute(
+                "SELECT file_index, track_id, size, offset, local FROM files WHERE torrent_id = ? "
+                "ORDER BY file_index", (torrent_id,)):
+            yield row[0], row[1], row[2], row[3], bool(row[4])
+
+    def set_local(self, track_id: str, torrent_id: int, local: bool) -> None:
+        try:
+            conn = self.conn()
+            conn.execute("UPDATE files SET local = ? WHERE track_id = ? AND torrent_id = ?",
+                         (1 if local else 0, track_id, torrent_id))
+            conn.commit()
+        except sqlite3.OperationalError as exc:
+            raise disk_full_error(exc, self.db_path) from None
+
+    def local_track_ids(self) -> Iterator[str]:
+        for (track_id,) in self.conn().execute(
+                "SELECT track_id FROM files WHERE local = 1 ORDER BY track_id"):
+            yield track_id
+
+    def playable_track_ids(self) -> Iterator[str]:
+        """Tracks that are local or that a known torrent can fetch."""
+        for (track_id,) in self.conn().execute(
+                "SELECT DISTINCT f.track_id FROM files AS f JOIN torrents AS t ON t.id = f.torrent_id "
+                "WHERE f.local = 1 OR t.info_hash IS NOT NULL ORDER BY f.track_id"):
+            yield track_id
+
+    def counts(self) -> dict[str, int]:
+        files, local = self.conn().execute(
+            "SELECT count(*), coalesce(sum(local), 0) FROM files").fetchone()
+        torrents = self.conn().execute(
+            "SELECT count(*) FROM torrents WHERE info_hash IS NOT NULL").fetchone()[0]
+        return {"files": files, "local": local, "torrents": torrents}
+
+    def is_empty(self) -> bool:
+        return self.conn().execute("SELECT 1 FROM torrents LIMIT 1").fetchone() is None
+
+
+def _mtime_ns(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
+
+
+def _folder_mtime(layout: MirrorLayout, torrent_path: Path, row: tuple | None) -> int:
+    # The data folder is named after the torrent's `name`, which equals the .torrent's stem
+    # in the archive's layout; fall back to the stored save path.
+    stem = torrent_path.name[:-len(".torrent")]
+    folder = layout.data_folders.get(stem)
+    if folder is not None:
+        return _mtime_ns(folder)
+    if row is not None:
+        return _mtime_ns(Path(row[5]) / stem)
+    return 0
+
+
+def _is_local(path: Path, size: int) -> int:
+    try:
+        st = path.stat()
+    except OSError:
+        return 0
+    return 1 if st.st_size == size else 0

@@ -1,0 +1,103 @@
+"""Discover what a mirror holds, by the archive's own file names.
+
+The metadata databases may sit at the root or inside the metadata torrent's
+folder (`annas_archive_spotify_2025_07_metadata/`); data folders
+(`annas_archive_data__aacid__...`) and their `.torrent` files may sit anywhere a
+few levels down. Data folders hold ~60,000 files each, so the walk never descends
+into them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tui.errors import MirrorError
+
+MAIN_DB = "spotify_clean.sqlite3"
+FEATURES_DB = "spotify_clean_audio_features.sqlite3"
+LEDGER_DB = "spotify_clean_track_files.sqlite3"
+PLAYLISTS_DB = "spotify_clean_playlists.sqlite3"
+DATABASE_NAMES = (MAIN_DB, FEATURES_DB, LEDGER_DB, PLAYLISTS_DB)
+
+DATA_FOLDER_PREFIX = "annas_archive_data__"
+MAX_DEPTH = 4  # mirror/<group>/<subgroup>/<folder> is deep enough for any sane layout
+
+
+@dataclass
+class MirrorLayout:
+    root: Path
+    databases: dict[str, Path] = field(default_factory=dict)  # file name -> path
+    compressed_only: dict[str, Path] = field(default_factory=dict)  # name -> .zst path
+    torrents: list[Path] = field(default_factory=list)
+    data_folders: dict[str, Path] = field(default_factory=dict)  # folder name -> path
+
+    @property
+    def main_db(self) -> Path | None:
+        return self.databases.get(MAIN_DB)
+
+    def require_main(self) -> Path:
+        if self.main_db is not None:
+            return self.main_db
+        if MAIN_DB in self.compressed_only:
+            raise MirrorError(
+                f"{self.compressed_only[MAIN_DB]} is still compressed",
+                "run `longtail unpack` to decompress it beside itself",
+            )
+        raise MirrorError(
+            f"no {MAIN_DB} under {self.root}",
+            "point --mirror at the folder holding the archive's metadata databases",
+        )
+
+    def save_path_for(self, torrent_name: str, torrent_file: Path) -> Path:
+        """Directory a torrent's data folder lives in (or would be downloaded to)."""
+        folder = self.data_folders.get(torrent_name)
+        if folder is not None:
+            return folder.parent
+        return torrent_file.parent
+
+
+def discover(root: Path) -> MirrorLayout:
+    root = Path(root).expanduser()
+    if not root.exists():
+        raise MirrorError(f"mirror {root} does not exist", "check the path given to --mirror")
+    if not root.is_dir():
+        raise MirrorError(f"mirror {root} is not a directory",
+                          "point --mirror at the mirror's root folder")
+    layout = MirrorLayout(root=root)
+    zst: dict[str, Path] = {}
+    _walk(root, 0, layout, zst)
+    for name, path in zst.items():
+        if name not in layout.databases:
+            layout.compressed_only[name] = path
+    layout.torrents.sort()
+    return layout
+
+
+def _walk(directory: Path, depth: int, layout: MirrorLayout, zst: dict[str, Path]) -> None:
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return
+    subdirs = []
+    for entry in entries:
+        name = entry.name
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            continue
+        if is_dir:
+            if name.startswith(DATA_FOLDER_PREFIX):
+                layout.data_folders.setdefault(name, Path(entry.path))
+            elif not name.startswith(".") and depth < MAX_DEPTH:
+                subdirs.append(Path(entry.path))
+            continue
+        if name in DATABASE_NAMES:
+            layout.databases.setdefault(name, Path(entry.path))
+        elif name.endswith(".zst") and name[:-4] in DATABASE_NAMES:
+            zst.setdefault(name[:-4], Path(entry.path))
+        elif name.endswith(".torrent"):
+            layout.torrents.append(Path(entry.path))
+    for sub in sorted(subdirs):
+        _walk(sub, depth + 1, layout, zst)

@@ -1,0 +1,75 @@
+"""Resolve which mirror and state directory to use, and open what they hold.
+
+Both the CLI and the TUI go through `open_services`, so they agree on paths and
+on errors. Nothing here imports Textual.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from tui.catalogue.catalogue import Catalogue, CataloguePaths
+from tui.config import Settings, StatePaths, data_root, default_state_dir
+from tui.demo.build import DemoPaths
+from tui.errors import MirrorError
+from tui.mirror.file_index import FileIndex, FileState
+from tui.mirror.layout import MirrorLayout, discover
+
+
+@dataclass(frozen=True)
+class Location:
+    mirror: Path
+    state: StatePaths
+    demo: DemoPaths | None  # set when the mirror is the demo's
+
+
+def demo_paths(state_option: Path | None) -> DemoPaths:
+    return DemoPaths(Path(state_option) if state_option else data_root() / "demo")
+
+
+def resolve_location(mirror_option: Path | None, state_option: Path | None,
+                     settings: Settings, allow_unbuilt_demo: bool = False) -> Location:
+    mirror = mirror_option or settings.mirror
+    state = state_option or settings.state
+    if mirror is not None:
+        mirror = Path(mirror).expanduser()
+        state_dir = Path(state).expanduser() if state else default_state_dir(mirror)
+        return Location(mirror, StatePaths(state_dir), None)
+    demo = demo_paths(state)
+    if not demo.is_built() and not allow_unbuilt_demo:
+        raise MirrorError("no mirror is configured and the demo is not built",
+                          "pass --mirror DIR (or set LONGTAIL_MIRROR), or run `longtail demo`")
+    return Location(demo.mirror, StatePaths(demo.state), demo)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    location: Location
+    layout: MirrorLayout
+    catalogue: Catalogue
+    files: FileIndex
+
+    @property
+    def state(self) -> StatePaths:
+        return self.location.state
+
+    def file_states(self, track_ids: list[str]) -> dict[str, FileState]:
+        return self.files.states(track_ids)
+
+    def close(self) -> None:
+        self.catalogue.close()
+        self.files.close()
+
+
+def open_services(location: Location, settings: Settings, refresh_files: bool = True) -> Services:
+    layout = discover(location.mirror)
+    layout.require_main()
+    catalogue = Catalogue(CataloguePaths.from_databases(layout.databases))
+    state = location.state.ensure()
+    files = FileIndex(state.file_index)
+    if refresh_files:
+        # Cheap when nothing changed: one stat per torrent and per data folder.
+        files.refresh(layout)
+    return Services(settings, location, layout, catalogue, files)
