@@ -202,7 +202,7 @@ class Catalogue:
             "artists_by_name_range": "SELECT rowid, id, name, popularity FROM artists "
                                      "WHERE name >= ? AND name < ? ORDER BY name, rowid LIMIT ?",
             "artists_page_after": "SELECT rowid, id, name, popularity FROM artists "
-                                  "WHERE name > ? OR (name = ? AND rowid > ?) "
+                                  "WHERE (name, rowid) > (?, ?) "
                                   "ORDER BY name, rowid LIMIT ?",
             "artist_discography":
                 "SELECT aa.album_rowid, aa.is_appears_on, aa.is_implicit_appears_on, "
@@ -421,7 +421,7 @@ class Catalogue:
             return self.conn().execute(self.sql["artists_by_name_range"],
                                        ("", "\U0010ffff", limit)).fetchall()
         return self.conn().execute(self.sql["artists_page_after"],
-                                   (after_name, after_name, after_rowid, limit)).fetchall()
+                                   (after_name, after_rowid, limit)).fetchall()
 
     def discography(self, artist_rowid: int) -> Discography:
         rows = self.conn().execute(self.sql["artist_discography"],

@@ -92,5 +92,10 @@ def unpack(zst: Path, progress: Callable[[int, int], None] | None = None) -> Pat
     if expected is not None and part.stat().st_size != expected:
         raise LongtailError(f"{part} has {part.stat().st_size} bytes, expected {expected}",
                             f"delete {part} and run `longtail unpack` again")
+    with open(part, "rb") as fh:
+        if out.suffix == ".sqlite3" and fh.read(16) != b"SQLite format 3\x00":
+            part.unlink()
+            raise LongtailError(f"{zst.name} did not unpack to an SQLite database",
+                                "re-download it from the metadata torrent")
     os.replace(part, out)
     return out

@@ -1,0 +1,132 @@
+"""The file index over real .torrent files made by libtorrent."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import libtorrent as lt
+import pytest
+
+from tui.errors import TorrentError
+from tui.mirror.aacid import track_id_from_name
+from tui.mirror.file_index import FileIndex
+from tui.mirror.layout import discover
+from tui.mirror.torrents import make_v1_torrent, parse_torrent
+
+FOLDER = "annas_archive_data__aacid__spotify_files_pop_0__20260116T000346Z--20260116T000347Z"
+ID_A = "4uLU6hMCjMI75M1A2tKUQC"
+ID_B = "7ouMYWpwJ422jRcDASZB7P"
+ID_C = "0VjIjW4GlUZAMYd2vXMi3b"
+
+
+def aacid(track_id: str) -> str:
+    return f"aacid__spotify_files_pop_0__20260116T000346Z__{track_id}__AbCdEfGhJkLmNpQrStUvWx"
+
+
+@pytest.fixture
+def mirror(tmp_path) -> Path:
+    swarm = tmp_path / "swarm" / FOLDER
+    swarm.mkdir(parents=True)
+    (swarm / aacid(ID_A)).write_bytes(os.urandom(50_000))
+    (swarm / aacid(ID_B)).write_bytes(os.urandom(70_000))
+    (swarm / ID_C).write_bytes(os.urandom(10_000))  # a bare track id
+    (swarm / "README.txt").write_bytes(b"not a track")
+    root = tmp_path / "mirror"
+    root.mkdir()
+    make_v1_torrent(swarm, 16384, root / f"{FOLDER}.torrent")
+    local = root / FOLDER
+    local.mkdir()
+    (local / aacid(ID_A)).write_bytes((swarm / aacid(ID_A)).read_bytes())
+    (local / aacid(ID_B)).write_bytes(b"short")  # wrong size: not local
+    return root
+
+
+def test_track_ids_from_names():
+    assert track_id_from_name(aacid(ID_A)) == ID_A
+    assert track_id_from_name(f"{FOLDER}/{aacid(ID_B)}") == ID_B
+    assert track_id_from_name(ID_C) == ID_C
+    assert track_id_from_name("README.txt") is None
+    assert track_id_from_name("aacid__spotify_files_pop_0__ts__notanid__x") is None
+
+
+def test_index_maps_tracks_to_torrent_files(mirror, tmp_path):
+    index = FileIndex(tmp_path / "files.sqlite3")
+    report = index.refresh(discover(mirror))
+    assert report.errors == [] and report.torrents_parsed == 1
+    assert report.files_indexed == 3 and report.ignored_names == 1 and report.local_files == 1
+    a = index.entry(ID_A)
+    assert a.local and a.state == "local" and a.size == 50_000 and a.path.is_file()
+    assert a.path == mirror / FOLDER / aacid(ID_A)
+    b = index.entry(ID_B)
+    assert not b.local and b.state == "fetchable"
+    c = index.entry(ID_C)
+    assert c.state == "fetchable" and c.rel_path == f"{FOLDER}/{ID_C}"
+    assert index.states([ID_A, ID_B, "0000000000000000000000"]) == {
+        ID_A: "local", ID_B: "fetchable", "0000000000000000000000": "absent"}
+    # the files' order in the torrent follows the file index libtorrent reports
+    parsed = parse_torrent(mirror / f"{FOLDER}.torrent")
+    by_path = {f.path: f.index for f in parsed.files}
+    assert by_path[a.rel_path] == a.file_index
+
+
+def test_refresh_reparses_only_what_changed(mirror, tmp_path):
+    index = FileIndex(tmp_path / "files.sqlite3")
+    index.refresh(discover(mirror))
+    again = index.refresh(discover(mirror))
+    assert again.torrents_parsed == 0 and again.torrents_unchanged == 1
+    # a file arriving in the data folder changes the folder's mtime: local flags are redone
+    time.sleep(0.01)
+    src = mirror.parent / "swarm" / FOLDER / aacid(ID_B)
+    (mirror / FOLDER / aacid(ID_B)).unlink()
+    (mirror / FOLDER / aacid(ID_B)).write_bytes(src.read_bytes())
+    third = index.refresh(discover(mirror))
+    assert third.torrents_parsed == 1 and index.entry(ID_B).local
+    # a removed torrent drops its files
+    (mirror / f"{FOLDER}.torrent").unlink()
+    fourth = index.refresh(discover(mirror))
+    assert fourth.torrents_removed == 1
+    # ...but its data folder still counts as local files (with no torrent to fetch from)
+    assert index.entry(ID_A).state == "local"
+    assert index.entry(ID_C) is None
+
+
+def write_torrent(path: Path, info: dict) -> Path:
+    path.write_bytes(lt.bencode({b"info": info}))
+    return path
+
+
+@pytest.mark.parametrize("parts", [[b"..", b"evil"], [b"/etc", b"passwd"], [b"a", b"..", b"..", b"x"],
+                                   [b"C:", b"x"]])
+def test_hostile_paths_are_rejected(tmp_path, parts):
+    info = {b"name": b"folder", b"piece length": 16384, b"pieces": b"\0" * 20,
+            b"files": [{b"length": 10, b"path": parts}]}
+    t = write_torrent(tmp_path / "hostile.torrent", info)
+    with pytest.raises(TorrentError, match="escapes"):
+        parse_torrent(t)
+
+
+def test_hostile_name_is_rejected(tmp_path):
+    info = {b"name": b"..", b"piece length": 16384, b"pieces": b"\0" * 20, b"length": 10}
+    with pytest.raises(TorrentError, match="escapes"):
+        parse_torrent(write_torrent(tmp_path / "n.torrent", info))
+
+
+def test_garbage_and_truncated_torrents(mirror, tmp_path):
+    good = (mirror / f"{FOLDER}.torrent").read_bytes()
+    (tmp_path / "trunc.torrent").write_bytes(good[: len(good) // 2])
+    (tmp_path / "garbage.torrent").write_bytes(os.urandom(2000))
+    (tmp_path / "empty.torrent").write_bytes(b"")
+    for name in ("trunc", "garbage", "empty"):
+        with pytest.raises(TorrentError) as err:
+            parse_torrent(tmp_path / f"{name}.torrent")
+        assert "\n" not in str(err.value)
+
+
+def test_bad_torrent_is_reported_and_the_rest_indexed(mirror, tmp_path):
+    (mirror / "broken.torrent").write_bytes(b"d4:infod4:name")
+    index = FileIndex(tmp_path / "files.sqlite3")
+    report = index.refresh(discover(mirror))
+    assert len(report.errors) == 1 and "broken.torrent" in str(report.errors[0])
+    assert report.files_indexed == 3
