@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -194,13 +195,46 @@ def unpack(obj: Context) -> None:
         click.echo(f"Unpacked {out}", err=True)
 
 
+class RateBar:
+    """A click progress bar whose label shows the rate; click adds the ETA."""
+
+    def __init__(self, label: str, unit: str) -> None:
+        self.label, self.unit = label, unit
+        self.bar = None
+        self.started = time.perf_counter()
+        self.first = 0
+
+    def update(self, done: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = click.progressbar(length=max(total, 1), label=f"{self.label:<15}", file=sys.stderr,
+                                         show_eta=True, show_percent=True,
+                                         item_show_func=lambda x: x)
+            self.bar.__enter__()
+            self.first = done
+            self.started = time.perf_counter()
+        self.bar.length = max(total, done, 1)
+        rate = (done - self.first) / max(1e-6, time.perf_counter() - self.started)
+        self.bar.current_item = f"{rate:,.0f} {self.unit}/s"
+        self.bar.update(done - self.bar.pos)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.render_finish()
+
+
 @main.command()
 @common_options
 @click.option("--json", "as_json", is_flag=True, help="Write a JSON report to stdout.")
+@click.option("--files-only", is_flag=True, help="Refresh the file index only, not the search index.")
 @click.pass_obj
 @friendly_errors
-def index(obj: Context, as_json: bool) -> None:
-    """Build or refresh longtail's indexes of the mirror (the file index)."""
+def index(obj: Context, as_json: bool, files_only: bool) -> None:
+    """Build or refresh longtail's indexes: the file index, then the search index.
+
+    The search index indexes popular tracks first, then artists and albums, then the
+    long tail; it can be interrupted at any point and carries on where it stopped.
+    """
+    from tui.catalogue.search_index import SearchIndexBuilder
     from tui.mirror.file_index import FileIndex
     from tui.mirror.layout import discover
 
@@ -208,16 +242,12 @@ def index(obj: Context, as_json: bool) -> None:
     layout = discover(location.mirror)
     state = location.state.ensure()
     files = FileIndex(state.file_index)
-    with click.progressbar(length=max(1, len(layout.torrents)), label="torrents",
-                           file=sys.stderr, show_pos=True,
-                           item_show_func=lambda n: n) as bar:
-        def progress(done: int, _total: int, name: str) -> None:
-            bar.current_item = name[:40]
-            bar.update(done - bar.pos)
-        report = files.refresh(layout, progress)
+    bar = RateBar("torrents", "torrents")
+    report = files.refresh(layout, lambda done, total, _name: bar.update(done, total))
+    bar.close()
     for err in report.errors:
         click.echo(f"longtail: {err}", err=True)
-    doc = {
+    doc: dict = {
         "torrents_parsed": report.torrents_parsed, "torrents_unchanged": report.torrents_unchanged,
         "torrents_removed": report.torrents_removed,
         "folders_without_torrent": report.folders_without_torrent,
@@ -225,16 +255,160 @@ def index(obj: Context, as_json: bool) -> None:
         "ignored_names": report.ignored_names, "errors": [str(e) for e in report.errors],
         "seconds": round(report.seconds, 3),
     }
-    if as_json:
-        emit_json(doc)
-    else:
+    if not as_json:
         click.echo(f"{report.files_indexed} files ({report.local_files} local) in "
                    f"{report.torrents_parsed + report.torrents_unchanged} torrents; "
                    f"{report.torrents_parsed} parsed, {report.torrents_unchanged} unchanged, "
-                   f"{report.ignored_names} other names ignored; {report.seconds:.2f} s")
+                   f"{report.ignored_names} other names ignored; {report.seconds:.2f} s", err=True)
     files.close()
+    if not files_only:
+        services = obj.services(refresh_files=False)
+        try:
+            hist_bar = RateBar("histogram", "tracks")
+            histogram = services.tiers.histogram(lambda _l, d, t: hist_bar.update(d, t))
+            hist_bar.close()
+            bars: dict[str, RateBar] = {}
+
+            def progress(label: str, done: int, total: int) -> None:
+                for other, b in list(bars.items()):
+                    if other != label:
+                        b.close()
+                        del bars[other]
+                bars.setdefault(label, RateBar(label, "rows")).update(done, total)
+
+            started = time.perf_counter()
+            status = SearchIndexBuilder(services.catalogue, state.search_index).build(progress, histogram)
+            for b in bars.values():
+                b.close()
+            seconds = time.perf_counter() - started
+            doc["search_index"] = {"phase": status.phase, "tracks": status.tracks,
+                                   "artists": status.artists, "albums": status.albums,
+                                   "complete": status.complete, "seconds": round(seconds, 2)}
+            if not as_json:
+                click.echo(f"search index: {status.tracks:,} tracks, {status.artists:,} artists, "
+                           f"{status.albums:,} albums ({'complete' if status.complete else status.phase})",
+                           err=True)
+        finally:
+            services.close()
+    if as_json:
+        emit_json(doc)
     if report.errors:
         sys.exit(1)
+
+
+def track_docs(services: Services, tracks) -> list[dict]:
+    from tui.jsonout import track_json
+
+    states = services.files.states([t.id for t in tracks])
+    return [track_json(t, states[t.id]) for t in tracks]
+
+
+def print_tracks(services: Services, tracks) -> None:
+    states = services.files.states([t.id for t in tracks])
+    for t in tracks:
+        minutes, seconds = divmod(t.duration_ms // 1000, 60)
+        click.echo(f"{t.id}  {t.popularity:>3}  {t.tier:<6} {states[t.id]:<9} {minutes:>2}:{seconds:02d}  "
+                   f"{t.name or '(no title)'} — {', '.join(t.artist_names)} — {t.album.name}")
+
+
+@main.command()
+@common_options
+@click.argument("query")
+@click.option("--kind", type=click.Choice(["track", "artist", "album"]), default="track", show_default=True)
+@click.option("--limit", type=click.IntRange(1, 500), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@friendly_errors
+def search(obj: Context, query: str, kind: str, limit: int, as_json: bool) -> None:
+    """Search tracks, artists or albums (accent-insensitive, word prefixes)."""
+    services = obj.services()
+    try:
+        results = services.searcher.search(query, (kind,), limit)
+        if results.note:
+            click.echo(f"note: {results.note}", err=True)
+        if kind == "track":
+            docs = track_docs(services, results.tracks)
+        else:
+            docs = [{"id": h.id, "name": h.name, "popularity": h.popularity}
+                    for h in results.by_kind(kind)]
+        if as_json:
+            emit_json({"query": query, "kind": kind, "results": docs})
+        elif kind == "track":
+            print_tracks(services, results.tracks)
+        else:
+            for d in docs:
+                click.echo(f"{d['id']}  {d['popularity']:>3}  {d['name']}")
+    finally:
+        services.close()
+
+
+@main.command()
+@common_options
+@click.option("-n", "count", type=click.IntRange(1), default=20, show_default=True, help="How many tracks.")
+@click.option("--seed", type=int, default=None, help="Reproduce a shuffle (printed with --json).")
+@click.option("--tier", type=click.Choice(["vorbis", "opus"]))
+@click.option("--min-popularity", type=click.IntRange(0, 100))
+@click.option("--max-popularity", type=click.IntRange(0, 100))
+@click.option("--playable", is_flag=True, help="Only tracks that are local or fetchable.")
+@click.option("--genre", default=None, help="Only tracks by artists with this genre.")
+@click.option("--year", type=int, default=None, help="Only tracks released in this year.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@friendly_errors
+def shuffle(obj: Context, count: int, seed: int | None, tier: str | None, min_popularity: int | None,
+            max_popularity: int | None, playable: bool, genre: str | None, year: int | None,
+            as_json: bool) -> None:
+    """A true shuffle: uniform over the catalogue (or the filtered part), no repeats."""
+    from tui.catalogue.shuffle import ShuffleFilter
+
+    services = obj.services()
+    try:
+        flt = ShuffleFilter(tier, min_popularity, max_popularity, playable, genre, year)
+        sh = services.shuffle(flt, seed)
+        tracks = sh.take(count)
+        if as_json:
+            emit_json({"seed": sh.seed, "filter": flt.describe(), "tracks": track_docs(services, tracks)})
+        else:
+            click.echo(f"seed {sh.seed}; {flt.describe()}", err=True)
+            print_tracks(services, tracks)
+    finally:
+        services.close()
+
+
+@main.command()
+@common_options
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@friendly_errors
+def tiers(obj: Context, as_json: bool) -> None:
+    """The popularity histogram and, per tier, how much is archived, local, fetchable, absent."""
+    from tui.catalogue.tiers import TIER_LABELS
+
+    services = obj.services()
+    try:
+        bar = RateBar("counting", "rows")
+        coverage = services.tiers.coverage(lambda _l, d, t: bar.update(d, t))
+        bar.close()
+        histogram = services.tiers.histogram()
+        if as_json:
+            emit_json({"histogram": {str(k): histogram.get(k, 0) for k in range(0, 101)},
+                       "tiers": {k: v.as_json() for k, v in coverage.items()}})
+            return
+        total = sum(histogram.values()) or 1
+        for name, tier in coverage.items():
+            archived = "n/a" if tier.archived is None else f"{tier.archived:,}"
+            click.echo(f"{name:<7} {TIER_LABELS[name]}")
+            click.echo(f"        {tier.tracks:,} tracks ({tier.tracks / total:.1%}); archived {archived}; "
+                       f"local {tier.local:,}; fetchable {tier.fetchable:,}; absent {tier.absent:,}")
+        peak = max(histogram.values()) or 1
+        click.echo("popularity histogram (log scale)")
+        import math
+        for level in range(0, 101, 5):
+            n = sum(histogram.get(k, 0) for k in range(level, min(level + 5, 101)))
+            width = int(40 * math.log10(n + 1) / math.log10(peak + 1)) if n else 0
+            click.echo(f"  {level:>3}-{min(level + 4, 100):<3} {'█' * width} {n:,}")
+    finally:
+        services.close()
 
 
 @main.command()

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tui.catalogue.catalogue import Catalogue, CataloguePaths
+from tui.catalogue.search import Searcher
+from tui.catalogue.shuffle import Shuffle, ShuffleFilter
+from tui.catalogue.tiers import StatsCache, Tiers
 from tui.config import Settings, StatePaths, data_root, default_state_dir
 from tui.demo.build import DemoPaths
 from tui.errors import MirrorError
@@ -55,10 +58,28 @@ class Services:
     def state(self) -> StatePaths:
         return self.location.state
 
+    _searcher: Searcher | None = None
+
     def file_states(self, track_ids: list[str]) -> dict[str, FileState]:
         return self.files.states(track_ids)
 
+    @property
+    def searcher(self) -> Searcher:
+        if self._searcher is None:
+            self._searcher = Searcher(self.catalogue, self.state.search_index)
+        return self._searcher
+
+    @property
+    def tiers(self) -> Tiers:
+        return Tiers(self.catalogue, StatsCache(self.state.stats), self.files)
+
+    def shuffle(self, flt: ShuffleFilter, seed: int | None = None, endless: bool = False) -> Shuffle:
+        return Shuffle(self.catalogue, flt, seed, files=self.files, state_dir=self.state.root,
+                       histogram=self.tiers.cached_histogram(), endless=endless)
+
     def close(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
         self.catalogue.close()
         self.files.close()
 

@@ -221,6 +221,15 @@ class Catalogue:
             "isrc_siblings": "SELECT rowid FROM tracks WHERE external_id_isrc = ? AND rowid != ? "
                              "LIMIT ?",
             "max_track_rowid": "SELECT max(rowid) FROM tracks",
+            "tier_vorbis_first": "SELECT rowid FROM tracks WHERE popularity > 0 "
+                                 "ORDER BY popularity DESC, rowid DESC LIMIT ?",
+            "tier_vorbis_after": "SELECT rowid FROM tracks WHERE popularity > 0 AND "
+                                 "(popularity, rowid) < (?, ?) ORDER BY popularity DESC, rowid DESC LIMIT ?",
+            "tier_opus_after": "SELECT rowid FROM tracks WHERE popularity = 0 AND rowid > ? "
+                               "ORDER BY rowid LIMIT ?",
+            "popularity_level_count": "SELECT count(*) FROM tracks WHERE popularity = ?",
+            "shuffle_probe": "SELECT popularity, id, album_rowid FROM tracks WHERE rowid = ?",
+            "track_rowids_by_ids": "SELECT rowid FROM tracks WHERE id IN ({marks})",
         }
         if s.has("artist_genres"):
             sql["artist_genres"] = "SELECT genre FROM artist_genres WHERE artist_rowid = ?"

@@ -136,6 +136,7 @@ class FileIndex:
             "SELECT id, torrent_path, size, mtime_ns, data_mtime_ns, save_path FROM torrents")}
         seen: set[str] = set()
         total = len(layout.torrents)
+        changes_before = conn.total_changes
         try:
             for n, torrent_path in enumerate(layout.torrents, start=1):
                 key = str(torrent_path)
@@ -168,6 +169,8 @@ class FileIndex:
                     self._drop_torrent(row[0])
                     report.torrents_removed += 1
             self._index_bare_folders(layout, known, report)
+            if conn.total_changes != changes_before:
+                self._bump_generation()
             conn.commit()
         except sqlite3.OperationalError as exc:
             conn.rollback()
@@ -293,11 +296,22 @@ class FileIndex:
                 "ORDER BY file_index", (torrent_id,)):
             yield row[0], row[1], row[2], row[3], bool(row[4])
 
+    def _bump_generation(self) -> None:
+        self.conn().execute(
+            "INSERT INTO meta (key, value) VALUES ('generation', '1') ON CONFLICT(key) "
+            "DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+
+    def generation(self) -> int:
+        """Changes whenever any file's state changes (for caches built on this index)."""
+        row = self.conn().execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return int(row[0]) if row else 0
+
     def set_local(self, track_id: str, torrent_id: int, local: bool) -> None:
         try:
             conn = self.conn()
             conn.execute("UPDATE files SET local = ? WHERE track_id = ? AND torrent_id = ?",
                          (1 if local else 0, track_id, torrent_id))
+            self._bump_generation()
             conn.commit()
         except sqlite3.OperationalError as exc:
             raise disk_full_error(exc, self.db_path) from None
@@ -313,6 +327,13 @@ class FileIndex:
                 "SELECT DISTINCT f.track_id FROM files AS f JOIN torrents AS t ON t.id = f.torrent_id "
                 "WHERE f.local = 1 OR t.info_hash IS NOT NULL ORDER BY f.track_id"):
             yield track_id
+
+    def all_states(self) -> Iterator[tuple[str, FileState]]:
+        """(track id, state) of every track the index knows, by track id."""
+        for track_id, local, fetchable in self.conn().execute(
+                "SELECT f.track_id, max(f.local), max(t.info_hash IS NOT NULL) FROM files AS f "
+                "JOIN torrents AS t ON t.id = f.torrent_id GROUP BY f.track_id"):
+            yield track_id, ("local" if local else ("fetchable" if fetchable else "absent"))
 
     def counts(self) -> dict[str, int]:
         files, local = self.conn().execute(

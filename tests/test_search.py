@@ -1,0 +1,220 @@
+"""Search: the FTS5 sidecar index over real fixtures, and the prefix fallback."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from test_catalogue import open_catalogue
+
+from tui.catalogue.search import Searcher
+from tui.catalogue.search_index import SearchIndexBuilder, read_status
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory, tiny_mirror):
+    cat = open_catalogue(tiny_mirror)
+    path = tmp_path_factory.mktemp("state") / "search.sqlite3"
+    status = SearchIndexBuilder(cat, path).build()
+    assert status.complete
+    yield Searcher(cat, path)
+    cat.close()
+
+
+def names(results):
+    return [t.name for t in results.tracks]
+
+
+def test_accents_fold(indexed):
+    r = indexed.search("sigur ros", ("track",))
+    assert names(r) == ["Svefn-g-englar", "Starálfur", "Flugufrelsarinn"]
+    assert [a.name for a in indexed.search("sigur ros", ("artist",)).artists] == ["Sigur Rós"]
+    assert [a.name for a in indexed.search("agætis", ("album",)).albums] == ["Ágætis byrjun"]
+    assert names(indexed.search("STARALF")) == ["Starálfur"]
+
+
+def test_words_across_title_artist_album(indexed):
+    r = indexed.search("daft punk around")
+    assert set(names(r)) == {"Around the World", "Around the World (Radio Edit)"}
+    # "Homework" is the album: album words count too
+    assert names(indexed.search("homework da funk")) == ["Da Funk"]
+
+
+def test_ranking_exact_then_prefix_then_popularity(indexed):
+    r = indexed.search("around the world")
+    # exact titles first (more popular first), then the title that only starts with it
+    assert names(r) == ["Around the World", "Around the World", "Around the World (Radio Edit)"]
+    assert [t.popularity for t in r.tracks[:2]] == [70, 0]
+    # artist matches: the more popular first
+    r = indexed.search("pharrell")
+    assert [t.id for t in r.tracks] == ["000000000000000trackC1", "000000000000000trackC2"]
+    # a title match outranks a more popular track that matches by album name
+    r = indexed.search("first")
+    assert [t.name for t in r.tracks] == ["First Love"]
+
+
+def test_scripts(indexed):
+    assert names(indexed.search("سألوني")) == ["سألوني الناس"]
+    assert [a.name for a in indexed.search("宇多田", ("artist",)).artists] == ["宇多田ヒカル"]
+    assert [a.name for a in indexed.search("ヒカル", ("artist",)).artists] == ["宇多田ヒカル"]
+    assert names(indexed.search("first love")) == ["First Love"]
+
+
+@pytest.mark.parametrize("query", [
+    "", " ", "\"", "'", "AND", "OR", "NOT", "NEAR", "*", "-", ":", "^", "a AND b", "NEAR(a b)",
+    "name:x", "\"unbalanced", "x" * 10_000, "!!!???", "Robert'); DROP TABLE tracks;--",
+    "' OR 1=1 --", "%", "_", "\\", "\x00", "🎧", "-around", "^around", "around*", "(around)",
+])
+def test_no_input_is_an_error(indexed, query):
+    r = indexed.search(query, limit=5)
+    assert isinstance(r.tracks, list) and isinstance(r.artists, list)
+
+
+def test_metacharacters_are_text(indexed):
+    r = indexed.search("AND OR NOT NEAR", ("artist",))
+    assert [a.name for a in r.artists] == ["AND OR NOT NEAR \"x\" * - : ^"]
+    assert indexed.search("around*").tracks  # the star is punctuation, "around" still matches
+
+
+def test_fallback_before_any_index(tiny_mirror, tmp_path):
+    cat = open_catalogue(tiny_mirror)
+    s = Searcher(cat, tmp_path / "none.sqlite3")
+    r = s.search("sigur")
+    assert r.source == "prefix" and r.tracks == [] and "no search index" in r.note
+    assert [a.name for a in r.artists] == ["Sigur Rós"]
+    assert [a.name for a in s.search("random access").albums] == ["Random Access Memories"]
+    cat.close()
+
+
+def test_partial_index_is_searchable_and_says_so(tiny_mirror, tmp_path):
+    cat = open_catalogue(tiny_mirror)
+    path = tmp_path / "search.sqlite3"
+    calls = []
+    # stop right after the popular tracks: the long tail is not indexed yet
+    SearchIndexBuilder(cat, path).build(lambda label, d, t: calls.append(label),
+                                        should_stop=lambda: "artists" in calls)
+    status = read_status(path)
+    assert status.exists and not status.complete
+    s = Searcher(cat, path)
+    r = s.search("around the world")
+    assert r.source == "fts-partial" and "still being built" in r.note
+    assert 70 in [t.popularity for t in r.tracks]  # popular ones are in
+    assert 0 not in [t.popularity for t in r.tracks]  # the long tail is not, yet
+    SearchIndexBuilder(cat, path).build()
+    s = Searcher(cat, path)
+    r = s.search("around the world")
+    assert r.source == "fts" and r.note is None and 0 in [t.popularity for t in r.tracks]
+    cat.close()
+
+
+def test_interrupted_build_resumes_after_kill(small_demo, tmp_path):
+    """kill -9 in the middle of a build; the next run completes with nothing lost or doubled."""
+    state = tmp_path / "state"
+    env = dict(os.environ, LONGTAIL_STATE=str(state))
+    code = (
+        "import sys, os, signal\n"
+        "from tui.services import open_services, Location\n"
+        "from tui.config import Settings, StatePaths\n"
+        "from tui.demo.build import DemoPaths\n"
+        "from tui.catalogue.search_index import SearchIndexBuilder\n"
+        "from tui.catalogue import search_index\n"
+        "search_index.RANGE_BATCH = 50\n"
+        "from pathlib import Path\n"
+        f"d = DemoPaths(Path({str(small_demo.home)!r}))\n"
+        f"svc = open_services(Location(d.mirror, StatePaths(Path({str(state)!r})), d), Settings())\n"
+        "n = [0]\n"
+        "def progress(label, done, total):\n"
+        "    n[0] += 1\n"
+        "    if n[0] == 40: os.kill(os.getpid(), signal.SIGKILL)\n"
+        "SearchIndexBuilder(svc.catalogue, svc.state.search_index).build(progress)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], env=env, timeout=120)
+    assert proc.returncode == -signal.SIGKILL
+    partial = read_status(state / "search.sqlite3")
+    assert partial.exists and not partial.complete
+    from tui.catalogue.catalogue import Catalogue, CataloguePaths
+    from tui.mirror.layout import discover
+    cat = Catalogue(CataloguePaths.from_databases(discover(small_demo.mirror).databases))
+    done = SearchIndexBuilder(cat, state / "search.sqlite3").build()
+    assert done.complete and done.tracks == 4000
+    # nothing indexed twice: every title finds its own track exactly once
+    import sqlite3
+    from tui.catalogue.search_index import decode_rowid
+    from tui.catalogue.text import match_expression
+    conn = sqlite3.connect(state / "search.sqlite3")
+    for track in cat.tracks_by_rowids(list(range(1, 4200, 13))):
+        expr = match_expression(track.name + " " + " ".join(track.artist_names), None)
+        if expr is None or len(track.name) > 200:
+            continue
+        hits = [decode_rowid(r[0])[0] for r in conn.execute(
+            "SELECT rowid FROM track_fts WHERE track_fts MATCH ?", (expr,))]
+        assert hits.count(track.rowid) == 1, track.name
+    cat.close()
+
+
+def test_incremental_when_the_catalogue_grows(tmp_path):
+    import sqlite3
+    from fixtures import build_tiny
+    build_tiny(tmp_path / "m")
+    cat = open_catalogue(tmp_path / "m")
+    path = tmp_path / "search.sqlite3"
+    SearchIndexBuilder(cat, path).build()
+    cat.close()
+    conn = sqlite3.connect(tmp_path / "m" / "spotify_clean.sqlite3")
+    conn.execute("INSERT INTO tracks (rowid, id, fetched_at, name, album_rowid, track_number, popularity, "
+                 "available_markets_rowid, disc_number, duration_ms, explicit) "
+                 "VALUES (40, '000000000000000trackNW', 1, 'Brand New Song', 2, 3, 12, 1, 1, 1000, 0)")
+    conn.execute("INSERT INTO track_artists VALUES (40, 2)")
+    conn.commit()
+    conn.close()
+    cat = open_catalogue(tmp_path / "m")
+    status = SearchIndexBuilder(cat, path).build()
+    assert status.complete and status.tracks == 14
+    assert names(Searcher(cat, path).search("brand new")) == ["Brand New Song"]
+    cat.close()
+
+
+def test_full_disk_is_a_clear_error(tiny_mirror, tmp_path, monkeypatch):
+    import sqlite3 as sq
+    from tui.catalogue import search_index
+    from tui.errors import LongtailError
+    cat = open_catalogue(tiny_mirror)
+    real = search_index.SearchIndexBuilder._insert_tracks
+
+    def full(self, conn, where, params):
+        raise sq.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(search_index.SearchIndexBuilder, "_insert_tracks", full)
+    with pytest.raises(LongtailError, match="full"):
+        SearchIndexBuilder(cat, tmp_path / "s.sqlite3").build()
+    monkeypatch.setattr(search_index.SearchIndexBuilder, "_insert_tracks", real)
+    # the catalogue is still usable, and search falls back or uses what exists
+    assert cat.track("000000000000000trackB1").name == "Around the World"
+    Searcher(cat, tmp_path / "s.sqlite3").search("around")
+    cat.close()
+
+
+def test_python_tokens_match_sqlite_unicode61():
+    """The ranking re-check must see the same words FTS5 indexed, in every script."""
+    import random
+    import sqlite3
+    from tui.catalogue.text import space_out, tokens
+    from tui.demo.names import NameMaker
+    maker = NameMaker(random.Random(3))
+    samples = [maker.title() for _ in range(400)] + [maker.artist() for _ in range(200)] + [
+        "Ἀθῆναι ά ΆΈ", "Шамалый Ёлка", "سألوني", "שִׁיר", "Ágætis Øyvind Łódź Ærø ß ĳ ﬁx",
+        "Việt Nguyễn ơ ư", "प्रेम", "Ωmega µ", "Ｆｕｌｌ", "x² ①②", "O'Brien's", "AC/DC", "夜に駆ける"]
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE VIRTUAL TABLE f USING fts5(name, tokenize='unicode61 remove_diacritics 2')")
+    conn.execute("CREATE VIRTUAL TABLE v USING fts5vocab(f, instance)")
+    for i, text in enumerate(samples, start=1):
+        conn.execute("INSERT INTO f (rowid, name) VALUES (?, ?)", (i, space_out(text)))
+    indexed: dict[int, list[str]] = {}
+    for term, doc, _col, offset in conn.execute("SELECT term, doc, col, offset FROM v ORDER BY doc, offset"):
+        indexed.setdefault(doc, []).append(term)
+    for i, text in enumerate(samples, start=1):
+        assert tokens(text) == indexed.get(i, []), text

@@ -1,0 +1,221 @@
+"""Search over tracks, artists and albums, ranked for a listener.
+
+With the sidecar FTS5 index: every word of the query must appear somewhere in
+the title, the artists or the album (the last word as a prefix, for type-ahead).
+Candidates come out of the index most-popular-first (see search_index), then are
+ranked: exact title, title prefix, artist match, the rest; popularity breaks ties.
+While the index is being built the results cover what is indexed so far, and say
+so. With no index at all, artists and albums are found by name prefix through
+the catalogue's own name indexes, and tracks are not searchable.
+
+No input is ever an error: every word is quoted before it reaches FTS5.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from tui.catalogue.catalogue import Catalogue
+from tui.catalogue.records import Track
+from tui.catalogue.search_index import IndexStatus, decode_rowid, read_status
+from tui.catalogue.text import match_expression, tokens, tokens_tuple
+
+Kind = Literal["track", "artist", "album"]
+KINDS: tuple[Kind, ...] = ("track", "artist", "album")
+CANDIDATES = 80
+
+
+@dataclass(frozen=True, slots=True)
+class NamedHit:
+    """An artist or album result."""
+
+    rowid: int
+    id: str
+    name: str
+    popularity: int
+
+
+@dataclass
+class SearchResults:
+    query: str
+    tracks: list[Track] = field(default_factory=list)
+    artists: list[NamedHit] = field(default_factory=list)
+    albums: list[NamedHit] = field(default_factory=list)
+    source: str = "fts"  # fts | fts-partial | prefix
+    note: str | None = None
+
+    def by_kind(self, kind: Kind) -> list:
+        return {"track": self.tracks, "artist": self.artists, "album": self.albums}[kind]
+
+
+class Searcher:
+    def __init__(self, catalogue: Catalogue, index_path: Path) -> None:
+        self.catalogue = catalogue
+        self.index_path = index_path
+        self._local = threading.local()
+        self._status: IndexStatus | None = None
+        self._lock = threading.Lock()
+        self._conns: list[sqlite3.Connection] = []
+
+    def status(self, refresh: bool = False) -> IndexStatus:
+        if refresh or self._status is None or not self._status.complete:
+            self._status = read_status(self.index_path)
+        return self._status
+
+    def _conn(self) -> sqlite3.Connection | None:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            if not self.index_path.exists():
+                return None
+            try:
+                conn = sqlite3.connect(f"file:{self.index_path}?mode=ro", uri=True,
+                                       check_same_thread=False, timeout=5)
+                conn.execute("SELECT 1 FROM track_fts LIMIT 0")
+            except sqlite3.Error:
+                return None
+            self._local.conn = conn
+            with self._lock:
+                self._conns.append(conn)
+        return conn
+
+    def interrupt(self) -> None:
+        """Cancel any query in flight (a newer keystroke arrived)."""
+        with self._lock:
+            for conn in self._conns:
+                conn.interrupt()
+        self.catalogue.interrupt_all()
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._conns:
+                conn.close()
+            self._conns.clear()
+        self._local = threading.local()
+
+    # -- the one entry point ----------------------------------------------------------
+
+    def search(self, query: str, kinds: tuple[Kind, ...] = KINDS, limit: int = 20) -> SearchResults:
+        query = query if isinstance(query, str) else str(query)
+        results = SearchResults(query)
+        limit = max(1, min(int(limit), 500))
+        if not tokens(query):
+            return results
+        status = self.status()
+        conn = self._conn() if status.exists else None
+        if conn is None:
+            results.source = "prefix"
+            results.note = IndexStatus(False, "absent", 0, 0, 0, False).note
+            text = query.strip()
+            if "artist" in kinds:
+                results.artists = [NamedHit(*r) for r in self.catalogue.artists_by_prefix(text, limit)]
+            if "album" in kinds:
+                results.albums = [NamedHit(*r) for r in self.catalogue.albums_by_prefix(text, limit)]
+            return results
+        if not status.complete:
+            results.source = "fts-partial"
+            results.note = status.note
+        try:
+            if "track" in kinds:
+                results.tracks = self._tracks(conn, query, limit)
+            if "artist" in kinds:
+                results.artists = self._named(conn, "artist_fts", query, limit, self._artist_rows)
+            if "album" in kinds:
+                results.albums = self._named(conn, "album_fts", query, limit, self._album_rows)
+        except sqlite3.OperationalError as exc:
+            if "interrupted" in str(exc):
+                return SearchResults(query, note="cancelled")
+            raise
+        return results
+
+    # -- tracks ----------------------------------------------------------------------
+
+    def _candidates(self, conn: sqlite3.Connection, table: str, expr: str | None, n: int) -> list[int]:
+        if expr is None:
+            return []
+        try:
+            rows = conn.execute(f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY rowid LIMIT ?",
+                                (expr, n)).fetchall()
+        except sqlite3.OperationalError as exc:
+            if "interrupted" in str(exc):
+                raise
+            return []  # a token FTS5 still refuses: no results, never an error
+        return [decode_rowid(r[0])[0] for r in rows]
+
+    def _tracks(self, conn: sqlite3.Connection, query: str, limit: int) -> list[Track]:
+        rowids = self._candidates(conn, "track_fts", match_expression(query), CANDIDATES)
+        # Titles that contain every word, most popular first, so an exact title with
+        # modest popularity is not crowded out by popular tracks matching via artist/album.
+        title_rowids = self._candidates(conn, "track_fts", match_expression(query, "name"), CANDIDATES)
+        ordered = list(dict.fromkeys(title_rowids + rowids))
+        tracks = self.catalogue.tracks_by_rowids(ordered)
+        q_tokens = tokens(query)
+        q_fold = " ".join(q_tokens)
+        ranked = []
+        for t in tracks:
+            title_tokens = tokens_tuple(t.name)
+            title = " ".join(title_tokens)
+            haystack = [*title_tokens, *(w for a in t.artist_names for w in tokens_tuple(a)),
+                        *tokens_tuple(t.album.name)]
+            if not _all_present(q_tokens, haystack):
+                continue  # a stale index entry (the catalogue changed since it was indexed)
+            artists = [" ".join(tokens_tuple(a)) for a in t.artist_names]
+            if title == q_fold:
+                tier = 0
+            elif title.startswith(q_fold):
+                tier = 1
+            elif any(a == q_fold or a.startswith(q_fold) for a in artists):
+                tier = 2
+            else:
+                tier = 3
+            ranked.append((tier, -t.popularity, t.rowid, t))
+        ranked.sort(key=lambda r: r[:3])
+        return [r[3] for r in ranked[:limit]]
+
+    # -- artists and albums --------------------------------------------------------------
+
+    def _artist_rows(self, rowids: list[int]) -> list[NamedHit]:
+        return self._rows("artists", rowids)
+
+    def _album_rows(self, rowids: list[int]) -> list[NamedHit]:
+        return self._rows("albums", rowids)
+
+    def _rows(self, table: str, rowids: list[int]) -> list[NamedHit]:
+        if not rowids:
+            return []
+        marks = ",".join("?" * len(rowids))
+        rows = self.catalogue.conn().execute(
+            f"SELECT rowid, id, name, popularity FROM {table} WHERE rowid IN ({marks})", rowids).fetchall()
+        return [NamedHit(*r) for r in rows]
+
+    def _named(self, conn, table: str, query: str, limit: int, fetch) -> list[NamedHit]:
+        rowids = self._candidates(conn, table, match_expression(query), CANDIDATES)
+        hits = fetch(rowids)
+        q_tokens = tokens(query)
+        q_fold = " ".join(q_tokens)
+        ranked = []
+        for h in hits:
+            name_tokens = tokens(h.name)
+            if not _all_present(q_tokens, name_tokens):
+                continue
+            name = " ".join(name_tokens)
+            tier = 0 if name == q_fold else (1 if name.startswith(q_fold) else 2)
+            ranked.append((tier, -h.popularity, h.rowid, h))
+        ranked.sort(key=lambda r: r[:3])
+        return [r[3] for r in ranked[:limit]]
+
+
+def _all_present(query_tokens: list[str], haystack: list[str]) -> bool:
+    """Every query word is a word of the haystack; the last may be a prefix."""
+    if not query_tokens:
+        return False
+    *whole, last = query_tokens
+    words = set(haystack)
+    if len(last) == 1:
+        return all(w in words for w in query_tokens)
+    return all(w in words for w in whole) and any(h.startswith(last) for h in haystack)
+
+

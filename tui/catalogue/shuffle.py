@@ -1,0 +1,314 @@
+"""True shuffle: every track equally likely, none repeated until the set is covered.
+
+A keyed Feistel network is a bijection on [0, 2^b); cycle-walking restricts it to
+[0, n). Visiting i = 0, 1, 2, ... therefore lists the whole set once, in an order
+fixed by the seed, without ever holding the set in memory.
+
+Two ways to cover a filtered set:
+
+* **rejection** over the catalogue's rowid space (holes and non-matching tracks are
+  skipped): right when the filter keeps a decent share of tracks (a tier, a broad
+  popularity range, playable when much is local);
+* **a subset index**: when the filter keeps few tracks (popularity >= 50 is ~0.1%,
+  a genre, playable on a sparse mirror), their rowids are written once to a
+  sidecar table in the state directory and the permutation runs over that table,
+  so a draw never degrades into thousands of rejections.
+
+Either way the result is uniform over the filtered set and biased toward nothing:
+not popularity, not what is local.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from tui.catalogue.catalogue import Catalogue
+from tui.catalogue.records import Track
+
+SPARSE_SHARE = 1 / 32  # below this share of the catalogue, build a subset index
+MASK64 = (1 << 64) - 1
+
+
+def _mix64(x: int) -> int:
+    """splitmix64 finaliser: a cheap, well-distributed 64-bit hash."""
+    x = (x + 0x9E3779B97F4A7C15) & MASK64
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & MASK64
+    return x ^ (x >> 31)
+
+
+class Permutation:
+    """A seeded bijection on [0, n)."""
+
+    ROUNDS = 6
+
+    def __init__(self, n: int, seed: int) -> None:
+        if n <= 0:
+            raise ValueError("empty domain")
+        self.n = n
+        bits = max(2, (n - 1).bit_length())
+        bits += bits & 1
+        self.half = bits // 2
+        self.mask = (1 << self.half) - 1
+        self.keys = [_mix64((seed & MASK64) ^ _mix64(r + 1)) for r in range(self.ROUNDS)]
+
+    def _encrypt(self, x: int) -> int:
+        left, right = x >> self.half, x & self.mask
+        for key in self.keys:
+            left, right = right, left ^ (_mix64(right ^ key) & self.mask)
+        return (left << self.half) | right
+
+    def __call__(self, i: int) -> int:
+        y = self._encrypt(i)
+        while y >= self.n:  # cycle-walk back into the domain
+            y = self._encrypt(y)
+        return y
+
+
+@dataclass(frozen=True)
+class ShuffleFilter:
+    tier: str | None = None  # "vorbis" | "opus"
+    min_popularity: int | None = None
+    max_popularity: int | None = None
+    playable: bool = False
+    genre: str | None = None
+    year: int | None = None
+    local_only: bool = False  # integrity checks sample local files only
+
+    def popularity_range(self) -> tuple[int, int]:
+        lo, hi = 0, 100
+        if self.tier == "vorbis":
+            lo = 1
+        elif self.tier == "opus":
+            hi = 0
+        if self.min_popularity is not None:
+            lo = max(lo, self.min_popularity)
+        if self.max_popularity is not None:
+            hi = min(hi, self.max_popularity)
+        return lo, hi
+
+    @property
+    def is_empty_filter(self) -> bool:
+        return self == ShuffleFilter()
+
+    def key(self) -> str:
+        return hashlib.sha1(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:16]
+
+    def describe(self) -> str:
+        parts = []
+        lo, hi = self.popularity_range()
+        if self.tier:
+            parts.append(f"tier {self.tier}")
+        if (lo, hi) != (0, 100) and not (self.tier and self.min_popularity is None and self.max_popularity is None):
+            parts.append(f"popularity {lo}–{hi}")
+        if self.playable:
+            parts.append("playable")
+        if self.local_only:
+            parts.append("local")
+        if self.genre:
+            parts.append(f"genre {self.genre}")
+        if self.year:
+            parts.append(f"year {self.year}")
+        return ", ".join(parts) or "the whole catalogue"
+
+
+class Shuffle:
+    """An iterator of tracks: a full pass over the filtered set in a seeded order."""
+
+    def __init__(self, catalogue: Catalogue, flt: ShuffleFilter = ShuffleFilter(),
+                 seed: int | None = None, files=None, state_dir: Path | None = None,
+                 histogram: dict[int, int] | None = None, endless: bool = False) -> None:
+        self.catalogue = catalogue
+        self.filter = flt
+        self.seed = seed if seed is not None else random.SystemRandom().randrange(1 << 62)
+        self.files = files
+        self.state_dir = state_dir
+        self.histogram = histogram
+        self.endless = endless
+        self.epoch = 0
+        self.position = 0
+        self.strategy = "rejection"
+        self._subset: tuple[sqlite3.Connection, str, int] | None = None
+        lo, hi = flt.popularity_range()
+        self._empty = lo > hi
+        self._choose_strategy()
+        self._new_permutation()
+
+    # -- strategy -------------------------------------------------------------------
+
+    def _catalogue_size(self) -> int:
+        if self.histogram:
+            return sum(self.histogram.values())
+        return self.catalogue.max_track_rowid()
+
+    def _estimated_share(self) -> float:
+        f = self.filter
+        share = 1.0
+        lo, hi = f.popularity_range()
+        if self.histogram and (lo, hi) != (0, 100):
+            total = sum(self.histogram.values()) or 1
+            share *= sum(v for k, v in self.histogram.items() if lo <= k <= hi) / total
+        elif (lo, hi) != (0, 100):
+            share *= 0.0 if lo > hi else (0.8 if hi == 0 else (0.2 if lo <= 1 else 0.01))
+        if (f.playable or f.local_only) and self.files is not None:
+            counts = self.files.counts()
+            n = counts["local"] if f.local_only else counts["files"]
+            share = min(share, n / max(1, self._catalogue_size()))
+        if f.genre:
+            share = 0.0  # a genre is always small next to the whole catalogue
+        return share
+
+    def _choose_strategy(self) -> None:
+        if self._empty:
+            return
+        if self.filter.is_empty_filter or self._estimated_share() >= SPARSE_SHARE or self.state_dir is None:
+            self.strategy = "rejection"
+            self.domain = self.catalogue.max_track_rowid()
+        else:
+            self.strategy = "subset"
+            self.domain = self._build_subset()
+
+    def _subset_db(self) -> sqlite3.Connection:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.state_dir / "shuffle.sqlite3", check_same_thread=False)
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("CREATE TABLE IF NOT EXISTS subsets (key TEXT PRIMARY KEY, size INTEGER, "
+                     "signature TEXT)")
+        return conn
+
+    def _signature(self) -> str:
+        st = self.catalogue.paths.main.stat()
+        gen = self.files.generation() if self.files is not None else 0
+        return f"{st.st_size}:{st.st_mtime_ns}:{gen}"
+
+    def _build_subset(self) -> int:
+        """Write the filtered set's rowids (ascending) to a sidecar table; returns its size."""
+        conn = self._subset_db()
+        key = self.filter.key()
+        table = f"subset_{key}"
+        sig = self._signature()
+        row = conn.execute("SELECT size, signature FROM subsets WHERE key = ?", (key,)).fetchone()
+        if row and row[1] == sig:
+            self._subset = (conn, table, row[0])
+            return row[0]
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
+        conn.execute(f"CREATE TABLE {table} (i INTEGER PRIMARY KEY, track_rowid INTEGER NOT NULL)")
+        rowids = sorted(set(self._subset_candidates()))
+        conn.executemany(f"INSERT INTO {table} (i, track_rowid) VALUES (?, ?)", enumerate(rowids))
+        conn.execute("INSERT OR REPLACE INTO subsets VALUES (?, ?, ?)", (key, len(rowids), sig))
+        conn.commit()
+        self._subset = (conn, table, len(rowids))
+        return len(rowids)
+
+    def _subset_candidates(self) -> Iterator[int]:
+        """Rowids of the driving (smallest) condition; the rest are checked per draw."""
+        f = self.filter
+        cat = self.catalogue.conn()
+        if f.genre:
+            yield from (r[0] for r in cat.execute(
+                "SELECT DISTINCT ta.track_rowid FROM artist_genres AS g "
+                "JOIN track_artists AS ta ON ta.artist_rowid = g.artist_rowid WHERE g.genre = ?",
+                (f.genre,)))
+            return
+        if (f.playable or f.local_only) and self.files is not None:
+            ids = self.files.local_track_ids() if f.local_only else self.files.playable_track_ids()
+            batch: list[str] = []
+            for track_id in ids:
+                batch.append(track_id)
+                if len(batch) == 500:
+                    yield from self._rowids_for_ids(batch)
+                    batch = []
+            yield from self._rowids_for_ids(batch)
+            return
+        lo, hi = f.popularity_range()
+        yield from (r[0] for r in cat.execute(
+            "SELECT rowid FROM tracks WHERE popularity BETWEEN ? AND ?", (lo, hi)))
+
+    def _rowids_for_ids(self, ids: list[str]) -> list[int]:
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        return [r[0] for r in self.catalogue.conn().execute(
+            f"SELECT rowid FROM tracks WHERE id IN ({marks})", ids)]
+
+    # -- iteration ---------------------------------------------------------------------
+
+    def _new_permutation(self) -> None:
+        if self._empty or getattr(self, "domain", 0) <= 0:
+            self.perm = None
+            return
+        epoch_seed = _mix64(self.seed ^ _mix64(self.epoch + 0x5EED))
+        self.perm = Permutation(self.domain, epoch_seed)
+        self.position = 0
+        self._hits_this_epoch = 0
+
+    def _rowid_at(self, index: int) -> int | None:
+        if self.strategy == "rejection":
+            return index + 1  # rowids start at 1
+        conn, table, _ = self._subset
+        row = conn.execute(f"SELECT track_rowid FROM {table} WHERE i = ?", (index,)).fetchone()
+        return row[0] if row else None
+
+    def _accepts(self, rowid: int) -> bool:
+        """Cheap checks on the bare row first; the full record is built only for a hit."""
+        f = self.filter
+        conn = self.catalogue.conn()
+        row = conn.execute(self.catalogue.sql["shuffle_probe"], (rowid,)).fetchone()
+        if row is None:
+            return False  # a rowid hole
+        popularity, track_id, album_rowid = row
+        lo, hi = f.popularity_range()
+        if not lo <= popularity <= hi:
+            return False
+        if f.year is not None:
+            album = conn.execute("SELECT release_date FROM albums WHERE rowid = ?",
+                                 (album_rowid,)).fetchone()
+            if album is None or str(album[0])[:4] != str(f.year):
+                return False
+        if f.genre and self.strategy != "subset":
+            artists = [r[0] for r in conn.execute(
+                "SELECT artist_rowid FROM track_artists WHERE track_rowid = ?", (rowid,))]
+            if not any(f.genre in self.catalogue.artist_genres(a) for a in artists):
+                return False
+        if (f.playable or f.local_only) and self.files is not None:
+            entry = self.files.entry(track_id)
+            if entry is None or (f.local_only and not entry.local) or entry.state == "absent":
+                return False
+        return True
+
+    def __iter__(self) -> Iterator[Track]:
+        return self
+
+    def __next__(self) -> Track:
+        while True:
+            if self.perm is None:
+                raise StopIteration
+            if self.position >= self.perm.n:
+                if not self.endless or self._hits_this_epoch == 0:
+                    raise StopIteration
+                self.epoch += 1  # the set is covered: a fresh permutation
+                self._new_permutation()
+                continue
+            index = self.perm(self.position)
+            self.position += 1
+            rowid = self._rowid_at(index)
+            if rowid is None or not self._accepts(rowid):
+                continue
+            track = self.catalogue.track_by_rowid(rowid)
+            if track is not None:
+                self._hits_this_epoch += 1
+                return track
+
+    def take(self, n: int) -> list[Track]:
+        out = []
+        for track in self:
+            out.append(track)
+            if len(out) >= n:
+                break
+        return out

@@ -1,0 +1,97 @@
+"""Text folding and tokenising shared by the search index and its queries.
+
+FTS5's `unicode61 remove_diacritics 2` folds case and accents ("Rós" -> "ros")
+but keeps a run of CJK characters as one token; longtail spaces out Han, kana
+and similar scripts so that a word inside a Japanese or Chinese title is
+findable. User input is turned into quoted tokens, so nothing a user types is
+ever FTS syntax: quotes, AND, OR, NOT, NEAR, `*`, `-`, `:` and `^` are text.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+# Scripts written without spaces: Han, Hiragana, Katakana, Thai, plus CJK punctuation.
+_SPACELESS = re.compile(
+    "([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0e7f\U00020000-\U0002fa1f])")
+# Cheap GLOB ranges for the index build: only rows that match call back into Python.
+SPACELESS_GLOBS = ("*[\u3040-\u9fff]*", "*[\u0e00-\u0e7f]*", "*[\uf900-\ufaff]*")
+MAX_QUERY_TOKENS = 12
+MAX_TOKEN_CHARS = 64
+
+
+def space_out(text: str | None) -> str:
+    """Index form: characters of spaceless scripts become tokens of their own."""
+    if not text:
+        return ""
+    return _SPACELESS.sub(r" \1 ", text)
+
+
+_UNICODE61_FOLDS = {"ς": "σ", "µ": "μ"}  # where unicode61 folds but str.lower() does not
+
+
+@functools.lru_cache(maxsize=8192)
+def _fold_char(ch: str) -> str:
+    """One character as unicode61 remove_diacritics 2 indexes it ('' = a separator).
+
+    Measured against SQLite: only Latin letters lose their diacritics (ó→o, ơ→o);
+    Greek, Cyrillic, Arabic keep theirs; combining marks (Hebrew points, Devanagari
+    vowel signs) separate tokens; ß, ø, æ, ł, ligatures and full-width forms stay.
+    """
+    cat = unicodedata.category(ch)
+    if not (cat[0] in "LN" or cat == "Co"):
+        return ""
+    if ch in _UNICODE61_FOLDS:
+        return _UNICODE61_FOLDS[ch]
+    code = ord(ch)
+    if code < 0x250 or 0x1E00 <= code <= 0x1EFF:
+        base = unicodedata.normalize("NFD", ch)[0]
+        if base != ch and (ord(base) < 0x250):
+            return base
+    return ch
+
+
+def fold(text: str | None) -> str:
+    """Lower-cased, Latin diacritics removed, separators as spaces (unicode61's view)."""
+    if not text:
+        return ""
+    return "".join(_fold_char(c) or " " for c in text.lower())
+
+
+_ASCII_WORD = re.compile(r"[a-z0-9]+")
+
+
+@functools.lru_cache(maxsize=65536)
+def tokens_tuple(text: str) -> tuple[str, ...]:
+    if text.isascii():
+        return tuple(_ASCII_WORD.findall(text.lower()))
+    return tuple(fold(space_out(text)).split())
+
+
+def tokens(text: str | None) -> list[str]:
+    """Split into exactly the tokens FTS5's unicode61 (remove_diacritics 2) produces."""
+    if not text:
+        return []
+    return list(tokens_tuple(text))
+
+
+def match_expression(query: str, column: str | None = None, anchored: bool = False) -> str | None:
+    """An FTS5 MATCH expression for user text, or None when it has no searchable token.
+
+    Every token is double-quoted (so it is only ever text) and the last one is a
+    prefix, for type-ahead. `anchored` asks for the tokens as a phrase at the
+    start of `column` (for "title starts with" candidates).
+    """
+    toks = [t[:MAX_TOKEN_CHARS] for t in tokens(query[:2000])][:MAX_QUERY_TOKENS]
+    if not toks:
+        return None
+    if anchored:
+        phrase = '"' + " ".join(toks) + '"*'
+        return f"{{{column}}} : ^ {phrase}" if column else f"^ {phrase}"
+    # A one-letter prefix would merge a huge share of the vocabulary: match it as a word.
+    last = f'"{toks[-1]}"' if len(toks[-1]) == 1 else f'"{toks[-1]}"*'
+    parts = [f'"{t}"' for t in toks[:-1]] + [last]
+    expr = " ".join(parts)
+    return f"{{{column}}} : ({expr})" if column else expr

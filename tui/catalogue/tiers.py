@@ -1,0 +1,201 @@
+"""Popularity tiers: the histogram, the archive's two tiers, and coverage per tier.
+
+Counting 256 million rows is not something to do on a keystroke: the histogram is
+counted once from the `tracks_popularity` index (with progress) and cached in the
+state directory; coverage (archived / local / fetchable / absent) is cached too,
+keyed by the catalogue file and the file index's generation. Paging through a
+tier uses keyset pagination on (popularity, rowid), never OFFSET.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from tui.catalogue.catalogue import Catalogue
+from tui.catalogue.records import Track
+
+Progress = Callable[[str, int, int], None]
+CHUNK = 2_000_000
+TIERS = ("vorbis", "opus")
+TIER_LABELS = {
+    "vorbis": "popularity > 0 · original Ogg Vorbis 160 kbit/s",
+    "opus": "popularity 0 · Ogg Opus ~75 kbit/s (re-encoded)",
+}
+
+
+@dataclass
+class TierCoverage:
+    tracks: int = 0
+    archived: int | None = None  # ledger status success; None when there is no ledger
+    local: int = 0
+    fetchable: int = 0
+
+    @property
+    def absent(self) -> int:
+        return max(0, self.tracks - self.local - self.fetchable)
+
+    def as_json(self) -> dict:
+        return {"tracks": self.tracks, "archived": self.archived, "local": self.local,
+                "fetchable": self.fetchable, "absent": self.absent}
+
+
+class StatsCache:
+    """Small key/value cache in the state directory."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def _conn(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, timeout=30)
+        conn.execute("CREATE TABLE IF NOT EXISTS cache (key TEXT PRIMARY KEY, signature TEXT, value TEXT)")
+        return conn
+
+    def get(self, key: str, signature: str) -> object | None:
+        if not self.path.exists():
+            return None
+        try:
+            conn = self._conn()
+            row = conn.execute("SELECT signature, value FROM cache WHERE key = ?", (key,)).fetchone()
+            conn.close()
+        except sqlite3.Error:
+            return None
+        if row is None or row[0] != signature:
+            return None
+        return json.loads(row[1])
+
+    def put(self, key: str, signature: str, value: object) -> None:
+        try:
+            conn = self._conn()
+            conn.execute("INSERT OR REPLACE INTO cache VALUES (?, ?, ?)", (key, signature, json.dumps(value)))
+            conn.commit()
+            conn.close()
+        except sqlite3.OperationalError:
+            pass  # a full disk only costs a recount next time
+
+
+def catalogue_key(catalogue: Catalogue) -> str:
+    st = catalogue.paths.main.stat()
+    return f"{st.st_size}:{st.st_mtime_ns}"
+
+
+class Tiers:
+    def __init__(self, catalogue: Catalogue, cache: StatsCache, files=None) -> None:
+        self.catalogue = catalogue
+        self.cache = cache
+        self.files = files
+
+    # -- histogram ---------------------------------------------------------------------
+
+    def cached_histogram(self) -> dict[int, int] | None:
+        value = self.cache.get("histogram", catalogue_key(self.catalogue))
+        return {int(k): v for k, v in value.items()} if value else None
+
+    def histogram(self, progress: Progress | None = None) -> dict[int, int]:
+        cached = self.cached_histogram()
+        if cached is not None:
+            return cached
+        conn = self.catalogue.conn()
+        top = self.catalogue.max_track_rowid()
+        counts: dict[int, int] = {}
+        done = 0
+        # Level by level through the index; the huge popularity-0 level in rowid chunks
+        # so progress moves. Values outside 0..100 are counted under their own key.
+        for level in range(100, 0, -1):
+            counts[level] = conn.execute("SELECT count(*) FROM tracks WHERE popularity = ?",
+                                         (level,)).fetchone()[0]
+            done += counts[level]
+            if progress:
+                progress("histogram", min(done, top), top)
+        zero = 0
+        for start in range(0, top + 1, CHUNK):
+            zero += conn.execute("SELECT count(*) FROM tracks WHERE popularity = 0 AND rowid > ? AND rowid <= ?",
+                                 (start, start + CHUNK)).fetchone()[0]
+            if progress:
+                progress("histogram", min(done + zero, top), top)
+        counts[0] = zero
+        odd = conn.execute("SELECT count(*) FROM tracks WHERE popularity < 0 OR popularity > 100").fetchone()[0]
+        if odd:
+            counts[-1] = odd
+        self.cache.put("histogram", catalogue_key(self.catalogue), counts)
+        return counts
+
+    # -- coverage ------------------------------------------------------------------------
+
+    def _coverage_signature(self) -> str:
+        gen = self.files.generation() if self.files is not None else -1
+        return f"{catalogue_key(self.catalogue)}:{gen}"
+
+    def cached_coverage(self) -> dict[str, TierCoverage] | None:
+        value = self.cache.get("coverage", self._coverage_signature())
+        if value is None:
+            return None
+        return {k: TierCoverage(**v) for k, v in value.items()}
+
+    def coverage(self, progress: Progress | None = None) -> dict[str, TierCoverage]:
+        cached = self.cached_coverage()
+        if cached is not None:
+            return cached
+        hist = self.histogram(progress)
+        out = {"vorbis": TierCoverage(sum(v for k, v in hist.items() if k > 0)),
+               "opus": TierCoverage(hist.get(0, 0))}
+        conn = self.catalogue.conn()
+        if self.catalogue.has_ledger:
+            for tier in out.values():
+                tier.archived = 0
+            top = conn.execute("SELECT max(rowid) FROM tf.track_files").fetchone()[0] or 0
+            for start in range(0, top + 1, CHUNK):
+                # The tier is the catalogue's popularity, looked up through tracks_id_unique.
+                for positive, n in conn.execute(
+                        "SELECT t.popularity > 0, count(*) FROM tf.track_files AS f "
+                        "JOIN tracks AS t ON t.id = f.track_id WHERE f.rowid > ? AND f.rowid <= ? "
+                        "AND f.status = 'success' GROUP BY 1", (start, start + CHUNK)):
+                    out["vorbis" if positive else "opus"].archived += n
+                if progress:
+                    progress("ledger", min(start + CHUNK, top), top)
+        if self.files is not None:
+            batch: list[tuple[str, str]] = []
+
+            def flush() -> None:
+                if not batch:
+                    return
+                ids = [b[0] for b in batch]
+                marks = ",".join("?" * len(ids))
+                pops = dict(conn.execute(f"SELECT id, popularity FROM tracks WHERE id IN ({marks})", ids))
+                for track_id, state in batch:
+                    if track_id in pops:
+                        tier = out["vorbis" if pops[track_id] > 0 else "opus"]
+                        if state == "local":
+                            tier.local += 1
+                        elif state == "fetchable":
+                            tier.fetchable += 1
+                batch.clear()
+
+            for track_id, state in self.files.all_states():
+                batch.append((track_id, state))
+                if len(batch) >= 500:
+                    flush()
+            flush()
+        self.cache.put("coverage", self._coverage_signature(),
+                       {k: {"tracks": v.tracks, "archived": v.archived, "local": v.local,
+                            "fetchable": v.fetchable} for k, v in out.items()})
+        return out
+
+    # -- paging ----------------------------------------------------------------------------
+
+    def page(self, tier: str, after: tuple[int, int] | None = None, limit: int = 50) -> list[Track]:
+        """Tracks of a tier, most popular first; pass the last (popularity, rowid) to go on."""
+        conn = self.catalogue.conn()
+        sql = self.catalogue.sql
+        if tier == "vorbis":
+            if after is None:
+                rows = conn.execute(sql["tier_vorbis_first"], (limit,))
+            else:
+                rows = conn.execute(sql["tier_vorbis_after"], (after[0], after[1], limit))
+        else:
+            rows = conn.execute(sql["tier_opus_after"], (after[1] if after else 0, limit))
+        return self.catalogue.tracks_by_rowids([r[0] for r in rows])
