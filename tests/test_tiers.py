@@ -1,0 +1,57 @@
+"""Tiers: histogram, coverage per tier, keyset paging."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+from test_catalogue import open_catalogue
+
+from tui.catalogue.tiers import StatsCache, Tiers
+from tui.cli import main
+
+
+def test_histogram_is_counted_once_and_cached(tiny_mirror, tmp_path):
+    cat = open_catalogue(tiny_mirror)
+    tiers = Tiers(cat, StatsCache(tmp_path / "stats.sqlite3"))
+    calls = []
+    hist = tiers.histogram(lambda *a: calls.append(a))
+    assert hist[0] == 5 and hist[70] == 2 and sum(hist.values()) == 13 and calls
+    calls.clear()
+    assert tiers.histogram(lambda *a: calls.append(a)) == hist and calls == []
+    cat.close()
+
+
+def test_coverage_per_tier(small_demo, tmp_path):
+    result = CliRunner().invoke(main, ["tiers", "--json", "--state", str(small_demo.home)])
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert set(doc["histogram"]) == {str(i) for i in range(101)}
+    assert sum(doc["histogram"].values()) == 4000
+    v, o = doc["tiers"]["vorbis"], doc["tiers"]["opus"]
+    assert v["tracks"] + o["tracks"] == 4000 and o["tracks"] == doc["histogram"]["0"]
+    assert v["local"] + o["local"] + v["fetchable"] + o["fetchable"] == 24
+    assert v["local"] > 0 and o["local"] > 0
+    for t in (v, o):
+        assert t["absent"] == t["tracks"] - t["local"] - t["fetchable"]
+        assert t["archived"] >= t["local"] + t["fetchable"]  # every demo audio file is in the ledger
+
+
+def test_keyset_paging_most_popular_first(tiny_mirror, tmp_path):
+    cat = open_catalogue(tiny_mirror)
+    tiers = Tiers(cat, StatsCache(tmp_path / "s.sqlite3"))
+    first = tiers.page("vorbis", limit=3)
+    assert [t.popularity for t in first] == [84, 70, 70]
+    seen = []
+    after = None
+    while True:
+        page = tiers.page("vorbis", after, limit=3)
+        if not page:
+            break
+        seen += page
+        after = (page[-1].popularity, page[-1].rowid)
+    pops = [t.popularity for t in seen]
+    assert pops == sorted(pops, reverse=True) and len(seen) == 8 and len({t.rowid for t in seen}) == 8
+    opus = tiers.page("opus", limit=10)
+    assert [t.rowid for t in opus] == [4, 11, 12, 13, 15]
+    cat.close()
