@@ -13,10 +13,12 @@ class LongtailApp(App):
     TITLE = "longtail"
     BINDINGS = [Binding("q", "quit", "Quit", id="app.quit")]
 
-    def __init__(self, services: Services, ao: str | None = None) -> None:
+    def __init__(self, services: Services, ao: str | None = None,
+                 play_ids: list[str] | None = None) -> None:
         super().__init__()
         self.services = services
         self.ao = ao
+        self.play_ids = play_ids or []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -24,5 +26,6 @@ class LongtailApp(App):
         yield Footer()
 
 
-def make_app(services: Services, ao: str | None = None) -> LongtailApp:
-    return LongtailApp(services, ao=ao)
+def make_app(services: Services, ao: str | None = None,
+             play_ids: list[str] | None = None) -> LongtailApp:
+    return LongtailApp(services, ao=ao, play_ids=play_ids)

@@ -95,11 +95,12 @@ def main(ctx: click.Context, ao: str | None) -> None:
         run_tui(ctx.obj, ao=ao)
 
 
-def run_tui(context: Context, ao: str | None = None, demo_seeder: bool = False) -> None:
+def run_tui(context: Context, ao: str | None = None, demo_seeder: bool = False,
+            play_ids: list[str] | None = None) -> None:
     from tui.app import make_app
 
     services = context.services(refresh_files=False)
-    app = make_app(services, ao=ao)
+    app = make_app(services, ao=ao, play_ids=play_ids)
     try:
         app.run()
     finally:
@@ -409,6 +410,83 @@ def tiers(obj: Context, as_json: bool) -> None:
             click.echo(f"  {level:>3}-{min(level + 4, 100):<3} {'█' * width} {n:,}")
     finally:
         services.close()
+
+
+@main.command()
+@common_options
+@click.argument("track_ids", nargs=-1, required=True)
+@click.option("--ao", default=None, help="mpv audio output (e.g. null, pulse, alsa; default: the config's, else mpv's).")
+@click.option("--no-ui", is_flag=True, help="Play headless, printing progress; exit when the queue ends.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line: started, position, ended.")
+@click.pass_obj
+@friendly_errors
+def play(obj: Context, track_ids: tuple[str, ...], ao: str | None, no_ui: bool, as_json: bool) -> None:
+    """Play tracks by id (local files now; missing ones are fetched when fetching is on)."""
+    if not (no_ui or as_json):
+        run_tui(obj, ao=ao, play_ids=list(track_ids))
+        return
+    import threading
+
+    from tui.player.player import Ended, Player, Position, QueueFinished, Started
+    from tui.player.sources import MirrorSources
+
+    services = obj.services()
+    finished = threading.Event()
+    errors: list[str] = []
+    names = {t.id: t for t in services.catalogue.tracks_by_rowids([])}
+
+    def on_event(event) -> None:
+        if isinstance(event, Started):
+            if as_json:
+                emit_line({"event": "started", "id": event.track_id, "codec": event.codec,
+                           "source": event.kind, "duration": event.duration})
+            else:
+                track = names.get(event.track_id) or services.catalogue.track(event.track_id)
+                title = f"{track.name} — {', '.join(track.artist_names)}" if track else event.track_id
+                click.echo(f"\r▶ {title} [{event.codec}, {event.kind}]", err=True)
+        elif isinstance(event, Position):
+            if as_json:
+                emit_line({"event": "position", "id": event.track_id, "seconds": round(event.seconds, 3)})
+            else:
+                total = f" / {_clock(event.duration)}" if event.duration else ""
+                click.echo(f"\r  {_clock(event.seconds)}{total}   ", nl=False, err=True)
+        elif isinstance(event, Ended):
+            if event.reason == "error":
+                errors.append(event.track_id)
+            if as_json:
+                doc = {"event": "ended", "id": event.track_id, "reason": event.reason,
+                       "played_seconds": event.played_seconds}
+                if event.message:
+                    doc["message"] = event.message
+                emit_line(doc)
+            elif event.reason == "error":
+                click.echo(f"\rlongtail: {event.track_id}: {event.message}", err=True)
+        elif isinstance(event, QueueFinished):
+            finished.set()
+
+    player = Player(MirrorSources(services), ao=ao or obj.settings.ao,
+                    replaygain=obj.settings.replaygain, preamp=obj.settings.replaygain_preamp)
+    player.subscribe(on_event)
+    try:
+        player.play(list(track_ids))
+        while not finished.wait(0.2):
+            pass
+    finally:
+        player.close()
+        services.close()
+    if not as_json:
+        click.echo("", err=True)
+    sys.exit(1 if errors else 0)
+
+
+def emit_line(doc: dict) -> None:
+    sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def _clock(seconds: float | None) -> str:
+    seconds = int(seconds or 0)
+    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 @main.command()

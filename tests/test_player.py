@@ -1,0 +1,255 @@
+"""Playback through real libmpv (ao=null) on the demo's real Vorbis and Opus files."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tui.config import Settings, StatePaths
+from tui.player.player import Ended, Player, Position, QueueFinished, Started, replaygain_options
+from tui.player.queue import Queue, SavedState
+from tui.player.sources import MirrorSources, Source, SourceError, SourceResolver, sniff_codec
+from tui.services import Location, open_services
+
+FAST = {"ao_null_untimed": "yes"}
+
+
+@pytest.fixture(scope="module")
+def services(small_demo, tmp_path_factory):
+    svc = open_services(Location(small_demo.mirror, StatePaths(tmp_path_factory.mktemp("pstate")), small_demo),
+                        Settings())
+    yield svc
+    svc.close()
+
+
+@pytest.fixture(scope="module")
+def local_ids(services):
+    ids = [t for t, state in services.files.all_states() if state == "local"]
+    assert len(ids) >= 4
+    return sorted(ids)
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.events: list = []
+        self.finished = threading.Event()
+        self.lock = threading.Lock()
+
+    def __call__(self, event) -> None:
+        with self.lock:
+            self.events.append(event)
+        if isinstance(event, QueueFinished):
+            self.finished.set()
+
+    def of(self, kind) -> list:
+        with self.lock:
+            return [e for e in self.events if isinstance(e, kind)]
+
+    def wait_for(self, predicate, timeout: float = 20.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                for e in self.events:
+                    if predicate(e):
+                        return e
+            time.sleep(0.02)
+        raise AssertionError(f"timed out; events: {self.events[-10:]}")
+
+
+def make_player(services, **kw) -> tuple[Player, Recorder]:
+    rec = Recorder()
+    player = Player(MirrorSources(services), ao="null", **kw)
+    player.subscribe(rec)
+    return player, rec
+
+
+def test_sniffing():
+    assert sniff_codec(b"OggS" + bytes(24) + b"\x01vorbis") == "vorbis"
+    assert sniff_codec(b"OggS" + bytes(24) + b"OpusHead") == "opus"
+    assert sniff_codec(b"ID3\x03") is None and sniff_codec(b"") is None
+
+
+def test_plays_to_the_end_and_duration_matches_the_catalogue(services, local_ids):
+    player, rec = make_player(services, mpv_options=FAST)
+    try:
+        player.play(local_ids[:2])
+        assert rec.finished.wait(60)
+    finally:
+        player.close()
+    started = rec.of(Started)
+    ended = rec.of(Ended)
+    assert [e.track_id for e in started] == local_ids[:2]
+    assert [(e.track_id, e.reason) for e in ended] == [(i, "eof") for i in local_ids[:2]]
+    for event in started:
+        track = services.catalogue.track(event.track_id)
+        assert abs(event.duration * 1000 - track.duration_ms) <= 100
+        assert event.codec == track.tier and event.kind == "local"
+
+
+def test_gapless_transition(services, local_ids):
+    """The next track is in mpv's playlist before the current ends; mpv never goes idle."""
+    player, rec = make_player(services, mpv_options=FAST)
+    idle_changes: list = []
+    playlist_lengths: list[int] = []
+    player.mpv.observe_property("idle-active", lambda _n, v: idle_changes.append(v))
+    player.mpv.observe_property("playlist-count", lambda _n, v: playlist_lengths.append(v))
+    try:
+        player.play(local_ids[:3])
+        assert rec.finished.wait(60)
+    finally:
+        player.close()
+    assert 2 in playlist_lengths  # current + pre-appended next
+    # idle only at the very start (before loading) and at the end of the queue
+    trues = [i for i, v in enumerate(idle_changes) if v]
+    assert trues and trues[-1] == len(idle_changes) - 1
+    assert idle_changes[1:-1].count(True) == 0
+    assert [e.track_id for e in rec.of(Started)] == local_ids[:3]
+
+
+def test_pause_and_seek(services, local_ids):
+    player, rec = make_player(services)  # timed ao=null: real time passes
+    try:
+        player.play([local_ids[0]])
+        rec.wait_for(lambda e: isinstance(e, Position) and e.seconds > 0.3)
+        player.set_paused(True)
+        player.sync()
+        time.sleep(0.3)
+        frozen = player.position
+        time.sleep(0.6)
+        assert player.paused and abs(player.position - frozen) < 0.05
+        player.set_paused(False)
+        player.seek(6.0, relative=False)
+        rec.wait_for(lambda e: isinstance(e, Position) and e.seconds >= 6.0)
+        player.seek(-5.0)
+        player.sync()
+        rec.wait_for(lambda e: isinstance(e, Position) and 0.5 < e.seconds < 4.0)
+        assert not player.paused
+    finally:
+        player.close()
+
+
+def test_resume_after_restart(services, local_ids, tmp_path):
+    state = tmp_path / "player.json"
+    player, rec = make_player(services, state_path=state)
+    try:
+        player.play(local_ids[:3], start_index=1)
+        rec.wait_for(lambda e: isinstance(e, Started))
+        player.seek(4.0, relative=False)
+        rec.wait_for(lambda e: isinstance(e, Position) and e.seconds >= 4.0)
+    finally:
+        player.close()  # saves
+    saved = SavedState.load(state)
+    assert saved.items == local_ids[:3] and saved.current == 1 and saved.position >= 4.0
+    again, rec2 = make_player(services, state_path=state)
+    try:
+        again.restore()
+        started = rec2.wait_for(lambda e: isinstance(e, Started))
+        assert started.track_id == local_ids[1]
+        again.sync()
+        time.sleep(0.3)
+        assert again.paused and again.queue.items == local_ids[:3] and again.queue.current == 1
+        assert abs(again.position - saved.position) < 0.5
+    finally:
+        again.close()
+
+
+class FileResolver(SourceResolver):
+    def __init__(self, files: dict[str, Path]) -> None:
+        self.files = files
+
+    def resolve(self, track_id: str) -> Source:
+        if track_id not in self.files:
+            raise SourceError("absent: no local file and no known torrent holds it")
+        path = self.files[track_id]
+        return Source(track_id, str(path), "vorbis", "local")
+
+
+def test_corrupt_and_absent_tracks_error_and_the_queue_moves_on(services, local_ids, tmp_path):
+    good = services.files.entry(local_ids[0]).path
+    truncated = tmp_path / "truncated"
+    truncated.write_bytes(good.read_bytes()[:200])
+    garbage = tmp_path / "garbage"
+    garbage.write_bytes(os.urandom(50_000))
+    resolver = FileResolver({"bad1": truncated, "bad2": garbage, "good": good})
+    rec = Recorder()
+    player = Player(resolver, ao="null", mpv_options=FAST)
+    player.subscribe(rec)
+    try:
+        player.play(["bad1", "absent", "bad2", "good"])
+        assert rec.finished.wait(60)
+    finally:
+        player.close()
+    ended = {e.track_id: e for e in rec.of(Ended)}
+    for bad in ("bad1", "absent", "bad2"):
+        assert ended[bad].reason == "error" and ended[bad].message
+    assert ended["good"].reason == "eof"
+    assert "absent" in ended["absent"].message
+
+
+def test_replaygain_is_applied_as_mpv_options(services, local_ids):
+    player, rec = make_player(services, replaygain="album", preamp=2.0)
+    try:
+        assert player.mpv["replaygain"] == "album"
+        assert player.mpv["replaygain-clip"] is False
+        assert float(player.mpv["replaygain-preamp"]) == 2.0
+        player.play([local_ids[0]])
+        rec.wait_for(lambda e: isinstance(e, Started))
+        rg = services.catalogue.ledger(local_ids[0]).replaygain
+        assert float(player.mpv["replaygain-fallback"]) == pytest.approx(rg.album_gain_db, abs=0.01)
+        player.set_replaygain("off")
+        player.sync()
+        assert player.mpv["replaygain"] in (False, "no")
+    finally:
+        player.close()
+
+
+def test_clipping_guard_uses_the_ledger_peak():
+    from tui.catalogue.records import ReplayGain
+    loud = Source("t", "/x", "vorbis", "local", ReplayGain(6.0, 0.9, -3.0, 0.9))
+    opts = replaygain_options(loud, "track", 0.0)
+    # +6 dB on a 0.9 peak would clip: the preamp is lowered by the excess
+    assert float(opts["replaygain-preamp"]) == pytest.approx(-(6.0 + 20 * __import__("math").log10(0.9)), abs=0.01)
+    assert "replaygain-preamp" not in replaygain_options(loud, "album", 0.0)
+    assert replaygain_options(loud, "off", 0.0) == {}
+
+
+def test_queue_logic():
+    q = Queue(["a", "b", "c"])
+    q.current = 1
+    q.insert_next("x")
+    assert q.items == ["a", "b", "x", "c"]
+    q.move(3, 0)
+    assert q.items == ["c", "a", "b", "x"] and q.current == 2
+    q.remove(0)
+    assert q.current == 1 and q.current_id == "b"
+    assert q.index_after(3) is None
+    q.repeat = "queue"
+    assert q.index_after(2) == 0
+    q.repeat = "track"
+    assert q.index_after(1) == 1 and q.index_after(1, manual=True) == 2
+    q.clear()
+    assert q.current is None and q.index_after(None) is None
+
+
+def test_play_json_cli(small_demo, local_ids):
+    import json
+    import subprocess
+    import sys
+    exe = Path(sys.executable).with_name("longtail")
+    out = subprocess.run([str(exe), "play", local_ids[0], "0000000000000000000000", "--json", "--ao", "null",
+                          "--state", str(small_demo.home)], capture_output=True, text=True, timeout=120)
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    kinds = [d["event"] for d in lines]
+    assert kinds[0] == "started" and lines[0]["id"] == local_ids[0] and lines[0]["codec"] in ("vorbis", "opus")
+    assert "position" in kinds
+    ended = [d for d in lines if d["event"] == "ended"]
+    assert ended[0]["id"] == local_ids[0] and ended[0]["reason"] == "eof" and ended[0]["played_seconds"] > 5
+    assert ended[1]["reason"] == "error" and "message" in ended[1]
+    assert out.returncode == 1  # one track could not be played
+    positions = [d["seconds"] for d in lines if d["event"] == "position"]
+    assert positions == sorted(positions) and positions[-1] > 5
