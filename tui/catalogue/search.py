@@ -22,11 +22,11 @@ from typing import Literal
 from tui.catalogue.catalogue import Catalogue
 from tui.catalogue.records import Track
 from tui.catalogue.search_index import IndexStatus, decode_rowid, read_status
-from tui.catalogue.text import match_expression, tokens, tokens_tuple
+from tui.catalogue.text import PREFIX_MIN_CHARS, last_token, match_expression, tokens, tokens_tuple
 
 Kind = Literal["track", "artist", "album"]
 KINDS: tuple[Kind, ...] = ("track", "artist", "album")
-CANDIDATES = 80
+CANDIDATES = 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,11 +145,21 @@ class Searcher:
             return []  # a token FTS5 still refuses: no results, never an error
         return [decode_rowid(r[0])[0] for r in rows]
 
+    def _two_phase(self, conn: sqlite3.Connection, table: str, query: str, column: str | None,
+                   n: int) -> list[int]:
+        """Whole-word matches first (they stream and stop early); prefixes only to fill up."""
+        rowids = self._candidates(conn, table, match_expression(query, column, prefix=False), n)
+        if len(rowids) < n and len(last_token(query)) >= PREFIX_MIN_CHARS:
+            more = self._candidates(conn, table, match_expression(query, column, prefix=True), n)
+            rowids = list(dict.fromkeys(rowids + more))
+        return rowids
+
     def _tracks(self, conn: sqlite3.Connection, query: str, limit: int) -> list[Track]:
-        rowids = self._candidates(conn, "track_fts", match_expression(query), CANDIDATES)
+        n = max(CANDIDATES, limit)
         # Titles that contain every word, most popular first, so an exact title with
         # modest popularity is not crowded out by popular tracks matching via artist/album.
-        title_rowids = self._candidates(conn, "track_fts", match_expression(query, "name"), CANDIDATES)
+        title_rowids = self._two_phase(conn, "track_fts", query, "name", n)
+        rowids = self._two_phase(conn, "track_fts", query, None, n)
         ordered = list(dict.fromkeys(title_rowids + rowids))
         tracks = self.catalogue.tracks_by_rowids(ordered)
         q_tokens = tokens(query)
@@ -192,8 +202,14 @@ class Searcher:
         return [NamedHit(*r) for r in rows]
 
     def _named(self, conn, table: str, query: str, limit: int, fetch) -> list[NamedHit]:
-        rowids = self._candidates(conn, table, match_expression(query), CANDIDATES)
+        rowids = self._two_phase(conn, table, query, None, max(CANDIDATES, limit))
         hits = fetch(rowids)
+        if len(last_token(query)) < PREFIX_MIN_CHARS:
+            # short last word: complete it through the catalogue's own name index
+            by_name = (self.catalogue.artists_by_prefix if table == "artist_fts"
+                       else self.catalogue.albums_by_prefix)(query.strip(), limit)
+            seen = {h.rowid for h in hits}
+            hits += [NamedHit(*r) for r in by_name if r[0] not in seen]
         q_tokens = tokens(query)
         q_fold = " ".join(q_tokens)
         ranked = []
@@ -214,7 +230,7 @@ def _all_present(query_tokens: list[str], haystack: list[str]) -> bool:
         return False
     *whole, last = query_tokens
     words = set(haystack)
-    if len(last) == 1:
+    if len(last) < PREFIX_MIN_CHARS:
         return all(w in words for w in query_tokens)
     return all(w in words for w in whole) and any(h.startswith(last) for h in haystack)
 

@@ -20,6 +20,9 @@ _SPACELESS = re.compile(
 SPACELESS_GLOBS = ("*[\u3040-\u9fff]*", "*[\u0e00-\u0e7f]*", "*[\uf900-\ufaff]*")
 MAX_QUERY_TOKENS = 12
 MAX_TOKEN_CHARS = 64
+# Shorter last words match whole: a one- or two-letter prefix covers too much of the
+# vocabulary (names are completed through the artist and album name indexes instead).
+PREFIX_MIN_CHARS = 3
 
 
 def space_out(text: str | None) -> str:
@@ -77,21 +80,23 @@ def tokens(text: str | None) -> list[str]:
     return list(tokens_tuple(text))
 
 
-def match_expression(query: str, column: str | None = None, anchored: bool = False) -> str | None:
+def match_expression(query: str, column: str | None = None, prefix: bool = True) -> str | None:
     """An FTS5 MATCH expression for user text, or None when it has no searchable token.
 
-    Every token is double-quoted (so it is only ever text) and the last one is a
-    prefix, for type-ahead. `anchored` asks for the tokens as a phrase at the
-    start of `column` (for "title starts with" candidates).
+    Every token is double-quoted, so it is only ever text. With `prefix` the last
+    token matches as a prefix (type-ahead); without, as a whole word. Whole-word
+    matches stream out of the index in rowid order and stop at the LIMIT, while a
+    prefix of four or more letters makes FTS5 merge the doclists of every term it
+    covers, so callers try whole words first.
     """
     toks = [t[:MAX_TOKEN_CHARS] for t in tokens(query[:2000])][:MAX_QUERY_TOKENS]
     if not toks:
         return None
-    if anchored:
-        phrase = '"' + " ".join(toks) + '"*'
-        return f"{{{column}}} : ^ {phrase}" if column else f"^ {phrase}"
-    # A one-letter prefix would merge a huge share of the vocabulary: match it as a word.
-    last = f'"{toks[-1]}"' if len(toks[-1]) == 1 else f'"{toks[-1]}"*'
-    parts = [f'"{t}"' for t in toks[:-1]] + [last]
-    expr = " ".join(parts)
+    last = f'"{toks[-1]}"*' if prefix and len(toks[-1]) >= PREFIX_MIN_CHARS else f'"{toks[-1]}"'
+    expr = " ".join([f'"{t}"' for t in toks[:-1]] + [last])
     return f"{{{column}}} : ({expr})" if column else expr
+
+
+def last_token(query: str) -> str:
+    toks = tokens(query[:2000])
+    return toks[-1] if toks else ""
