@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -95,8 +96,8 @@ def test_partial_index_is_searchable_and_says_so(tiny_mirror, tmp_path):
     path = tmp_path / "search.sqlite3"
     calls = []
     # stop right after the popular tracks: the long tail is not indexed yet
-    SearchIndexBuilder(cat, path).build(lambda label, d, t: calls.append(label),
-                                        should_stop=lambda: "artists" in calls)
+    SearchIndexBuilder(cat, path, shards=1).build(lambda label, d, t: calls.append(label),
+                                                  should_stop=lambda: "artists" in calls)
     status = read_status(path)
     assert status.exists and not status.complete
     s = Searcher(cat, path)
@@ -111,7 +112,8 @@ def test_partial_index_is_searchable_and_says_so(tiny_mirror, tmp_path):
     cat.close()
 
 
-def test_interrupted_build_resumes_after_kill(small_demo, tmp_path):
+@pytest.mark.parametrize("shards", [1, 2])
+def test_interrupted_build_resumes_after_kill(small_demo, tmp_path, shards):
     """kill -9 in the middle of a build; the next run completes with nothing lost or doubled."""
     state = tmp_path / "state"
     env = dict(os.environ, LONGTAIL_STATE=str(state))
@@ -122,7 +124,7 @@ def test_interrupted_build_resumes_after_kill(small_demo, tmp_path):
         "from tui.demo.build import DemoPaths\n"
         "from tui.catalogue.search_index import SearchIndexBuilder\n"
         "from tui.catalogue import search_index\n"
-        "search_index.RANGE_BATCH = 50\n"
+        "search_index.BLOCK = 64\n"
         "from pathlib import Path\n"
         f"d = DemoPaths(Path({str(small_demo.home)!r}))\n"
         f"svc = open_services(Location(d.mirror, StatePaths(Path({str(state)!r})), d), Settings())\n"
@@ -130,8 +132,9 @@ def test_interrupted_build_resumes_after_kill(small_demo, tmp_path):
         "def progress(label, done, total):\n"
         "    n[0] += 1\n"
         "    if n[0] == 40: os.kill(os.getpid(), signal.SIGKILL)\n"
-        "SearchIndexBuilder(svc.catalogue, svc.state.search_index).build(progress)\n"
+        "SearchIndexBuilder(svc.catalogue, svc.state.search_index, shards=SHARDS).build(progress)\n"
     )
+    code = code.replace("SHARDS", str(shards))
     proc = subprocess.run([sys.executable, "-c", code], env=env, timeout=120)
     assert proc.returncode == -signal.SIGKILL
     partial = read_status(state / "search.sqlite3")
@@ -139,19 +142,24 @@ def test_interrupted_build_resumes_after_kill(small_demo, tmp_path):
     from tui.catalogue.catalogue import Catalogue, CataloguePaths
     from tui.mirror.layout import discover
     cat = Catalogue(CataloguePaths.from_databases(discover(small_demo.mirror).databases))
+    time.sleep(1.0)  # orphaned shard processes notice within a batch and stop
     done = SearchIndexBuilder(cat, state / "search.sqlite3").build()
-    assert done.complete and done.tracks == 4000
+    assert done.complete and done.tracks == 4000 and done.shards == shards
     # nothing indexed twice: every title finds its own track exactly once
     import sqlite3
     from tui.catalogue.search_index import decode_rowid
     from tui.catalogue.text import match_expression
+    from tui.catalogue.search_index import shard_paths
     conn = sqlite3.connect(state / "search.sqlite3")
+    for i, extra in enumerate(shard_paths(state / "search.sqlite3")[1:], start=1):
+        conn.execute("ATTACH DATABASE ? AS ?", (str(extra), f"s{i}"))
+    schemas = ["main"] + [f"s{i}" for i in range(1, shards)]
     for track in cat.tracks_by_rowids(list(range(1, 4200, 13))):
         expr = match_expression(track.name + " " + " ".join(track.artist_names), None)
         if expr is None or len(track.name) > 200:
             continue
-        hits = [decode_rowid(r[0])[0] for r in conn.execute(
-            "SELECT rowid FROM track_fts WHERE track_fts MATCH ?", (expr,))]
+        hits = [decode_rowid(r[0])[0] for schema in schemas for r in conn.execute(
+            f"SELECT rowid FROM {schema}.track_fts(?)", (expr,))]
         assert hits.count(track.rowid) == 1, track.name
     cat.close()
 
@@ -183,15 +191,15 @@ def test_full_disk_is_a_clear_error(tiny_mirror, tmp_path, monkeypatch):
     from tui.catalogue import search_index
     from tui.errors import LongtailError
     cat = open_catalogue(tiny_mirror)
-    real = search_index.SearchIndexBuilder._insert_tracks
+    real = search_index.ShardWorker._insert_tracks
 
     def full(self, conn, where, params):
         raise sq.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(search_index.SearchIndexBuilder, "_insert_tracks", full)
+    monkeypatch.setattr(search_index.ShardWorker, "_insert_tracks", full)
     with pytest.raises(LongtailError, match="full"):
-        SearchIndexBuilder(cat, tmp_path / "s.sqlite3").build()
-    monkeypatch.setattr(search_index.SearchIndexBuilder, "_insert_tracks", real)
+        SearchIndexBuilder(cat, tmp_path / "s.sqlite3", shards=1).build()
+    monkeypatch.setattr(search_index.ShardWorker, "_insert_tracks", real)
     # the catalogue is still usable, and search falls back or uses what exists
     assert cat.track("000000000000000trackB1").name == "Around the World"
     Searcher(cat, tmp_path / "s.sqlite3").search("around")

@@ -21,7 +21,7 @@ from typing import Literal
 
 from tui.catalogue.catalogue import Catalogue
 from tui.catalogue.records import Track
-from tui.catalogue.search_index import IndexStatus, decode_rowid, read_status
+from tui.catalogue.search_index import IndexStatus, decode_rowid, read_status, shard_paths
 from tui.catalogue.text import PREFIX_MIN_CHARS, last_token, match_expression, tokens, tokens_tuple
 
 Kind = Literal["track", "artist", "album"]
@@ -68,16 +68,21 @@ class Searcher:
 
     def _conn(self) -> sqlite3.Connection | None:
         conn = getattr(self._local, "conn", None)
-        if conn is None:
-            if not self.index_path.exists():
+        if conn is None or getattr(self._local, "shards", None) != self.status().shards:
+            paths = shard_paths(self.index_path)
+            if not paths:
                 return None
             try:
-                conn = sqlite3.connect(f"file:{self.index_path}?mode=ro", uri=True,
+                conn = sqlite3.connect(f"file:{paths[0]}?mode=ro", uri=True,
                                        check_same_thread=False, timeout=5)
+                for i, extra in enumerate(paths[1:], start=1):
+                    conn.execute("ATTACH DATABASE ? AS ?", (f"file:{extra}?mode=ro", f"s{i}"))
                 conn.execute("SELECT 1 FROM track_fts LIMIT 0")
             except sqlite3.Error:
                 return None
             self._local.conn = conn
+            self._local.shards = self.status().shards
+            self._local.schemas = ["main"] + [f"s{i}" for i in range(1, len(paths))]
             with self._lock:
                 self._conns.append(conn)
         return conn
@@ -136,14 +141,17 @@ class Searcher:
     def _candidates(self, conn: sqlite3.Connection, table: str, expr: str | None, n: int) -> list[int]:
         if expr is None:
             return []
-        try:
-            rows = conn.execute(f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY rowid LIMIT ?",
-                                (expr, n)).fetchall()
-        except sqlite3.OperationalError as exc:
-            if "interrupted" in str(exc):
-                raise
-            return []  # a token FTS5 still refuses: no results, never an error
-        return [decode_rowid(r[0])[0] for r in rows]
+        found: list[int] = []
+        for schema in getattr(self._local, "schemas", ["main"]):
+            try:
+                found += [r[0] for r in conn.execute(
+                    f"SELECT rowid FROM {schema}.{table}(?) ORDER BY rowid LIMIT ?", (expr, n))]
+            except sqlite3.OperationalError as exc:
+                if "interrupted" in str(exc):
+                    raise
+                return []  # a token FTS5 still refuses: no results, never an error
+        # Each shard gives its most popular first; merged, the first n are the global top n.
+        return [decode_rowid(r)[0] for r in sorted(found)[:n]]
 
     def _two_phase(self, conn: sqlite3.Connection, table: str, query: str, column: str | None,
                    n: int) -> list[int]:
