@@ -108,6 +108,10 @@ class Catalogue:
                 self._all_conns.append(conn)
         return conn
 
+    def connect(self) -> sqlite3.Connection:
+        """A new read-only connection (for a long-lived thread that owns it)."""
+        return self._open()
+
     def _open(self) -> sqlite3.Connection:
         try:
             conn = sqlite3.connect(sqlite_uri(self.paths.main), uri=True,
@@ -121,6 +125,10 @@ class Catalogue:
             raise MirrorError(f"cannot open the metadata databases ({exc})",
                               "check that the files are complete, unpacked SQLite files") from None
         return conn
+
+    def signature(self) -> str:
+        st = self.paths.main.stat()
+        return f"{st.st_size}:{st.st_mtime_ns}"
 
     def close(self) -> None:
         with self._lock:

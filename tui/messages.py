@@ -1,0 +1,51 @@
+"""Messages posted across the app (from workers and the player's threads)."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from tui.player.player import PlayerEvent, Position
+
+
+class PlayerUpdate(Message):
+    """Something happened in the player. Position updates replace each other in the queue."""
+
+    def __init__(self, event: PlayerEvent) -> None:
+        super().__init__()
+        self.event = event
+
+    def can_replace(self, message: Message) -> bool:
+        return (isinstance(message, PlayerUpdate) and isinstance(self.event, Position)
+                and isinstance(message.event, Position))
+
+
+class PlayerReady(Message):
+    def __init__(self, error: str | None = None) -> None:
+        super().__init__()
+        self.error = error
+
+
+class OpenArtist(Message):
+    def __init__(self, artist_rowid: int, album_rowid: int | None = None) -> None:
+        super().__init__()
+        self.artist_rowid = artist_rowid
+        self.album_rowid = album_rowid
+
+
+class OpenAlbum(Message):
+    def __init__(self, album_rowid: int, track_rowid: int | None = None) -> None:
+        super().__init__()
+        self.album_rowid = album_rowid
+        self.track_rowid = track_rowid
+
+
+class SearchFinished(Message):
+    """A search worker finished (functional tests wait on this)."""
+
+    def __init__(self, query: str, tracks: int, artists: int, albums: int, note: str | None) -> None:
+        super().__init__()
+        self.query = query
+        self.tracks = tracks
+        self.artists = artists
+        self.albums = albums
+        self.note = note

@@ -1,0 +1,128 @@
+"""How rows look: tracks, artists, albums and section headers, as Rich Text.
+
+Columns have fixed cell widths on the right and the name takes what is left, so
+long, right-to-left, CJK or emoji names never push the layout around (Rich
+measures cell widths; truncation adds an ellipsis).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+
+from tui.catalogue.records import AlbumRef, Track
+
+FILE_GLYPHS = {"local": ("●", "green"), "fetchable": ("◐", "yellow"), "absent": ("·", "dim")}
+VERDICT_GLYPHS = {"ok": ("✓", "green"), "corrupt": ("✗", "bold red"), "missing": ("?", "yellow")}
+BAR = " ▁▂▃▄▅▆▇█"
+
+
+@dataclass(frozen=True)
+class Header:
+    """A section title inside a list (Albums, Singles, Tracks…); Enter does nothing."""
+
+    title: str
+
+
+@dataclass(frozen=True)
+class TrackRow:
+    track: Track
+    file: str = "absent"
+    verdict: str | None = None
+    fetch: str | None = None  # e.g. "42% 1.2 MB/s 3 peers" while fetching
+    number: bool = True  # show disc-track numbers (album view) or artist (other lists)
+
+
+@dataclass(frozen=True)
+class NamedRow:
+    """An artist or an album in a list."""
+
+    kind: str  # "artist" | "album"
+    rowid: int
+    id: str
+    name: str
+    popularity: int | None = None
+    extra: str = ""  # e.g. the year and type of an album
+
+
+def clock(ms: int | float | None) -> str:
+    if not ms:
+        return "0:00"
+    seconds = int(ms) // 1000
+    if seconds >= 3600:
+        return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def popularity_bar(popularity: int | None) -> Text:
+    p = max(0, min(100, popularity or 0))
+    cells = 5
+    full = p * cells / 100
+    out = ""
+    for i in range(cells):
+        frac = max(0.0, min(1.0, full - i))
+        out += BAR[int(round(frac * 8))] if frac else "·"
+    return Text(out, style="cyan" if p else "dim")
+
+
+def name_or_placeholder(name: str, placeholder: str) -> Text:
+    return Text(name) if name.strip() else Text(placeholder, style="dim italic")
+
+
+def render_track(row: TrackRow, width: int, selected: bool) -> Text:
+    t = row.track
+    glyph, color = FILE_GLYPHS.get(row.file, ("·", "dim"))
+    right = Text()
+    if row.fetch:
+        right.append(f" {row.fetch[:22]:>22}", style="yellow")
+    right.append(f" {clock(t.duration_ms):>7} ")
+    right.append_text(popularity_bar(t.popularity))
+    right.append(f" {t.popularity:>3} ")
+    right.append(f"{t.tier:<6}", style="magenta" if t.tier == "vorbis" else "blue")
+    if row.verdict:
+        v, vcolor = VERDICT_GLYPHS.get(row.verdict, ("?", "dim"))
+        right.append(f" {v}", style=vcolor)
+    left = Text()
+    left.append(f"{glyph} ", style=color)
+    if row.number:
+        left.append(f"{t.disc_number}-{t.track_number:02d}  ", style="dim")
+    name_width = max(4, width - left.cell_len - right.cell_len)
+    middle = name_or_placeholder(t.name, "(no title)")
+    if not row.number:
+        middle.append(" — " + ", ".join(t.artist_names), style="dim")
+    middle.truncate(name_width, overflow="ellipsis", pad=True)
+    return Text.assemble(left, middle, right)
+
+
+def render_named(row: NamedRow, width: int, selected: bool) -> Text:
+    right = Text()
+    if row.extra:
+        right.append(f" {row.extra}", style="dim")
+    if row.popularity is not None:
+        right.append(" ")
+        right.append_text(popularity_bar(row.popularity))
+    name = name_or_placeholder(row.name, "(no name)")
+    name.truncate(max(4, width - right.cell_len), overflow="ellipsis", pad=True)
+    return Text.assemble(name, right)
+
+
+def render_header(row: Header, width: int) -> Text:
+    return Text(row.title, style="bold underline")
+
+
+def render_any(row, width: int, selected: bool) -> Text:
+    if isinstance(row, Header):
+        return render_header(row, width)
+    if isinstance(row, TrackRow):
+        return render_track(row, width, selected)
+    if isinstance(row, NamedRow):
+        return render_named(row, width, selected)
+    if isinstance(row, tuple) and len(row) >= 3:  # (rowid, id, name, popularity) from a source
+        return render_named(NamedRow("artist", row[0], row[1], row[2], row[3] if len(row) > 3 else None),
+                            width, selected)
+    return Text(str(row))
+
+
+def album_extra(album: AlbumRef) -> str:
+    return f"{album.year or '----'}"
