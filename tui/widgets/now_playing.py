@@ -36,7 +36,7 @@ class NowPlaying:
 
 class NowPlayingBar(Static):
     DEFAULT_CSS = """
-    NowPlayingBar { height: 2; dock: bottom; padding: 0 1; }
+    NowPlayingBar { height: 2; padding: 0 1; }
     """
 
     def show(self, state: NowPlaying) -> None:

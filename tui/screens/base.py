@@ -1,0 +1,32 @@
+"""What every main screen shares: a header, the now-playing bar and the footer."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer, Header
+
+from tui.widgets.now_playing import NowPlayingBar
+
+
+class MainScreen(Screen):
+    """Subclasses implement `compose_body`."""
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield from self.compose_body()
+        yield NowPlayingBar()
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        return iter(())
+
+    def on_screen_resume(self) -> None:
+        self.app.refresh_now_playing()
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self.app.refresh_now_playing)
+
+    @property
+    def services(self):
+        return self.app.services

@@ -1,0 +1,52 @@
+"""Help: every binding of the screen it was opened from, with its id for the keymap."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+
+
+def _keys(app, binding: Binding) -> str:
+    # The keymap may have rebound it: show the keys in force.
+    keymap = getattr(app, "_keymap", {}) or {}
+    keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
+    return ", ".join(app.get_key_display(Binding(k.strip(), "")) for k in keys.split(","))
+
+
+class HelpScreen(ModalScreen):
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close", id="help.close")]
+
+    def __init__(self, screen: Screen) -> None:
+        super().__init__()
+        self.for_screen = screen
+
+    def compose(self) -> ComposeResult:
+        table = Table(title=f"Keys — {type(self.for_screen).__name__.replace('Screen', '')}",
+                      expand=True, box=None, pad_edge=False)
+        table.add_column("key", style="bold cyan", no_wrap=True)
+        table.add_column("does")
+        table.add_column("id (for \\[keymap] in the config)", style="dim")
+        sections = [("This screen", getattr(self.for_screen, "BINDINGS", []))]
+        focused = self.for_screen.focused
+        if focused is not None and getattr(focused, "BINDINGS", None):
+            sections.append((type(focused).__name__, focused.BINDINGS))
+        sections.append(("Everywhere", self.app.BINDINGS))
+        seen = set()
+        for title, bindings in sections:
+            rows = [b for b in bindings if isinstance(b, Binding) and b.id not in seen]
+            if not rows:
+                continue
+            table.add_row(f"[b]{title}[/b]", "", "")
+            for b in rows:
+                seen.add(b.id)
+                table.add_row(_keys(self.app, b), b.description or b.action, b.id or "")
+        table.add_row("ctrl+p", "command palette: every action by name", "")
+        with VerticalScroll(id="help-box"):
+            yield Static(table)
+
+    def action_dismiss(self) -> None:
+        self.app.pop_screen()
