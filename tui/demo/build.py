@@ -111,6 +111,20 @@ def _tags_for(track: AudioTrack, album_gain: float | None = None) -> dict[str, l
     return tags
 
 
+def _index_demo(tmp: DemoPaths) -> None:
+    """Build the file and search indexes, so the demo searches at once."""
+    from tui.catalogue.catalogue import Catalogue, CataloguePaths
+    from tui.catalogue.search_index import SearchIndexBuilder
+    from tui.mirror.layout import discover
+
+    layout = discover(tmp.mirror)
+    catalogue = Catalogue(CataloguePaths.from_databases(layout.databases))
+    try:
+        SearchIndexBuilder(catalogue, tmp.state / "search.sqlite3", shards=1).build()
+    finally:
+        catalogue.close()
+
+
 def build_demo(paths: DemoPaths, spec: DemoSpec = DemoSpec(),
                progress: Callable[[str, int, int], None] | None = None) -> DemoPaths:
     def step(label: str, done: int, total: int) -> None:
@@ -196,6 +210,9 @@ def build_demo(paths: DemoPaths, spec: DemoSpec = DemoSpec(),
             shutil.copyfile(out, dest)
             local += 1
     tmp.state.mkdir(parents=True, exist_ok=True)
+    step("search index", 0, 1)
+    _index_demo(tmp)
+    step("search index", 1, 1)
     tmp.marker.write_text(json.dumps({
         "version": DEMO_VERSION, "seed": spec.seed, "tracks": result.tracks,
         "albums": result.albums, "artists": result.artists, "audio_files": len(placements),

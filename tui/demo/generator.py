@@ -216,6 +216,14 @@ def generate(directory: Path, spec: GenSpec,
     def pick_artist() -> int:
         return perm[int(np.searchsorted(artist_weights, np_rng.random()))]
 
+    # Every artist is in the catalogue because of a release: the first albums go to each
+    # artist once (in a shuffled order), the rest by the Zipf-like weights.
+    unreleased = list(range(n_artists))
+    random.Random(spec.seed + 4).shuffle(unreleased)
+
+    def pick_main_artist() -> int:
+        return unreleased.pop() if unreleased else pick_artist()
+
     recordings: list[tuple[str, str, list[int]]] = []  # (isrc, name, artist indexes)
     audio: list[AudioTrack] = []
     audio_quota = {"vorbis": spec.audio_tracks // 2, "opus": spec.audio_tracks - spec.audio_tracks // 2}
@@ -248,7 +256,7 @@ def generate(directory: Path, spec: GenSpec,
             audiobook = False
         n = min(n, n_tracks_target - tracks_written) or 1
         style = names.style()
-        main_artists = [pick_artist()]
+        main_artists = [pick_main_artist()]
         if rng.random() < 0.08:
             main_artists.append(pick_artist())
         if album_type == "compilation":

@@ -25,7 +25,7 @@ class QueueScreen(MainScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Label("Queue", id="queue-title", classes="pane-title")
-        yield VirtualList(self._render, id="queue", empty="the queue is empty: press a on any track to add it")
+        yield VirtualList(self.render_queue_row, id="queue", empty="the queue is empty: press a on any track to add it")
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -40,7 +40,7 @@ class QueueScreen(MainScreen):
         if isinstance(event, (QueueChanged, Started)):
             self.reload()
 
-    def _render(self, row, width: int, selected: bool):
+    def render_queue_row(self, row, width: int, selected: bool):
         index, track_row = row
         text = render_track(track_row, width - 2, selected)
         player = self.app.player

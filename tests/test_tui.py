@@ -1,0 +1,163 @@
+"""The TUI driven through Textual's pilot: keys in, screen and messages out."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tui.app import make_app
+from tui.config import Settings, StatePaths
+from tui.messages import SearchFinished
+from tui.screens.help import HelpScreen
+from tui.screens.library import LibraryScreen
+from tui.services import Location, open_services
+from tui.widgets.rows import NamedRow, TrackRow
+from tui.widgets.virtual_list import VirtualList
+
+
+async def wait_for(pilot, predicate, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        await pilot.pause(0.02)
+        if predicate():
+            return
+    raise AssertionError("timed out waiting for the screen")
+
+
+def demo_services(small_demo, tmp_path, keymap=None):
+    import shutil
+    state = tmp_path / "state"
+    if not state.exists():
+        shutil.copytree(small_demo.state, state)
+    settings = Settings(keymap=keymap or {})
+    return open_services(Location(small_demo.mirror, StatePaths(state), small_demo), settings)
+
+
+def tiny_services(tiny_mirror, tmp_path):
+    return open_services(Location(tiny_mirror, StatePaths(tmp_path / "tiny-state"), None), Settings())
+
+
+@pytest.fixture
+def demo_app(small_demo, tmp_path):
+    services = demo_services(small_demo, tmp_path)
+    app = make_app(services, start_player=False)
+    yield app
+    services.close()
+
+
+async def test_library_browse_artist_album_tracks(demo_app):
+    async with demo_app.run_test(size=(120, 36)) as pilot:
+        artists = demo_app.screen.query_one("#artists", VirtualList)
+        await wait_for(pilot, lambda: artists.count > 100 and artists.row_at(0) is not None)
+        albums = demo_app.screen.query_one("#albums", VirtualList)
+        tracks = demo_app.screen.query_one("#tracks", VirtualList)
+        await wait_for(pilot, lambda: albums.count > 0)
+        await pilot.press("j", "j")
+        await wait_for(pilot, lambda: albums.count > 0 and isinstance(albums.row_at(albums.cursor), NamedRow))
+        await pilot.press("enter")  # into the albums pane
+        assert albums.has_focus
+        await wait_for(pilot, lambda: tracks.count > 0 and isinstance(tracks.row_at(0), TrackRow))
+        await pilot.press("l")
+        assert tracks.has_focus
+        row = tracks.row_at(0)
+        assert row.track.album.rowid == albums.row_at(albums.cursor).rowid
+
+
+async def test_search_as_you_type_posts_results(demo_app):
+    messages = []
+    top = demo_app.services.tiers.page("vorbis", limit=1)[0]
+    query = top.name.lower()
+    async with demo_app.run_test(size=(120, 36), message_hook=messages.append) as pilot:
+        await pilot.press("slash")
+        await wait_for(pilot, lambda: demo_app.current_mode == "search")
+        for ch in query:
+            await pilot.press(ch if ch != " " else "space")
+        await wait_for(pilot, lambda: any(isinstance(m, SearchFinished) and m.query == query
+                                          for m in messages))
+        done = [m for m in messages if isinstance(m, SearchFinished)]
+        assert done[-1].query == query and done[-1].tracks > 0
+        results = demo_app.screen.query_one("#results", VirtualList)
+        first = results.row_at(results.cursor)
+        # the exact title, and the most popular one with it, comes first
+        assert isinstance(first, TrackRow) and first.track.name.lower() == query
+        assert first.track.popularity == top.popularity
+        # every finished search is for a prefix of what was typed, the last for all of it
+        assert all(query.startswith(m.query) for m in done)
+
+
+async def test_search_opens_an_artist_in_the_library(demo_app):
+    async with demo_app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("slash")
+        await wait_for(pilot, lambda: demo_app.current_mode == "search")
+        await pilot.press(*"various")
+        results = demo_app.screen.query_one("#results", VirtualList)
+        await wait_for(pilot, lambda: any(isinstance(results.row_at(i), NamedRow) and
+                                          results.row_at(i).kind == "artist"
+                                          for i in range(results.count)))
+        index = next(i for i in range(results.count) if isinstance(results.row_at(i), NamedRow)
+                     and results.row_at(i).kind == "artist")
+        results.focus()
+        results.move_cursor(index)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(demo_app.screen, LibraryScreen))
+        artists = demo_app.screen.query_one("#artists", VirtualList)
+        await wait_for(pilot, lambda: (artists.row_at(artists.cursor) or (0, 0, ""))[2] == "Various Artists")
+
+
+async def test_help_lists_bindings_with_ids(demo_app):
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(demo_app.screen, HelpScreen))
+        text = str(demo_app.screen.query_one("Static").render())
+        assert demo_app.screen.for_screen.__class__ is LibraryScreen
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(demo_app.screen, LibraryScreen))
+        assert text is not None
+
+
+async def test_keymap_from_config_overrides_a_binding(small_demo, tmp_path):
+    services = demo_services(small_demo, tmp_path, keymap={"app.help": "f2", "app.tiers": "t"})
+    app = make_app(services, start_player=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.press("escape")
+        await pilot.press("t")
+        await wait_for(pilot, lambda: app.current_mode == "tiers")
+    services.close()
+
+
+async def test_tiny_terminal_and_hostile_names(tiny_mirror, tmp_path):
+    services = tiny_services(tiny_mirror, tmp_path)
+    app = make_app(services, start_player=False)
+    async with app.run_test(size=(40, 12)) as pilot:
+        artists = app.screen.query_one("#artists", VirtualList)
+        await wait_for(pilot, lambda: artists.count == 8 and artists.row_at(7) is not None)
+        for _ in range(8):
+            await pilot.press("j")
+        # every list line fits its pane exactly, whatever the names (empty, 300 chars, RTL, CJK)
+        for lst in app.screen.query(VirtualList):
+            width = lst.scrollable_content_region.width
+            for y in range(lst.scrollable_content_region.height):
+                assert lst.render_line(y).cell_length == width
+        for mode in ("search", "shuffle", "tiers", "queue", "library"):
+            app.switch_mode(mode)
+            await pilot.pause(0.3)
+            assert app.screen.size.width == 40
+    services.close()
+
+
+async def test_track_list_of_long_rtl_cjk_and_empty_names(tiny_mirror, tmp_path):
+    from rich.console import Console
+    from tui.widgets.rows import render_track
+    services = tiny_services(tiny_mirror, tmp_path)
+    tracks = services.catalogue.tracks_by_rowids([15, 11, 13, 10])
+    for width in (20, 40, 80):
+        for t in tracks:
+            text = render_track(TrackRow(t, "absent"), width, False)
+            text.truncate(width)
+            assert Console(width=200).measure(text).maximum <= width
+    empty = render_track(TrackRow(tracks[1], "absent"), 60, False)
+    assert "(no title)" in empty.plain
+    services.close()
