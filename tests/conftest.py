@@ -9,7 +9,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from fixtures import build_tiny  # noqa: E402
 
-from tui.demo.build import DemoPaths, DemoSpec, build_demo  # noqa: E402
+from tui.demo.build import DemoSpec, build_demo  # noqa: E402
+from tui.demo.paths import DemoPaths  # noqa: E402
 
 SMALL_DEMO = DemoSpec(tracks=4000, audio_tracks=24, seed=4242)
 

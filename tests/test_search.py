@@ -121,7 +121,7 @@ def test_interrupted_build_resumes_after_kill(small_demo, tmp_path, shards):
         "import sys, os, signal\n"
         "from tui.services import open_services, Location\n"
         "from tui.config import Settings, StatePaths\n"
-        "from tui.demo.build import DemoPaths\n"
+        "from tui.demo.paths import DemoPaths\n"
         "from tui.catalogue.search_index import SearchIndexBuilder\n"
         "from tui.catalogue import search_index\n"
         "search_index.BLOCK = 64\n"
@@ -131,7 +131,7 @@ def test_interrupted_build_resumes_after_kill(small_demo, tmp_path, shards):
         "n = [0]\n"
         "def progress(label, done, total):\n"
         "    n[0] += 1\n"
-        "    if n[0] == 40: os.kill(os.getpid(), signal.SIGKILL)\n"
+        "    if n[0] == 8: os.kill(os.getpid(), signal.SIGKILL)\n"
         "SearchIndexBuilder(svc.catalogue, svc.state.search_index, shards=SHARDS).build(progress)\n"
     )
     code = code.replace("SHARDS", str(shards))

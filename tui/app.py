@@ -29,10 +29,6 @@ from tui.player.player import (
     Started,
 )
 from tui.screens.library import LibraryScreen
-from tui.screens.queue import QueueScreen
-from tui.screens.search import SearchScreen
-from tui.screens.shuffle import ShuffleScreen
-from tui.screens.tiers import TiersScreen
 from tui.services import Services
 from tui.widgets.now_playing import NowPlaying, NowPlayingBar
 
@@ -44,10 +40,11 @@ class LongtailApp(App):
     CSS_PATH = [STYLES / "app.tcss"]
     MODES = {
         "library": LibraryScreen,
-        "search": SearchScreen,
-        "shuffle": ShuffleScreen,
-        "tiers": TiersScreen,
-        "queue": QueueScreen,
+        # Imported when first shown: the first screen should not wait for the others' imports.
+        "search": lambda: _screen("search", "SearchScreen"),
+        "shuffle": lambda: _screen("shuffle", "ShuffleScreen"),
+        "tiers": lambda: _screen("tiers", "TiersScreen"),
+        "queue": lambda: _screen("queue", "QueueScreen"),
     }
     DEFAULT_MODE = "library"
     BINDINGS = [
@@ -319,6 +316,12 @@ class LongtailApp(App):
                 target = screen if b in screen.BINDINGS else self
                 yield SystemCommand(f"{b.description}  [{b.key}]", b.tooltip or b.id or b.action,
                                     _action_runner(target, b.action))
+
+
+def _screen(module: str, name: str) -> Screen:
+    import importlib
+
+    return getattr(importlib.import_module(f"tui.screens.{module}"), name)()
 
 
 def _action_runner(target, action: str):

@@ -9,15 +9,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from tui.catalogue.catalogue import Catalogue, CataloguePaths
-from tui.catalogue.search import Searcher
-from tui.catalogue.shuffle import Shuffle, ShuffleFilter
-from tui.catalogue.tiers import StatsCache, Tiers
 from tui.config import Settings, StatePaths, data_root, default_state_dir
-from tui.demo.build import DemoPaths
+from tui.demo.paths import DemoPaths
 from tui.errors import MirrorError
 from tui.mirror.file_index import FileIndex, FileState
 from tui.mirror.layout import MirrorLayout, discover
+
+if TYPE_CHECKING:  # imported where used: the first screen should not wait for them
+    from tui.catalogue.search import Searcher
+    from tui.catalogue.shuffle import Shuffle, ShuffleFilter
+    from tui.catalogue.tiers import Tiers
 
 
 @dataclass(frozen=True)
@@ -58,22 +62,28 @@ class Services:
     def state(self) -> StatePaths:
         return self.location.state
 
-    _searcher: Searcher | None = None
+    _searcher: "Searcher | None" = None
 
     def file_states(self, track_ids: list[str]) -> dict[str, FileState]:
         return self.files.states(track_ids)
 
     @property
-    def searcher(self) -> Searcher:
+    def searcher(self) -> "Searcher":
+        from tui.catalogue.search import Searcher
+
         if self._searcher is None:
             self._searcher = Searcher(self.catalogue, self.state.search_index)
         return self._searcher
 
     @property
-    def tiers(self) -> Tiers:
+    def tiers(self) -> "Tiers":
+        from tui.catalogue.tiers import StatsCache, Tiers
+
         return Tiers(self.catalogue, StatsCache(self.state.stats), self.files)
 
-    def shuffle(self, flt: ShuffleFilter, seed: int | None = None, endless: bool = False) -> Shuffle:
+    def shuffle(self, flt: "ShuffleFilter", seed: int | None = None, endless: bool = False) -> "Shuffle":
+        from tui.catalogue.shuffle import Shuffle
+
         return Shuffle(self.catalogue, flt, seed, files=self.files, state_dir=self.state.root,
                        histogram=self.tiers.cached_histogram(), endless=endless)
 

@@ -26,9 +26,9 @@ from pathlib import Path
 from tui.demo.audio import EncodedPiece, PieceSpec, encode
 from tui.demo.generator import AudioTrack, GenSpec, generate, write_ledger, write_playlists
 from tui.mirror.aacid import aacid_for
+from tui.demo.paths import DEMO_VERSION, DemoPaths
 from tui.mirror.torrents import make_v1_torrent
 
-DEMO_VERSION = 1
 DEMO_SEED = 20250701
 PIECE_LENGTH = 32 * 1024
 METADATA_FOLDER = "annas_archive_spotify_2025_07_metadata"
@@ -41,38 +41,6 @@ DATA_FOLDERS = {
     "vorbis": ["annas_archive_data__aacid__spotify_files_pop_1__20260208T120000Z--20260208T120001Z",
                "annas_archive_data__aacid__spotify_files_pop_2__20260208T130000Z--20260208T130001Z"],
 }
-
-
-@dataclass(frozen=True)
-class DemoPaths:
-    home: Path
-
-    @property
-    def mirror(self) -> Path:
-        return self.home / "mirror"
-
-    @property
-    def swarm(self) -> Path:
-        return self.home / "swarm"
-
-    @property
-    def state(self) -> Path:
-        return self.home / "state"
-
-    @property
-    def marker(self) -> Path:
-        return self.home / "demo.json"
-
-    def is_built(self) -> bool:
-        try:
-            info = json.loads(self.marker.read_text())
-        except (OSError, ValueError):
-            return False
-        return info.get("version") == DEMO_VERSION
-
-    def torrents_and_swarm(self) -> list[tuple[Path, Path]]:
-        """(.torrent in the mirror, save path of the full copy) for the seeder."""
-        return [(t, self.swarm) for t in sorted(self.mirror.glob("*.torrent"))]
 
 
 @dataclass(frozen=True)

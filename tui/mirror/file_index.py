@@ -19,8 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-import sqlite_utils
-
 from tui.errors import LongtailError, TorrentError
 from tui.mirror.aacid import track_id_from_name
 from tui.mirror.layout import MirrorLayout
@@ -102,6 +100,15 @@ class FileIndex:
             self._local.conn = None
 
     def _ensure_schema(self) -> None:
+        try:
+            row = self.conn().execute("SELECT value FROM sqlite_master AS m, meta "
+                                      "WHERE m.name = 'files' AND meta.key = 'schema_version'").fetchone()
+        except sqlite3.OperationalError:
+            row = None
+        if row is not None and row[0] == str(SCHEMA_VERSION):
+            return  # already set up: skip importing sqlite-utils on the start-up path
+        import sqlite_utils
+
         try:
             db = sqlite_utils.Database(self.conn())
             db["torrents"].create({

@@ -12,8 +12,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import libtorrent as lt
-
 from tui.errors import TorrentError
 
 MAX_TORRENT_BYTES = 128 * 1024 * 1024  # a 60,000-file torrent is ~7.5 MB
@@ -38,7 +36,7 @@ class ParsedTorrent:
     num_pieces: int
     total_size: int
     files: list[TorrentFile]
-    info: "lt.torrent_info"
+    info: object  # libtorrent.torrent_info
 
     def file_pieces(self, f: TorrentFile) -> range:
         """Indexes of the pieces that hold any byte of `f`."""
@@ -70,6 +68,7 @@ def _check_component(part: str, path: Path) -> None:
 
 def parse_torrent(path: Path) -> ParsedTorrent:
     """Parse and validate one .torrent; raises TorrentError with a one-line reason."""
+    import libtorrent as lt  # imported when needed: it costs ~100 ms at start-up
     try:
         size = path.stat().st_size
         if size > MAX_TORRENT_BYTES:
@@ -118,6 +117,7 @@ def parse_torrent(path: Path) -> ParsedTorrent:
 def make_v1_torrent(folder: Path, piece_length: int, out: Path,
                     trackers: tuple[str, ...] = ()) -> Path:
     """Create a v1 torrent of a data folder (as the archive publishes) at `out`."""
+    import libtorrent as lt
     # Sorted order, like the archive's tooling; libtorrent's own walk uses directory order.
     entries = [lt.create_file_entry(f"{folder.name}/{e.name}", e.stat().st_size)
                for e in sorted(os.scandir(folder), key=lambda e: e.name) if e.is_file()]

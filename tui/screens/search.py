@@ -13,7 +13,7 @@ from tui.screens.base import MainScreen
 from tui.widgets.rows import Header, NamedRow, TrackRow, render_any
 from tui.widgets.virtual_list import VirtualList
 
-DEBOUNCE = 0.03  # seconds: coalesce fast typing, still well inside the 50 ms budget
+DEBOUNCE = 0.01  # seconds: coalesces a burst (a paste), not a typist's keys
 
 
 class SearchScreen(MainScreen):

@@ -88,7 +88,7 @@ class VirtualList(ScrollView, can_focus=True):
         self._source: RowSource = source or ListSource()
         self._pages: OrderedDict[int, list] = OrderedDict()
         self._pending: set[int] = set()
-        self._requests: queue.Queue = queue.Queue()
+        self._requests: queue.LifoQueue = queue.LifoQueue()  # newest first: what is on screen now
         self._generation = 0
         self._count = 0
         self._loader = threading.Thread(target=self._load_loop, daemon=True, name="virtual-list")
@@ -155,6 +155,9 @@ class VirtualList(ScrollView, can_focus=True):
             if item is None:
                 return
             generation, page, source = item
+            if generation != self._generation or not self._near_viewport(page):
+                self._pending.discard(page)  # scrolled away (or a new source) before we got to it
+                continue
             try:
                 rows = source.fetch(page * PAGE, PAGE)
             except Exception as exc:  # noqa: BLE001 - shown in the list, never a crash
@@ -163,6 +166,11 @@ class VirtualList(ScrollView, can_focus=True):
                 self.app.call_from_thread(self._page_loaded, generation, page, rows)
             except Exception:  # noqa: BLE001 - the app is shutting down
                 return
+
+    def _near_viewport(self, page: int) -> bool:
+        top = self.scroll_offset.y // PAGE
+        bottom = (self.scroll_offset.y + max(1, self.size.height)) // PAGE
+        return top - 2 <= page <= bottom + 2
 
     def _page_loaded(self, generation: int, page: int, rows: list) -> None:
         self._pending.discard(page)
