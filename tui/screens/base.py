@@ -16,7 +16,8 @@ class MainScreen(Screen):
         yield Header()
         yield from self.compose_body()
         yield NowPlayingBar()
-        yield Footer()
+        # The footer is mounted just after the first frame: building it costs ~90 ms,
+        # which the first screen should not wait for.
 
     def compose_body(self) -> ComposeResult:
         return iter(())
@@ -25,7 +26,13 @@ class MainScreen(Screen):
         self.app.refresh_now_playing()
 
     def on_mount(self) -> None:
-        self.call_after_refresh(self.app.refresh_now_playing)
+        self.call_after_refresh(self._after_first_frame)
+
+    async def _after_first_frame(self) -> None:
+        if not self.query(Footer):
+            await self.mount(Footer())
+            self.refresh_bindings()  # the footer missed the first bindings signal
+        self.app.refresh_now_playing()
 
     @property
     def services(self):
