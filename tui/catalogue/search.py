@@ -164,10 +164,14 @@ class Searcher:
 
     def _tracks(self, conn: sqlite3.Connection, query: str, limit: int) -> list[Track]:
         n = max(CANDIDATES, limit)
-        # Titles that contain every word, most popular first, so an exact title with
-        # modest popularity is not crowded out by popular tracks matching via artist/album.
-        title_rowids = self._two_phase(conn, "track_fts", query, "name", n)
         rowids = self._two_phase(conn, "track_fts", query, None, n)
+        title_rowids: list[int] = []
+        if len(rowids) >= n:
+            # More matches than candidates: also take the titles that contain every word,
+            # most popular first, so an exact title with modest popularity is not crowded
+            # out by popular tracks that match through their artist or album. (With fewer
+            # matches, every title match is already among them.)
+            title_rowids = self._two_phase(conn, "track_fts", query, "name", n)
         ordered = list(dict.fromkeys(title_rowids + rowids))
         tracks = self.catalogue.tracks_by_rowids(ordered)
         q_tokens = tokens(query)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -65,12 +67,16 @@ class SearchScreen(MainScreen):
         services = self.services
         services.searcher.interrupt()  # a newer keystroke: cancel the query in flight
 
-        def search():
-            results = services.searcher.search(query, limit=25)
-            states = services.files.states([t.id for t in results.tracks])
-            return results, states
+        def tracks():
+            found = services.searcher.search(query, ("track",), limit=25)
+            return found, services.files.states([t.id for t in found.tracks])
 
-        results, states = await self.app.run_db(search)
+        def names():
+            return services.searcher.search(query, ("artist", "album"), limit=25)
+
+        # the two database threads work at once: tracks in one, artists and albums in the other
+        (results, states), named = await asyncio.gather(self.app.run_db(tracks), self.app.run_db(names))
+        results.artists, results.albums = named.artists, named.albums
         if generation != self._generation:
             return  # stale
         rows: list = []
