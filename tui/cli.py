@@ -82,24 +82,30 @@ def emit_json(doc: object) -> None:
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @common_options
 @click.option("--ao", default=None, help="mpv audio output for the TUI (e.g. null, pulse, alsa).")
+@click.option("--peer", "peers", multiple=True, help="A known peer HOST:PORT for fetching (repeatable).")
+@click.option("--no-seed", is_flag=True, help="Do not seed fetched files back.")
 @click.version_option(__version__, prog_name="longtail")
 @click.pass_context
 @friendly_errors
-def main(ctx: click.Context, ao: str | None) -> None:
+def main(ctx: click.Context, ao: str | None, peers: tuple[str, ...], no_seed: bool) -> None:
     """Browse, play and check a local mirror of the archive's music.
 
     With no command, opens the TUI (on the demo when no mirror is configured).
     """
     ctx.ensure_object(Context)
     if ctx.invoked_subcommand is None:
-        run_tui(ctx.obj, ao=ao)
+        run_tui(ctx.obj, ao=ao, peers=peers, seed=False if no_seed else None)
 
 
-def run_tui(context: Context, ao: str | None = None, demo_seeder: bool = False,
-            play_ids: list[str] | None = None) -> None:
+def run_tui(context: Context, ao: str | None = None, play_ids: list[str] | None = None,
+            peers: tuple[str, ...] = (), seed: bool | None = None) -> None:
     from tui.app import make_app
 
     services = context.services(refresh_files=False)
+    try:
+        services.start_fetching(peers, seed)
+    except Exception as exc:  # noqa: BLE001 - browsing and local playback work without it
+        click.echo(f"longtail: fetching is off ({exc})", err=True)
     app = make_app(services, ao=ao, play_ids=play_ids)
     try:
         app.run()
@@ -152,17 +158,8 @@ def demo(obj: Context, rebuild: bool, no_ui: bool, ao: str | None) -> None:
             return
     finally:
         services.close()
-    from tui.mirror.seeder import LoopbackSeeder
-
-    seeder = LoopbackSeeder(paths.torrents_and_swarm())
-    port = seeder.start()
-    _state_paths(paths).seeder_info.write_text(json.dumps({"host": "127.0.0.1", "port": port}))
-    try:
-        obj.state = paths.home
-        run_tui(obj, ao=ao, demo_seeder=True)
-    finally:
-        _state_paths(paths).seeder_info.unlink(missing_ok=True)
-        seeder.stop()
+    obj.state = paths.home
+    run_tui(obj, ao=ao)  # the demo's loopback seeder runs inside, as its "swarm"
 
 
 def _state_paths(paths):
@@ -415,15 +412,18 @@ def tiers(obj: Context, as_json: bool) -> None:
 @main.command()
 @common_options
 @click.argument("track_ids", nargs=-1, required=True)
+@click.option("--peer", "peers", multiple=True, help="A known peer HOST:PORT for fetching (repeatable).")
 @click.option("--ao", default=None, help="mpv audio output (e.g. null, pulse, alsa; default: the config's, else mpv's).")
 @click.option("--no-ui", is_flag=True, help="Play headless, printing progress; exit when the queue ends.")
+@click.option("--no-seed", is_flag=True, help="Do not seed fetched files back.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line: started, position, ended.")
 @click.pass_obj
 @friendly_errors
-def play(obj: Context, track_ids: tuple[str, ...], ao: str | None, no_ui: bool, as_json: bool) -> None:
-    """Play tracks by id (local files now; missing ones are fetched when fetching is on)."""
+def play(obj: Context, track_ids: tuple[str, ...], peers: tuple[str, ...], ao: str | None, no_ui: bool,
+         no_seed: bool, as_json: bool) -> None:
+    """Play tracks by id: local files directly, missing ones streamed from the swarm."""
     if not (no_ui or as_json):
-        run_tui(obj, ao=ao, play_ids=list(track_ids))
+        run_tui(obj, ao=ao, play_ids=list(track_ids), peers=peers, seed=False if no_seed else None)
         return
     import threading
 
@@ -464,7 +464,8 @@ def play(obj: Context, track_ids: tuple[str, ...], ao: str | None, no_ui: bool, 
         elif isinstance(event, QueueFinished):
             finished.set()
 
-    player = Player(MirrorSources(services), ao=ao or obj.settings.ao,
+    fetcher = services.start_fetching(peers, seed=False if no_seed else None)
+    player = Player(MirrorSources(services, fetcher), ao=ao or obj.settings.ao,
                     replaygain=obj.settings.replaygain, preamp=obj.settings.replaygain_preamp)
     player.subscribe(on_event)
     try:
@@ -487,6 +488,85 @@ def emit_line(doc: dict) -> None:
 def _clock(seconds: float | None) -> str:
     seconds = int(seconds or 0)
     return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+@main.command()
+@common_options
+@click.argument("track_ids", nargs=-1, required=True)
+@click.option("--peer", "peers", multiple=True, help="A known peer HOST:PORT (repeatable).")
+@click.option("--timeout", type=float, default=120.0, show_default=True, help="Seconds to wait per track.")
+@click.option("--no-seed", is_flag=True, help="Do not seed the files back afterwards.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@friendly_errors
+def fetch(obj: Context, track_ids: tuple[str, ...], peers: tuple[str, ...], timeout: float, no_seed: bool,
+          as_json: bool) -> None:
+    """Fetch missing tracks' files (only their pieces) from the swarm, and verify them."""
+    services = obj.services()
+    results = []
+    try:
+        fetcher = services.start_fetching(peers, seed=False if no_seed else None)
+        service = fetcher.service
+        for track_id in track_ids:
+            results.append(_fetch_one(services, service, track_id, timeout, as_json))
+    finally:
+        services.close()
+    if as_json:
+        emit_json({"tracks": results})
+    sys.exit(0 if results and all(r["ok"] for r in results) else 1)
+
+
+def _fetch_one(services: Services, service, track_id: str, timeout: float, as_json: bool) -> dict:
+    from tui.mirror.fetch import FetchError
+
+    doc = {"id": track_id, "ok": False, "bytes_downloaded": 0, "first_piece_ms": None, "complete_ms": None,
+           "verified": False, "path": None, "error": None}
+    entry = services.files.entry(track_id)
+    if services.catalogue.track(track_id) is None and entry is None:
+        doc["error"] = "no such track in the catalogue"
+    elif entry is None or not entry.info_hash:
+        doc["error"] = "absent: no known torrent holds this track's file"
+    elif entry.local and entry.is_present():
+        doc.update(ok=True, verified=False, path=str(entry.path), error=None)
+        doc["note"] = "already local"
+    if doc["error"] or doc.get("note"):
+        if not as_json:
+            click.echo(f"{track_id}: {doc['error'] or doc['note']}", err=True)
+        return doc
+    doc["path"] = str(entry.path)
+    before = service.downloaded_bytes()
+    try:
+        status = service.request(entry)
+    except FetchError as exc:
+        doc["error"] = str(exc)
+        return doc
+    bar = None if as_json else click.progressbar(length=max(1, entry.size), label=track_id, file=sys.stderr,
+                                                 item_show_func=lambda s: s, show_eta=False)
+    if bar is not None:
+        bar.__enter__()
+    deadline = time.monotonic() + timeout
+    while status.state not in ("done", "failed", "cancelled") and time.monotonic() < deadline:
+        service.wait(track_id, 0.25)
+        status = service.file_status(track_id)
+        if bar is not None:
+            bar.current_item = (f"{status.rate / 1e6:5.1f} MB/s {status.peers} peers "
+                                f"{status.pieces_done}/{status.pieces_total} pieces {status.state}")
+            bar.update(status.bytes_done - bar.pos)
+    if bar is not None:
+        bar.render_finish()
+    doc["bytes_downloaded"] = service.downloaded_bytes() - before
+    doc["first_piece_ms"] = None if status.first_piece_ms is None else round(status.first_piece_ms, 1)
+    doc["complete_ms"] = None if status.complete_ms is None else round(status.complete_ms, 1)
+    doc["verified"] = status.verified
+    doc["ok"] = status.state == "done" and status.verified
+    if status.state not in ("done", "failed"):
+        doc["error"] = (f"timed out after {timeout:.0f} s ({status.line()})")
+        service.cancel(track_id)
+    elif status.state == "failed":
+        doc["error"] = status.message
+    if not as_json:
+        click.echo(f"{track_id}: {'fetched and verified' if doc['ok'] else doc['error']}", err=True)
+    return doc
 
 
 @main.command()

@@ -63,6 +63,9 @@ class Services:
         return self.location.state
 
     _searcher: "Searcher | None" = None
+    fetcher: object | None = None  # a StreamingFetcher once fetching is started
+    _service: object | None = None
+    _seeder: object | None = None
 
     def file_states(self, track_ids: list[str]) -> dict[str, FileState]:
         return self.files.states(track_ids)
@@ -87,7 +90,46 @@ class Services:
         return Shuffle(self.catalogue, flt, seed, files=self.files, state_dir=self.state.root,
                        histogram=self.tiers.cached_histogram(), endless=endless)
 
+    def start_fetching(self, extra_peers: tuple[str, ...] = (), seed: bool | None = None):
+        """The torrent service, once per process; on the demo, with its loopback seeder."""
+        if self.fetcher is not None:
+            return self.fetcher
+        from tui.errors import UsageError
+        from tui.mirror.fetch import StreamingFetcher, TorrentService, parse_peer
+
+        try:
+            peers = [parse_peer(p) for p in (*self.settings.peers, *extra_peers)]
+        except ValueError as exc:
+            raise UsageError(f"bad peer: {exc}", "give peers as HOST:PORT") from None
+        demo = self.location.demo
+        if demo is not None:
+            from tui.mirror.seeder import LoopbackSeeder
+
+            self._seeder = LoopbackSeeder(demo.torrents_and_swarm())
+            self._seeder.start()
+            peers.append(self._seeder.endpoint)
+
+        def ledger_sha256(track_id: str) -> str | None:
+            entry = self.catalogue.ledger(track_id)
+            return entry.sha256_with_embedded_meta if entry and entry.archived else None
+
+        self._service = TorrentService(
+            self.files, self.state.torrent_parts, self.state.quarantine, peers,
+            loopback=demo is not None or all(h in ("127.0.0.1", "localhost", "::1") for h, _ in peers) and bool(peers),
+            seed=self.settings.seed if seed is None else seed,
+            upload_limit_kib=self.settings.upload_limit_kib, seed_ratio=self.settings.seed_ratio,
+            ledger_sha256=ledger_sha256)
+        self.fetcher = StreamingFetcher(self._service)
+        return self.fetcher
+
     def close(self) -> None:
+        if self._service is not None:
+            self._service.close()
+            self._service = None
+            self.fetcher = None
+        if self._seeder is not None:
+            self._seeder.stop()
+            self._seeder = None
         if self._searcher is not None:
             self._searcher.close()
         self.catalogue.close()

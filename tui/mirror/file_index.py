@@ -25,7 +25,7 @@ from tui.mirror.layout import MirrorLayout
 from tui.mirror.torrents import ParsedTorrent, parse_torrent
 
 FileState = Literal["local", "fetchable", "absent"]
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +40,7 @@ class FileEntry:
     size: int
     offset: int
     local: bool
+    incomplete: bool = False  # a fetch is writing it: its size proves nothing
 
     @property
     def path(self) -> Path:
@@ -53,6 +54,8 @@ class FileEntry:
 
     def is_present(self) -> bool:
         """Re-check on disk (cheap: one stat)."""
+        if self.incomplete:
+            return False
         try:
             st = self.path.stat()
         except OSError:
@@ -127,6 +130,9 @@ class FileIndex:
                 db.execute("CREATE INDEX files_torrent ON files(torrent_id, file_index)")
                 db.execute("CREATE INDEX files_local ON files(local, track_id)")
             db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
+            # Files a fetch is writing: libtorrent makes them full-size at once (sparse), so
+            # "a file of the right size" would lie about them until they are verified.
+            db["incomplete"].create({"rel_path": str}, pk="rel_path", if_not_exists=True)
             db["meta"].upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
             self.conn().commit()
         except sqlite3.OperationalError as exc:
@@ -197,6 +203,7 @@ class FileIndex:
         conn = self.conn()
         rows = []
         ignored = 0
+        incomplete = self.incomplete_paths()
         for f in parsed.files:
             if f.pad:
                 continue
@@ -204,7 +211,8 @@ class FileIndex:
             if track_id is None:
                 ignored += 1
                 continue
-            rows.append((track_id, f.index, f.path, f.size, f.offset, _is_local(save_path / f.path, f.size)))
+            local = 0 if f.path in incomplete else _is_local(save_path / f.path, f.size)
+            rows.append((track_id, f.index, f.path, f.size, f.offset, local))
         report.ignored_names += ignored
         values = (str(parsed.path), st.st_size, st.st_mtime_ns, parsed.info_hash, parsed.name,
                   str(save_path), parsed.piece_length, parsed.num_pieces, len(parsed.files),
@@ -265,14 +273,37 @@ class FileIndex:
     # -- queries -------------------------------------------------------------------
 
     _ENTRY_SQL = ("SELECT f.track_id, f.torrent_id, t.torrent_path, t.info_hash, t.save_path, "
-                  "f.file_index, f.rel_path, f.size, f.offset, f.local FROM files AS f "
+                  "f.file_index, f.rel_path, f.size, f.offset, f.local, "
+                  "EXISTS (SELECT 1 FROM incomplete AS i WHERE i.rel_path = f.rel_path) FROM files AS f "
                   "JOIN torrents AS t ON t.id = f.torrent_id ")
 
     @staticmethod
     def _entry(row: tuple) -> FileEntry:
         torrent_path = None if row[2].startswith("folder:") else Path(row[2])
         return FileEntry(row[0], row[1], torrent_path, row[3], Path(row[4]), row[5], row[6],
-                         row[7], row[8], bool(row[9]))
+                         row[7], row[8], bool(row[9]) and not row[10], bool(row[10]))
+
+    def mark_incomplete(self, rel_path: str) -> None:
+        try:
+            conn = self.conn()
+            conn.execute("INSERT OR IGNORE INTO incomplete (rel_path) VALUES (?)", (rel_path,))
+            if conn.execute("UPDATE files SET local = 0 WHERE rel_path = ? AND local = 1",
+                            (rel_path,)).rowcount:
+                self._bump_generation()
+            conn.commit()
+        except sqlite3.OperationalError as exc:
+            raise disk_full_error(exc, self.db_path) from None
+
+    def clear_incomplete(self, rel_path: str) -> None:
+        try:
+            conn = self.conn()
+            conn.execute("DELETE FROM incomplete WHERE rel_path = ?", (rel_path,))
+            conn.commit()
+        except sqlite3.OperationalError as exc:
+            raise disk_full_error(exc, self.db_path) from None
+
+    def incomplete_paths(self) -> set[str]:
+        return {r[0] for r in self.conn().execute("SELECT rel_path FROM incomplete")}
 
     def entry(self, track_id: str) -> FileEntry | None:
         row = self.conn().execute(self._ENTRY_SQL + "WHERE f.track_id = ? ORDER BY f.local DESC "

@@ -316,6 +316,7 @@ class Player:
         self._announced = False
         self._position, self._duration = start, None
         self._set_property("pause", paused)
+        self._register_stream(source)
         self.mpv.loadfile(source.url, "replace", **self._load_options(source, start))
         ids = self._playlist_ids()
         if ids:
@@ -324,9 +325,15 @@ class Player:
         self._next_entry = None
         self._emit(QueueChanged(len(self.queue.items), index))
 
+    def _register_stream(self, source: Source) -> None:
+        # before loadfile: mpv may open the stream on its own thread at once
+        if source.stream is not None:
+            self._streams[source.url] = source.stream
+
     def _forget_entries(self) -> None:
         for _, source in self._entries.values():
             source.close()
+            self._streams.pop(source.url, None)
         self._entries.clear()
         self._playing_entry = None
         self._next_entry = None
@@ -346,6 +353,7 @@ class Player:
             source = self.resolver.resolve(self.queue.items[nxt])
         except SourceError:
             return
+        self._register_stream(source)
         self.mpv.loadfile(source.url, "append", **self._load_options(source))
         ids = self._playlist_ids()
         if ids:
@@ -502,11 +510,7 @@ class Player:
     def _open_stream(self, url: str):
         stream = self._streams.get(url)
         if stream is None:
-            for _, source in list(self._entries.values()):
-                if source.url == url and source.stream is not None:
-                    stream = source.stream
-        if stream is None:
-            raise ValueError(url)
+            raise ValueError(url)  # mpv reports "loading failed"
         return stream
 
     def _on_time_pos(self, _name: str, value) -> None:
@@ -580,6 +584,7 @@ class Player:
         if entry_id != self._next_entry:
             self._entries.pop(entry_id, None)
             source.close()
+            self._streams.pop(source.url, None)
         if entry_id == self._playing_entry:
             self._playing_entry = None
         self._position = 0.0

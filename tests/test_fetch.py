@@ -1,0 +1,200 @@
+"""On-demand fetch with real libtorrent sessions talking over 127.0.0.1."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tui.config import Settings, StatePaths
+from tui.errors import TorrentError
+from tui.mirror import fetch as fetch_mod
+from tui.mirror.fetch import TorrentService
+from tui.mirror.file_index import FileEntry, FileIndex
+from tui.mirror.layout import discover
+from tui.mirror.seeder import LoopbackSeeder
+
+
+@pytest.fixture
+def mirror(small_demo, tmp_path):
+    """A private copy of the demo mirror (fetches write into it) and its file index."""
+    root = tmp_path / "mirror"
+    shutil.copytree(small_demo.mirror, root)
+    (tmp_path / "state").mkdir()
+    files = FileIndex(tmp_path / "state" / "files.sqlite3")
+    files.refresh(discover(root))
+    return root, files, tmp_path / "state"
+
+
+@pytest.fixture
+def seeder(small_demo):
+    s = LoopbackSeeder(small_demo.torrents_and_swarm())
+    s.start()
+    yield s
+    s.stop()
+
+
+def missing_entries(files: FileIndex) -> list[FileEntry]:
+    ids = [t for t, state in files.all_states() if state == "fetchable"]
+    return [files.entry(t) for t in sorted(ids)]
+
+
+def make_service(files, state, peers, **kw) -> TorrentService:
+    return TorrentService(files, state / "parts", state / "quarantine", peers, loopback=True, **kw)
+
+
+def test_fetch_one_file_only_its_pieces(mirror, seeder, small_demo):
+    root, files, state = mirror
+    entry = missing_entries(files)[0]
+    folder = entry.path.parent
+    before = sorted(p.name for p in folder.iterdir())
+    service = make_service(files, state, [seeder.endpoint])
+    try:
+        service.request(entry)
+        status = service.wait(entry.track_id, 30)
+        assert status.state == "done" and status.verified
+        downloaded = service.downloaded_bytes()
+    finally:
+        service.close()
+    original = (small_demo.swarm / entry.rel_path).read_bytes()
+    assert entry.path.read_bytes() == original
+    # no other file of the torrent was created in the mirror
+    assert sorted(p.name for p in folder.iterdir()) == sorted(before + [entry.path.name])
+    assert not list(root.rglob("*.parts"))
+    # only the file's own pieces travelled: at most its size plus two boundary pieces
+    piece = 32 * 1024
+    assert downloaded <= entry.size + 2 * piece
+    assert files.entry(entry.track_id).local
+
+
+def test_play_a_missing_track_to_its_end_through_the_stream(mirror, seeder, small_demo, tmp_path):
+    from test_player import Recorder
+    from tui.mirror.fetch import StreamingFetcher
+    from tui.player.player import Ended, Player, Started
+    from tui.player.sources import MirrorSources
+    from tui.services import Location, open_services
+
+    root, files, state = mirror
+    svc = open_services(Location(root, StatePaths(state), None), Settings())
+    service = make_service(svc.files, state, [seeder.endpoint])
+    fetcher = StreamingFetcher(service)
+    entry = missing_entries(svc.files)[0]
+    rec = Recorder()
+    player = Player(MirrorSources(svc, fetcher), ao="null", mpv_options={"ao_null_untimed": "yes"})
+    player.subscribe(rec)
+    try:
+        player.play([entry.track_id])
+        assert rec.finished.wait(60)
+    finally:
+        player.close()
+        service.close()
+    started = rec.of(Started)
+    ended = rec.of(Ended)
+    assert started and started[0].kind == "stream"
+    track = svc.catalogue.track(entry.track_id)
+    assert abs(started[0].duration * 1000 - track.duration_ms) <= 100
+    assert ended[0].reason == "eof" and ended[0].played_seconds >= track.duration_ms / 1000 - 0.2
+    svc.close()
+
+
+def test_cancel_while_a_read_is_blocked(mirror):
+    root, files, state = mirror
+    entry = missing_entries(files)[0]
+    service = make_service(files, state, [])  # no peers: the read can only wait
+    try:
+        stream = service.stream(entry)
+        result: list = []
+        reader = threading.Thread(target=lambda: result.append(stream.read(4096)))
+        reader.start()
+        time.sleep(0.5)
+        assert reader.is_alive()  # blocked
+        started = time.monotonic()
+        stream.cancel()
+        reader.join(2)
+        assert not reader.is_alive() and time.monotonic() - started < 0.5
+        assert result == [b""]
+        assert not files.entry(entry.track_id).local  # a partial file never counts as local
+    finally:
+        service.close()
+
+
+def test_seeder_disappears_then_returns(mirror, small_demo, monkeypatch):
+    monkeypatch.setattr(fetch_mod, "STALL_SECONDS", 1.0)
+    root, files, state = mirror
+    entries = sorted(missing_entries(files), key=lambda e: -e.size)
+    entry = entries[0]
+    slow = LoopbackSeeder(small_demo.torrents_and_swarm(), upload_rate_limit=48 * 1024)
+    slow.start()
+    service = make_service(files, state, [slow.endpoint])
+    try:
+        service.request(entry)
+        deadline = time.monotonic() + 20
+        while service.file_status(entry.track_id).pieces_done < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert service.file_status(entry.track_id).state == "fetching"
+        slow.stop()  # the swarm goes away mid-track
+        stream = service.stream(entry)
+        stream.seek(entry.size - 1000)  # a read that must wait for a piece nobody serves now
+        got: list = []
+        reader = threading.Thread(target=lambda: got.append(stream.read(100)))
+        reader.start()
+        deadline = time.monotonic() + 10
+        while service.file_status(entry.track_id).state != "stalled" and time.monotonic() < deadline:
+            time.sleep(0.1)
+        status = service.file_status(entry.track_id)
+        assert status.state == "stalled" and "stalled" in status.line()
+        back = LoopbackSeeder(small_demo.torrents_and_swarm())
+        back.start()
+        service.peers.append(back.endpoint)
+        for t in service.torrents.values():
+            service._connect_peers(t)
+        reader.join(20)
+        assert got and len(got[0]) == 100  # the blocked read carried on
+        assert service.wait(entry.track_id, 20).state == "done"
+        back.stop()
+    finally:
+        service.close()
+    assert entry.path.read_bytes() == (small_demo.swarm / entry.rel_path).read_bytes()
+
+
+def test_hostile_torrent_is_rejected_and_nothing_written(mirror, tmp_path):
+    import libtorrent as lt
+    from tui.mirror.fetch import FetchError
+    root, files, state = mirror
+    hostile = tmp_path / "evil.torrent"
+    hostile.write_bytes(lt.bencode({b"info": {
+        b"name": b"folder", b"piece length": 16384, b"pieces": b"\0" * 20,
+        b"files": [{b"length": 10, b"path": [b"..", b"..", b"escaped"]}]}}))
+    entry = FileEntry("0000000000000000000000", 1, hostile, "ab" * 20, root, 0, "folder/x", 10, 0, False)
+    service = make_service(files, state, [])
+    try:
+        with pytest.raises((TorrentError, FetchError)):
+            service.request(entry)
+    finally:
+        service.close()
+    assert not (root.parent / "escaped").exists() and not (tmp_path / "escaped").exists()
+
+
+def test_fetch_cli_json(small_demo, tmp_path):
+    import json
+    import subprocess
+    import sys
+    home = tmp_path / "demo"
+    shutil.copytree(small_demo.home, home)
+    files = FileIndex(home / "state" / "files.sqlite3")
+    files.refresh(discover(home / "mirror"))
+    entry = missing_entries(files)[0]
+    exe = Path(sys.executable).with_name("longtail")
+    out = subprocess.run([str(exe), "fetch", entry.track_id, "0000000000000000000000", "--json",
+                          "--state", str(home)], capture_output=True, text=True, timeout=120)
+    doc = json.loads(out.stdout)
+    first, second = doc["tracks"]
+    assert first["id"] == entry.track_id and first["ok"] and first["verified"]
+    assert set(first) >= {"id", "ok", "bytes_downloaded", "first_piece_ms", "complete_ms", "verified",
+                          "path", "error"}
+    assert Path(first["path"]).read_bytes() == (small_demo.swarm / entry.rel_path).read_bytes()
+    assert not second["ok"] and second["error"]
+    assert out.returncode == 1  # not every track was fetched
