@@ -137,7 +137,11 @@ def test_seeder_disappears_then_returns(mirror, small_demo, monkeypatch):
         assert service.file_status(entry.track_id).state == "fetching"
         slow.stop()  # the swarm goes away mid-track
         stream = service.stream(entry)
-        stream.seek(entry.size - 1000)  # a read that must wait for a piece nobody serves now
+        torrent = next(iter(service.torrents.values()))
+        pieces = torrent.parsed.file_pieces(torrent.parsed.files[entry.file_index])
+        waiting = next(p for p in pieces if p not in torrent.have)
+        # a read that must wait for a piece nobody serves now
+        stream.seek(max(0, waiting * torrent.parsed.piece_length - entry.offset))
         got: list = []
         reader = threading.Thread(target=lambda: got.append(stream.read(100)))
         reader.start()

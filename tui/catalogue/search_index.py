@@ -172,6 +172,12 @@ class ShardWorker:
 
     def run(self, progress: Progress, histogram: dict[int, int] | None,
             should_stop: Callable[[], bool]) -> None:
+        # One writer per shard, ever: an orphaned worker of a killed build finishes its batch
+        # before the next build's worker for the same shard may start.
+        import fcntl
+
+        lock = open(str(self.path) + ".lock", "w")
+        fcntl.flock(lock, fcntl.LOCK_EX)
         conn = _connect(self.path, self.catalogue_path)
         try:
             if _get(conn, "phase") is None:
@@ -192,6 +198,7 @@ class ShardWorker:
             _set(conn, seconds=float(_get(conn, "seconds", 0.0)) + time.perf_counter() - started)
         finally:
             conn.close()
+            lock.close()
 
     def _advance(self, conn: sqlite3.Connection, phase: str) -> None:
         _set(conn, phase=self.phases[self.phases.index(phase) + 1])

@@ -470,8 +470,12 @@ class TorrentService:
                 status.pieces_done = sum(1 for p in pieces if p in torrent.have)
                 if status.first_piece_ms is None and pieces and pieces[0] in torrent.have:
                     status.first_piece_ms = (now - status.started) * 1000
-                if status.state == "stalled" and now - torrent.last_progress < STALL_SECONDS:
+                idle = now - torrent.last_progress
+                if status.state == "stalled" and idle < STALL_SECONDS:
                     status.state = "fetching"
+                elif status.state == "fetching" and idle > STALL_SECONDS and \
+                        status.pieces_done < status.pieces_total:
+                    status.state = "stalled"  # no data for a while: say so plainly
             if self.seed_ratio and all(i in torrent.files_done for i in torrent.wanted):
                 got = max(1, st.total_payload_download)
                 if st.total_payload_upload / got >= self.seed_ratio:
