@@ -98,6 +98,46 @@ class LongtailApp(App):
         if self.start_player:
             self.create_player()
         self.set_interval(30, self._save_player_state)
+        from tui.widgets import rows
+
+        rows.live_fetch = self._live_fetch
+        self.set_interval(0.5, self._poll_fetches)
+
+    def _live_fetch(self, track_id: str) -> str | None:
+        """A short fetch state for track lists: percent and rate, stalled, failed, or local."""
+        fetcher = self.services.fetcher
+        status = fetcher.service.status.get(track_id) if fetcher is not None else None
+        if status is None:
+            return None
+        if status.state == "done":
+            return "local"
+        if status.state in ("fetching", "queued", "verifying"):
+            return f"{status.percent:3.0f}% {status.rate / 1e6:.1f}MB/s {status.peers}p"
+        return status.state  # stalled, failed, cancelled
+
+    def _poll_fetches(self) -> None:
+        """While something streams, keep the bar and the lists' fetch columns current."""
+        fetcher = self.services.fetcher
+        if fetcher is None:
+            return
+        active = [s for s in fetcher.service.status.values()
+                  if s.state in ("fetching", "queued", "stalled", "verifying")]
+        np = self.now_playing
+        changed = False
+        if np.track is not None and np.kind == "stream":
+            status = fetcher.status(np.track.id)
+            line = status.line() if status is not None else None
+            if line != np.fetch:
+                np.fetch, changed = line, True
+        elif np.fetch is not None:
+            np.fetch, changed = None, True
+        if changed:
+            self.refresh_now_playing()
+        if active or changed:
+            from tui.widgets.virtual_list import VirtualList
+
+            for lst in self.screen.query(VirtualList):
+                lst.refresh()
 
     @work(thread=True, group="player", exit_on_error=False)
     def create_player(self) -> None:
@@ -159,6 +199,7 @@ class LongtailApp(App):
     def on_player_update(self, message: PlayerUpdate) -> None:
         event, np = message.event, self.now_playing
         if isinstance(event, Started):
+            np.fetch = None
             np.track = self._track_cache.get(event.track_id)
             if np.track is None:
                 self._load_now_playing_track(event.track_id)

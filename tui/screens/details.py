@@ -55,9 +55,9 @@ class TrackDetailsScreen(ModalScreen):
 
         self.details, entry, state, album, sibling_states, verdict = await self.app.run_db(fetch)
         self.query_one("#details-body", Static).update(
-            self._render(self.details, entry, state, album, sibling_states, verdict))
+            self.render_details(self.details, entry, state, album, sibling_states, verdict))
 
-    def _render(self, d, entry, state, album, sibling_states, verdict) -> Table:
+    def render_details(self, d, entry, state, album, sibling_states, verdict) -> Table:
         t = d.track
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="bold cyan", no_wrap=True)
