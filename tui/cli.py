@@ -571,6 +571,83 @@ def _fetch_one(services: Services, service, track_id: str, timeout: float, as_js
 
 @main.command()
 @common_options
+@click.argument("track_ids", nargs=-1)
+@click.option("--sample", "sample", type=click.IntRange(1), default=20, show_default=True,
+              help="With no ids: how many local files to check, drawn uniformly at random.")
+@click.option("--seed", type=int, default=None, help="Reproduce a sample.")
+@click.option("--tier", type=click.Choice(["vorbis", "opus"]), help="Sample only this tier.")
+@click.option("--decode", is_flag=True, help="Also decode every frame through libmpv.")
+@click.option("--repair", is_flag=True, help="Move corrupt files aside (into the state dir) and fetch them again.")
+@click.option("--peer", "peers", multiple=True, help="A known peer HOST:PORT for --repair (repeatable).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@friendly_errors
+def check(obj: Context, track_ids: tuple[str, ...], sample: int, seed: int | None, tier: str | None,
+          decode: bool, repair: bool, peers: tuple[str, ...], as_json: bool) -> None:
+    """Check files against the ledger, the torrents and the Ogg format. Exit 1 if any is corrupt.
+
+    With no ids, checks a uniformly random sample of the local files.
+    """
+    from tui.catalogue.shuffle import ShuffleFilter
+
+    services = obj.services()
+    try:
+        ids = list(track_ids)
+        if not ids:
+            sh = services.shuffle(ShuffleFilter(tier=tier, local_only=True), seed)
+            ids = [t.id for t in sh.take(sample)]
+            if not as_json:
+                click.echo(f"checking {len(ids)} local files drawn at random (seed {sh.seed})", err=True)
+        checker = services.checker(decode)
+        results = []
+        with click.progressbar(ids, label="checking", file=sys.stderr, show_pos=True,
+                               item_show_func=lambda i: i or "") as bar:
+            for track_id in bar:
+                results.append(checker.check(track_id))
+        if repair:
+            results = [_repair(services, r, peers, checker) if r.verdict == "corrupt" else r for r in results]
+        services.verdicts.save(results)
+    finally:
+        services.close()
+    summary = {k: sum(1 for r in results if r.verdict == k) for k in ("ok", "missing", "corrupt")}
+    if as_json:
+        emit_json({"checked": len(results), "summary": summary, "results": [r.as_json() for r in results]})
+    else:
+        for r in results:
+            if r.verdict != "ok":
+                codes = ", ".join(f"{p.code} ({p.detail})" for p in r.problems) or "; ".join(r.notes)
+                click.echo(f"{r.verdict:<8} {r.track_id}  {codes}")
+        click.echo(f"{len(results)} checked: {summary['ok']} ok, {summary['missing']} missing, "
+                   f"{summary['corrupt']} corrupt", err=True)
+    sys.exit(1 if summary["corrupt"] else 0)
+
+
+def _repair(services: Services, result, peers: tuple[str, ...], checker):
+    """Move the corrupt file aside (never deleted) and fetch it again from the swarm."""
+    moved = services.quarantine(result.track_id)
+    if moved is not None:
+        result.notes.append(f"moved aside to {moved}")
+    try:
+        service = services.start_fetching(peers).service
+        entry = services.files.entry(result.track_id)
+        if entry is None or not entry.info_hash:
+            result.notes.append("no torrent to fetch it again from")
+            return result
+        service.request(entry)
+        status = service.wait(result.track_id, 120)
+    except Exception as exc:  # noqa: BLE001 - a failed repair is reported, the check stands
+        result.notes.append(f"repair failed: {exc}")
+        return result
+    if status is None or status.state != "done":
+        result.notes.append(f"repair failed: {status.line() if status else 'no status'}")
+        return result
+    fresh = checker.check(result.track_id)
+    fresh.notes.insert(0, f"repaired: the corrupt copy was moved to {moved}")
+    return fresh
+
+
+@main.command()
+@common_options
 @click.argument("track_id")
 @click.option("--json", "as_json", is_flag=True, help="Write the track as JSON to stdout.")
 @click.pass_obj

@@ -90,6 +90,36 @@ class Services:
         return Shuffle(self.catalogue, flt, seed, files=self.files, state_dir=self.state.root,
                        histogram=self.tiers.cached_histogram(), endless=endless)
 
+    _verdicts: object | None = None
+
+    @property
+    def verdicts(self):
+        """Last integrity verdicts per track (badges); see tui.mirror.checks."""
+        if self._verdicts is None:
+            from tui.mirror.checks import VerdictStore
+
+            self._verdicts = VerdictStore(self.state.root / "checks.sqlite3")
+        return self._verdicts
+
+    def checker(self, decode: bool = False):
+        from tui.mirror.checks import Checker
+
+        return Checker(self.catalogue, self.files, decode)
+
+    def quarantine(self, track_id: str) -> Path | None:
+        """Move a local file aside into the state directory (never deleted); returns where."""
+        import shutil
+        import time as _time
+
+        entry = self.files.entry(track_id)
+        if entry is None or not entry.path.exists():
+            return None
+        target = self.state.quarantine / f"{track_id}.{int(_time.time())}.corrupt"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(entry.path), str(target))
+        self.files.set_local(track_id, entry.torrent_id, False)
+        return target
+
     def start_fetching(self, extra_peers: tuple[str, ...] = (), seed: bool | None = None):
         """The torrent service, once per process; on the demo, with its loopback seeder."""
         if self.fetcher is not None:

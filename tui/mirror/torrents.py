@@ -37,6 +37,10 @@ class ParsedTorrent:
     total_size: int
     files: list[TorrentFile]
     info: object  # libtorrent.torrent_info
+    piece_hashes: bytes = b""  # v1: 20-byte SHA-1 per piece, concatenated
+
+    def piece_hash(self, piece: int) -> bytes:
+        return self.piece_hashes[piece * 20:(piece + 1) * 20]
 
     def file_pieces(self, f: TorrentFile) -> range:
         """Indexes of the pieces that hold any byte of `f`."""
@@ -110,8 +114,10 @@ def parse_torrent(path: Path) -> ParsedTorrent:
     for i in range(fs.num_files()):
         out.append(TorrentFile(i, fs.file_path(i), fs.file_size(i), fs.file_offset(i),
                                bool(fs.file_flags(i) & pad_flag)))
+    pieces = info.get(b"pieces", b"")
     return ParsedTorrent(path, str(ti.info_hash()), ti.name(), ti.piece_length(),
-                         ti.num_pieces(), ti.total_size(), out, ti)
+                         ti.num_pieces(), ti.total_size(), out, ti,
+                         pieces if isinstance(pieces, bytes) else b"")
 
 
 def make_v1_torrent(folder: Path, piece_length: int, out: Path,
