@@ -101,6 +101,7 @@ class LongtailApp(App):
         from tui.widgets import rows
 
         rows.live_fetch = self._live_fetch
+        rows.live_verdict = self.services.verdicts.get
         self.set_interval(0.5, self._poll_fetches)
 
     def _live_fetch(self, track_id: str) -> str | None:
@@ -339,6 +340,22 @@ class LongtailApp(App):
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
+
+    def check_tracks(self, track_ids: list[str], title: str | None = None) -> None:
+        from tui.screens.check import CheckScreen
+
+        self.push_screen(CheckScreen(title or f"Checking {len(track_ids)} file(s)", track_ids))
+
+    def check_sample(self, tier: str | None, n: int = 50) -> None:
+        """A uniformly random sample of the local files (of a tier)."""
+        from tui.catalogue.shuffle import ShuffleFilter
+        from tui.screens.check import CheckScreen
+
+        def draw() -> list[str]:
+            return [t.id for t in self.services.shuffle(ShuffleFilter(tier=tier, local_only=True)).take(n)]
+
+        label = f"the {tier} tier" if tier else "the mirror"
+        self.push_screen(CheckScreen(f"Checking {n} random local files of {label}", draw=draw))
 
     def show_details(self, track: Track) -> None:
         from tui.screens.details import TrackDetailsScreen

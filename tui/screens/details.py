@@ -129,11 +129,8 @@ class TrackDetailsScreen(ModalScreen):
         self.app.enqueue_tracks([self.track])
 
     def action_check(self) -> None:
-        checker = getattr(self.app, "check_tracks", None)
-        if checker is None:
-            self.notify("integrity checks are not available in this build", severity="warning")
-            return
-        checker([self.track.id])
+        self.app.pop_screen()
+        self.app.check_tracks([self.track.id], f"Checking {self.track.name or self.track.id}")
 
 
 def _pct(value: float | None) -> str | None:

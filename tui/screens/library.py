@@ -26,6 +26,7 @@ class LibraryScreen(MainScreen):
         Binding("a", "enqueue", "Queue", id="library.enqueue"),
         Binding("A", "enqueue_next", "Play next", show=False, id="library.enqueue_next"),
         Binding("i", "details", "Details", id="library.details"),
+        Binding("c", "check", "Check", id="library.check"),
     ]
 
     def compose_body(self) -> ComposeResult:
@@ -171,6 +172,14 @@ class LibraryScreen(MainScreen):
         tracks = self._selected_tracks()
         if tracks:
             self.app.enqueue_tracks(tracks, next_up=True)
+
+    def action_check(self) -> None:
+        """The selected track, or (from the artists or albums pane) the whole album."""
+        tracks = self._selected_tracks()
+        if tracks:
+            title = (f"Checking {tracks[0].name or tracks[0].id}" if len(tracks) == 1
+                     else f"Checking the album {tracks[0].album.name or '(no title)'}")
+            self.app.check_tracks([t.id for t in tracks], title)
 
     def action_details(self) -> None:
         tracks = self._selected_tracks()

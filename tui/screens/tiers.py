@@ -62,6 +62,7 @@ class TiersScreen(MainScreen):
         Binding("o", "tier('opus')", "Opus tier", id="tiers.opus"),
         Binding("a", "enqueue", "Queue", id="tiers.enqueue"),
         Binding("i", "details", "Details", id="tiers.details"),
+        Binding("c", "check_sample", "Check a sample", id="tiers.check"),
     ]
 
     def compose_body(self) -> ComposeResult:
@@ -102,6 +103,9 @@ class TiersScreen(MainScreen):
         more = "" if lst.source.complete else "+"
         self.query_one("#tier-title", Label).update(
             f"{tier} tier, most popular first · {lst.source.count():,}{more} tracks · v/o switch")
+
+    def action_check_sample(self) -> None:
+        self.app.check_sample(self.tier, 50)
 
     @on(VirtualList.Selected, "#tier-tracks")
     def selected(self, event: VirtualList.Selected) -> None:
