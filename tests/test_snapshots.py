@@ -32,13 +32,13 @@ async def settled(pilot, *list_ids: str) -> None:
             if not lists or lists.first(VirtualList).count == 0:
                 return False
             lst = lists.first(VirtualList)
-            if lst.row_at(0) is None:
+            if lst.row_at(0) is None or not lst.source.complete:
                 return False
         return not app.workers._workers or all(w.is_finished for w in app.workers._workers
                                                if w.group != "player")
 
     await wait_for(pilot, ready)
-    await pilot.pause(0.2)
+    await pilot.pause(0.3)  # let the last count updates and the late-mounted footer draw
 
 
 def test_library(snap_compare, app):

@@ -13,15 +13,20 @@ import re
 TRACK_ID = re.compile(r"^[0-9A-Za-z]{22}$")
 
 
+def _is_track_id(text: str) -> bool:
+    # str methods instead of the regex: this runs 60,000 times per torrent
+    return len(text) == 22 and text.isascii() and text.isalnum()
+
+
 def track_id_from_name(name: str) -> str | None:
-    base = name.rsplit("/", 1)[-1]
+    base = name.rpartition("/")[2]
     if base.startswith("aacid__"):
         fields = base.split("__")
-        if len(fields) >= 5 and TRACK_ID.match(fields[3]):
+        if len(fields) >= 5 and _is_track_id(fields[3]):
             return fields[3]
         return None
-    stem = base.split(".", 1)[0] if "." in base else base
-    return stem if TRACK_ID.match(stem) else None
+    stem = base.partition(".")[0]
+    return stem if _is_track_id(stem) else None
 
 
 def aacid_for(collection: str, timestamp: str, track_id: str, shortuuid: str) -> str:

@@ -286,7 +286,7 @@ class TorrentService:
             entry.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise FetchError(f"cannot create {entry.path.parent} ({exc.strerror})") from None
-        self.files.mark_incomplete(entry.rel_path)
+        self.files.mark_incomplete(entry.rel_path, entry.track_id)
         torrent = self._torrent_for(entry, priority)
         parsed_pieces = torrent.parsed.file_pieces(torrent.parsed.files[entry.file_index])
         status = FetchStatus(entry.track_id, "fetching", entry.size, 0, pieces_total=len(parsed_pieces))
@@ -304,7 +304,7 @@ class TorrentService:
         try:
             torrent = self._torrent_for(entry, 1)
             self.status.setdefault(entry.track_id, FetchStatus(entry.track_id, "queued", entry.size))
-            self.files.mark_incomplete(entry.rel_path)
+            self.files.mark_incomplete(entry.rel_path, entry.track_id)
             self._arm(torrent, entry, base_ms=3000)
             self._connect_peers(torrent)
         except Exception:  # noqa: BLE001 - prefetching is best effort
