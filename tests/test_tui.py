@@ -161,3 +161,34 @@ async def test_track_list_of_long_rtl_cjk_and_empty_names(tiny_mirror, tmp_path)
     empty = render_track(TrackRow(tracks[1], "absent"), 60, False)
     assert "(no title)" in empty.plain
     services.close()
+
+
+async def test_keys_play_pause_seek_and_skip(small_demo, tmp_path):
+    """Real libmpv (ao=null): space, ], n and p drive the player."""
+    from tui.player.player import PauseChanged, Started
+    from tui.messages import PlayerUpdate
+    services = demo_services(small_demo, tmp_path)
+    local = sorted(t for t, s in services.files.all_states() if s == "local")[:3]
+    app = make_app(services, ao="null", play_ids=local)
+    events = []
+    async with app.run_test(size=(120, 36), message_hook=lambda m: events.append(m.event)
+                            if isinstance(m, PlayerUpdate) else None) as pilot:
+        await wait_for(pilot, lambda: any(isinstance(e, Started) for e in events), 15)
+        await wait_for(pilot, lambda: app.player.position > 0.3, 10)
+        await pilot.press("space")
+        await wait_for(pilot, lambda: app.player.paused)
+        frozen = app.player.position
+        await pilot.pause(0.5)
+        assert abs(app.player.position - frozen) < 0.1
+        await pilot.press("space")
+        await wait_for(pilot, lambda: not app.player.paused)
+        before = app.player.position
+        await pilot.press("right_square_bracket")  # +5 s
+        await wait_for(pilot, lambda: app.player.position >= before + 4)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: [e.track_id for e in events if isinstance(e, Started)][-1] == local[1])
+        await pilot.press("p")
+        await wait_for(pilot, lambda: [e.track_id for e in events if isinstance(e, Started)][-1] == local[0])
+        assert "▶" in str(app.screen.query_one("NowPlayingBar").render())
+        await app.action_quit()
+    services.close()

@@ -94,7 +94,12 @@ def main(ctx: click.Context, ao: str | None, peers: tuple[str, ...], no_seed: bo
     """
     ctx.ensure_object(Context)
     if ctx.invoked_subcommand is None:
-        run_tui(ctx.obj, ao=ao, peers=peers, seed=False if no_seed else None)
+        obj: Context = ctx.obj
+        if obj.mirror is None and obj.settings.mirror is None and not demo_paths(
+                obj.state or obj.settings.state).is_built():
+            ctx.invoke(demo, rebuild=False, no_ui=False, ao=ao)  # no mirror yet: the demo
+            return
+        run_tui(obj, ao=ao, peers=peers, seed=False if no_seed else None)
 
 
 def run_tui(context: Context, ao: str | None = None, play_ids: list[str] | None = None,
