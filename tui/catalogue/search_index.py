@@ -47,6 +47,7 @@ POPULAR_BATCH = 20_000
 BLOCK = 65_536  # rowids per block; blocks are dealt round-robin to the shards
 INDEX_VERSION = 3  # 3: detail=column (no phrase queries are used)
 TABLES = ("track_fts", "artist_fts", "album_fts")
+PREFIX_OPT = f", prefix='{PREFIX}'" if PREFIX else ""
 
 Progress = Callable[[str, int, int], None]
 
@@ -128,11 +129,11 @@ def _connect(path: Path, catalogue_path: Path | None = None) -> sqlite3.Connecti
         BEGIN;
         CREATE TABLE IF NOT EXISTS build_state (key TEXT PRIMARY KEY, value);
         CREATE VIRTUAL TABLE IF NOT EXISTS track_fts USING fts5(
-            name, artists, album, content='', columnsize=0, detail=column, tokenize='{TOKENIZE}', prefix='{PREFIX}');
+            name, artists, album, content='', columnsize=0, detail=column, tokenize='{TOKENIZE}'{PREFIX_OPT});
         CREATE VIRTUAL TABLE IF NOT EXISTS artist_fts USING fts5(
-            name, content='', columnsize=0, detail=column, tokenize='{TOKENIZE}', prefix='{PREFIX}');
+            name, content='', columnsize=0, detail=column, tokenize='{TOKENIZE}'{PREFIX_OPT});
         CREATE VIRTUAL TABLE IF NOT EXISTS album_fts USING fts5(
-            name, content='', columnsize=0, detail=column, tokenize='{TOKENIZE}', prefix='{PREFIX}');
+            name, content='', columnsize=0, detail=column, tokenize='{TOKENIZE}'{PREFIX_OPT});
         COMMIT;
     """)
     return conn
