@@ -37,3 +37,27 @@ class MainScreen(Screen):
     @property
     def services(self):
         return self.app.services
+
+
+class TrackListScreen(MainScreen):
+    """A screen whose main list holds tracks: `a` queues, `i` shows details, `c` checks."""
+
+    TRACK_LIST_ID = ""  # the VirtualList holding TrackRows
+
+    def selected_track(self):
+        from tui.widgets.rows import TrackRow
+        from tui.widgets.virtual_list import VirtualList
+
+        lst = self.query_one(f"#{self.TRACK_LIST_ID}", VirtualList)
+        row = lst.row_at(lst.cursor)
+        return row.track if isinstance(row, TrackRow) else None
+
+    def action_enqueue(self) -> None:
+        track = self.selected_track()
+        if track is not None:
+            self.app.enqueue_tracks([track])
+
+    def action_details(self) -> None:
+        track = self.selected_track()
+        if track is not None:
+            self.app.show_details(track)

@@ -11,14 +11,15 @@ from textual.widgets import Input, Label
 
 from tui.messages import SearchFinished
 from tui.catalogue.lists import ListSource
-from tui.screens.base import MainScreen
+from tui.screens.base import TrackListScreen
 from tui.widgets.rows import Header, NamedRow, TrackRow, render_any
 from tui.widgets.virtual_list import VirtualList
 
 DEBOUNCE = 0.01  # seconds: coalesces a burst (a paste), not a typist's keys
 
 
-class SearchScreen(MainScreen):
+class SearchScreen(TrackListScreen):
+    TRACK_LIST_ID = "results"
     BINDINGS = [
         Binding("escape", "focus_input", "Edit query", id="search.edit"),
         Binding("down", "focus_results", "Results", show=False, id="search.results"),
@@ -120,18 +121,3 @@ class SearchScreen(MainScreen):
             artist_rowid, album_rowid = album.artists[0].rowid, row.rowid
         self.app.switch_mode("library")
         self.app.screen.open_artist(artist_rowid, album_rowid)
-
-    def _selected_track(self):
-        row = self.query_one("#results", VirtualList)
-        r = row.row_at(row.cursor)
-        return r.track if isinstance(r, TrackRow) else None
-
-    def action_enqueue(self) -> None:
-        track = self._selected_track()
-        if track is not None:
-            self.app.enqueue_tracks([track])
-
-    def action_details(self) -> None:
-        track = self._selected_track()
-        if track is not None:
-            self.app.show_details(track)

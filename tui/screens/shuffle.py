@@ -10,7 +10,7 @@ from textual.widgets import Input, Label, Select, Switch
 
 from tui.catalogue.lists import GrowingSource
 from tui.catalogue.shuffle import ShuffleFilter
-from tui.screens.base import MainScreen
+from tui.screens.base import TrackListScreen
 from tui.widgets.rows import TrackRow, render_any
 from tui.widgets.virtual_list import VirtualList
 
@@ -26,7 +26,8 @@ class StreamFeed:
         return [r.track for r in self.source.fetch(start, n)]
 
 
-class ShuffleScreen(MainScreen):
+class ShuffleScreen(TrackListScreen):
+    TRACK_LIST_ID = "stream"
     BINDINGS = [
         Binding("s", "reshuffle", "New shuffle", id="shuffle.new"),
         Binding("f", "focus_filters", "Filters", id="shuffle.filters"),
@@ -111,18 +112,3 @@ class ShuffleScreen(MainScreen):
         self.app.stream_feed = StreamFeed(self.source)
         self.app.play_tracks(tracks)
         self.notify("playing the shuffle stream; it keeps feeding the queue", timeout=3)
-
-    def _selected(self):
-        lst = self.query_one("#stream", VirtualList)
-        row = lst.row_at(lst.cursor)
-        return row.track if isinstance(row, TrackRow) else None
-
-    def action_enqueue(self) -> None:
-        track = self._selected()
-        if track is not None:
-            self.app.enqueue_tracks([track])
-
-    def action_details(self) -> None:
-        track = self._selected()
-        if track is not None:
-            self.app.show_details(track)

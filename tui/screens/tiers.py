@@ -12,7 +12,7 @@ from textual.widgets import Label, Static
 
 from tui.catalogue.lists import AnchoredSource
 from tui.catalogue.tiers import TIER_LABELS, TierCoverage
-from tui.screens.base import MainScreen
+from tui.screens.base import TrackListScreen
 from tui.widgets.histogram import Histogram
 from tui.widgets.rows import TrackRow, render_any
 from tui.widgets.virtual_list import VirtualList
@@ -55,7 +55,8 @@ def coverage_table(coverage: dict[str, TierCoverage] | None, total: int) -> Tabl
     return table
 
 
-class TiersScreen(MainScreen):
+class TiersScreen(TrackListScreen):
+    TRACK_LIST_ID = "tier-tracks"
     BINDINGS = [
         Binding("l", "toggle_log", "Log scale", id="tiers.log"),
         Binding("v", "tier('vorbis')", "Vorbis tier", id="tiers.vorbis"),
@@ -111,18 +112,3 @@ class TiersScreen(MainScreen):
     def selected(self, event: VirtualList.Selected) -> None:
         if isinstance(event.row, TrackRow):
             self.app.play_tracks([event.row.track])
-
-    def _selected(self):
-        lst = self.query_one("#tier-tracks", VirtualList)
-        row = lst.row_at(lst.cursor)
-        return row.track if isinstance(row, TrackRow) else None
-
-    def action_enqueue(self) -> None:
-        track = self._selected()
-        if track is not None:
-            self.app.enqueue_tracks([track])
-
-    def action_details(self) -> None:
-        track = self._selected()
-        if track is not None:
-            self.app.show_details(track)
