@@ -202,3 +202,39 @@ def test_fetch_cli_json(small_demo, tmp_path):
     assert Path(first["path"]).read_bytes() == (small_demo.swarm / entry.rel_path).read_bytes()
     assert not second["ok"] and second["error"]
     assert out.returncode == 1  # not every track was fetched
+
+
+def test_full_disk_fails_cleanly(small_demo, tmp_path):
+    """The mirror's disk fills up mid-fetch: a clear failure, and the partial file is not local."""
+    import subprocess as sp
+    mount = tmp_path / "small-disk"
+    mount.mkdir()
+    used = sum(p.stat().st_size for p in small_demo.mirror.rglob("*") if p.is_file())
+    size_kib = used // 1024 + 48  # room for the mirror, not for the file to fetch
+    if sp.run(["mount", "-t", "tmpfs", "-o", f"size={size_kib}k", "tmpfs", str(mount)],
+              capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a small filesystem here (needs root)")
+    try:
+        root = mount / "mirror"
+        shutil.copytree(small_demo.mirror, root)
+        state = tmp_path / "state"
+        state.mkdir()
+        files = FileIndex(state / "files.sqlite3")
+        files.refresh(discover(root))
+        entry = max(missing_entries(files), key=lambda e: e.size)
+        assert entry.size > 48 * 1024
+        seeder = LoopbackSeeder(small_demo.torrents_and_swarm())
+        seeder.start()
+        service = make_service(files, state, [seeder.endpoint])
+        try:
+            service.request(entry)
+            status = service.wait(entry.track_id, 30)
+        finally:
+            service.close()
+            seeder.stop()
+        assert status.state == "failed" and "disk is full" in status.message
+        assert not files.entry(entry.track_id).local
+        files.refresh(discover(root))  # even a fresh scan does not count the partial file
+        assert not files.entry(entry.track_id).local
+    finally:
+        sp.run(["umount", str(mount)], capture_output=True)
