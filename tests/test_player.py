@@ -101,15 +101,16 @@ def test_gapless_transition(services, local_ids):
     try:
         player.play(local_ids[:3])
         assert rec.finished.wait(60)
-        deadline = time.monotonic() + 3
-        while idle_changes[-1] is not True and time.monotonic() < deadline:
+        deadline = time.monotonic() + 10
+        while (not idle_changes or idle_changes[-1] is not True) and time.monotonic() < deadline:
             time.sleep(0.02)
     finally:
         player.close()
     assert 2 in playlist_lengths  # current + pre-appended next
-    # idle at the start (before loading) and once the queue is done, never in between
-    assert idle_changes[0] is True and idle_changes[-1] is True
-    assert idle_changes[1:-1].count(True) == 0
+    # once playing, mpv is never idle until the queue is done (the initial idle value may or
+    # may not be observed before playback starts, depending on timing)
+    playing = idle_changes[idle_changes.index(False):]
+    assert playing[-1] is True and playing[:-1].count(True) == 0
     assert [e.track_id for e in rec.of(Started)] == local_ids[:3]
 
 
