@@ -192,3 +192,21 @@ async def test_keys_play_pause_seek_and_skip(small_demo, tmp_path):
         assert "▶" in str(app.screen.query_one("NowPlayingBar").render())
         await app.action_quit()
     services.close()
+
+
+async def test_index_builds_in_the_background_and_search_uses_it(tiny_mirror, tmp_path):
+    from tui.messages import IndexProgress
+    services = tiny_services(tiny_mirror, tmp_path)
+    app = make_app(services, start_player=False)
+    seen = []
+    async with app.run_test(size=(100, 30), message_hook=lambda m: seen.append(m)
+                            if isinstance(m, IndexProgress) else None) as pilot:
+        app.switch_mode("search")
+        await pilot.pause(0.3)
+        assert services.searcher.search("around").source == "prefix"  # no index yet
+        app.action_build_index()
+        await wait_for(pilot, lambda: any(m.finished for m in seen), 60)
+        assert not any(m.error for m in seen)
+        results = services.searcher.search("around")
+        assert results.source == "fts" and results.tracks
+    services.close()

@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from tui.catalogue.records import Track
-from tui.messages import PlayerReady, PlayerUpdate
+from tui.messages import IndexProgress, PlayerReady, PlayerUpdate
 from tui.player.player import (
     Buffering,
     Ended,
@@ -68,6 +68,7 @@ class LongtailApp(App):
         Binding("m", "mute", "Mute", show=False, id="player.mute"),
         Binding("r", "repeat", "Repeat", show=False, id="player.repeat"),
         Binding("R", "replaygain", "ReplayGain", show=False, id="player.replaygain"),
+        Binding("I", "build_index", "Build the search index", show=False, id="app.build_index"),
     ]
 
     def __init__(self, services: Services, ao: str | None = None,
@@ -361,6 +362,38 @@ class LongtailApp(App):
         from tui.screens.details import TrackDetailsScreen
 
         self.push_screen(TrackDetailsScreen(track))
+
+    def action_build_index(self) -> None:
+        """Build (or carry on building) the search index in the background; search uses
+        what is indexed so far and says so."""
+        self.notify("building the search index in the background; search improves as it goes",
+                    timeout=4)
+        self._build_index()
+
+    @work(thread=True, exclusive=True, group="index", exit_on_error=False)
+    def _build_index(self) -> None:
+        from tui.catalogue.search_index import SearchIndexBuilder
+        from tui.errors import LongtailError
+
+        services = self.services
+        try:
+            histogram = services.tiers.histogram()
+            # Inside the app: in this thread, shard after shard; `longtail index` uses every core.
+            status = SearchIndexBuilder(services.catalogue, services.state.search_index).build(
+                lambda label, done, total: self.post_message(IndexProgress(label, done, total)),
+                histogram, inline=True)
+            self.post_message(IndexProgress("done", status.tracks, status.tracks, finished=True))
+        except LongtailError as exc:
+            self.post_message(IndexProgress("failed", 0, 0, finished=True, error=str(exc)))
+
+    def on_index_progress(self, message: IndexProgress) -> None:
+        if message.error:
+            self.notify(message.error, title="Search index", severity="error", timeout=8)
+        elif message.finished:
+            self.notify(f"search index complete: {message.done:,} tracks", timeout=4)
+        screen = self.screen
+        if hasattr(screen, "show_index_progress"):
+            screen.show_index_progress(message)
 
     def get_system_commands(self, screen: Screen):
         """The command palette reaches every action, with its key."""

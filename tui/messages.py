@@ -49,3 +49,19 @@ class SearchFinished(Message):
         self.artists = artists
         self.albums = albums
         self.note = note
+
+
+class IndexProgress(Message):
+    """The search index build running in the background moved on (replaces older ones)."""
+
+    def __init__(self, label: str, done: int, total: int, finished: bool = False,
+                 error: str | None = None) -> None:
+        super().__init__()
+        self.label = label
+        self.done = done
+        self.total = total
+        self.finished = finished
+        self.error = error
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, IndexProgress) and not message.finished

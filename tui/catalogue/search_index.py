@@ -89,7 +89,8 @@ class IndexStatus:
     @property
     def note(self) -> str | None:
         if not self.exists:
-            return "no search index yet (run `longtail index`): artist and album names by prefix only"
+            return ("no search index yet (run `longtail index`, or press I): artist and album "
+                    "names by prefix only")
         if not self.complete:
             return (f"search index is still being built: results cover the "
                     f"{self.tracks:,} tracks indexed so far")
@@ -329,14 +330,20 @@ class SearchIndexBuilder:
         self.requested_shards = shards
 
     def build(self, progress: Progress | None = None, histogram: dict[int, int] | None = None,
-              should_stop: Callable[[], bool] = lambda: False) -> IndexStatus:
-        """Build or continue building; returns the status when done or stopped."""
+              should_stop: Callable[[], bool] = lambda: False, inline: bool = False) -> IndexStatus:
+        """Build or continue building; returns the status when done or stopped.
+
+        `inline` works through the shards one after another in the calling thread (the TUI's
+        background build) instead of one process per shard.
+        """
         progress = progress or (lambda *a: None)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             shards = self._prepare()
-            if shards == 1:
-                ShardWorker(self.catalogue.paths.main, self.path, 0, 1).run(progress, histogram, should_stop)
+            if shards == 1 or inline:
+                for shard in range(shards):
+                    ShardWorker(self.catalogue.paths.main, self.path, shard, shards).run(
+                        progress, histogram, should_stop)
             else:
                 self._run_parallel(shards, progress, histogram, should_stop)
         except sqlite3.OperationalError as exc:

@@ -100,6 +100,15 @@ class SearchScreen(TrackListScreen):
         self.post_message(SearchFinished(query, len(results.tracks), len(results.artists),
                                          len(results.albums), results.note))
 
+    def show_index_progress(self, message) -> None:
+        label = self.query_one("#search-status", Label)
+        if message.finished:
+            label.update("" if not message.error else message.error)
+        else:
+            pct = f" {100 * message.done / message.total:.0f}%" if message.total else ""
+            label.update(f"building the search index: {message.label}{pct} · results cover what is "
+                         "indexed so far")
+
     @on(VirtualList.Selected, "#results")
     def selected(self, event: VirtualList.Selected) -> None:
         row = event.row
