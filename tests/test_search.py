@@ -223,3 +223,10 @@ def test_python_tokens_match_sqlite_unicode61():
         indexed.setdefault(doc, []).append(term)
     for i, text in enumerate(samples, start=1):
         assert tokens(text) == indexed.get(i, []), text
+
+
+def test_short_last_word_while_typing(indexed):
+    # "around the w" on the way to "around the world": the short last word is a prefix
+    assert "Around the World" in names(indexed.search("around the w"))
+    assert names(indexed.search("da f")) == ["Da Funk"]
+    assert names(indexed.search("da x")) == []

@@ -155,7 +155,18 @@ class Searcher:
 
     def _two_phase(self, conn: sqlite3.Connection, table: str, query: str, column: str | None,
                    n: int) -> list[int]:
-        """Whole-word matches first (they stream and stop early); prefixes only to fill up."""
+        """Whole-word matches first (they stream and stop early); prefixes only to fill up.
+
+        A one- or two-letter last word ("midnight r", typed on the way to "midnight river")
+        is too short to search as a prefix: the other words are searched, with more
+        candidates, and the short word is matched as a prefix when ranking.
+        """
+        toks = tokens(query[:2000])
+        if len(toks) > 1 and len(toks[-1]) < PREFIX_MIN_CHARS:
+            rest = " ".join(toks[:-1])
+            exact = self._candidates(conn, table, match_expression(query, column, prefix=False), n)
+            wider = self._candidates(conn, table, match_expression(rest, column, prefix=False), n * 5)
+            return list(dict.fromkeys(exact + wider))
         rowids = self._candidates(conn, table, match_expression(query, column, prefix=False), n)
         if len(rowids) < n and len(last_token(query)) >= PREFIX_MIN_CHARS:
             more = self._candidates(conn, table, match_expression(query, column, prefix=True), n)
@@ -242,8 +253,8 @@ def _all_present(query_tokens: list[str], haystack: list[str]) -> bool:
         return False
     *whole, last = query_tokens
     words = set(haystack)
-    if len(last) < PREFIX_MIN_CHARS:
-        return all(w in words for w in query_tokens)
+    if len(last) < PREFIX_MIN_CHARS and not whole:
+        return last in words  # a lone short word: as a word (names complete through prefixes)
     return all(w in words for w in whole) and any(h.startswith(last) for h in haystack)
 
 

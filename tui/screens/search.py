@@ -105,7 +105,7 @@ class SearchScreen(TrackListScreen):
         if message.finished:
             label.update("" if not message.error else message.error)
         else:
-            pct = f" {100 * message.done / message.total:.0f}%" if message.total else ""
+            pct = f" {min(99.0, 100 * message.done / message.total):.0f}%" if message.total else ""
             label.update(f"building the search index: {message.label}{pct} · results cover what is "
                          "indexed so far")
 
