@@ -126,6 +126,7 @@ def test_index_reports_hostile_torrent(small_demo, tmp_path):
 
 def test_console_script_help_for_every_command():
     exe = Path(sys.executable).with_name("longtail")
-    for cmd in ([], ["demo"], ["unpack"], ["index"], ["info"]):
+    for cmd in ([], ["demo"], ["unpack"], ["index"], ["info"], ["search"], ["shuffle"], ["tiers"],
+                ["fetch"], ["play"], ["check"]):
         out = subprocess.run([str(exe), *cmd, "--help"], capture_output=True, text=True, timeout=60)
         assert out.returncode == 0 and "--mirror" in out.stdout and "--state" in out.stdout
