@@ -202,6 +202,9 @@ def test_cli_json_exit_codes_and_nothing_altered(small_demo, tmp_path):
     assert result["verdict"] == "corrupt" and {"sha256-mismatch", "piece-hash-mismatch"} <= {
         p["code"] for p in result["problems"]}
     assert bad.path.read_bytes() == bytes(data)
+    info = json.loads(subprocess.run([str(exe), "info", bad.track_id, "--json", "--state", str(home)],
+                                     capture_output=True, text=True, timeout=60).stdout)
+    assert info["verdict"] == "corrupt"  # the last check's verdict travels with the track
     usage = subprocess.run([str(exe), "check", "--sample", "0", "--state", str(home)],
                            capture_output=True, text=True, timeout=60)
     assert usage.returncode == 2

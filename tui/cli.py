@@ -675,6 +675,7 @@ def info(obj: Context, track_id: str, as_json: bool) -> None:
         siblings = services.files.states([s.id for s in details.isrc_siblings])
         album = services.catalogue.album_by_rowid(track.album.rowid)
         doc = details_json(details, state, entry, siblings, album)
+        doc["verdict"] = services.verdicts.get(track.id)  # the last `longtail check`, or null
     finally:
         services.close()
     if as_json:
@@ -708,6 +709,7 @@ def print_details(doc: dict) -> None:
         if rg:
             line("replaygain", f"track {rg['track_gain_db']:+.2f} dB, album {rg['album_gain_db']:+.2f} dB")
     line("file", doc["file"])
+    line("integrity", doc.get("verdict") or "not checked (longtail check ID)")
     if doc["file_entry"]:
         line("path", doc["file_entry"]["path"])
     if doc["isrc_siblings"]:
