@@ -143,7 +143,6 @@ async def scrolling(data: Path, state: Path) -> dict:
             for y in range(height):  # what a frame draws
                 lst.render_line(y)
             ui.append((time.perf_counter() - t0) * 1000)
-            t1 = time.perf_counter()
             top = lst.scroll_offset.y
             while any(lst.row_at(top + y) is None for y in range(height)):
                 await asyncio.sleep(0.0005)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tui.config import Settings, StatePaths
-from tui.mirror.checks import ogg_crc, parse_ogg
+from tui.mirror.checks import ogg_crc
 from tui.services import Location, open_services
 
 

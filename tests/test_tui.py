@@ -165,7 +165,7 @@ async def test_track_list_of_long_rtl_cjk_and_empty_names(tiny_mirror, tmp_path)
 
 async def test_keys_play_pause_seek_and_skip(small_demo, tmp_path):
     """Real libmpv (ao=null): space, ], n and p drive the player."""
-    from tui.player.player import PauseChanged, Started
+    from tui.player.player import Started
     from tui.messages import PlayerUpdate
     services = demo_services(small_demo, tmp_path)
     local = sorted(t for t, s in services.files.all_states() if s == "local")[:3]

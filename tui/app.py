@@ -102,8 +102,15 @@ class LongtailApp(App):
         from tui.widgets import rows
 
         rows.live_fetch = self._live_fetch
-        rows.live_verdict = self.services.verdicts.get
+        rows.live_verdict = self.services.verdicts.peek
+        self._load_verdicts()
         self.set_interval(0.5, self._poll_fetches)
+
+    @work(thread=True, group="verdicts")
+    def _load_verdicts(self) -> None:
+        """Read the stored verdicts off the UI thread; the lists' badges appear once loaded."""
+        self.services.verdicts.get("")
+        self.call_from_thread(self._refresh_lists)
 
     def _live_fetch(self, track_id: str) -> str | None:
         """A short fetch state for track lists: percent and rate, stalled, failed, or local."""
@@ -136,10 +143,14 @@ class LongtailApp(App):
         if changed:
             self.refresh_now_playing()
         if active or changed:
-            from tui.widgets.virtual_list import VirtualList
+            self._refresh_lists()
 
-            for lst in self.screen.query(VirtualList):
-                lst.refresh()
+    def _refresh_lists(self) -> None:
+        """Redraw the current screen's lists (their live fetch and verdict columns)."""
+        from tui.widgets.virtual_list import VirtualList
+
+        for lst in self.screen.query(VirtualList):
+            lst.refresh()
 
     @work(thread=True, group="player", exit_on_error=False)
     def create_player(self) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from tui import __version__
-from tui.config import Settings
+from tui.config import Settings, StatePaths
 from tui.errors import LongtailError, UnknownTrack, UsageError
 from tui.services import Location, Services, demo_paths, open_services, resolve_location
 
@@ -154,7 +154,7 @@ def demo(obj: Context, rebuild: bool, no_ui: bool, ao: str | None) -> None:
             raise LongtailError(f"cannot build the demo in {paths.home} ({exc.strerror or exc})",
                                 "free some space or pass --state DIR on another disk") from None
         click.echo(f"Demo ready: {paths.mirror}", err=True)
-    services = open_services(Location(paths.mirror, _state_paths(paths), paths), obj.settings)
+    services = open_services(Location(paths.mirror, StatePaths(paths.state), paths), obj.settings)
     try:
         if no_ui:
             counts = services.files.counts()
@@ -165,12 +165,6 @@ def demo(obj: Context, rebuild: bool, no_ui: bool, ao: str | None) -> None:
         services.close()
     obj.state = paths.home
     run_tui(obj, ao=ao)  # the demo's loopback seeder runs inside, as its "swarm"
-
-
-def _state_paths(paths):
-    from tui.config import StatePaths
-
-    return StatePaths(paths.state)
 
 
 @main.command()
@@ -438,7 +432,6 @@ def play(obj: Context, track_ids: tuple[str, ...], peers: tuple[str, ...], ao: s
     services = obj.services()
     finished = threading.Event()
     errors: list[str] = []
-    names = {t.id: t for t in services.catalogue.tracks_by_rowids([])}
 
     def on_event(event) -> None:
         if isinstance(event, Started):
@@ -446,7 +439,7 @@ def play(obj: Context, track_ids: tuple[str, ...], peers: tuple[str, ...], ao: s
                 emit_line({"event": "started", "id": event.track_id, "codec": event.codec,
                            "source": event.kind, "duration": event.duration})
             else:
-                track = names.get(event.track_id) or services.catalogue.track(event.track_id)
+                track = services.catalogue.track(event.track_id)
                 title = f"{track.name} — {', '.join(track.artist_names)}" if track else event.track_id
                 click.echo(f"\r▶ {title} [{event.codec}, {event.kind}]", err=True)
         elif isinstance(event, Position):

@@ -154,10 +154,6 @@ class StatePaths:
     def quarantine(self) -> Path:
         return self.root / "quarantine"
 
-    @property
-    def seeder_info(self) -> Path:
-        return self.root / "seeder.json"
-
     def ensure(self) -> "StatePaths":
         try:
             self.root.mkdir(parents=True, exist_ok=True)

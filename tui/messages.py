@@ -25,20 +25,6 @@ class PlayerReady(Message):
         self.error = error
 
 
-class OpenArtist(Message):
-    def __init__(self, artist_rowid: int, album_rowid: int | None = None) -> None:
-        super().__init__()
-        self.artist_rowid = artist_rowid
-        self.album_rowid = album_rowid
-
-
-class OpenAlbum(Message):
-    def __init__(self, album_rowid: int, track_rowid: int | None = None) -> None:
-        super().__init__()
-        self.album_rowid = album_rowid
-        self.track_rowid = track_rowid
-
-
 class SearchFinished(Message):
     """A search worker finished (functional tests wait on this)."""
 

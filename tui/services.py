@@ -15,7 +15,7 @@ from tui.catalogue.catalogue import Catalogue, CataloguePaths
 from tui.config import Settings, StatePaths, data_root, default_state_dir
 from tui.demo.paths import DemoPaths
 from tui.errors import MirrorError
-from tui.mirror.file_index import FileIndex, FileState
+from tui.mirror.file_index import FileIndex
 from tui.mirror.layout import MirrorLayout, discover
 
 if TYPE_CHECKING:  # imported where used: the first screen should not wait for them
@@ -66,9 +66,6 @@ class Services:
     fetcher: object | None = None  # a StreamingFetcher once fetching is started
     _service: object | None = None
     _seeder: object | None = None
-
-    def file_states(self, track_ids: list[str]) -> dict[str, FileState]:
-        return self.files.states(track_ids)
 
     @property
     def searcher(self) -> "Searcher":

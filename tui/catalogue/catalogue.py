@@ -264,8 +264,6 @@ class Catalogue:
                     "filesize_bytes", "filename", "prefixed_ogg_packet", "original_title",
                     "version_title", "language_of_performance", "artist_roles", "licensor")) +
                 f" FROM {t} WHERE track_id = ?")
-            sql["ledger_status_by_ids"] = (
-                f"SELECT track_id, status FROM {t} WHERE track_id IN ({{marks}})")
         self.sql = sql
 
     def query_plans(self) -> dict[str, list[str]]:
@@ -301,6 +299,17 @@ class Catalogue:
                 rows_by_rowid[row[0]] = row
         ordered = [rows_by_rowid[r] for r in rowids if r in rows_by_rowid]
         return self._hydrate(ordered)
+
+    def rowids_for_ids(self, track_ids: Sequence[str]) -> list[int]:
+        """Catalogue rowids of these track ids (unknown ids are skipped), by tracks_id_unique."""
+        rowids: list[int] = []
+        for chunk in _chunks(list(track_ids), BATCH):
+            q = self.sql["track_rowids_by_ids"].format(marks=",".join("?" * len(chunk)))
+            rowids += [r[0] for r in self.conn().execute(q, chunk)]
+        return rowids
+
+    def tracks_by_ids(self, track_ids: Sequence[str]) -> dict[str, Track]:
+        return {t.id: t for t in self.tracks_by_rowids(self.rowids_for_ids(track_ids))}
 
     def album_tracks(self, album_rowid: int) -> list[Track]:
         rows = self.conn().execute(self.sql["album_tracks"], (album_rowid,)).fetchall()
@@ -374,15 +383,6 @@ class Catalogue:
         return LedgerEntry(status, codec, kbit if kbit not in ("",) else None, sha_meta,
                            sha_orig, size, filename, parse_replaygain(packet), original_title,
                            version_title, lang, roles, licensor)
-
-    def ledger_statuses(self, track_ids: Sequence[str]) -> dict[str, str]:
-        if "ledger_status_by_ids" not in self.sql:
-            return {}
-        out: dict[str, str] = {}
-        for chunk in _chunks(list(track_ids), BATCH):
-            q = self.sql["ledger_status_by_ids"].format(marks=",".join("?" * len(chunk)))
-            out.update(self.conn().execute(q, chunk).fetchall())
-        return out
 
     # -- artists ---------------------------------------------------------------
 

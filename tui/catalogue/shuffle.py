@@ -222,20 +222,13 @@ class Shuffle:
             for track_id in ids:
                 batch.append(track_id)
                 if len(batch) == 500:
-                    yield from self._rowids_for_ids(batch)
+                    yield from self.catalogue.rowids_for_ids(batch)
                     batch = []
-            yield from self._rowids_for_ids(batch)
+            yield from self.catalogue.rowids_for_ids(batch)
             return
         lo, hi = f.popularity_range()
         yield from (r[0] for r in cat.execute(
             "SELECT rowid FROM tracks WHERE popularity BETWEEN ? AND ?", (lo, hi)))
-
-    def _rowids_for_ids(self, ids: list[str]) -> list[int]:
-        if not ids:
-            return []
-        marks = ",".join("?" * len(ids))
-        return [r[0] for r in self.catalogue.conn().execute(
-            f"SELECT rowid FROM tracks WHERE id IN ({marks})", ids)]
 
     # -- iteration ---------------------------------------------------------------------
 

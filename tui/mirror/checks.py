@@ -406,14 +406,20 @@ class VerdictStore:
             for r in results:
                 self._cache[r.track_id] = r.verdict
 
+    def peek(self, track_id: str) -> str | None:
+        """The verdict if the store is loaded, else None: never reads the disk (the UI's path)."""
+        cache = self._cache
+        return cache.get(track_id) if cache is not None else None
+
     def get(self, track_id: str) -> str | None:
         if self._cache is None:
-            self._cache = {}
+            cache: dict[str, str] = {}
             if self.path.exists():
                 try:
                     conn = self._conn()
-                    self._cache = dict(conn.execute("SELECT track_id, verdict FROM verdicts"))
+                    cache = dict(conn.execute("SELECT track_id, verdict FROM verdicts"))
                     conn.close()
                 except sqlite3.Error:
                     pass
+            self._cache = cache  # published whole, so peek() never sees a half-loaded dict
         return self._cache.get(track_id)

@@ -106,7 +106,6 @@ class _Torrent:
         self.error: str | None = None
         self.last_progress = time.monotonic()
         self.last_bytes = 0
-        self.downloaded_at_start = 0
 
 
 class TorrentService:
@@ -291,7 +290,6 @@ class TorrentService:
         parsed_pieces = torrent.parsed.file_pieces(torrent.parsed.files[entry.file_index])
         status = FetchStatus(entry.track_id, "fetching", entry.size, 0, pieces_total=len(parsed_pieces))
         self.status[entry.track_id] = status
-        torrent.downloaded_at_start = torrent.handle.status().total_payload_download
         if deadlines:
             self._arm(torrent, entry)
         self._connect_peers(torrent)

@@ -440,11 +440,3 @@ def _folder_sizes(save_path: Path, folders: set[str]) -> dict[str, int]:
         except OSError:
             continue
     return sizes
-
-
-def _is_local(path: Path, size: int) -> int:
-    try:
-        st = path.stat()
-    except OSError:
-        return 0
-    return 1 if st.st_size == size else 0

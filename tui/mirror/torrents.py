@@ -7,7 +7,6 @@ sees it, so nothing can be written outside the data folder.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -180,7 +179,3 @@ def make_v1_torrent(folder: Path, piece_length: int, out: Path,
     tmp.write_bytes(data)
     os.replace(tmp, out)
     return out
-
-
-def sha1_hex(data: bytes) -> str:
-    return hashlib.sha1(data).hexdigest()

@@ -391,9 +391,7 @@ class Player:
         edit(self.queue)
         self._emit(QueueChanged(len(self.queue.items), self.queue.current))
         if self._playing_entry is not None:
-            self._append_next()
-        elif self.queue.current is None and self.queue.items and self._idle():
-            pass  # queued while idle: playback starts when the user asks
+            self._append_next()  # (queued while idle: playback starts when the user asks)
 
     def _do_remove(self, index: int) -> None:
         if index == self.queue.current:
@@ -479,12 +477,6 @@ class Player:
 
     def _do_stop(self) -> None:
         self._stop_mpv()
-
-    def _idle(self) -> bool:
-        try:
-            return bool(self.mpv.idle_active)
-        except Exception:  # noqa: BLE001
-            return True
 
     def _finish_queue(self) -> None:
         self._emit(QueueFinished())

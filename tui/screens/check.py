@@ -87,8 +87,7 @@ class CheckScreen(ModalScreen):
 
     def _done(self) -> None:
         self._summary(len(self.results), len(self.results))
-        for lst in self.app.screen_stack[0].query(VirtualList) if self.app.screen_stack else []:
-            lst.refresh()
 
     def action_close(self) -> None:
         self.app.pop_screen()
+        self.app.call_after_refresh(self.app._refresh_lists)  # new verdict badges underneath

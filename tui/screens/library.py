@@ -9,8 +9,6 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Label
 
 from tui.catalogue.lists import AnchoredSource, ListSource
-from tui.catalogue.records import AlbumRef
-from tui.messages import OpenAlbum, OpenArtist
 from tui.screens.base import MainScreen
 from tui.widgets.rows import Header, NamedRow, TrackRow, render_any
 from tui.widgets.virtual_list import VirtualList

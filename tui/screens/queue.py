@@ -53,15 +53,7 @@ class QueueScreen(MainScreen):
         ids = list(player.queue.items) if player is not None else []
 
         def load():
-            catalogue = self.services.catalogue
-            found = {}
-            for i in range(0, len(ids), 500):
-                for t in catalogue.tracks_by_rowids(
-                        [r[0] for r in catalogue.conn().execute(
-                            f"SELECT rowid FROM tracks WHERE id IN ({','.join('?' * len(ids[i:i + 500]))})",
-                            ids[i:i + 500])]):
-                    found[t.id] = t
-            return found, self.services.files.states(ids)
+            return self.services.catalogue.tracks_by_ids(ids), self.services.files.states(ids)
 
         found, states = await self.app.run_db(load)
         rows = [(i, TrackRow(found[t], states.get(t, "absent"), number=False))
