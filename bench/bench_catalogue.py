@@ -34,7 +34,8 @@ QUERIES = [
 
 
 def build(data: Path, state: Path) -> dict:
-    from tui.catalogue.catalogue import Catalogue, CataloguePaths
+    from tui.catalogue.catalogue import Catalogue
+    from tui.catalogue.databases import CataloguePaths
     from tui.catalogue.search_index import SearchIndexBuilder, read_status
     from tui.catalogue.tiers import StatsCache, Tiers
     from tui.mirror.layout import discover
@@ -67,7 +68,8 @@ def pct(values: list[float], p: float) -> float:
 
 def queries(data: Path, state: Path, naive: bool) -> dict:
     t0 = time.perf_counter()
-    from tui.catalogue.catalogue import Catalogue, CataloguePaths
+    from tui.catalogue.catalogue import Catalogue
+    from tui.catalogue.databases import CataloguePaths
     from tui.mirror.layout import discover
 
     cat = Catalogue(CataloguePaths.from_databases(discover(data).databases))
@@ -89,7 +91,7 @@ def queries(data: Path, state: Path, naive: bool) -> dict:
     hist = Tiers(cat, StatsCache(state / "stats.sqlite3")).histogram()
 
     def draws(flt: ShuffleFilter, n: int = 2000) -> float:
-        sh = Shuffle(cat, flt, seed=11, state_dir=state, histogram=hist, endless=True)
+        sh = Shuffle(cat, flt, seed=11, subsets_path=state / 'shuffle.sqlite3', histogram=hist, endless=True)
         sh.take(5)
         s = time.perf_counter()
         sh.take(n)

@@ -9,7 +9,8 @@ import mutagen
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 
-from tui.catalogue.catalogue import Catalogue, CataloguePaths
+from tui.catalogue.catalogue import Catalogue
+from tui.catalogue.databases import CataloguePaths
 from tui.mirror.file_index import FileIndex
 from tui.mirror.layout import discover
 from tui.mirror.torrents import parse_torrent

@@ -136,14 +136,15 @@ def test_interrupted_build_resumes_after_kill(small_demo, tmp_path, shards):
     assert proc.returncode == -signal.SIGKILL
     partial = read_status(state / "search.sqlite3")
     assert partial.exists and not partial.complete
-    from tui.catalogue.catalogue import Catalogue, CataloguePaths
+    from tui.catalogue.catalogue import Catalogue
+    from tui.catalogue.databases import CataloguePaths
     from tui.mirror.layout import discover
     cat = Catalogue(CataloguePaths.from_databases(discover(small_demo.mirror).databases))
     done = SearchIndexBuilder(cat, state / "search.sqlite3").build()
     assert done.complete and done.tracks == 4000 and done.shards == shards
     # nothing indexed twice: every title finds its own track exactly once
     import sqlite3
-    from tui.catalogue.search_index import decode_rowid
+    from tui.catalogue.search_shard import decode_rowid
     from tui.catalogue.text import match_expression
     from tui.catalogue.search_index import shard_paths
     conn = sqlite3.connect(state / "search.sqlite3")
@@ -184,18 +185,18 @@ def test_incremental_when_the_catalogue_grows(tmp_path):
 
 def test_full_disk_is_a_clear_error(tiny_mirror, tmp_path, monkeypatch):
     import sqlite3 as sq
-    from tui.catalogue import search_index
+    from tui.catalogue import search_shard
     from tui.errors import LongtailError
     cat = open_catalogue(tiny_mirror)
-    real = search_index.ShardWorker._insert_tracks
+    real = search_shard.ShardWorker._insert_tracks
 
     def full(self, conn, where, params):
         raise sq.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(search_index.ShardWorker, "_insert_tracks", full)
+    monkeypatch.setattr(search_shard.ShardWorker, "_insert_tracks", full)
     with pytest.raises(LongtailError, match="full"):
         SearchIndexBuilder(cat, tmp_path / "s.sqlite3", shards=1).build()
-    monkeypatch.setattr(search_index.ShardWorker, "_insert_tracks", real)
+    monkeypatch.setattr(search_shard.ShardWorker, "_insert_tracks", real)
     # the catalogue is still usable, and search falls back or uses what exists
     assert cat.track("000000000000000trackB1").name == "Around the World"
     Searcher(cat, tmp_path / "s.sqlite3").search("around")

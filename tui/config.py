@@ -122,7 +122,7 @@ def default_state_dir(mirror: Path) -> Path:
 
 @dataclass(frozen=True)
 class StatePaths:
-    """Everything longtail writes for one mirror lives under `root`."""
+    """Everything longtail writes for one mirror lives under `root`, named here and nowhere else."""
 
     root: Path
 
@@ -153,6 +153,23 @@ class StatePaths:
     @property
     def quarantine(self) -> Path:
         return self.root / "quarantine"
+
+    @property
+    def verdicts(self) -> Path:
+        return self.root / "checks.sqlite3"
+
+    @property
+    def shuffle_subsets(self) -> Path:
+        return self.root / "shuffle.sqlite3"
+
+    def anchors(self, listing: str) -> Path:
+        """Cached positions of a long sorted list (artists by name, a tier by popularity)."""
+        return self.root / f"anchors-{listing}.json"
+
+    @property
+    def log(self) -> Path:
+        """What native libraries (libmpv, ALSA, JACK) and longtail's threads have to say."""
+        return self.root / "longtail.log"
 
     def ensure(self) -> "StatePaths":
         try:

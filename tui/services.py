@@ -11,7 +11,8 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING
 
-from tui.catalogue.catalogue import Catalogue, CataloguePaths
+from tui.catalogue.catalogue import Catalogue
+from tui.catalogue.databases import CataloguePaths
 from tui.config import Settings, StatePaths, data_root, default_state_dir
 from tui.demo.paths import DemoPaths
 from tui.errors import MirrorError
@@ -84,7 +85,7 @@ class Services:
     def shuffle(self, flt: "ShuffleFilter", seed: int | None = None, endless: bool = False) -> "Shuffle":
         from tui.catalogue.shuffle import Shuffle
 
-        return Shuffle(self.catalogue, flt, seed, files=self.files, state_dir=self.state.root,
+        return Shuffle(self.catalogue, flt, seed, files=self.files, subsets_path=self.state.shuffle_subsets,
                        histogram=self.tiers.cached_histogram(), endless=endless)
 
     _verdicts: object | None = None
@@ -95,7 +96,7 @@ class Services:
         if self._verdicts is None:
             from tui.mirror.checks import VerdictStore
 
-            self._verdicts = VerdictStore(self.state.root / "checks.sqlite3")
+            self._verdicts = VerdictStore(self.state.verdicts)
         return self._verdicts
 
     def checker(self, decode: bool = False):

@@ -1,14 +1,16 @@
 """Rows by position for lists of any length, without holding them in memory.
 
-`AnchoredSource` serves a list sorted by an index (artists by name, a tier by
-popularity) by position: a background scan of the index keeps one key every
-`ANCHOR_EVERY` rows; row `p` is then a keyset query from the anchor before it
-(never OFFSET). The list is usable at once and grows as the scan proceeds; the
-anchors are cached in the state directory for the next start.
+`AnchoredSource` serves a sorted list (artists by name, a tier by popularity) by
+position: a background scan of the index keeps one key every `ANCHOR_EVERY`
+rows; row `p` is then a keyset query from the anchor before it (never OFFSET).
+The list is usable at once and grows as the scan proceeds; the anchors are
+cached in the state directory for the next start. Its SQL comes from a
+`Listing` in `queries`, so the EXPLAIN test covers it.
 """
 
 from __future__ import annotations
 
+import bisect
 import json
 import sqlite3
 import threading
@@ -16,6 +18,9 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Generic, TypeVar
+
+from tui.catalogue.queries import Listing
+from tui.db import PerThread
 
 Row = TypeVar("Row")
 ANCHOR_EVERY = 1024
@@ -38,7 +43,7 @@ class RowSource(ABC, Generic[Row]):
         return True
 
     def close(self) -> None:
-        pass
+        return None
 
 
 class ListSource(RowSource[Row]):
@@ -54,40 +59,24 @@ class ListSource(RowSource[Row]):
         return self.rows[start:start + n]
 
 
-class AnchoredSource(RowSource[tuple]):
-    """A keyset-ordered query served by position through periodic anchors.
+class AnchoredSource(RowSource[Row]):
+    """A keyset-ordered listing served by position through periodic anchors."""
 
-    `keys` are the ORDER BY columns (the last must make rows unique, e.g. rowid);
-    `where` filters; `descending` flips the order. The scan reads only the index.
-    """
-
-    def __init__(self, connect: Callable[[], sqlite3.Connection], table: str, keys: tuple[str, str],
-                 columns: str, where: str = "1", descending: bool = False,
-                 cache_path: Path | None = None, cache_key: str = "",
-                 on_grow: Callable[[], None] | None = None) -> None:
+    def __init__(self, connect: Callable[[], sqlite3.Connection], listing: Listing,
+                 make_row: Callable[[tuple], Row], cache_path: Path | None = None,
+                 cache_key: str = "", on_grow: Callable[[], None] | None = None) -> None:
         self.connect = connect
-        self.table, self.keys, self.columns, self.where = table, keys, columns, where
-        self.descending = descending
+        self.listing = listing
+        self.make_row = make_row
         self.cache_path, self.cache_key = cache_path, cache_key
         self.on_grow = on_grow
         self._anchors: list[tuple] = []  # anchors[k] = key of row k*ANCHOR_EVERY - 1 (k >= 1)
         self._count = 0
         self._complete = False
         self._stop = threading.Event()
-        self._local = threading.local()
-        direction = "DESC" if descending else "ASC"
-        k1, k2 = keys
-        self._order = f"{k1} {direction}, {k2} {direction}"
-        cmp = "<" if descending else ">"
-        self._after = f"({k1}, {k2}) {cmp} (?, ?)"
+        self._conns = PerThread(connect)
         if not self._load_cache():
-            threading.Thread(target=self._scan, daemon=True, name=f"anchors-{table}").start()
-
-    def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._local.conn = self.connect()
-        return conn
+            threading.Thread(target=self._scan, daemon=True, name=f"anchors-{listing.name}").start()
 
     # -- the anchor scan -------------------------------------------------------------------
 
@@ -96,32 +85,33 @@ class AnchoredSource(RowSource[tuple]):
             return False
         try:
             data = json.loads(self.cache_path.read_text())
-        except (OSError, ValueError):
-            return False
-        if data.get("key") != self.cache_key or data.get("every") != ANCHOR_EVERY:
-            return False
-        self._anchors = [tuple(a) for a in data["anchors"]]
-        self._count = data["count"]
-        self._complete = True
+            if data.get("key") != self.cache_key or data.get("every") != ANCHOR_EVERY:
+                return False
+            anchors = [tuple(a) for a in data["anchors"]]
+            count = int(data["count"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return False  # a damaged cache is only a rescan
+        self._anchors, self._count, self._complete = anchors, count, True
         return True
 
     def _scan(self) -> None:
         conn = self.connect()
-        k1, k2 = self.keys
-        cursor = conn.execute(f"SELECT {k1}, {k2} FROM {self.table} WHERE {self.where} ORDER BY {self._order}")
-        n = 0
-        grow_every = ANCHOR_EVERY * 64
-        while not self._stop.is_set():
-            rows = cursor.fetchmany(ANCHOR_EVERY)
-            if not rows:
-                break
-            n += len(rows)
-            if len(rows) == ANCHOR_EVERY:
-                self._anchors.append(tuple(rows[-1]))
-            self._count = n
-            if n % grow_every < ANCHOR_EVERY and self.on_grow:
-                self.on_grow()
-        conn.close()
+        try:
+            cursor = conn.execute(self.listing.scan)
+            n = 0
+            grow_every = ANCHOR_EVERY * 64
+            while not self._stop.is_set():
+                rows = cursor.fetchmany(ANCHOR_EVERY)
+                if not rows:
+                    break
+                n += len(rows)
+                if len(rows) == ANCHOR_EVERY:
+                    self._anchors.append(tuple(rows[-1]))
+                self._count = n
+                if n % grow_every < ANCHOR_EVERY and self.on_grow:
+                    self.on_grow()
+        finally:
+            conn.close()
         if self._stop.is_set():
             return
         self._complete = True
@@ -145,22 +135,31 @@ class AnchoredSource(RowSource[tuple]):
     def complete(self) -> bool:
         return self._complete
 
-    def fetch(self, start: int, n: int) -> list[tuple]:
+    def fetch(self, start: int, n: int) -> list[Row]:
         k = start // ANCHOR_EVERY
         if k > len(self._anchors):  # not scanned that far yet
             return []
         skip = start - k * ANCHOR_EVERY
-        base = f"SELECT {self.columns} FROM {self.table} WHERE {self.where}"
+        conn = self._conns.get()
         if k == 0:
-            rows = self._conn().execute(f"{base} ORDER BY {self._order} LIMIT ?", (skip + n,)).fetchall()
+            rows = conn.execute(self.listing.first, {"limit": skip + n}).fetchall()
         else:
-            anchor = self._anchors[k - 1]
-            rows = self._conn().execute(f"{base} AND {self._after} ORDER BY {self._order} LIMIT ?",
-                                        (*anchor, skip + n)).fetchall()
-        return rows[skip:]
+            k1, k2 = self._anchors[k - 1]
+            rows = conn.execute(self.listing.after, {"k1": k1, "k2": k2, "limit": skip + n}).fetchall()
+        return [self.make_row(r) for r in rows[skip:]]
+
+    def position_of(self, key: tuple, matches: Callable[[Row], bool]) -> int | None:
+        """Row number of the row whose sort key is `key` (binary search over the anchors)."""
+        k = bisect.bisect_left(self._anchors, key)
+        start = k * ANCHOR_EVERY
+        for i, row in enumerate(self.fetch(start, ANCHOR_EVERY + 1)):
+            if matches(row):
+                return start + i
+        return None
 
     def close(self) -> None:
         self._stop.set()
+        self._conns.close_all()
 
 
 class GrowingSource(RowSource[Any]):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Tier = Literal["vorbis", "opus"]
 ALBUM_GROUPS = ("album", "single", "compilation", "appears_on")
@@ -12,6 +13,15 @@ ALBUM_GROUPS = ("album", "single", "compilation", "appears_on")
 def tier_for_popularity(popularity: int) -> Tier:
     """The archive's rule: popularity > 0 keeps the original Vorbis, 0 is Opus."""
     return "vorbis" if popularity > 0 else "opus"
+
+
+class NamedHit(NamedTuple):
+    """An artist or an album in a list or among search results."""
+
+    rowid: int
+    id: str
+    name: str
+    popularity: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +120,27 @@ class Discography:
     appears_on: tuple[AlbumRef, ...] = ()
     truncated: bool = False  # True when an enormous artist was capped
 
+    @classmethod
+    def from_rows(cls, rows: list[tuple], truncated: bool) -> "Discography":
+        """From (album rowid, is_appears_on, is_implicit_appears_on, id, name, type, release)
+        rows: an artist's own releases by type, everything else under "appears on"."""
+        own = {r[0] for r in rows if not r[1] and not r[2]}
+        groups: dict[str, dict[int, AlbumRef]] = {
+            "album": {}, "single": {}, "compilation": {}, "appears_on": {}}
+        for album_rowid, _appears, _implicit, id_, name, album_type, release in rows:
+            ref = AlbumRef(album_rowid, id_, name, album_type, release)
+            if album_rowid in own:
+                key = album_type if album_type in ("album", "single", "compilation") else "album"
+            else:
+                key = "appears_on"
+            groups[key].setdefault(album_rowid, ref)
+
+        def newest_first(d: dict[int, AlbumRef]) -> tuple[AlbumRef, ...]:
+            return tuple(sorted(d.values(), key=lambda a: (a.release_date, a.rowid), reverse=True))
+
+        return cls(newest_first(groups["album"]), newest_first(groups["single"]),
+                   newest_first(groups["compilation"]), newest_first(groups["appears_on"]), truncated)
+
     def groups(self) -> list[tuple[str, tuple[AlbumRef, ...]]]:
         return [("Albums", self.albums), ("Singles", self.singles),
                 ("Compilations", self.compilations), ("Appears on", self.appears_on)]
@@ -148,6 +179,17 @@ class ReplayGain:
     track_peak: float
     album_gain_db: float
     album_peak: float
+
+
+def parse_replaygain(packet: bytes | None) -> ReplayGain | None:
+    """ReplayGain floats (little-endian float32) at offsets 144/148/152/156 of the packet."""
+    if not isinstance(packet, (bytes, bytearray)) or len(packet) < 160:
+        return None
+    track_gain, track_peak, album_gain, album_peak = struct.unpack_from("<4f", packet, 144)
+    values = (track_gain, track_peak, album_gain, album_peak)
+    if any(v != v or abs(v) > 1e4 for v in values):  # NaN or nonsense: not a gain block
+        return None
+    return ReplayGain(*values)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,13 @@ from dataclasses import dataclass, field
 
 from tui.errors import SchemaError
 
+# The archive's metadata databases, by file name (the mirror finds them by these names).
+MAIN_DB = "spotify_clean.sqlite3"
+FEATURES_DB = "spotify_clean_audio_features.sqlite3"
+LEDGER_DB = "spotify_clean_track_files.sqlite3"
+PLAYLISTS_DB = "spotify_clean_playlists.sqlite3"
+DATABASE_NAMES = (MAIN_DB, FEATURES_DB, LEDGER_DB, PLAYLISTS_DB)
+
 # table -> columns longtail cannot work without
 REQUIRED_MAIN: dict[str, set[str]] = {
     "tracks": {"rowid", "id", "name", "album_rowid", "track_number", "disc_number",

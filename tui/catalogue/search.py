@@ -20,23 +20,14 @@ from pathlib import Path
 from typing import Literal
 
 from tui.catalogue.catalogue import Catalogue
-from tui.catalogue.records import Track
-from tui.catalogue.search_index import IndexStatus, decode_rowid, read_status, shard_paths
+from tui.catalogue.records import NamedHit, Track
+from tui.catalogue.search_index import IndexStatus, read_status, shard_paths
+from tui.catalogue.search_shard import decode_rowid
 from tui.catalogue.text import PREFIX_MIN_CHARS, last_token, match_expression, tokens, tokens_tuple
 
 Kind = Literal["track", "artist", "album"]
 KINDS: tuple[Kind, ...] = ("track", "artist", "album")
 CANDIDATES = 40
-
-
-@dataclass(frozen=True, slots=True)
-class NamedHit:
-    """An artist or album result."""
-
-    rowid: int
-    id: str
-    name: str
-    popularity: int
 
 
 @dataclass
@@ -116,9 +107,9 @@ class Searcher:
             results.note = IndexStatus(False, "absent", 0, 0, 0, False).note
             text = query.strip()
             if "artist" in kinds:
-                results.artists = [NamedHit(*r) for r in self.catalogue.artists_by_prefix(text, limit)]
+                results.artists = self.catalogue.artists_by_prefix(text, limit)
             if "album" in kinds:
-                results.albums = [NamedHit(*r) for r in self.catalogue.albums_by_prefix(text, limit)]
+                results.albums = self.catalogue.albums_by_prefix(text, limit)
             return results
         if not status.complete:
             results.source = "fts-partial"
@@ -211,18 +202,10 @@ class Searcher:
     # -- artists and albums --------------------------------------------------------------
 
     def _artist_rows(self, rowids: list[int]) -> list[NamedHit]:
-        return self._rows("artists", rowids)
+        return self.catalogue.named_by_rowids("artist", rowids)
 
     def _album_rows(self, rowids: list[int]) -> list[NamedHit]:
-        return self._rows("albums", rowids)
-
-    def _rows(self, table: str, rowids: list[int]) -> list[NamedHit]:
-        if not rowids:
-            return []
-        marks = ",".join("?" * len(rowids))
-        rows = self.catalogue.conn().execute(
-            f"SELECT rowid, id, name, popularity FROM {table} WHERE rowid IN ({marks})", rowids).fetchall()
-        return [NamedHit(*r) for r in rows]
+        return self.catalogue.named_by_rowids("album", rowids)
 
     def _named(self, conn, table: str, query: str, limit: int, fetch) -> list[NamedHit]:
         rowids = self._two_phase(conn, table, query, None, max(CANDIDATES, limit))
@@ -232,7 +215,7 @@ class Searcher:
             by_name = (self.catalogue.artists_by_prefix if table == "artist_fts"
                        else self.catalogue.albums_by_prefix)(query.strip(), limit)
             seen = {h.rowid for h in hits}
-            hits += [NamedHit(*r) for r in by_name if r[0] not in seen]
+            hits += [h for h in by_name if h.rowid not in seen]
         q_tokens = tokens(query)
         q_fold = " ".join(q_tokens)
         ranked = []

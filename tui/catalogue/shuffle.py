@@ -29,7 +29,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from tui.catalogue.catalogue import Catalogue
+from tui.catalogue.file_states import FileStates
 from tui.catalogue.records import Track
+from tui.db import open_state_db, state_error
 
 SPARSE_SHARE = 1 / 32  # below this share of the catalogue, build a subset index
 MASK64 = (1 << 64) - 1
@@ -122,19 +124,21 @@ class Shuffle:
     """An iterator of tracks: a full pass over the filtered set in a seeded order."""
 
     def __init__(self, catalogue: Catalogue, flt: ShuffleFilter = ShuffleFilter(),
-                 seed: int | None = None, files=None, state_dir: Path | None = None,
-                 histogram: dict[int, int] | None = None, endless: bool = False) -> None:
+                 seed: int | None = None, files: FileStates | None = None,
+                 subsets_path: Path | None = None, histogram: dict[int, int] | None = None,
+                 endless: bool = False) -> None:
         self.catalogue = catalogue
         self.filter = flt
         self.seed = seed if seed is not None else random.SystemRandom().randrange(1 << 62)
         self.files = files
-        self.state_dir = state_dir
+        self.subsets_path = subsets_path
         self.histogram = histogram
         self.endless = endless
         self.epoch = 0
         self.position = 0
         self.strategy = "rejection"
         self._subset: tuple[sqlite3.Connection, str, int] | None = None
+        self.domain = 0
         lo, hi = flt.popularity_range()
         self._empty = lo > hi
         self._choose_strategy()
@@ -167,7 +171,7 @@ class Shuffle:
     def _choose_strategy(self) -> None:
         if self._empty:
             return
-        if self.filter.is_empty_filter or self._estimated_share() >= SPARSE_SHARE or self.state_dir is None:
+        if self.filter.is_empty_filter or self._estimated_share() >= SPARSE_SHARE or self.subsets_path is None:
             self.strategy = "rejection"
             self.domain = self.catalogue.max_track_rowid()
         else:
@@ -175,20 +179,24 @@ class Shuffle:
             self.domain = self._build_subset()
 
     def _subset_db(self) -> sqlite3.Connection:
-        self.state_dir.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.state_dir / "shuffle.sqlite3", check_same_thread=False)
-        conn.execute("PRAGMA journal_mode = WAL")
+        assert self.subsets_path is not None
+        conn = open_state_db(self.subsets_path)
         conn.execute("CREATE TABLE IF NOT EXISTS subsets (key TEXT PRIMARY KEY, size INTEGER, "
                      "signature TEXT)")
         return conn
 
     def _signature(self) -> str:
-        st = self.catalogue.paths.main.stat()
         gen = self.files.generation() if self.files is not None else 0
-        return f"{st.st_size}:{st.st_mtime_ns}:{gen}"
+        return f"{self.catalogue.signature()}:{gen}"
 
     def _build_subset(self) -> int:
         """Write the filtered set's rowids (ascending) to a sidecar table; returns its size."""
+        try:
+            return self._write_subset()
+        except sqlite3.Error as exc:
+            raise state_error(exc, self.subsets_path or Path("shuffle.sqlite3")) from None
+
+    def _write_subset(self) -> int:
         conn = self._subset_db()
         key = self.filter.key()
         table = f"subset_{key}"
@@ -210,11 +218,10 @@ class Shuffle:
         """Rowids of the driving (smallest) condition; the rest are checked per draw."""
         f = self.filter
         cat = self.catalogue.conn()
+        sql = self.catalogue.sql
         if f.genre:
-            yield from (r[0] for r in cat.execute(
-                "SELECT DISTINCT ta.track_rowid FROM artist_genres AS g "
-                "JOIN track_artists AS ta ON ta.artist_rowid = g.artist_rowid WHERE g.genre = ?",
-                (f.genre,)))
+            if "genre_track_rowids" in sql:
+                yield from (r[0] for r in cat.execute(sql["genre_track_rowids"], (f.genre,)))
             return
         if (f.playable or f.local_only) and self.files is not None:
             ids = self.files.local_track_ids() if f.local_only else self.files.playable_track_ids()
@@ -227,13 +234,12 @@ class Shuffle:
             yield from self.catalogue.rowids_for_ids(batch)
             return
         lo, hi = f.popularity_range()
-        yield from (r[0] for r in cat.execute(
-            "SELECT rowid FROM tracks WHERE popularity BETWEEN ? AND ?", (lo, hi)))
+        yield from (r[0] for r in cat.execute(sql["popularity_range_rowids"], (lo, hi)))
 
     # -- iteration ---------------------------------------------------------------------
 
     def _new_permutation(self) -> None:
-        if self._empty or getattr(self, "domain", 0) <= 0:
+        if self._empty or self.domain <= 0:
             self.perm = None
             return
         epoch_seed = _mix64(self.seed ^ _mix64(self.epoch + 0x5EED))
@@ -244,6 +250,7 @@ class Shuffle:
     def _rowid_at(self, index: int) -> int | None:
         if self.strategy == "rejection":
             return index + 1  # rowids start at 1
+        assert self._subset is not None
         conn, table, _ = self._subset
         row = conn.execute(f"SELECT track_rowid FROM {table} WHERE i = ?", (index,)).fetchone()
         return row[0] if row else None
@@ -252,7 +259,8 @@ class Shuffle:
         """Cheap checks on the bare row first; the full record is built only for a hit."""
         f = self.filter
         conn = self.catalogue.conn()
-        row = conn.execute(self.catalogue.sql["shuffle_probe"], (rowid,)).fetchone()
+        sql = self.catalogue.sql
+        row = conn.execute(sql["shuffle_probe"], (rowid,)).fetchone()
         if row is None:
             return False  # a rowid hole
         popularity, track_id, album_rowid = row
@@ -260,18 +268,16 @@ class Shuffle:
         if not lo <= popularity <= hi:
             return False
         if f.year is not None:
-            album = conn.execute("SELECT release_date FROM albums WHERE rowid = ?",
-                                 (album_rowid,)).fetchone()
+            album = conn.execute(sql["album_release_date"], (album_rowid,)).fetchone()
             if album is None or str(album[0])[:4] != str(f.year):
                 return False
         if f.genre and self.strategy != "subset":
-            artists = [r[0] for r in conn.execute(
-                "SELECT artist_rowid FROM track_artists WHERE track_rowid = ?", (rowid,))]
+            artists = [r[0] for r in conn.execute(sql["track_artist_rowids"], (rowid,))]
             if not any(f.genre in self.catalogue.artist_genres(a) for a in artists):
                 return False
         if (f.playable or f.local_only) and self.files is not None:
-            entry = self.files.entry(track_id)
-            if entry is None or (f.local_only and not entry.local) or entry.state == "absent":
+            state = self.files.state(track_id)
+            if state == "absent" or (f.local_only and state != "local"):
                 return False
         return True
 

@@ -16,7 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tui.catalogue.catalogue import Catalogue
+from tui.catalogue.queries import LISTINGS
 from tui.catalogue.records import Track
+from tui.db import open_state_db
+from tui.errors import LongtailError
 
 Progress = Callable[[str, int, int], None]
 CHUNK = 2_000_000
@@ -50,8 +53,7 @@ class StatsCache:
         self.path = path
 
     def _conn(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=30)
+        conn = open_state_db(self.path, wal=False)
         conn.execute("CREATE TABLE IF NOT EXISTS cache (key TEXT PRIMARY KEY, signature TEXT, value TEXT)")
         return conn
 
@@ -62,7 +64,7 @@ class StatsCache:
             conn = self._conn()
             row = conn.execute("SELECT signature, value FROM cache WHERE key = ?", (key,)).fetchone()
             conn.close()
-        except sqlite3.Error:
+        except (sqlite3.Error, LongtailError):
             return None
         if row is None or row[0] != signature:
             return None
@@ -74,13 +76,8 @@ class StatsCache:
             conn.execute("INSERT OR REPLACE INTO cache VALUES (?, ?, ?)", (key, signature, json.dumps(value)))
             conn.commit()
             conn.close()
-        except sqlite3.OperationalError:
-            pass  # a full disk only costs a recount next time
-
-
-def catalogue_key(catalogue: Catalogue) -> str:
-    st = catalogue.paths.main.stat()
-    return f"{st.st_size}:{st.st_mtime_ns}"
+        except (sqlite3.Error, LongtailError):
+            pass  # a full disk or a read-only state dir only costs a recount next time
 
 
 class Tiers:
@@ -92,7 +89,7 @@ class Tiers:
     # -- histogram ---------------------------------------------------------------------
 
     def cached_histogram(self) -> dict[int, int] | None:
-        value = self.cache.get("histogram", catalogue_key(self.catalogue))
+        value = self.cache.get("histogram", self.catalogue.signature())
         return {int(k): v for k, v in value.items()} if value else None
 
     def histogram(self, progress: Progress | None = None) -> dict[int, int]:
@@ -100,35 +97,35 @@ class Tiers:
         if cached is not None:
             return cached
         conn = self.catalogue.conn()
+        sql = self.catalogue.sql
         top = self.catalogue.max_track_rowid()
         counts: dict[int, int] = {}
         done = 0
         # Level by level through the index; the huge popularity-0 level in rowid chunks
-        # so progress moves. Values outside 0..100 are counted under their own key.
+        # so progress moves. Values outside 0..100 are counted under -1.
         for level in range(100, 0, -1):
-            counts[level] = conn.execute("SELECT count(*) FROM tracks WHERE popularity = ?",
-                                         (level,)).fetchone()[0]
+            counts[level] = conn.execute(sql["popularity_level_count"], (level,)).fetchone()[0]
             done += counts[level]
             if progress:
                 progress("histogram", min(done, top), top)
         zero = 0
         for start in range(0, top + 1, CHUNK):
-            zero += conn.execute("SELECT count(*) FROM tracks WHERE popularity = 0 AND rowid > ? AND rowid <= ?",
-                                 (start, start + CHUNK)).fetchone()[0]
+            zero += conn.execute(sql["popularity_zero_count_range"], (start, start + CHUNK)).fetchone()[0]
             if progress:
                 progress("histogram", min(done + zero, top), top)
         counts[0] = zero
-        odd = conn.execute("SELECT count(*) FROM tracks WHERE popularity < 0 OR popularity > 100").fetchone()[0]
+        odd = (conn.execute(sql["popularity_below_range_count"]).fetchone()[0]
+               + conn.execute(sql["popularity_above_range_count"]).fetchone()[0])
         if odd:
             counts[-1] = odd
-        self.cache.put("histogram", catalogue_key(self.catalogue), counts)
+        self.cache.put("histogram", self.catalogue.signature(), counts)
         return counts
 
     # -- coverage ------------------------------------------------------------------------
 
     def _coverage_signature(self) -> str:
         gen = self.files.generation() if self.files is not None else -1
-        return f"{catalogue_key(self.catalogue)}:{gen}"
+        return f"{self.catalogue.signature()}:{gen}"
 
     def cached_coverage(self) -> dict[str, TierCoverage] | None:
         value = self.cache.get("coverage", self._coverage_signature())
@@ -144,16 +141,14 @@ class Tiers:
         out = {"vorbis": TierCoverage(sum(v for k, v in hist.items() if k > 0)),
                "opus": TierCoverage(hist.get(0, 0))}
         conn = self.catalogue.conn()
+        sql = self.catalogue.sql
         if self.catalogue.has_ledger:
             for tier in out.values():
                 tier.archived = 0
-            top = conn.execute("SELECT max(rowid) FROM tf.track_files").fetchone()[0] or 0
+            top = conn.execute(sql["ledger_max_rowid"]).fetchone()[0] or 0
             for start in range(0, top + 1, CHUNK):
                 # The tier is the catalogue's popularity, looked up through tracks_id_unique.
-                for positive, n in conn.execute(
-                        "SELECT t.popularity > 0, count(*) FROM tf.track_files AS f "
-                        "JOIN tracks AS t ON t.id = f.track_id WHERE f.rowid > ? AND f.rowid <= ? "
-                        "AND f.status = 'success' GROUP BY 1", (start, start + CHUNK)):
+                for positive, n in conn.execute(sql["ledger_archived_by_tier"], (start, start + CHUNK)):
                     out["vorbis" if positive else "opus"].archived += n
                 if progress:
                     progress("ledger", min(start + CHUNK, top), top)
@@ -163,9 +158,7 @@ class Tiers:
             def flush() -> None:
                 if not batch:
                     return
-                ids = [b[0] for b in batch]
-                marks = ",".join("?" * len(ids))
-                pops = dict(conn.execute(f"SELECT id, popularity FROM tracks WHERE id IN ({marks})", ids))
+                pops = self.catalogue.popularity_by_ids([b[0] for b in batch])
                 for track_id, state in batch:
                     if track_id in pops:
                         tier = out["vorbis" if pops[track_id] > 0 else "opus"]
@@ -189,13 +182,10 @@ class Tiers:
 
     def page(self, tier: str, after: tuple[int, int] | None = None, limit: int = 50) -> list[Track]:
         """Tracks of a tier, most popular first; pass the last (popularity, rowid) to go on."""
+        listing = LISTINGS[f"tier-{tier}"]
         conn = self.catalogue.conn()
-        sql = self.catalogue.sql
-        if tier == "vorbis":
-            if after is None:
-                rows = conn.execute(sql["tier_vorbis_first"], (limit,))
-            else:
-                rows = conn.execute(sql["tier_vorbis_after"], (after[0], after[1], limit))
+        if after is None:
+            rows = conn.execute(listing.first, {"limit": limit})
         else:
-            rows = conn.execute(sql["tier_opus_after"], (after[1] if after else 0, limit))
+            rows = conn.execute(listing.after, {"k1": after[0], "k2": after[1], "limit": limit})
         return self.catalogue.tracks_by_rowids([r[0] for r in rows])

@@ -81,7 +81,8 @@ def _tags_for(track: AudioTrack, album_gain: float | None = None) -> dict[str, l
 
 def _index_demo(tmp: DemoPaths) -> None:
     """Build the file and search indexes, so the demo searches at once."""
-    from tui.catalogue.catalogue import Catalogue, CataloguePaths
+    from tui.catalogue.catalogue import Catalogue
+    from tui.catalogue.databases import CataloguePaths
     from tui.catalogue.search_index import SearchIndexBuilder
     from tui.mirror.layout import discover
 

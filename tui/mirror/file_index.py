@@ -341,6 +341,10 @@ class FileIndex:
                     out[e.track_id] = e
         return out
 
+    def state(self, track_id: str) -> FileState:
+        entry = self.entry(track_id)
+        return entry.state if entry is not None else "absent"
+
     def states(self, track_ids: Iterable[str]) -> dict[str, FileState]:
         ids = list(track_ids)
         found = self.entries(ids)

@@ -13,13 +13,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tui.catalogue.schema import DATABASE_NAMES, MAIN_DB
 from tui.errors import MirrorError
-
-MAIN_DB = "spotify_clean.sqlite3"
-FEATURES_DB = "spotify_clean_audio_features.sqlite3"
-LEDGER_DB = "spotify_clean_track_files.sqlite3"
-PLAYLISTS_DB = "spotify_clean_playlists.sqlite3"
-DATABASE_NAMES = (MAIN_DB, FEATURES_DB, LEDGER_DB, PLAYLISTS_DB)
 
 DATA_FOLDER_PREFIX = "annas_archive_data__"
 MAX_DEPTH = 4  # mirror/<group>/<subgroup>/<folder> is deep enough for any sane layout

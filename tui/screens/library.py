@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label
 
-from tui.catalogue.lists import AnchoredSource, ListSource
+from tui.catalogue.lists import ListSource
 from tui.screens.base import MainScreen
 from tui.widgets.rows import Header, NamedRow, TrackRow, render_any
 from tui.widgets.virtual_list import VirtualList
@@ -45,11 +45,8 @@ class LibraryScreen(MainScreen):
         artists = self.query_one("#artists", VirtualList)
         services = self.services
         catalogue = services.catalogue
-        source = AnchoredSource(
-            catalogue.connect, "artists", ("name", "rowid"), "rowid, id, name, popularity",
-            cache_path=services.state.root / "anchors-artists.json",
-            cache_key=catalogue.signature(),
-            on_grow=lambda: self.app.call_from_thread(self._artists_grew))
+        source = catalogue.artists_by_name(services.state.anchors("artists"),
+                                           lambda: self.app.call_from_thread(self._artists_grew))
         artists.set_source(source)
         self._artists_grew()
         artists.focus()
@@ -70,7 +67,7 @@ class LibraryScreen(MainScreen):
     def artist_highlighted(self, event: VirtualList.Highlighted) -> None:
         if event.row is None:
             return
-        self.load_discography(event.row[0], event.row[2])
+        self.load_discography(event.row.rowid, event.row.name)
 
     @work(group="discography", exclusive=True)
     async def load_discography(self, artist_rowid: int, name: str) -> None:
@@ -209,18 +206,6 @@ class LibraryScreen(MainScreen):
         self.query_one(target, VirtualList).focus()
 
 
-def _position_of(source: AnchoredSource, name: str, rowid: int) -> int | None:
-    """Row number of (name, rowid) in the anchored artist list (binary search on anchors)."""
-    import bisect
-
-    anchors = source._anchors  # noqa: SLF001 - read-only use of the scan's anchors
-    key = (name, rowid)
-    k = bisect.bisect_left(anchors, key)
-    from tui.catalogue.lists import ANCHOR_EVERY
-
-    start = k * ANCHOR_EVERY
-    rows = source.fetch(start, ANCHOR_EVERY + 1)
-    for i, r in enumerate(rows):
-        if (r[2], r[0]) == key:
-            return start + i
-    return None
+def _position_of(source, name: str, rowid: int) -> int | None:
+    """Row number of the artist (name, rowid) in the anchored artist list."""
+    return source.position_of((name, rowid), lambda r: r.rowid == rowid)

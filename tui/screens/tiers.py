@@ -10,33 +10,34 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Label, Static
 
-from tui.catalogue.lists import AnchoredSource
+from tui.catalogue.lists import RowSource
 from tui.catalogue.tiers import TIER_LABELS, TierCoverage
 from tui.screens.base import TrackListScreen
 from tui.widgets.histogram import Histogram
 from tui.widgets.rows import TrackRow, render_any
 from tui.widgets.virtual_list import VirtualList
 
-TRACK_COLUMNS = "rowid"
-
-
-class TierTracks(AnchoredSource):
-    """A tier's tracks, most popular first, by position (anchors over tracks_popularity)."""
+class TierTracks(RowSource):
+    """A tier's tracks as list rows, with their file states."""
 
     def __init__(self, services, tier: str, on_grow) -> None:
-        catalogue = services.catalogue
         self.services = services
-        where = "popularity > 0" if tier == "vorbis" else "popularity = 0"
-        super().__init__(catalogue.connect, "tracks", ("popularity", "rowid"), "rowid", where=where,
-                         descending=(tier == "vorbis"),
-                         cache_path=services.state.root / f"anchors-tier-{tier}.json",
-                         cache_key=catalogue.signature(), on_grow=on_grow)
+        self.tracks = services.catalogue.tier_tracks(tier, services.state.anchors(f"tier-{tier}"), on_grow)
+
+    def count(self) -> int:
+        return self.tracks.count()
+
+    @property
+    def complete(self) -> bool:
+        return self.tracks.complete
 
     def fetch(self, start: int, n: int) -> list:
-        rowids = [r[0] for r in super().fetch(start, n)]
-        tracks = self.services.catalogue.tracks_by_rowids(rowids)
+        tracks = self.tracks.fetch(start, n)
         states = self.services.files.states([t.id for t in tracks])
         return [TrackRow(t, states.get(t.id, "absent"), number=False) for t in tracks]
+
+    def close(self) -> None:
+        self.tracks.close()
 
 
 def coverage_table(coverage: dict[str, TierCoverage] | None, total: int) -> Table:

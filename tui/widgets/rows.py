@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from rich.text import Text
 
-from tui.catalogue.records import AlbumRef, Track
+from tui.catalogue.records import AlbumRef, NamedHit, Track
 
 FILE_GLYPHS = {"local": ("●", "green"), "fetchable": ("◐", "yellow"), "absent": ("·", "dim")}
 VERDICT_GLYPHS = {"ok": ("✓", "green"), "corrupt": ("✗", "bold red"), "missing": ("?", "yellow")}
@@ -128,9 +128,8 @@ def render_any(row, width: int, selected: bool) -> Text:
         return render_track(row, width, selected)
     if isinstance(row, NamedRow):
         return render_named(row, width, selected)
-    if isinstance(row, tuple) and len(row) >= 3:  # (rowid, id, name, popularity) from a source
-        return render_named(NamedRow("artist", row[0], row[1], row[2], row[3] if len(row) > 3 else None),
-                            width, selected)
+    if isinstance(row, NamedHit):  # an artist of the library's list
+        return render_named(NamedRow("artist", row.rowid, row.id, row.name, row.popularity), width, selected)
     return Text(str(row))
 
 

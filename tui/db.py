@@ -1,0 +1,99 @@
+"""SQLite connections, the one way longtail opens them.
+
+`PerThread` gives each thread its own connection to a database (sqlite3 objects
+must not be shared across threads while in use) and can interrupt or close all
+of them; the catalogue, the file index, the search index and the list sources
+use it. `open_state_db` opens one of longtail's own databases in the state
+directory (WAL, a busy timeout), and `state_error` turns what SQLite or the OS
+said into one line that names the real cause.
+"""
+
+from __future__ import annotations
+
+import errno
+import sqlite3
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from tui.errors import LongtailError
+
+
+class PerThread:
+    """One connection per thread, opened on first use by `opener`."""
+
+    def __init__(self, opener: Callable[[], sqlite3.Connection]) -> None:
+        self._opener = opener
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._all: list[sqlite3.Connection] = []
+
+    def get(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._opener()
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    def interrupt_all(self) -> None:
+        """Cancel whatever query any thread is running (a newer keystroke arrived)."""
+        with self._lock:
+            for conn in self._all:
+                conn.interrupt()
+
+    def close_this_thread(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            with self._lock:
+                if conn in self._all:
+                    self._all.remove(conn)
+            conn.close()
+            self._local.conn = None
+
+    def close_all(self) -> None:
+        with self._lock:
+            conns, self._all = self._all, []
+        for conn in conns:
+            try:
+                conn.close()
+            except sqlite3.Error:
+                pass
+        self._local = threading.local()
+
+
+def open_state_db(path: Path, *, wal: bool = True, timeout: float = 30.0,
+                  autocommit: bool = False) -> sqlite3.Connection:
+    """One of longtail's own databases (never the user's metadata)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, timeout=timeout, check_same_thread=False,
+                               isolation_level=None if autocommit else "")
+        if wal:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+    except (sqlite3.Error, OSError) as exc:
+        raise state_error(exc, path) from None
+    return conn
+
+
+def state_error(exc: BaseException, path: Path) -> LongtailError:
+    """What went wrong writing longtail's own state, in one line with what to do."""
+    text = str(exc)
+    code = getattr(exc, "errno", None)
+    lowered = text.lower()
+    if code in (errno.ENOSPC, errno.EDQUOT) or "database or disk is full" in lowered:
+        return LongtailError(f"the disk holding {path.parent} is full",
+                             "free some space (or pass --state DIR on another disk) and run it again")
+    if code in (errno.EROFS, errno.EACCES, errno.EPERM) or "readonly" in lowered or "read-only" in lowered:
+        return LongtailError(f"cannot write {path}: the state directory is read-only",
+                             "pass --state DIR pointing to a writable directory")
+    if "locked" in lowered or "busy" in lowered:
+        return LongtailError(f"{path.name} is locked by another longtail process",
+                             "wait for it to finish (or stop it) and run this again")
+    if "malformed" in lowered or "not a database" in lowered or "corrupt" in lowered:
+        return LongtailError(f"{path} is damaged ({text})",
+                             f"delete {path.name} from the state directory; longtail rebuilds it")
+    return LongtailError(f"cannot use {path} ({text})",
+                         "check the state directory (--state DIR) and its permissions")
