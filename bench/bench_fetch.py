@@ -38,7 +38,7 @@ from tui.mirror.layout import discover  # noqa: E402
 from tui.mirror.seeder import LoopbackSeeder  # noqa: E402
 from tui.player.player import Buffering, Ended, Player, Position, QueueFinished, Started  # noqa: E402
 from tui.player.sources import MirrorSources  # noqa: E402
-from tui.services import Location, open_services  # noqa: E402
+from tui.core.services import Location, open_services  # noqa: E402
 
 
 def fresh_copy(demo: DemoPaths, work: Path) -> tuple[Path, Path]:

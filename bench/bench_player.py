@@ -31,7 +31,7 @@ from tui.config import Settings, StatePaths  # noqa: E402
 from tui.demo.paths import DemoPaths  # noqa: E402
 from tui.player.player import Player  # noqa: E402
 from tui.player.sources import MirrorSources  # noqa: E402
-from tui.services import Location, open_services  # noqa: E402
+from tui.core.services import Location, open_services  # noqa: E402
 
 
 def longtail_runs(demo: DemoPaths, track_id: str, runs: int, state: Path) -> list[float]:

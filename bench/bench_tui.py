@@ -42,10 +42,10 @@ Empty().run(headless=True)
 CHILD_LONGTAIL = """
 import sys
 from pathlib import Path
-from tui.app import make_app
+from tui.ui.app import make_app
 from tui.config import Settings, StatePaths
-from tui.services import Location, open_services
-from tui.widgets.virtual_list import VirtualList
+from tui.core.services import Location, open_services
+from tui.ui.widgets.virtual_list import VirtualList
 svc = open_services(Location(Path(sys.argv[1]), StatePaths(Path(sys.argv[2])), None), Settings(),
                     refresh_files=False)
 app = make_app(svc, start_player=False)
@@ -76,10 +76,10 @@ def spawn_until_ready(code: str, *args: str) -> float:
 
 
 async def keystrokes(data: Path, state: Path) -> list[float]:
-    from tui.app import make_app
+    from tui.ui.app import make_app
     from tui.config import Settings, StatePaths
-    from tui.messages import SearchFinished
-    from tui.services import Location, open_services
+    from tui.ui.messages import SearchFinished
+    from tui.core.services import Location, open_services
 
     svc = open_services(Location(data, StatePaths(state), None), Settings(), refresh_files=False)
     app = make_app(svc, start_player=False)
@@ -111,10 +111,10 @@ async def keystrokes(data: Path, state: Path) -> list[float]:
 
 
 async def scrolling(data: Path, state: Path) -> dict:
-    from tui.app import make_app
+    from tui.ui.app import make_app
     from tui.config import Settings, StatePaths
-    from tui.services import Location, open_services
-    from tui.widgets.virtual_list import VirtualList
+    from tui.core.services import Location, open_services
+    from tui.ui.widgets.virtual_list import VirtualList
 
     svc = open_services(Location(data, StatePaths(state), None), Settings(), refresh_files=False)
     app = make_app(svc, start_player=False)

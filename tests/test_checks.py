@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from tui.config import Settings, StatePaths
-from tui.mirror.checks import ogg_crc
-from tui.services import Location, open_services
+from tui.mirror.ogg import ogg_crc
+from tui.core.services import Location, open_services
 
 
 @pytest.fixture
@@ -31,7 +31,9 @@ def local_entries(services):
 
 
 def codes_of(services, track_id, decode=False):
-    result = services.checker(decode).check(track_id)
+    from tui.mirror.checks import Checker
+    from tui.player.mpv_engine import MpvDecoder
+    result = Checker(services.catalogue, services.files, MpvDecoder().decode_errors if decode else None).check(track_id)
     return result.verdict, set(result.codes), result
 
 

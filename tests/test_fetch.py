@@ -11,8 +11,8 @@ import pytest
 
 from tui.config import Settings, StatePaths
 from tui.errors import TorrentError
-from tui.mirror import fetch as fetch_mod
-from tui.mirror.fetch import TorrentService
+from tui.mirror import torrent_service as fetch_mod
+from tui.mirror.torrent_service import TorrentService
 from tui.mirror.file_index import FileEntry, FileIndex
 from tui.mirror.layout import discover
 from tui.mirror.seeder import LoopbackSeeder
@@ -72,25 +72,27 @@ def test_fetch_one_file_only_its_pieces(mirror, seeder, small_demo):
 
 def test_play_a_missing_track_to_its_end_through_the_stream(mirror, seeder, small_demo, tmp_path):
     from test_player import Recorder
-    from tui.mirror.fetch import StreamingFetcher
-    from tui.player.player import Ended, Player, Started
-    from tui.player.sources import MirrorSources
-    from tui.services import Location, open_services
+    from tui.core.services import Location, open_services
+    from tui.core.sources import MirrorSources
+    from tui.core.swarm import Swarm
+    from tui.player.events import Ended, Started
+    from tui.player.mpv_engine import MpvEngine
+    from tui.player.player import Player
 
     root, files, state = mirror
     svc = open_services(Location(root, StatePaths(state), None), Settings())
-    service = make_service(svc.files, state, [seeder.endpoint])
-    fetcher = StreamingFetcher(service)
+    host, port = seeder.endpoint
+    swarm = Swarm(svc, lambda _event: None, (f"{host}:{port}",))
     entry = missing_entries(svc.files)[0]
     rec = Recorder()
-    player = Player(MirrorSources(svc, fetcher), ao="null", mpv_options={"ao_null_untimed": "yes"})
+    player = Player(MirrorSources(svc, swarm), MpvEngine(ao="null", options={"ao_null_untimed": "yes"}))
     player.subscribe(rec)
     try:
         player.play([entry.track_id])
         assert rec.finished.wait(60)
     finally:
         player.close()
-        service.close()
+        swarm.close()
     started = rec.of(Started)
     ended = rec.of(Ended)
     assert started and started[0].kind == "stream"
@@ -166,7 +168,7 @@ def test_seeder_disappears_then_returns(mirror, small_demo, monkeypatch):
 
 def test_hostile_torrent_is_rejected_and_nothing_written(mirror, tmp_path):
     import libtorrent as lt
-    from tui.mirror.fetch import FetchError
+    from tui.mirror.fetch_status import FetchError
     root, files, state = mirror
     hostile = tmp_path / "evil.torrent"
     hostile.write_bytes(lt.bencode({b"info": {

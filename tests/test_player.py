@@ -10,10 +10,14 @@ from pathlib import Path
 import pytest
 
 from tui.config import Settings, StatePaths
-from tui.player.player import Ended, Player, Position, QueueFinished, Started, replaygain_options
+from tui.core.services import Location, open_services
+from tui.core.sources import MirrorSources
+from tui.player.engine import file_gain
+from tui.player.events import Ended, Position, QueueFinished, Started
+from tui.player.mpv_engine import MpvEngine, mpv_gain_options
+from tui.player.player import Player
 from tui.player.queue import Queue, SavedState
-from tui.player.sources import MirrorSources, Source, SourceError, SourceResolver, sniff_codec
-from tui.services import Location, open_services
+from tui.player.source import Source, SourceError, SourceResolver, sniff_codec
 
 FAST = {"ao_null_untimed": "yes"}
 
@@ -60,9 +64,9 @@ class Recorder:
         raise AssertionError(f"timed out; events: {self.events[-10:]}")
 
 
-def make_player(services, **kw) -> tuple[Player, Recorder]:
+def make_player(services, mpv_options=None, **kw) -> tuple[Player, Recorder]:
     rec = Recorder()
-    player = Player(MirrorSources(services), ao="null", **kw)
+    player = Player(MirrorSources(services), MpvEngine(ao="null", options=mpv_options), **kw)
     player.subscribe(rec)
     return player, rec
 
@@ -95,8 +99,8 @@ def test_gapless_transition(services, local_ids):
     player, rec = make_player(services, mpv_options=FAST)
     idle_changes: list = []
     playlist_lengths: list[int] = []
-    player.mpv.observe_property("idle-active", lambda _n, v: idle_changes.append(v))
-    player.mpv.observe_property("playlist-count", lambda _n, v: playlist_lengths.append(v))
+    player.engine.mpv.observe_property("idle-active", lambda _n, v: idle_changes.append(v))
+    player.engine.mpv.observe_property("playlist-count", lambda _n, v: playlist_lengths.append(v))
     try:
         player.play(local_ids[:3])
         assert rec.finished.wait(60)
@@ -168,7 +172,7 @@ class FileResolver(SourceResolver):
         if track_id not in self.files:
             raise SourceError("absent: no local file and no known torrent holds it")
         path = self.files[track_id]
-        return Source(track_id, str(path), "vorbis", "local")
+        return Source(track_id, "vorbis", "local", path=path)
 
 
 def test_corrupt_and_absent_tracks_error_and_the_queue_moves_on(services, local_ids, tmp_path):
@@ -179,7 +183,7 @@ def test_corrupt_and_absent_tracks_error_and_the_queue_moves_on(services, local_
     garbage.write_bytes(os.urandom(50_000))
     resolver = FileResolver({"bad1": truncated, "bad2": garbage, "good": good})
     rec = Recorder()
-    player = Player(resolver, ao="null", mpv_options=FAST)
+    player = Player(resolver, MpvEngine(ao="null", options=FAST))
     player.subscribe(rec)
     try:
         player.play(["bad1", "absent", "bad2", "good"])
@@ -196,28 +200,28 @@ def test_corrupt_and_absent_tracks_error_and_the_queue_moves_on(services, local_
 def test_replaygain_is_applied_as_mpv_options(services, local_ids):
     player, rec = make_player(services, replaygain="album", preamp=2.0)
     try:
-        assert player.mpv["replaygain"] == "album"
-        assert player.mpv["replaygain-clip"] is False
-        assert float(player.mpv["replaygain-preamp"]) == 2.0
+        assert player.engine.mpv["replaygain"] == "album"
+        assert player.engine.mpv["replaygain-clip"] is False
+        assert float(player.engine.mpv["replaygain-preamp"]) == 2.0
         player.play([local_ids[0]])
         rec.wait_for(lambda e: isinstance(e, Started))
         rg = services.catalogue.ledger(local_ids[0]).replaygain
-        assert float(player.mpv["replaygain-fallback"]) == pytest.approx(rg.album_gain_db, abs=0.01)
+        assert float(player.engine.mpv["replaygain-fallback"]) == pytest.approx(rg.album_gain_db, abs=0.01)
         player.set_replaygain("off")
         player.sync()
-        assert player.mpv["replaygain"] in (False, "no")
+        assert player.engine.mpv["replaygain"] in (False, "no")
     finally:
         player.close()
 
 
 def test_clipping_guard_uses_the_ledger_peak():
     from tui.catalogue.records import ReplayGain
-    loud = Source("t", "/x", "vorbis", "local", ReplayGain(6.0, 0.9, -3.0, 0.9))
-    opts = replaygain_options(loud, "track", 0.0)
+    loud = ReplayGain(6.0, 0.9, -3.0, 0.9)
+    opts = mpv_gain_options(file_gain(loud, "track", 0.0))
     # +6 dB on a 0.9 peak would clip: the preamp is lowered by the excess
     assert float(opts["replaygain-preamp"]) == pytest.approx(-(6.0 + 20 * __import__("math").log10(0.9)), abs=0.01)
-    assert "replaygain-preamp" not in replaygain_options(loud, "album", 0.0)
-    assert replaygain_options(loud, "off", 0.0) == {}
+    assert "replaygain-preamp" not in mpv_gain_options(file_gain(loud, "album", 0.0))
+    assert mpv_gain_options(file_gain(loud, "off", 0.0)) == {}
 
 
 def test_queue_logic():

@@ -119,7 +119,7 @@ def test_interrupted_build_resumes_after_kill(small_demo, tmp_path, shards):
     env = dict(os.environ, LONGTAIL_STATE=str(state))
     code = (
         "from pathlib import Path\n"
-        "from tui.services import open_services, Location\n"
+        "from tui.core.services import open_services, Location\n"
         "from tui.config import Settings, StatePaths\n"
         "from tui.demo.paths import DemoPaths\n"
         "from tui.catalogue.search_index import SearchIndexBuilder\n"

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 from test_tui import wait_for
 
-from tui.app import make_app
+from tui.ui.app import make_app
 from tui.catalogue.search_index import SearchIndexBuilder
 from tui.config import Settings, StatePaths
-from tui.services import Location, open_services
-from tui.widgets.virtual_list import VirtualList
+from tui.core.services import Location, open_services
+from tui.core.session import Session
+from tui.ui.widgets.virtual_list import VirtualList
 
 SIZE = (110, 30)
 
@@ -18,9 +19,10 @@ SIZE = (110, 30)
 def app(tiny_mirror, tmp_path):
     services = open_services(Location(tiny_mirror, StatePaths(tmp_path / "state"), None), Settings())
     SearchIndexBuilder(services.catalogue, services.state.search_index, shards=1).build()
-    app = make_app(services, start_player=False)
+    session = Session(services)
+    app = make_app(session, start_player=False)
     yield app
-    services.close()
+    session.close()
 
 
 async def settled(pilot, *list_ids: str) -> None:

@@ -6,14 +6,16 @@ import time
 
 import pytest
 
-from tui.app import make_app
 from tui.config import Settings, StatePaths
-from tui.messages import SearchFinished
-from tui.screens.help import HelpScreen
-from tui.screens.library import LibraryScreen
-from tui.services import Location, open_services
-from tui.widgets.rows import NamedRow, TrackRow
-from tui.widgets.virtual_list import VirtualList
+from tui.core.services import Location, open_services
+from tui.core.session import Session
+from tui.core.views import TrackItem
+from tui.ui.app import make_app
+from tui.ui.messages import SearchFinished
+from tui.ui.screens.help import HelpScreen
+from tui.ui.screens.library import LibraryScreen
+from tui.ui.widgets.rows import NamedRow
+from tui.ui.widgets.virtual_list import VirtualList
 
 
 async def wait_for(pilot, predicate, timeout: float = 10.0) -> None:
@@ -25,25 +27,25 @@ async def wait_for(pilot, predicate, timeout: float = 10.0) -> None:
     raise AssertionError("timed out waiting for the screen")
 
 
-def demo_services(small_demo, tmp_path, keymap=None):
+def demo_session(small_demo, tmp_path, keymap=None):
     import shutil
     state = tmp_path / "state"
     if not state.exists():
         shutil.copytree(small_demo.state, state)
     settings = Settings(keymap=keymap or {})
-    return open_services(Location(small_demo.mirror, StatePaths(state), small_demo), settings)
+    return Session(open_services(Location(small_demo.mirror, StatePaths(state), small_demo), settings))
 
 
-def tiny_services(tiny_mirror, tmp_path):
-    return open_services(Location(tiny_mirror, StatePaths(tmp_path / "tiny-state"), None), Settings())
+def tiny_session(tiny_mirror, tmp_path):
+    return Session(open_services(Location(tiny_mirror, StatePaths(tmp_path / "tiny-state"), None), Settings()))
 
 
 @pytest.fixture
 def demo_app(small_demo, tmp_path):
-    services = demo_services(small_demo, tmp_path)
-    app = make_app(services, start_player=False)
+    session = demo_session(small_demo, tmp_path)
+    app = make_app(session, start_player=False)
     yield app
-    services.close()
+    session.close()
 
 
 async def test_library_browse_artist_album_tracks(demo_app):
@@ -57,7 +59,7 @@ async def test_library_browse_artist_album_tracks(demo_app):
         await wait_for(pilot, lambda: albums.count > 0 and isinstance(albums.row_at(albums.cursor), NamedRow))
         await pilot.press("enter")  # into the albums pane
         assert albums.has_focus
-        await wait_for(pilot, lambda: tracks.count > 0 and isinstance(tracks.row_at(0), TrackRow))
+        await wait_for(pilot, lambda: tracks.count > 0 and isinstance(tracks.row_at(0), TrackItem))
         await pilot.press("l")
         assert tracks.has_focus
         row = tracks.row_at(0)
@@ -66,7 +68,7 @@ async def test_library_browse_artist_album_tracks(demo_app):
 
 async def test_search_as_you_type_posts_results(demo_app):
     messages = []
-    top = demo_app.services.tiers.page("vorbis", limit=1)[0]
+    top = demo_app.session.services.tiers.page("vorbis", limit=1)[0]
     query = top.name.lower()
     async with demo_app.run_test(size=(120, 36), message_hook=messages.append) as pilot:
         await pilot.press("slash")
@@ -80,7 +82,7 @@ async def test_search_as_you_type_posts_results(demo_app):
         results = demo_app.screen.query_one("#results", VirtualList)
         first = results.row_at(results.cursor)
         # the exact title, and the most popular one with it, comes first
-        assert isinstance(first, TrackRow) and first.track.name.lower() == query
+        assert isinstance(first, TrackItem) and first.track.name.lower() == query
         assert first.track.popularity == top.popularity
         # every finished search is for a prefix of what was typed, the last for all of it
         assert all(query.startswith(m.query) for m in done)
@@ -117,20 +119,20 @@ async def test_help_lists_bindings_with_ids(demo_app):
 
 
 async def test_keymap_from_config_overrides_a_binding(small_demo, tmp_path):
-    services = demo_services(small_demo, tmp_path, keymap={"app.help": "f2", "app.tiers": "t"})
-    app = make_app(services, start_player=False)
+    session = demo_session(small_demo, tmp_path, keymap={"app.help": "f2", "app.tiers": "t"})
+    app = make_app(session, start_player=False)
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("f2")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
         await pilot.press("escape")
         await pilot.press("t")
         await wait_for(pilot, lambda: app.current_mode == "tiers")
-    services.close()
+    session.close()
 
 
 async def test_tiny_terminal_and_hostile_names(tiny_mirror, tmp_path):
-    services = tiny_services(tiny_mirror, tmp_path)
-    app = make_app(services, start_player=False)
+    session = tiny_session(tiny_mirror, tmp_path)
+    app = make_app(session, start_player=False)
     async with app.run_test(size=(40, 12)) as pilot:
         artists = app.screen.query_one("#artists", VirtualList)
         await wait_for(pilot, lambda: artists.count == 8 and artists.row_at(7) is not None)
@@ -145,62 +147,64 @@ async def test_tiny_terminal_and_hostile_names(tiny_mirror, tmp_path):
             app.switch_mode(mode)
             await pilot.pause(0.3)
             assert app.screen.size.width == 40
-    services.close()
+    session.close()
 
 
 async def test_track_list_of_long_rtl_cjk_and_empty_names(tiny_mirror, tmp_path):
     from rich.console import Console
-    from tui.widgets.rows import render_track
-    services = tiny_services(tiny_mirror, tmp_path)
-    tracks = services.catalogue.tracks_by_rowids([15, 11, 13, 10])
+    from tui.ui.widgets.rows import render_track
+    session = tiny_session(tiny_mirror, tmp_path)
+    tracks = session.services.catalogue.tracks_by_rowids([15, 11, 13, 10])
     for width in (20, 40, 80):
         for t in tracks:
-            text = render_track(TrackRow(t, "absent"), width, False)
+            text = render_track(TrackItem(t, "absent"), width, False, numbered=True)
             text.truncate(width)
             assert Console(width=200).measure(text).maximum <= width
-    empty = render_track(TrackRow(tracks[1], "absent"), 60, False)
+    empty = render_track(TrackItem(tracks[1], "absent"), 60, False, numbered=True)
     assert "(no title)" in empty.plain
-    services.close()
+    session.close()
 
 
 async def test_keys_play_pause_seek_and_skip(small_demo, tmp_path):
     """Real libmpv (ao=null): space, ], n and p drive the player."""
-    from tui.player.player import Started
-    from tui.messages import PlayerUpdate
-    services = demo_services(small_demo, tmp_path)
-    local = sorted(t for t, s in services.files.all_states() if s == "local")[:3]
-    app = make_app(services, ao="null", play_ids=local)
+    from tui.core.events import Started
+    from tui.ui.messages import CoreEvent
+    session = demo_session(small_demo, tmp_path)
+    local = sorted(t for t, s in session.services.files.all_states() if s == "local")[:3]
+    app = make_app(session, ao="null", play_ids=local)
     events = []
     async with app.run_test(size=(120, 36), message_hook=lambda m: events.append(m.event)
-                            if isinstance(m, PlayerUpdate) else None) as pilot:
+                            if isinstance(m, CoreEvent) else None) as pilot:
+        now = lambda: app.now_playing  # noqa: E731 - what the UI thread was told by the core
         await wait_for(pilot, lambda: any(isinstance(e, Started) for e in events), 15)
-        await wait_for(pilot, lambda: app.player.position > 0.3, 10)
+        await wait_for(pilot, lambda: now().position > 0.3, 10)
         await pilot.press("space")
-        await wait_for(pilot, lambda: app.player.paused)
-        frozen = app.player.position
+        await wait_for(pilot, lambda: now().state == "paused")
+        frozen = now().position
         await pilot.pause(0.5)
-        assert abs(app.player.position - frozen) < 0.1
+        assert abs(now().position - frozen) < 0.1
         await pilot.press("space")
-        await wait_for(pilot, lambda: not app.player.paused)
-        before = app.player.position
+        await wait_for(pilot, lambda: now().state == "playing")
+        before = now().position
         await pilot.press("right_square_bracket")  # +5 s
-        await wait_for(pilot, lambda: app.player.position >= before + 4)
+        await wait_for(pilot, lambda: now().position >= before + 4)
         await pilot.press("n")
         await wait_for(pilot, lambda: [e.track_id for e in events if isinstance(e, Started)][-1] == local[1])
         await pilot.press("p")
         await wait_for(pilot, lambda: [e.track_id for e in events if isinstance(e, Started)][-1] == local[0])
         assert "▶" in str(app.screen.query_one("NowPlayingBar").render())
         await app.action_quit()
-    services.close()
+    session.close()
 
 
 async def test_index_builds_in_the_background_and_search_uses_it(tiny_mirror, tmp_path):
-    from tui.messages import IndexProgress
-    services = tiny_services(tiny_mirror, tmp_path)
-    app = make_app(services, start_player=False)
+    from tui.ui.messages import IndexUpdated
+    session = tiny_session(tiny_mirror, tmp_path)
+    services = session.services
+    app = make_app(session, start_player=False)
     seen = []
-    async with app.run_test(size=(100, 30), message_hook=lambda m: seen.append(m)
-                            if isinstance(m, IndexProgress) else None) as pilot:
+    async with app.run_test(size=(100, 30), message_hook=lambda m: seen.append(m.progress)
+                            if isinstance(m, IndexUpdated) else None) as pilot:
         app.switch_mode("search")
         await pilot.pause(0.3)
         assert services.searcher.search("around").source == "prefix"  # no index yet
@@ -209,4 +213,4 @@ async def test_index_builds_in_the_background_and_search_uses_it(tiny_mirror, tm
         assert not any(m.error for m in seen)
         results = services.searcher.search("around")
         assert results.source == "fts" and results.tracks
-    services.close()
+    session.close()

@@ -1,143 +1,70 @@
-"""The player: a queue played through libmpv, gapless, with ReplayGain and resume.
+"""The player's policy: a queue played through an engine, gapless, with ReplayGain and resume.
 
-One worker thread owns every decision (what plays next, what mpv's playlist holds),
-so user commands, mpv's event thread and stream callbacks never race. mpv's
-playlist always holds the current track and, ahead of time, the next one: that is
-what makes the transition gapless. Events reach listeners as plain dataclasses;
-the position at most four times a second, everything else at once.
-
-ReplayGain: gains come from the file's tags (mpv reads them), with the ledger's
-`prefixed_ogg_packet` values as the per-file fallback. The archive's
-REPLAYGAIN_ALBUM_PEAK tag is a copy of the gain, so mpv's own tag-based clipping
-guard is turned off and clipping is prevented per file with the ledger's peak.
+One worker thread owns every decision (what plays next, what the engine's playlist
+holds), so user commands, the engine's threads and stream callbacks never race.
+The engine always holds the current track and, ahead of time, the next one: that
+is what makes the transition gapless. Listeners get frozen events
+(`tui.player.events`); the position at most four times a second, everything else
+at once.
 """
 
 from __future__ import annotations
 
-import math
 import queue as queue_mod
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
+from tui.player.engine import REPLAYGAIN_MODES, Engine, FileGain, file_gain
+from tui.player.events import (
+    Buffering,
+    Ended,
+    MixerChanged,
+    OutputChanged,
+    PauseChanged,
+    PlayerEvent,
+    Position,
+    QueueChanged,
+    QueueFinished,
+    ReplayGainChanged,
+    Started,
+)
 from tui.player.queue import Queue, SavedState
-from tui.player.sources import Source, SourceError, SourceResolver
+from tui.player.source import Source, SourceError, SourceResolver
 
 POSITION_INTERVAL = 0.25  # at most 4 position events a second
 PREVIOUS_RESTARTS_AFTER = 3.0  # "previous" past 3 s restarts the track, like every player
 
 
-@dataclass(frozen=True)
-class Started:
-    track_id: str
-    codec: str | None
-    kind: str  # local | stream
-    index: int
-    duration: float | None
-
-
-@dataclass(frozen=True)
-class Position:
-    track_id: str
-    seconds: float
-    duration: float | None
-
-
-@dataclass(frozen=True)
-class Ended:
-    track_id: str
-    reason: str  # eof | error | stopped
-    played_seconds: float
-    message: str | None = None
-
-
-@dataclass(frozen=True)
-class PauseChanged:
-    paused: bool
-
-
-@dataclass(frozen=True)
-class Buffering:
-    track_id: str
-    buffering: bool
-
-
-@dataclass(frozen=True)
-class QueueChanged:
-    length: int
-    current: int | None
-
-
-@dataclass(frozen=True)
-class QueueFinished:
-    pass
-
-
-PlayerEvent = Started | Position | Ended | PauseChanged | Buffering | QueueChanged | QueueFinished
-
-
-def replaygain_options(source: Source, mode: str, preamp: float) -> dict[str, str]:
-    """Per-file mpv options: the ledger's gain as fallback, clipping kept off with its peak."""
-    opts: dict[str, str] = {}
-    rg = source.replaygain
-    if rg is None or mode == "off":
-        return opts
-    gain, peak = (rg.album_gain_db, rg.album_peak) if mode == "album" else (rg.track_gain_db, rg.track_peak)
-    opts["replaygain-fallback"] = f"{gain:.2f}"
-    if peak and peak > 0:
-        headroom = -20 * math.log10(peak)  # dB the file can be raised before it clips
-        excess = gain + preamp - headroom
-        if excess > 0:
-            opts["replaygain-preamp"] = f"{preamp - excess:.2f}"
-    return opts
-
-
 class Player:
-    def __init__(self, resolver: SourceResolver, ao: str | None = None,
-                 state_path: Path | None = None, replaygain: str = "track", preamp: float = 0.0,
-                 mpv_options: dict | None = None) -> None:
-        import mpv  # python-mpv loads libmpv here; keep import errors out of module import
-
+    def __init__(self, resolver: SourceResolver, engine: Engine, state_path: Path | None = None,
+                 replaygain: str = "track", preamp: float = 0.0) -> None:
         self.resolver = resolver
+        self.engine = engine
         self.state_path = state_path
         self.queue = Queue()
-        self.replaygain = replaygain if replaygain in ("track", "album", "off") else "track"
+        self.replaygain = replaygain if replaygain in REPLAYGAIN_MODES else "track"
         self.preamp = preamp
         self._listeners: list[Callable[[PlayerEvent], None]] = []
         self._tasks: queue_mod.Queue = queue_mod.Queue()
-        self._entries: dict[int, tuple[int, Source]] = {}  # mpv playlist entry id -> (queue index, source)
+        self._entries: dict[int, tuple[int, Source]] = {}  # engine entry -> (queue index, source)
         self._playing_entry: int | None = None
         self._next_entry: int | None = None
         self._position = 0.0
+        # Time actually played: the lengths of the stretches between seeks, so that a skip
+        # ahead does not count and a fast (untimed) output that reports few positions does.
+        self._played = 0.0  # closed stretches of the current track
+        self._stretch_from: float | None = None  # where the open stretch began
+        self._seeking = False
         self._duration: float | None = None
         self._last_position_event = 0.0
         self._closed = False
         self._paused = False
+        self._volume, self._muted = 100.0, False
         self._announced = False  # Started sent for the playing entry; positions wait for it
-        options = {
-            "video": False, "idle": "yes", "input_default_bindings": False, "input_vo_keyboard": False,
-            "gapless_audio": "yes", "prefetch_playlist": "yes", "keep_open": "no", "config": False,
-            "load_scripts": False, "ytdl": False, "audio_display": "no", "replaygain_clip": "no",
-            "replaygain": "no" if self.replaygain == "off" else self.replaygain,
-            "replaygain_preamp": str(preamp), "cache": "yes", "demuxer_max_bytes": "32MiB",
-        }
-        if ao:
-            options["ao"] = ao
-        options.update(mpv_options or {})
-        try:
-            self.mpv = mpv.MPV(**options)
-        except Exception as exc:  # noqa: BLE001 - libmpv reports bad options as generic errors
-            raise SourceError(f"libmpv refused to start ({exc}); check --ao") from None
-        self._streams: dict[str, object] = {}
-        self.mpv.register_stream_protocol("longtail", self._open_stream)
-        self.mpv.observe_property("time-pos", self._on_time_pos)
-        self.mpv.observe_property("pause", self._on_pause)
-        self.mpv.observe_property("paused-for-cache", self._on_buffering)
-        self.mpv.event_callback("start-file")(self._on_start_file)
-        self.mpv.event_callback("end-file")(self._on_end_file)
-        self.mpv.event_callback("file-loaded")(self._on_file_loaded)
+        engine.attach(self)
+        engine.set_replaygain(self.replaygain, preamp)
         self._worker = threading.Thread(target=self._run, name="longtail-player", daemon=True)
         self._worker.start()
 
@@ -152,6 +79,9 @@ class Player:
                 listener(event)
             except Exception:  # noqa: BLE001 - a broken listener must not stop playback
                 pass
+
+    def _emit_queue(self) -> None:
+        self._emit(QueueChanged(tuple(self.queue.items), self.queue.current, self.queue.repeat))
 
     def _submit(self, fn: Callable, *args) -> None:
         if not self._closed:
@@ -193,6 +123,10 @@ class Player:
     def clear(self) -> None:
         self._submit(self._do_clear)
 
+    def restore_queue(self, items: list[str], current: int | None) -> None:
+        """Put back an earlier queue (undo), keeping the current track playing if it is still there."""
+        self._submit(self._do_restore_queue, list(items), current)
+
     def play_index(self, index: int) -> None:
         self._submit(self._do_play_index, index, 0.0, False)
 
@@ -206,13 +140,13 @@ class Player:
         self._submit(self._do_toggle_pause)
 
     def set_paused(self, paused: bool) -> None:
-        self._submit(self._set_property, "pause", paused)
+        self._submit(self._do_set_paused, paused)
 
     def seek(self, seconds: float, relative: bool = True) -> None:
         self._submit(self._do_seek, seconds, relative)
 
     def set_volume(self, volume: float) -> None:
-        self._submit(self._set_property, "volume", max(0.0, min(130.0, volume)))
+        self._submit(self.engine.set_volume, max(0.0, min(130.0, volume)))
 
     def change_volume(self, delta: float) -> None:
         self._submit(self._do_change_volume, delta)
@@ -221,10 +155,16 @@ class Player:
         self._submit(self._do_toggle_mute)
 
     def cycle_repeat(self) -> None:
-        self._submit(self._do_cycle_repeat)
+        self._submit(self._do_set_repeat, None)
+
+    def set_repeat(self, mode: str) -> None:
+        self._submit(self._do_set_repeat, mode)
 
     def set_replaygain(self, mode: str, preamp: float | None = None) -> None:
         self._submit(self._do_replaygain, mode, self.preamp if preamp is None else preamp)
+
+    def cycle_replaygain(self) -> None:
+        self._submit(self._do_cycle_replaygain)
 
     def stop(self) -> None:
         self._submit(self._do_stop)
@@ -240,7 +180,7 @@ class Player:
     def save(self) -> None:
         self._submit(self._do_save)
 
-    # -- read-only state -----------------------------------------------------------------------
+    # -- read-only state (tests and the player's own thread) ------------------------------------
 
     @property
     def position(self) -> float:
@@ -256,17 +196,11 @@ class Player:
 
     @property
     def volume(self) -> float:
-        try:
-            return float(self.mpv.volume)
-        except Exception:  # noqa: BLE001
-            return 100.0
+        return self._volume
 
     @property
     def muted(self) -> bool:
-        try:
-            return bool(self.mpv.mute)
-        except Exception:  # noqa: BLE001
-            return False
+        return self._muted
 
     @property
     def current_source(self) -> Source | None:
@@ -277,11 +211,8 @@ class Player:
 
     # -- worker-side implementation --------------------------------------------------------------
 
-    def _load_options(self, source: Source, start: float = 0.0) -> dict[str, str]:
-        opts = replaygain_options(source, self.replaygain, self.preamp)
-        if start > 0:
-            opts["start"] = f"{start:.3f}"
-        return opts
+    def _gain(self, source: Source) -> FileGain:
+        return file_gain(source.replaygain, self.replaygain, self.preamp)
 
     def _resolve(self, index: int) -> Source | None:
         track_id = self.queue.items[index]
@@ -290,12 +221,6 @@ class Player:
         except SourceError as exc:
             self._emit(Ended(track_id, "error", 0.0, str(exc)))
             return None
-
-    def _playlist_ids(self) -> list[int]:
-        try:
-            return [e.get("id") for e in self.mpv.playlist]
-        except Exception:  # noqa: BLE001
-            return []
 
     def _do_play_index(self, index: int, start: float = 0.0, paused: bool = False,
                        tries: int = 0) -> None:
@@ -314,32 +239,28 @@ class Player:
         self._forget_entries()
         self.queue.current = index
         self._announced = False
-        self._position, self._duration = start, None
-        self._set_property("pause", paused)
-        self._register_stream(source)
-        self.mpv.loadfile(source.url, "replace", **self._load_options(source, start))
-        ids = self._playlist_ids()
-        if ids:
-            self._entries[ids[-1]] = (index, source)
-            self._playing_entry = ids[-1]
+        self._position, self._played, self._duration = start, 0.0, None
+        self._paused = paused
+        try:
+            entry = self.engine.load(source, self._gain(source), start, paused)
+        except SourceError as exc:
+            source.close()
+            self._emit(Ended(source.track_id, "error", 0.0, str(exc)))
+            return
+        self._entries[entry] = (index, source)
+        self._playing_entry = entry
         self._next_entry = None
-        self._emit(QueueChanged(len(self.queue.items), index))
-
-    def _register_stream(self, source: Source) -> None:
-        # before loadfile: mpv may open the stream on its own thread at once
-        if source.stream is not None:
-            self._streams[source.url] = source.stream
+        self._emit_queue()
 
     def _forget_entries(self) -> None:
         for _, source in self._entries.values():
             source.close()
-            self._streams.pop(source.url, None)
         self._entries.clear()
         self._playing_entry = None
         self._next_entry = None
 
     def _append_next(self) -> None:
-        """Put the following track into mpv's playlist now, so the transition is gapless.
+        """Put the following track into the engine now, so the transition is gapless.
 
         A next track that cannot be resolved is left alone here: its error is reported
         when its turn comes (in `_ended`), not while the current one is still playing.
@@ -351,58 +272,67 @@ class Player:
             return
         try:
             source = self.resolver.resolve(self.queue.items[nxt])
+            entry = self.engine.append(source, self._gain(source))
         except SourceError:
             return
-        self._register_stream(source)
-        self.mpv.loadfile(source.url, "append", **self._load_options(source))
-        ids = self._playlist_ids()
-        if ids:
-            self._entries[ids[-1]] = (nxt, source)
-            self._next_entry = ids[-1]
+        self._entries[entry] = (nxt, source)
+        self._next_entry = entry
         following = self.queue.index_after(nxt)
         if following is not None:
             self.resolver.prefetch(self.queue.items[following])
 
     def _drop_next(self) -> None:
-        """The queue changed: take the pre-appended next track back out of mpv's playlist."""
+        """The queue changed: take the pre-appended next track back out of the engine."""
         if self._next_entry is None:
             return
-        ids = self._playlist_ids()
-        if self._next_entry in ids:
-            try:
-                self.mpv.command("playlist-remove", ids.index(self._next_entry))
-            except Exception:  # noqa: BLE001 - it may have just started playing
-                pass
+        self.engine.remove(self._next_entry)
         entry = self._entries.pop(self._next_entry, None)
         if entry and self._next_entry != self._playing_entry:
             entry[1].close()
         self._next_entry = None
 
     def _do_replace(self, track_ids: list[str], start_index: int) -> None:
-        self._stop_mpv()
+        self._stop_engine()
         self.queue.items = list(track_ids)
         self.queue.current = None
-        self._emit(QueueChanged(len(self.queue.items), None))
+        self._emit_queue()
         if track_ids:
             self._do_play_index(max(0, min(start_index, len(track_ids) - 1)))
 
     def _do_edit(self, edit: Callable[[Queue], None]) -> None:
         self._drop_next()
-        edit(self.queue)
-        self._emit(QueueChanged(len(self.queue.items), self.queue.current))
+        try:
+            edit(self.queue)
+        except IndexError:
+            return  # a stale index from a list that has since changed
+        self._remap_indexes()
+        self._emit_queue()
         if self._playing_entry is not None:
             self._append_next()  # (queued while idle: playback starts when the user asks)
 
     def _do_remove(self, index: int) -> None:
         if index == self.queue.current:
             self.queue.remove(index)
-            self._stop_mpv()
+            self._stop_engine()
             if self.queue.current is not None:
                 self._do_play_index(self.queue.current)
-            self._emit(QueueChanged(len(self.queue.items), self.queue.current))
+            self._emit_queue()
             return
         self._do_edit(lambda q: q.remove(index))
-        self._remap_indexes()
+
+    def _do_restore_queue(self, items: list[str], current: int | None) -> None:
+        playing = self.queue.current_id if self._playing_entry is not None else None
+        if playing is not None and current is not None and 0 <= current < len(items) \
+                and items[current] == playing:
+            def put_back(q: Queue) -> None:
+                q.items, q.current = items, current
+            self._do_edit(put_back)  # the playing track stays where it is, uninterrupted
+            return
+        self._stop_engine()
+        self.queue.items, self.queue.current = items, None
+        self._emit_queue()
+        if current is not None and playing is not None:
+            self._do_play_index(current)
 
     def _remap_indexes(self) -> None:
         if self._playing_entry in self._entries and self.queue.current is not None:
@@ -410,9 +340,9 @@ class Player:
             self._entries[self._playing_entry] = (self.queue.current, source)
 
     def _do_clear(self) -> None:
-        self._stop_mpv()
+        self._stop_engine()
         self.queue.clear()
-        self._emit(QueueChanged(0, None))
+        self._emit_queue()
 
     def _do_step(self, direction: int) -> None:
         if direction < 0 and self._position > PREVIOUS_RESTARTS_AFTER and self.queue.current is not None:
@@ -423,7 +353,7 @@ class Player:
                   else self.queue.index_before(current))
         if target is None:
             if direction > 0:
-                self._stop_mpv()
+                self._stop_engine()
                 self._finish_queue()
             return
         self._do_play_index(target, 0.0, self._paused)
@@ -432,62 +362,66 @@ class Player:
         if self._playing_entry is None and self.queue.items:
             self._do_play_index(self.queue.current or 0)
             return
-        self._set_property("pause", not self._paused)
+        self._do_set_paused(not self._paused)
+
+    def _do_set_paused(self, paused: bool) -> None:
+        if not paused and self._playing_entry is None and self.queue.items:
+            self._do_play_index(self.queue.current or 0)  # "play" with nothing loaded starts the queue
+            return
+        self.engine.set_paused(paused)
 
     def _do_seek(self, seconds: float, relative: bool) -> None:
-        if self._playing_entry is None:
-            return
-        try:
-            self.mpv.seek(seconds, "relative" if relative else "absolute")
-        except Exception:  # noqa: BLE001 - seeking before the file is loaded
-            pass
+        if self._playing_entry is not None:
+            self.engine.seek(seconds, relative)
 
     def _do_change_volume(self, delta: float) -> None:
-        self._set_property("volume", max(0.0, min(130.0, self.volume + delta)))
+        self.engine.set_volume(max(0.0, min(130.0, self._volume + delta)))
 
     def _do_toggle_mute(self) -> None:
-        self._set_property("mute", not self.muted)
+        self.engine.set_muted(not self._muted)
 
-    def _do_cycle_repeat(self) -> None:
+    def _do_set_repeat(self, mode: str | None) -> None:
         self._drop_next()
-        self.queue.cycle_repeat()
+        if mode is None:
+            self.queue.cycle_repeat()
+        elif mode in ("off", "queue", "track"):
+            self.queue.repeat = mode  # type: ignore[assignment]
         self._append_next()
-        self._emit(QueueChanged(len(self.queue.items), self.queue.current))
+        self._emit_queue()
+
+    def _do_cycle_replaygain(self) -> None:
+        modes = REPLAYGAIN_MODES
+        self._do_replaygain(modes[(modes.index(self.replaygain) + 1) % len(modes)], self.preamp)
 
     def _do_replaygain(self, mode: str, preamp: float) -> None:
+        if mode not in REPLAYGAIN_MODES:
+            return
         self.replaygain, self.preamp = mode, preamp
-        self._set_property("replaygain", "no" if mode == "off" else mode)
-        self._set_property("replaygain-preamp", preamp)
-        self._drop_next()  # re-append with the new per-file options
+        self.engine.set_replaygain(mode, preamp)
+        self._drop_next()  # re-append with the new per-file gains
         self._append_next()
+        self._emit(ReplayGainChanged(mode, preamp))
 
-    def _set_property(self, name: str, value) -> None:
-        try:
-            self.mpv[name] = value
-        except Exception:  # noqa: BLE001
-            pass
-
-    def _stop_mpv(self) -> None:
-        if self._playing_entry is not None:
-            try:
-                self.mpv.command("stop")
-            except Exception:  # noqa: BLE001
-                pass
+    def _stop_engine(self) -> None:
+        if self._playing_entry is not None or self._next_entry is not None:
+            self.engine.stop()
         self._forget_entries()
 
     def _do_stop(self) -> None:
-        self._stop_mpv()
+        self._stop_engine()
 
     def _finish_queue(self) -> None:
         self._emit(QueueFinished())
 
     def _do_restore(self, state: SavedState) -> None:
         self.queue.items = list(state.items)
-        self.queue.repeat = state.repeat if state.repeat in ("off", "queue", "track") else "off"
-        self._set_property("volume", state.volume)
-        if state.replaygain in ("track", "album", "off"):
+        self.queue.repeat = state.repeat if state.repeat in ("off", "queue", "track") else "off"  # type: ignore[assignment]
+        self.engine.set_volume(state.volume)
+        self.engine.set_muted(state.muted)
+        if state.replaygain in REPLAYGAIN_MODES:
             self._do_replaygain(state.replaygain, self.preamp)
-        self._emit(QueueChanged(len(self.queue.items), state.current))
+        self.queue.current = state.current
+        self._emit_queue()
         if state.current is not None:
             self._do_play_index(state.current, state.position, paused=True)
 
@@ -495,20 +429,21 @@ class Player:
         if self.state_path is None:
             return
         SavedState(list(self.queue.items), self.queue.current, round(self._position, 2),
-                   self.queue.repeat, self.volume, self.replaygain).save(self.state_path)
+                   self.queue.repeat, self._volume, self.replaygain, self._muted).save(self.state_path)
 
-    # -- mpv callbacks (mpv's event thread: only hand work to the worker) ---------------------------
+    # -- engine reports (engine threads: state that is only written here, then the worker) ------
 
-    def _open_stream(self, url: str):
-        stream = self._streams.get(url)
-        if stream is None:
-            raise ValueError(url)  # mpv reports "loading failed"
-        return stream
+    def engine_seeking(self) -> None:
+        if self._stretch_from is not None:
+            self._played += max(0.0, self._position - self._stretch_from)
+        self._stretch_from = None
+        self._seeking = True
 
-    def _on_time_pos(self, _name: str, value) -> None:
-        if value is None:
-            return
-        self._position = float(value)
+    def engine_position(self, seconds: float) -> None:
+        if self._seeking or self._stretch_from is None:
+            self._seeking = False
+            self._stretch_from = seconds  # a new stretch starts where the seek landed
+        self._position = seconds
         now = time.monotonic()
         if self._announced and now - self._last_position_event >= POSITION_INTERVAL:
             self._last_position_event = now
@@ -516,79 +451,82 @@ class Player:
             if track_id:
                 self._emit(Position(track_id, self._position, self._duration))
 
-    def _on_pause(self, _name: str, value) -> None:
-        self._paused = bool(value)
-        self._emit(PauseChanged(self._paused))
+    def engine_paused(self, paused: bool) -> None:
+        self._paused = paused
+        self._emit(PauseChanged(paused))
 
-    def _on_buffering(self, _name: str, value) -> None:
+    def engine_buffering(self, buffering: bool) -> None:
         track_id = self.queue.current_id
-        if track_id and value is not None:
-            self._emit(Buffering(track_id, bool(value)))
+        if track_id:
+            self._emit(Buffering(track_id, buffering))
 
-    def _on_start_file(self, event) -> None:
-        entry_id = _event_field(event, "playlist_entry_id")
-        self._submit(self._started, entry_id)
+    def engine_mixer(self, volume: float, muted: bool) -> None:
+        if (volume, muted) != (self._volume, self._muted):
+            self._volume, self._muted = volume, muted
+            self._emit(MixerChanged(volume, muted))
 
-    def _started(self, entry_id: int | None) -> None:
-        if entry_id is None or entry_id not in self._entries:
+    def engine_output(self, output: str, fallback: str | None) -> None:
+        self._emit(OutputChanged(output, fallback))
+
+    def engine_started(self, entry: int) -> None:
+        # on the engine's thread, like every position counted into the played time
+        self._played, self._stretch_from, self._seeking = 0.0, None, False
+        self._submit(self._started, entry)
+
+    def engine_loaded(self, entry: int, duration: float | None) -> None:
+        self._submit(self._loaded, duration)
+
+    def engine_ended(self, entry: int, reason: str, error: str | None) -> None:
+        self._submit(self._ended, entry, reason, error, self._position, self._played, self._stretch_from)
+
+    def _started(self, entry_id: int) -> None:
+        if entry_id not in self._entries:
             return
         index, _source = self._entries[entry_id]
         if entry_id == self._next_entry:
-            self._next_entry = None  # mpv moved on by itself: the gapless path
+            self._next_entry = None  # the engine moved on by itself: the gapless path
         self._playing_entry = entry_id
         self._announced = False
         self.queue.current = index
-
-    def _on_file_loaded(self, _event) -> None:
-        try:
-            duration = self.mpv.duration
-        except Exception:  # noqa: BLE001
-            duration = None
-        self._submit(self._loaded, duration)
 
     def _loaded(self, duration: float | None) -> None:
         source = self.current_source
         if source is None or self.queue.current is None:
             return
         self._duration = float(duration) if duration else (source.duration_ms or 0) / 1000 or None
-        self._emit(Started(source.track_id, source.codec, source.kind, self.queue.current, self._duration))
+        self._emit(Started(source.track_id, source.codec, source.kind, self.queue.current, self._duration,
+                           source.note))
+        self._emit_queue()
         self._announced = True
         self._append_next()
 
-    def _on_end_file(self, event) -> None:
-        entry_id = _event_field(event, "playlist_entry_id")
-        reason = _event_field(event, "reason")
-        error = _event_field(event, "file_error")
-        self._submit(self._ended, entry_id, reason, error, self._position)
-
-    def _ended(self, entry_id: int | None, reason, error, position: float) -> None:
-        entry = self._entries.get(entry_id) if entry_id is not None else None
+    def _ended(self, entry_id: int, reason: str, error: str | None, position: float,
+               played: float, stretch_from: float | None) -> None:
+        entry = self._entries.get(entry_id)
         if entry is None:
             return
         index, source = entry
-        reason_name = _reason_name(reason)
-        message = None
-        if reason_name == "error":
-            message = f"mpv could not play it ({_error_text(error)})"
-        if reason_name == "eof" and self._duration:
-            position = max(position or 0.0, self._duration)  # time-pos lags the very end
-        self._emit(Ended(source.track_id, reason_name, round(position or 0.0, 3), message))
+        message = f"could not play it ({error or 'unknown error'})" if reason == "error" else None
+        if stretch_from is not None:
+            # at the end of the file the last position reported may lag the end itself
+            end = self._duration if reason == "eof" and self._duration else position
+            played += max(0.0, end - stretch_from)
+        self._emit(Ended(source.track_id, reason, round(played, 3), message))
         if entry_id != self._next_entry:
             self._entries.pop(entry_id, None)
             source.close()
-            self._streams.pop(source.url, None)
         if entry_id == self._playing_entry:
             self._playing_entry = None
-        self._position = 0.0
-        if reason_name == "stopped":
+        if reason == "stopped":
             return
-        # mpv continues by itself when the next track was pre-appended (gapless);
+        # The engine continues by itself when the next track was pre-appended (gapless);
         # otherwise pick up the queue here.
-        if self._next_entry is not None and self._next_entry in self._playlist_ids():
+        if self._next_entry is not None and self._next_entry in self.engine.entries():
             return
         nxt = self.queue.index_after(index)
         if nxt is None:
             self.queue.current = None
+            self._emit_queue()
             self._finish_queue()
         else:
             self._do_play_index(nxt)
@@ -598,44 +536,12 @@ class Player:
     def close(self) -> None:
         if self._closed:
             return
-        self._do_save_sync()
+        if self.state_path is not None:
+            self.sync()
+            self._do_save()
         self._closed = True
         self._tasks.put((None, ()))
         self._worker.join(timeout=5)
         for _, source in list(self._entries.values()):
             source.close()
-        try:
-            self.mpv.terminate()
-        except Exception:  # noqa: BLE001
-            pass
-
-    def _do_save_sync(self) -> None:
-        if self.state_path is not None and not self._closed:
-            self.sync()
-            self._do_save()
-
-
-def _event_field(event, name: str):
-    """A field of a python-mpv event (its as_dict() decodes the C struct)."""
-    try:
-        value = event.as_dict().get(name)
-    except Exception:  # noqa: BLE001
-        return None
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
-
-
-def _reason_name(reason) -> str:
-    if isinstance(reason, bytes):
-        reason = reason.decode()
-    if isinstance(reason, int):
-        return {0: "eof", 2: "stopped", 3: "stopped", 4: "error", 5: "eof"}.get(reason, "eof")
-    text = str(reason or "eof").lower()
-    if "error" in text:
-        return "error"
-    if text in ("stop", "quit"):
-        return "stopped"
-    return "eof"
-
-
-def _error_text(error) -> str:
-    return str(error) if error else "unknown error"
+        self.engine.close()

@@ -98,6 +98,7 @@ class SavedState:
     repeat: str = "off"
     volume: float = 100.0
     replaygain: str = "track"
+    muted: bool = False
 
     @classmethod
     def load(cls, path: Path) -> "SavedState":

@@ -1,0 +1,134 @@
+"""Reading the catalogue from the command line: search, shuffle, tiers, info."""
+
+from __future__ import annotations
+
+import math
+
+import click
+
+from tui.cli.jsonout import details_json
+from tui.cli.main import Context, common_options, friendly_errors, main
+from tui.cli.output import RateBar, emit_json, print_details, print_tracks, track_docs
+from tui.errors import UnknownTrack
+
+
+@main.command()
+@common_options
+@click.argument("query")
+@click.option("--kind", type=click.Choice(["track", "artist", "album"]), default="track", show_default=True)
+@click.option("--limit", type=click.IntRange(1, 500), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@friendly_errors
+def search(obj: Context, query: str, kind: str, limit: int, as_json: bool) -> None:
+    """Search tracks, artists or albums (accent-insensitive, word prefixes)."""
+    session = obj.session()
+    try:
+        results, items = session.library.search(query, (kind,), limit)  # type: ignore[arg-type]
+    finally:
+        session.close()
+    if results.note:
+        click.echo(f"note: {results.note}", err=True)
+    if kind == "track":
+        docs = track_docs(items)
+    else:
+        docs = [{"id": h.id, "name": h.name, "popularity": h.popularity}
+                for h in (results.artists if kind == "artist" else results.albums)]
+    if as_json:
+        emit_json({"query": query, "kind": kind, "results": docs})
+    elif kind == "track":
+        print_tracks(items)
+    else:
+        for d in docs:
+            click.echo(f"{d['id']}  {d['popularity']:>3}  {d['name']}")
+
+
+@main.command()
+@common_options
+@click.option("-n", "count", type=click.IntRange(1), default=20, show_default=True, help="How many tracks.")
+@click.option("--seed", type=int, default=None, help="Reproduce a shuffle (printed with --json).")
+@click.option("--tier", type=click.Choice(["vorbis", "opus"]))
+@click.option("--min-popularity", type=click.IntRange(0, 100))
+@click.option("--max-popularity", type=click.IntRange(0, 100))
+@click.option("--playable", is_flag=True, help="Only tracks that are local or fetchable.")
+@click.option("--genre", default=None, help="Only tracks by artists with this genre.")
+@click.option("--year", type=int, default=None, help="Only tracks released in this year.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@friendly_errors
+def shuffle(obj: Context, count: int, seed: int | None, tier: str | None, min_popularity: int | None,
+            max_popularity: int | None, playable: bool, genre: str | None, year: int | None,
+            as_json: bool) -> None:
+    """A true shuffle: uniform over the catalogue (or the filtered part), no repeats."""
+    from tui.catalogue.shuffle import ShuffleFilter
+
+    session = obj.session()
+    try:
+        flt = ShuffleFilter(tier, min_popularity, max_popularity, playable, genre, year)
+        sh = session.services.shuffle(flt, seed)
+        items = session.library.items(sh.take(count))
+    finally:
+        session.close()
+    if as_json:
+        emit_json({"seed": sh.seed, "filter": flt.describe(), "tracks": track_docs(items)})
+    else:
+        click.echo(f"seed {sh.seed}; {flt.describe()}", err=True)
+        print_tracks(items)
+
+
+@main.command()
+@common_options
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@friendly_errors
+def tiers(obj: Context, as_json: bool) -> None:
+    """The popularity histogram and, per tier, how much is archived, local, fetchable, absent."""
+    from tui.catalogue.tiers import TIER_LABELS
+
+    session = obj.session()
+    try:
+        bar = RateBar("counting", "rows")
+        coverage = session.services.tiers.coverage(lambda _l, d, t: bar.update(d, t))
+        bar.close()
+        histogram = session.services.tiers.histogram()
+    finally:
+        session.close()
+    if as_json:
+        emit_json({"histogram": {str(k): histogram.get(k, 0) for k in range(0, 101)},
+                   "tiers": {k: v.as_json() for k, v in coverage.items()}})
+        return
+    total = sum(histogram.values()) or 1
+    for name, tier in coverage.items():
+        archived = "n/a" if tier.archived is None else f"{tier.archived:,}"
+        click.echo(f"{name:<7} {TIER_LABELS[name]}")
+        click.echo(f"        {tier.tracks:,} tracks ({tier.tracks / total:.1%}); archived {archived}; "
+                   f"local {tier.local:,}; fetchable {tier.fetchable:,}; absent {tier.absent:,}")
+    peak = max(histogram.values()) or 1
+    click.echo("popularity histogram (log scale)")
+    for level in range(0, 101, 5):
+        n = sum(histogram.get(k, 0) for k in range(level, min(level + 5, 101)))
+        width = int(40 * math.log10(n + 1) / math.log10(peak + 1)) if n else 0
+        click.echo(f"  {level:>3}-{min(level + 4, 100):<3} {'█' * width} {n:,}")
+
+
+@main.command()
+@common_options
+@click.argument("track_id")
+@click.option("--json", "as_json", is_flag=True, help="Write the track as JSON to stdout.")
+@click.pass_obj
+@friendly_errors
+def info(obj: Context, track_id: str, as_json: bool) -> None:
+    """Everything known about one track: credits, features, ledger, file."""
+    session = obj.session()
+    try:
+        track = session.services.catalogue.track(track_id)
+        if track is None:
+            raise UnknownTrack(f"no track with id {track_id!r} in the catalogue",
+                               "track ids are the 22-character base62 Spotify ids")
+        doc = details_json(session.library.details(track))
+    finally:
+        session.close()
+    if as_json:
+        emit_json(doc)
+        return
+    print_details(doc)

@@ -1,0 +1,114 @@
+"""The command group, the options every command takes, and one-line errors."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from tui import __version__
+from tui.config import Settings
+from tui.core.services import Location, demo_paths, resolve_location
+from tui.core.session import Session
+from tui.errors import LongtailError
+
+
+class Context:
+    def __init__(self) -> None:
+        self.mirror: Path | None = None
+        self.state: Path | None = None
+        self._settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = Settings.load()
+        return self._settings
+
+    def location(self, allow_unbuilt_demo: bool = False) -> Location:
+        return resolve_location(self.mirror, self.state, self.settings, allow_unbuilt_demo)
+
+    def session(self, refresh_files: bool = True) -> Session:
+        return Session.open(self.location(), self.settings, refresh_files)
+
+
+def _set_mirror(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+    if value is not None:
+        ctx.ensure_object(Context).mirror = value
+
+
+def _set_state(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+    if value is not None:
+        ctx.ensure_object(Context).state = value
+
+
+def common_options(fn: Callable) -> Callable:
+    """--mirror/--state on the group *and* on each subcommand, wherever users put them."""
+    fn = click.option("--state", type=click.Path(file_okay=False, path_type=Path),
+                      callback=_set_state, expose_value=False, is_eager=True,
+                      help="longtail's own state directory (default: per mirror, in the user data dir).")(fn)
+    fn = click.option("--mirror", type=click.Path(path_type=Path), callback=_set_mirror,
+                      expose_value=False, is_eager=True, envvar="LONGTAIL_MIRROR",
+                      help="Root of the archive mirror (env LONGTAIL_MIRROR, or `mirror =` in the config).")(fn)
+    return fn
+
+
+def friendly_errors(fn: Callable) -> Callable:
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except LongtailError as exc:
+            click.echo(f"longtail: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("longtail: interrupted", err=True)
+            sys.exit(130)
+    return wrapper
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@common_options
+@click.option("--ao", default=None, help="mpv audio output for the TUI (e.g. null, pulse, alsa).")
+@click.option("--peer", "peers", multiple=True, help="A known peer HOST:PORT for fetching (repeatable).")
+@click.option("--no-seed", is_flag=True, help="Do not seed fetched files back.")
+@click.version_option(__version__, prog_name="longtail")
+@click.pass_context
+@friendly_errors
+def main(ctx: click.Context, ao: str | None, peers: tuple[str, ...], no_seed: bool) -> None:
+    """Browse, play and check a local mirror of the archive's music.
+
+    With no command, opens the TUI (on the demo when no mirror is configured).
+    """
+    ctx.ensure_object(Context)
+    if ctx.invoked_subcommand is None:
+        obj: Context = ctx.obj
+        if obj.mirror is None and obj.settings.mirror is None and not demo_paths(
+                obj.state or obj.settings.state).is_built():
+            from tui.cli.maintenance import demo
+
+            ctx.invoke(demo, rebuild=False, no_ui=False, ao=ao)  # no mirror yet: the demo
+            return
+        run_tui(obj, ao=ao, peers=peers, seed=False if no_seed else None)
+
+
+def run_tui(context: Context, ao: str | None = None, play_ids: list[str] | None = None,
+            peers: tuple[str, ...] = (), seed: bool | None = None) -> None:
+    from tui.mpris import start_mpris
+    from tui.ui.app import make_app
+
+    session = context.session(refresh_files=False)
+    try:
+        try:
+            session.start_fetching(peers, seed)
+        except LongtailError as exc:  # browsing and local playback work without it
+            click.echo(f"longtail: fetching is off ({exc})", err=True)
+        mpris = start_mpris(session)
+        app = make_app(session, ao=ao, play_ids=play_ids)
+        app.run()
+        mpris.stop()
+    finally:
+        session.close()

@@ -1,0 +1,164 @@
+"""Looking after a mirror from the command line: demo, unpack, index, check."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from tui.cli.main import Context, common_options, friendly_errors, main, run_tui
+from tui.cli.output import ProgressPrinter, RateBar, emit_json
+from tui.config import StatePaths
+from tui.core.events import CheckProgress, FetchProgress, IndexProgress, Notice
+from tui.core.services import Location, demo_paths
+from tui.core.session import Session
+from tui.errors import LongtailError, UsageError
+
+
+@main.command()
+@common_options
+@click.option("--rebuild", is_flag=True, help="Throw away the demo and build it again.")
+@click.option("--no-ui", is_flag=True, help="Only build the demo; do not start the seeder or the TUI.")
+@click.option("--ao", default=None, help="mpv audio output for the TUI.")
+@click.pass_obj
+@friendly_errors
+def demo(obj: Context, rebuild: bool, no_ui: bool, ao: str | None) -> None:
+    """Build the demo mirror (once), start its loopback seeder and open the TUI on it."""
+    from tui.demo.build import build_demo
+
+    if obj.mirror is not None:
+        raise UsageError("`longtail demo` builds its own mirror; --mirror does not apply",
+                         "drop --mirror (use --state DIR to choose where the demo goes)")
+    paths = demo_paths(obj.state)
+    if rebuild or not paths.is_built():
+        click.echo(f"Building the demo mirror in {paths.home} ...", err=True)
+        bars: dict[str, RateBar] = {}
+
+        def progress(label: str, done: int, total: int) -> None:
+            bars.setdefault(label, RateBar(f"  {label}", "items")).update(done, total)
+            if done >= total:
+                bars[label].close()
+
+        try:
+            build_demo(paths, progress=progress)
+        except OSError as exc:
+            raise LongtailError(f"cannot build the demo in {paths.home} ({exc.strerror or exc})",
+                                "free some space or pass --state DIR on another disk") from None
+        click.echo(f"Demo ready: {paths.mirror}", err=True)
+    session = Session.open(Location(paths.mirror, StatePaths(paths.state), paths), obj.settings)
+    try:
+        if no_ui:
+            counts = session.services.files.counts()
+            click.echo(f"{counts['files']} audio files in {counts['torrents']} torrents, "
+                       f"{counts['local']} local", err=True)
+            return
+    finally:
+        session.close()
+    obj.state = paths.home
+    run_tui(obj, ao=ao)  # the demo's loopback seeder runs inside, as its "swarm"
+
+
+@main.command()
+@common_options
+@click.pass_obj
+@friendly_errors
+def unpack(obj: Context) -> None:
+    """Decompress the mirror's .sqlite3.zst databases beside themselves (resumable)."""
+    from tui.mirror.layout import discover
+    from tui.mirror.unpack import unpack as unpack_one
+
+    location = obj.location()
+    layout = discover(location.mirror)
+    if not layout.compressed_only:
+        found = ", ".join(sorted(layout.databases)) or "no databases"
+        click.echo(f"Nothing to unpack: {found}.", err=True)
+        return
+    for name, zst in sorted(layout.compressed_only.items()):
+        size = zst.stat().st_size
+        with click.progressbar(length=size, label=f"{name}", file=sys.stderr,
+                               show_percent=True, show_eta=True) as bar:
+            def progress(done: int, _total: int, bar=bar) -> None:
+                bar.update(done - bar.pos)
+            out = unpack_one(zst, progress)
+        click.echo(f"Unpacked {out}", err=True)
+
+
+@main.command()
+@common_options
+@click.option("--json", "as_json", is_flag=True, help="Write a JSON report to stdout.")
+@click.option("--files-only", is_flag=True, help="Refresh the file index only, not the search index.")
+@click.pass_obj
+@friendly_errors
+def index(obj: Context, as_json: bool, files_only: bool) -> None:
+    """Build or refresh longtail's indexes: the file index, then the search index.
+
+    The search index indexes popular tracks first, then artists and albums, then the
+    long tail; it can be interrupted at any point and carries on where it stopped.
+    """
+    session = obj.session(refresh_files=False)
+    progress = ProgressPrinter(session, (IndexProgress,))
+    try:
+        report = session.build_indexes(files_only=files_only)
+    finally:
+        progress.close()
+        session.close()
+    for err in report.errors:
+        click.echo(f"longtail: {err}", err=True)
+    if as_json:
+        emit_json(report.as_json())
+    else:
+        f = report.files
+        click.echo(f"{f['files']} files ({f['local']} local) in "
+                   f"{f['torrents_parsed'] + f['torrents_unchanged']} torrents; "
+                   f"{f['torrents_parsed']} parsed, {f['torrents_unchanged']} unchanged, "
+                   f"{f['ignored_names']} other names ignored; {f['seconds']:.2f} s", err=True)
+        s = report.search
+        if s is not None:
+            click.echo(f"search index: {s['tracks']:,} tracks, {s['artists']:,} artists, "
+                       f"{s['albums']:,} albums ({'complete' if s['complete'] else s['phase']})", err=True)
+    if report.errors:
+        sys.exit(1)
+
+
+@main.command()
+@common_options
+@click.argument("track_ids", nargs=-1)
+@click.option("--sample", "sample", type=click.IntRange(1), default=20, show_default=True,
+              help="With no ids: how many local files to check, drawn uniformly at random.")
+@click.option("--seed", type=int, default=None, help="Reproduce a sample.")
+@click.option("--tier", type=click.Choice(["vorbis", "opus"]), help="Sample only this tier.")
+@click.option("--decode", is_flag=True, help="Also decode every frame through libmpv.")
+@click.option("--repair", is_flag=True, help="Move corrupt files aside (into the state dir) and fetch them again.")
+@click.option("--peer", "peers", multiple=True, help="A known peer HOST:PORT for --repair (repeatable).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@friendly_errors
+def check(obj: Context, track_ids: tuple[str, ...], sample: int, seed: int | None, tier: str | None,
+          decode: bool, repair: bool, peers: tuple[str, ...], as_json: bool) -> None:
+    """Check files against the ledger, the torrents and the Ogg format. Exit 1 if any is corrupt.
+
+    With no ids, checks a uniformly random sample of the local files.
+    """
+    from tui.core.checking import CheckRequest
+
+    session = obj.session()
+    progress = ProgressPrinter(session, (CheckProgress, FetchProgress, Notice))
+    try:
+        if repair:
+            session.start_fetching(peers)
+        request = CheckRequest(tuple(track_ids), sample, seed, tier, decode, repair)
+        results = session.check(request)
+    finally:
+        progress.close()
+        session.close()
+    summary = {k: sum(1 for r in results if r.verdict == k) for k in ("ok", "missing", "corrupt")}
+    if as_json:
+        emit_json({"checked": len(results), "summary": summary, "results": [r.as_json() for r in results]})
+    else:
+        for r in results:
+            if r.verdict != "ok":
+                codes = ", ".join(f"{p.code} ({p.detail})" for p in r.problems) or "; ".join(r.notes)
+                click.echo(f"{r.verdict:<8} {r.track_id}  {codes}")
+        click.echo(f"{len(results)} checked: {summary['ok']} ok, {summary['missing']} missing, "
+                   f"{summary['corrupt']} corrupt", err=True)
+    sys.exit(1 if summary["corrupt"] else 0)

@@ -1,0 +1,122 @@
+"""Playing and fetching from the command line: `play` and `fetch`."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from tui.cli.main import Context, common_options, friendly_errors, main, run_tui
+from tui.cli.output import ProgressPrinter, clock, emit_json, emit_line
+from tui.core.events import Ended, FetchProgress, NowPlaying, Position, QueueFinished, Started
+
+
+@main.command()
+@common_options
+@click.argument("track_ids", nargs=-1, required=True)
+@click.option("--peer", "peers", multiple=True, help="A known peer HOST:PORT for fetching (repeatable).")
+@click.option("--ao", default=None, help="mpv audio output (e.g. null, pulse, alsa; default: the config's, else mpv's).")
+@click.option("--no-ui", is_flag=True, help="Play headless, printing progress; exit when the queue ends.")
+@click.option("--no-seed", is_flag=True, help="Do not seed fetched files back.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line: started, position, ended.")
+@click.pass_obj
+@friendly_errors
+def play(obj: Context, track_ids: tuple[str, ...], peers: tuple[str, ...], ao: str | None, no_ui: bool,
+         no_seed: bool, as_json: bool) -> None:
+    """Play tracks by id: local files directly, missing ones streamed from the swarm."""
+    if not (no_ui or as_json):
+        run_tui(obj, ao=ao, play_ids=list(track_ids), peers=peers, seed=False if no_seed else None)
+        return
+    from tui.mpris import start_mpris
+
+    session = obj.session()
+    events = session.bus.queue((Started, Position, Ended, QueueFinished, NowPlaying))
+    errors: list[str] = []
+    printer = PlayPrinter(as_json)
+    mpris = None
+    try:
+        session.start_fetching(peers, seed=False if no_seed else None)
+        session.start_player(ao=ao, remember=False)
+        mpris = start_mpris(session)
+        session.play(list(track_ids))
+        while True:
+            event = events.get(0.5)
+            if isinstance(event, QueueFinished):
+                break
+            if isinstance(event, Ended) and event.reason == "error":
+                errors.append(event.track_id)
+            printer(event)
+    finally:
+        if mpris is not None:
+            mpris.stop()
+        session.close()
+    if not as_json:
+        click.echo("", err=True)
+    sys.exit(1 if errors else 0)
+
+
+class PlayPrinter:
+    """`play --json`: one object per line; without --json, a title line and a running clock."""
+
+    def __init__(self, as_json: bool) -> None:
+        self.as_json = as_json
+        self.title_pending: Started | None = None
+
+    def __call__(self, event: object) -> None:
+        if isinstance(event, Started):
+            if self.as_json:
+                emit_line({"event": "started", "id": event.track_id, "codec": event.codec,
+                           "source": event.kind, "duration": event.duration})
+            else:
+                self.title_pending = event  # printed with the track's name, from NowPlaying
+        elif isinstance(event, NowPlaying):
+            started = self.title_pending
+            if started is not None and event.track is not None and event.track_id == started.track_id:
+                t = event.track
+                click.echo(f"\r▶ {t.name} — {', '.join(t.artist_names)} [{started.codec}, {started.kind}]",
+                           err=True)
+                self.title_pending = None
+        elif isinstance(event, Position):
+            if self.as_json:
+                emit_line({"event": "position", "id": event.track_id, "seconds": round(event.seconds, 3)})
+            else:
+                total = f" / {clock(event.duration)}" if event.duration else ""
+                click.echo(f"\r  {clock(event.seconds)}{total}   ", nl=False, err=True)
+        elif isinstance(event, Ended):
+            if self.as_json:
+                doc = {"event": "ended", "id": event.track_id, "reason": event.reason,
+                       "played_seconds": event.played_seconds}
+                if event.message:
+                    doc["message"] = event.message
+                emit_line(doc)
+            elif event.reason == "error":
+                click.echo(f"\rlongtail: {event.track_id}: {event.message}", err=True)
+
+
+@main.command()
+@common_options
+@click.argument("track_ids", nargs=-1, required=True)
+@click.option("--peer", "peers", multiple=True, help="A known peer HOST:PORT (repeatable).")
+@click.option("--timeout", type=float, default=120.0, show_default=True, help="Seconds to wait per track.")
+@click.option("--no-seed", is_flag=True, help="Do not seed the files back afterwards.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@friendly_errors
+def fetch(obj: Context, track_ids: tuple[str, ...], peers: tuple[str, ...], timeout: float, no_seed: bool,
+          as_json: bool) -> None:
+    """Fetch missing tracks' files (only their pieces) from the swarm, and verify them."""
+    session = obj.session()
+    progress = None if as_json else ProgressPrinter(session, (FetchProgress,))
+    try:
+        session.start_fetching(peers, seed=False if no_seed else None)
+        reports = session.fetch(list(track_ids), timeout)
+    finally:
+        if progress is not None:
+            progress.close()
+        session.close()
+    if as_json:
+        emit_json({"tracks": [r.as_json() for r in reports]})
+    else:
+        for r in reports:
+            click.echo(f"{r.id}: {r.note or ('fetched and verified' if r.ok else r.error)}", err=True)
+    sys.exit(0 if reports and all(r.ok for r in reports) else 1)

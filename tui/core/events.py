@@ -1,0 +1,123 @@
+"""The one stream of events the core publishes: frozen, safe to keep on any thread.
+
+Player events and fetch progress come from their packages unchanged; the core adds
+what only it knows: the `NowPlaying` snapshot, check runs, index builds, file
+states that changed, and notices for the user.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tui.catalogue.records import Track
+from tui.mirror.fetch_status import FetchProgress
+from tui.player.events import (
+    Buffering,
+    Ended,
+    MixerChanged,
+    OutputChanged,
+    PauseChanged,
+    PlayerEvent,
+    Position,
+    QueueChanged,
+    QueueFinished,
+    ReplayGainChanged,
+    Started,
+)
+
+__all__ = [
+    "Buffering", "CheckFinished", "CheckProgress", "Ended", "Event", "FetchProgress", "FileStateChanged",
+    "IndexProgress", "MixerChanged", "Notice", "NowPlaying", "OutputChanged", "PauseChanged",
+    "PlayerEvent", "Position", "QueueChanged", "QueueFinished", "ReplayGainChanged", "Started",
+    "coalesce_key",
+]
+
+
+@dataclass(frozen=True)
+class NowPlaying:
+    """Everything a face shows about playback, in one snapshot."""
+
+    track: Track | None
+    state: str  # playing | paused | stopped
+    position: float
+    duration: float | None
+    codec: str | None
+    kind: str | None  # local | stream
+    queue_index: int | None
+    queue_length: int
+    volume: float
+    muted: bool
+    repeat: str
+    replaygain: str
+    buffering: bool = False
+    fetch: FetchProgress | None = None  # the current track's fetch, while it streams
+    message: str | None = None  # the last error, until the next track starts
+    note: str | None = None  # how the current track is played, when that is not obvious
+    output_note: str | None = None  # e.g. "no sound device: playing silently"
+
+    @property
+    def track_id(self) -> str | None:
+        return self.track.id if self.track is not None else None
+
+
+@dataclass(frozen=True)
+class IndexProgress:
+    label: str
+    done: int
+    total: int
+    finished: bool = False
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckProgress:
+    """One file of a check run has its verdict."""
+
+    run: int
+    done: int
+    total: int
+    track_id: str
+    name: str
+    verdict: str  # ok | missing | corrupt (and, for sweeps, stray)
+    codes: tuple[str, ...]
+    detail: str | None
+
+
+@dataclass(frozen=True)
+class CheckFinished:
+    run: int
+    checked: int
+    ok: int
+    missing: int
+    corrupt: int
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class FileStateChanged:
+    """A track's file changed state (fetched and verified, moved aside...)."""
+
+    track_id: str
+    state: str
+
+
+@dataclass(frozen=True)
+class Notice:
+    text: str
+    level: str = "info"  # info | warning | error
+
+
+Event = (PlayerEvent | FetchProgress | NowPlaying | IndexProgress | CheckProgress | CheckFinished
+         | FileStateChanged | Notice)
+
+
+def coalesce_key(event: object) -> tuple | None:
+    """Events that replace an older, undelivered one with the same key (a slow subscriber
+    gets the latest snapshot, not a backlog); None for events that must all arrive."""
+    if isinstance(event, (Position, NowPlaying, MixerChanged)):
+        return (type(event),)
+    if isinstance(event, FetchProgress) and event.active:
+        return (FetchProgress, event.track_id, event.state)
+    if isinstance(event, IndexProgress) and not event.finished:
+        return (IndexProgress,)
+    return None

@@ -1,0 +1,72 @@
+"""Index builds: the file index, the popularity histogram, then the search index.
+
+`longtail index` runs them with one process per core; the TUI's `I` runs the
+search index shard after shard in a background thread. Either way progress
+reaches the bus as `IndexProgress`, and a build can be stopped at any point and
+carries on where it stopped.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from tui.core.events import IndexProgress
+from tui.core.services import Services
+from tui.errors import LongtailError
+
+
+@dataclass
+class IndexReport:
+    files: dict = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    search: dict | None = None
+
+    def as_json(self) -> dict:
+        doc = dict(self.files)
+        doc["errors"] = list(self.errors)
+        if self.search is not None:
+            doc["search_index"] = self.search
+        return doc
+
+
+def refresh_files(services: Services, publish: Callable[[object], None]) -> IndexReport:
+    report = services.files.refresh(
+        services.layout, lambda done, total, _name: publish(IndexProgress("torrents", done, total)))
+    out = IndexReport(files={
+        "torrents_parsed": report.torrents_parsed, "torrents_unchanged": report.torrents_unchanged,
+        "torrents_removed": report.torrents_removed, "folders_without_torrent": report.folders_without_torrent,
+        "files": report.files_indexed, "local": report.local_files, "ignored_names": report.ignored_names,
+        "seconds": round(report.seconds, 3)})
+    out.errors = [str(e) for e in report.errors]
+    return out
+
+
+def build_search(services: Services, publish: Callable[[object], None], inline: bool = False,
+                 should_stop: Callable[[], bool] = lambda: False) -> dict:
+    """The histogram (counted once, cached), then the search index; returns its status."""
+    from tui.catalogue.search_index import SearchIndexBuilder
+
+    histogram = services.tiers.histogram(lambda label, done, total: publish(IndexProgress(label, done, total)))
+    started = time.perf_counter()
+    status = SearchIndexBuilder(services.catalogue, services.state.search_index).build(
+        lambda label, done, total: publish(IndexProgress(label, done, total)), histogram,
+        should_stop=should_stop, inline=inline)
+    return {"phase": status.phase, "tracks": status.tracks, "artists": status.artists,
+            "albums": status.albums, "complete": status.complete,
+            "seconds": round(time.perf_counter() - started, 2)}
+
+
+def build_all(services: Services, publish: Callable[[object], None], files_only: bool = False,
+              inline: bool = False, should_stop: Callable[[], bool] = lambda: False) -> IndexReport:
+    report = refresh_files(services, publish)
+    if not files_only:
+        try:
+            report.search = build_search(services, publish, inline, should_stop)
+        except LongtailError as exc:
+            publish(IndexProgress("failed", 0, 0, finished=True, error=str(exc)))
+            raise
+    done = report.search["tracks"] if report.search else report.files.get("files", 0)
+    publish(IndexProgress("done", done, done, finished=True))
+    return report

@@ -1,0 +1,127 @@
+"""Resolve which mirror and state directory to use, and open what they hold.
+
+Every face goes through `resolve_location` and `open_services`, so they agree on
+paths and on errors.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from typing import TYPE_CHECKING
+
+from tui.catalogue.catalogue import Catalogue
+from tui.catalogue.databases import CataloguePaths
+from tui.config import Settings, StatePaths, data_root, default_state_dir
+from tui.demo.paths import DemoPaths
+from tui.errors import MirrorError
+from tui.mirror.file_index import FileIndex
+from tui.mirror.layout import MirrorLayout, discover
+
+if TYPE_CHECKING:  # imported where used: the first screen should not wait for them
+    from tui.catalogue.search import Searcher
+    from tui.catalogue.shuffle import Shuffle, ShuffleFilter
+    from tui.catalogue.tiers import Tiers
+    from tui.mirror.verdicts import VerdictStore
+
+
+@dataclass(frozen=True)
+class Location:
+    mirror: Path
+    state: StatePaths
+    demo: DemoPaths | None  # set when the mirror is the demo's
+
+
+def demo_paths(state_option: Path | None) -> DemoPaths:
+    return DemoPaths(Path(state_option) if state_option else data_root() / "demo")
+
+
+def resolve_location(mirror_option: Path | None, state_option: Path | None,
+                     settings: Settings, allow_unbuilt_demo: bool = False) -> Location:
+    mirror = mirror_option or settings.mirror
+    state = state_option or settings.state
+    if mirror is not None:
+        mirror = Path(mirror).expanduser()
+        state_dir = Path(state).expanduser() if state else default_state_dir(mirror)
+        return Location(mirror, StatePaths(state_dir), None)
+    demo = demo_paths(state)
+    if not demo.is_built() and not allow_unbuilt_demo:
+        raise MirrorError("no mirror is configured and the demo is not built",
+                          "pass --mirror DIR (or set LONGTAIL_MIRROR), or run `longtail demo`")
+    return Location(demo.mirror, StatePaths(demo.state), demo)
+
+
+class Services:
+    """What a session reads: the catalogue, the file index, and what is built on them.
+
+    Everything here is safe to use from any thread (per-thread connections); the
+    searcher, the tiers and the verdict store are opened when first used.
+    """
+
+    def __init__(self, settings: Settings, location: Location, layout: MirrorLayout,
+                 catalogue: Catalogue, files: FileIndex) -> None:
+        self.settings = settings
+        self.location = location
+        self.layout = layout
+        self.catalogue = catalogue
+        self.files = files
+        self._searcher: Searcher | None = None
+        self._verdicts: VerdictStore | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def state(self) -> StatePaths:
+        return self.location.state
+
+    @property
+    def searcher(self) -> "Searcher":
+        from tui.catalogue.search import Searcher
+
+        with self._lock:
+            if self._searcher is None:
+                self._searcher = Searcher(self.catalogue, self.state.search_index)
+            return self._searcher
+
+    @property
+    def tiers(self) -> "Tiers":
+        from tui.catalogue.tiers import StatsCache, Tiers
+
+        return Tiers(self.catalogue, StatsCache(self.state.stats), self.files)
+
+    def shuffle(self, flt: "ShuffleFilter", seed: int | None = None, endless: bool = False) -> "Shuffle":
+        from tui.catalogue.shuffle import Shuffle
+
+        return Shuffle(self.catalogue, flt, seed, files=self.files, subsets_path=self.state.shuffle_subsets,
+                       histogram=self.tiers.cached_histogram(), endless=endless)
+
+    @property
+    def verdicts(self) -> "VerdictStore":
+        """The last integrity verdict per track (badges, `info`)."""
+        from tui.mirror.verdicts import VerdictStore
+
+        with self._lock:
+            if self._verdicts is None:
+                self._verdicts = VerdictStore(self.state.verdicts)
+            return self._verdicts
+
+    def close(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+        if self._verdicts is not None:
+            self._verdicts.close()
+        self.catalogue.close()
+        self.files.close()
+
+
+def open_services(location: Location, settings: Settings, refresh_files: bool = True) -> Services:
+    layout = discover(location.mirror)
+    layout.require_main()
+    catalogue = Catalogue(CataloguePaths.from_databases(layout.databases))
+    state = location.state.ensure()
+    files = FileIndex(state.file_index)
+    if refresh_files:
+        # Cheap when nothing changed: one stat per torrent and per data folder.
+        files.refresh(layout)
+    return Services(settings, location, layout, catalogue, files)

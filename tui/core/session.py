@@ -1,0 +1,320 @@
+"""The session: the one core that owns the work, and its one stream of events.
+
+Faces (the TUI, the CLI, MPRIS) send it typed commands and subscribe to its bus;
+none of them reads another thread's state. The core's own thread turns player and
+fetch events into `NowPlaying` snapshots and keeps the shuffle stream feeding the
+queue; check runs and index builds run on threads of their own and report through
+the bus too.
+
+    key press -> face -> Session command -> player worker -> engine (mpv)
+    engine -> player events -> bus -> core thread -> NowPlaying -> bus -> faces
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import queue
+import threading
+from collections.abc import Callable
+
+from tui.core.bus import EventBus, Subscription
+from tui.core.checking import CheckRequest, CheckRun
+from tui.core.events import FetchProgress, FileStateChanged, Notice, QueueChanged
+from tui.core.indexing import IndexReport, build_all
+from tui.core.nowplaying import NowPlayingTracker
+from tui.core.logs import log_to
+from tui.core.services import Location, Services, open_services
+from tui.core.sources import MirrorSources
+from tui.core.streams import ShuffleStream
+from tui.core.swarm import FETCH_TIMEOUT, FetchReport, Swarm
+from tui.core.views import Library
+from tui.config import Settings
+from tui.errors import LongtailError
+from tui.mirror.checks import CheckResult
+from tui.player import events as player_events
+from tui.player.engine import Engine
+from tui.player.player import Player
+from tui.player.source import SourceError
+
+STREAM_AHEAD = 5  # keep at least this many stream tracks queued after the current one
+STREAM_BATCH = 20
+SAVE_EVERY = 30.0  # seconds between saves of the queue and position
+log = logging.getLogger("longtail")
+
+_CORE_EVENTS = (player_events.Started, player_events.Position, player_events.Ended,
+                player_events.PauseChanged, player_events.Buffering, player_events.QueueChanged,
+                player_events.QueueFinished, player_events.MixerChanged, player_events.ReplayGainChanged,
+                player_events.OutputChanged, FetchProgress)
+
+
+class Session:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.library = Library(services)
+        self.bus = EventBus()
+        self.player: Player | None = None
+        self._swarm: Swarm | None = None
+        self._tracker = NowPlayingTracker(services.catalogue.track, services.settings.replaygain)
+        self._stream: ShuffleStream | None = None  # the core thread's alone
+        self._runs = itertools.count(1)
+        self._inbox: queue.Queue = queue.Queue()
+        self._closed = threading.Event()
+        self._events: Subscription = self.bus.subscribe(self._inbox.put, _CORE_EVENTS, name="core-in")
+        self._thread = threading.Thread(target=self._run, daemon=True, name="longtail-core")
+        self._thread.start()
+
+    @classmethod
+    def open(cls, location: Location, settings: Settings, refresh_files: bool = True) -> "Session":
+        services = open_services(location, settings, refresh_files)
+        log_to(services.state.log)
+        return cls(services)
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    def publish(self, event: object) -> None:
+        self.bus.publish(event)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start_fetching(self, extra_peers: tuple[str, ...] = (), seed: bool | None = None) -> None:
+        """The torrent service (and the demo's seeder); once per session."""
+        if self._swarm is None:
+            self._swarm = Swarm(self.services, self.publish, extra_peers, seed)
+
+    @property
+    def fetching(self) -> bool:
+        return self._swarm is not None
+
+    def start_player(self, ao: str | None = None, engine: Engine | None = None,
+                     engine_options: dict | None = None, remember: bool = True) -> None:
+        """Create the player (libmpv unless an engine is given). Blocks for ~50 ms: call it off the UI thread."""
+        if self.player is not None:
+            return
+        settings = self.settings
+        if engine is None:
+            from tui.player.mpv_engine import MpvEngine
+
+            try:
+                engine = MpvEngine(ao=ao or settings.ao, options=engine_options,
+                                   replaygain=settings.replaygain, preamp=settings.replaygain_preamp,
+                                   log=_native_log)
+            except (SourceError, OSError) as exc:
+                raise LongtailError(f"the player cannot start: {exc}",
+                                    "check that libmpv2 is installed and --ao names an output") from None
+        player = Player(MirrorSources(self.services, self._swarm), engine,
+                        self.services.state.player_state if remember else None,
+                        settings.replaygain, settings.replaygain_preamp)
+        player.subscribe(self.publish)
+        self.player = player
+
+    def stop_player(self) -> None:
+        """Stop and close the player (it saves the queue and position first)."""
+        player, self.player = self.player, None
+        if player is not None:
+            player.close()
+
+    def close(self) -> None:
+        if self._closed.is_set():
+            return
+        self._closed.set()
+        self._inbox.put(None)
+        self._thread.join(timeout=5)
+        self._events.close()
+        self.stop_player()
+        if self._swarm is not None:
+            self._swarm.close()
+            self._swarm = None
+        self.services.close()
+
+    # -- playback commands (any thread, never blocking) -----------------------------------------
+
+    def _with_player(self, fn: Callable[[Player], None]) -> None:
+        player = self.player
+        if player is None:
+            self.publish(Notice("the player is not ready", "warning"))
+            return
+        fn(player)
+
+    def _on_core(self, fn: Callable[[], None]) -> None:
+        self._inbox.put(fn)
+
+    def play(self, track_ids: list[str], start: int = 0) -> None:
+        """Replace the queue with these tracks and play from `start` (the stream stops)."""
+        def run() -> None:
+            self._stream = None
+            self._with_player(lambda p: p.play(list(track_ids), start))
+        self._on_core(run)
+
+    def play_stream(self, stream: ShuffleStream, index: int) -> None:
+        """Play the shuffle stream from row `index`; it keeps feeding the queue from there."""
+        def run() -> None:
+            tracks = stream.start_at(index, STREAM_BATCH)
+            if tracks:
+                self._stream = stream
+                self._with_player(lambda p: p.play([t.id for t in tracks]))
+        self._on_core(run)
+
+    def enqueue(self, track_ids: list[str], next_up: bool = False) -> None:
+        ids = list(track_ids)
+        self._with_player(lambda p: (p.insert_next if next_up else p.enqueue)(ids))
+
+    def remove(self, index: int) -> None:
+        self._with_player(lambda p: p.remove(index))
+
+    def move(self, src: int, dst: int) -> None:
+        self._with_player(lambda p: p.move(src, dst))
+
+    def clear(self) -> None:
+        def run() -> None:
+            self._stream = None
+            self._with_player(lambda p: p.clear())
+        self._on_core(run)
+
+    def restore_queue(self, items: list[str], current: int | None) -> None:
+        self._with_player(lambda p: p.restore_queue(items, current))
+
+    def play_index(self, index: int) -> None:
+        self._with_player(lambda p: p.play_index(index))
+
+    def next(self) -> None:
+        self._with_player(lambda p: p.next())
+
+    def previous(self) -> None:
+        self._with_player(lambda p: p.previous())
+
+    def toggle_pause(self) -> None:
+        self._with_player(lambda p: p.toggle_pause())
+
+    def set_paused(self, paused: bool) -> None:
+        self._with_player(lambda p: p.set_paused(paused))
+
+    def stop(self) -> None:
+        self._with_player(lambda p: p.stop())
+
+    def seek(self, seconds: float, relative: bool = True) -> None:
+        self._with_player(lambda p: p.seek(seconds, relative))
+
+    def set_volume(self, volume: float) -> None:
+        self._with_player(lambda p: p.set_volume(volume))
+
+    def change_volume(self, delta: float) -> None:
+        self._with_player(lambda p: p.change_volume(delta))
+
+    def toggle_mute(self) -> None:
+        self._with_player(lambda p: p.toggle_mute())
+
+    def cycle_repeat(self) -> None:
+        self._with_player(lambda p: p.cycle_repeat())
+
+    def set_repeat(self, mode: str) -> None:
+        self._with_player(lambda p: p.set_repeat(mode))
+
+    def cycle_replaygain(self) -> None:
+        self._with_player(lambda p: p.cycle_replaygain())
+
+    def restore(self) -> None:
+        """Bring back the saved queue and position (paused there)."""
+        self._with_player(lambda p: p.restore())
+
+    # -- work: checks, fetches, index builds ----------------------------------------------------
+
+    def _fetch_again(self, track_id: str) -> str | None:
+        try:
+            self.start_fetching()
+        except LongtailError as exc:
+            return str(exc)
+        assert self._swarm is not None
+        report = self._swarm.fetch([track_id])[0]
+        if report.ok:
+            self.publish(FileStateChanged(track_id, "local"))
+        return report.error
+
+    def check(self, request: CheckRequest, should_stop: Callable[[], bool] = lambda: False) -> list[CheckResult]:
+        """Run a check here and now (the CLI); progress goes to the bus."""
+        return self._check_run(next(self._runs)).execute(request, should_stop)
+
+    def _check_run(self, run: int) -> CheckRun:
+        from tui.player.mpv_engine import MpvDecoder
+
+        return CheckRun(self.services, self.publish, run, MpvDecoder().decode_errors, self._fetch_again)
+
+    def start_check(self, request: CheckRequest) -> int:
+        """Run a check in the background; returns its run number (see CheckProgress.run)."""
+        run = next(self._runs)
+        checker = self._check_run(run)
+        threading.Thread(target=self._guarded, args=(lambda: checker.execute(request, self._closed.is_set),),
+                         daemon=True, name=f"longtail-check-{run}").start()
+        return run
+
+    def fetch(self, track_ids: list[str], timeout: float = FETCH_TIMEOUT) -> list[FetchReport]:
+        self.start_fetching()
+        assert self._swarm is not None
+        reports = self._swarm.fetch(track_ids, timeout)
+        for r in reports:
+            if r.ok:
+                self.publish(FileStateChanged(r.id, "local"))
+        return reports
+
+    def build_indexes(self, files_only: bool = False, inline: bool = False) -> IndexReport:
+        return build_all(self.services, self.publish, files_only, inline, self._closed.is_set)
+
+    def start_build_indexes(self) -> None:
+        """Build what is missing in the background, in this process (the TUI's `I`)."""
+        threading.Thread(target=self._guarded, args=(lambda: self.build_indexes(inline=True),),
+                         daemon=True, name="longtail-index").start()
+
+    def _guarded(self, fn: Callable[[], object]) -> None:
+        try:
+            fn()
+        except LongtailError as exc:
+            self.publish(Notice(str(exc), "error"))
+        except Exception as exc:  # noqa: BLE001 - a background job's bug is reported, not fatal
+            log.exception("background job failed")
+            self.publish(Notice(f"internal error: {exc}", "error"))
+
+    # -- the core thread ------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            try:
+                item = self._inbox.get(timeout=SAVE_EVERY)
+            except queue.Empty:
+                if self.player is not None:
+                    self.player.save()
+                continue
+            if item is None:
+                return
+            try:
+                if callable(item):
+                    item()
+                else:
+                    self._on_event(item)
+            except Exception:  # noqa: BLE001 - the core thread must survive anything
+                log.exception("core thread")
+
+    def _on_event(self, event: object) -> None:
+        snapshot = self._tracker.apply(event)
+        if snapshot is not None:
+            self.publish(snapshot)
+        if isinstance(event, QueueChanged):
+            self._feed_stream(event)
+
+    def _feed_stream(self, event: QueueChanged) -> None:
+        """The shuffle stream keeps a few tracks queued after the current one."""
+        stream = self._stream
+        if stream is None or self.player is None:
+            return
+        ahead = event.length - (event.current or 0) - 1
+        if ahead < STREAM_AHEAD:
+            tracks = stream.feed(STREAM_BATCH)
+            if tracks:
+                self.player.enqueue([t.id for t in tracks])
+
+
+def _native_log(level: str, prefix: str, text: str) -> None:
+    """What libmpv has to say goes to the log file, never to the terminal."""
+    logging.getLogger(f"longtail.mpv.{prefix}").log(
+        logging.ERROR if level in ("error", "fatal") else logging.WARNING, text.rstrip())

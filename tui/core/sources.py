@@ -1,0 +1,52 @@
+"""What the player gets for a track id: the local file, or a stream from the swarm.
+
+This is the glue between the mirror (files, torrents) and the player (which knows
+neither): local files are sniffed for their codec; a fetchable track becomes a
+`ByteStream` over its pieces, never a path to a partial file.
+"""
+
+from __future__ import annotations
+
+from tui.core.services import Services
+from tui.core.swarm import Swarm
+from tui.mirror.fetch_status import FetchError
+from tui.player.source import Source, SourceError, SourceResolver, sniff_file
+
+
+class MirrorSources(SourceResolver):
+    def __init__(self, services: Services, swarm: Swarm | None = None) -> None:
+        self.services = services
+        self.swarm = swarm
+
+    def resolve(self, track_id: str) -> Source:
+        catalogue = self.services.catalogue
+        track = catalogue.track(track_id)
+        if track is None:
+            raise SourceError(f"no track {track_id} in the catalogue")
+        ledger = catalogue.ledger(track_id)
+        rg = ledger.replaygain if ledger else None
+        entry = self.services.files.entry(track_id)
+        if entry is not None and entry.local and entry.is_present():
+            codec = sniff_file(entry.path)
+            if codec is None:
+                raise SourceError(f"{entry.path.name} is not an Ogg Vorbis/Opus file "
+                                  "(run `longtail check` on it)")
+            return Source(track_id, codec, "local", path=entry.path, replaygain=rg,
+                          duration_ms=track.duration_ms)
+        if entry is not None and entry.info_hash and self.swarm is not None:
+            try:
+                stream = self.swarm.stream(entry)
+            except (FetchError, OSError) as exc:
+                raise SourceError(f"cannot fetch it: {exc}") from None
+            return Source(track_id, track.tier, "stream", stream=stream, replaygain=rg,
+                          duration_ms=track.duration_ms)
+        if entry is not None and entry.info_hash:
+            raise SourceError("not local, and fetching is off")
+        raise SourceError("absent: no local file and no known torrent holds it")
+
+    def prefetch(self, track_id: str) -> None:
+        if self.swarm is None:
+            return
+        entry = self.services.files.entry(track_id)
+        if entry is not None and not entry.local and entry.info_hash:
+            self.swarm.prefetch(entry)

@@ -1,0 +1,151 @@
+"""What the faces list: tracks with their file state and last verdict, read by position.
+
+Screens ask for typed row sources and records here; they never see SQL, tables or
+columns. Every method may block on the database: call them off the UI thread (a
+row source's `fetch` already runs on the list's loader thread).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from tui.catalogue.lists import AnchoredSource, RowSource
+from tui.catalogue.records import Album, Discography, NamedHit, Track, TrackDetails
+from tui.catalogue.search import Kind, SearchResults
+from tui.core.services import Services
+from tui.core.streams import ShuffleStream
+from tui.mirror.file_index import FileEntry
+
+
+@dataclass(frozen=True)
+class TrackItem:
+    track: Track
+    file: str  # local | fetchable | absent
+    verdict: str | None = None  # the last check's: ok | missing | corrupt
+
+
+@dataclass(frozen=True)
+class AlbumView:
+    album: Album | None
+    items: tuple[TrackItem, ...]
+
+
+@dataclass(frozen=True)
+class DetailsView:
+    details: TrackDetails
+    album: Album | None
+    entry: FileEntry | None
+    file: str
+    verdict: str | None
+    sibling_files: dict[str, str]
+
+
+class TrackItems(RowSource[TrackItem]):
+    """Tracks by position, each with its file state and verdict (looked up per page)."""
+
+    def __init__(self, library: "Library", tracks: RowSource[Track]) -> None:
+        self.library = library
+        self.tracks = tracks
+
+    def count(self) -> int:
+        return self.tracks.count()
+
+    @property
+    def complete(self) -> bool:
+        return self.tracks.complete
+
+    def fetch(self, start: int, n: int) -> list[TrackItem]:
+        return self.library.items(self.tracks.fetch(start, n))
+
+    def close(self) -> None:
+        self.tracks.close()
+
+
+class StreamItems(RowSource[TrackItem]):
+    """The shuffle stream as a list that grows as it is scrolled."""
+
+    def __init__(self, library: "Library", stream: ShuffleStream) -> None:
+        self.library = library
+        self.stream = stream
+
+    def count(self) -> int:
+        return self.stream.count()
+
+    @property
+    def complete(self) -> bool:
+        return self.stream.exhausted
+
+    def fetch(self, start: int, n: int) -> list[TrackItem]:
+        return self.library.items(self.stream.tracks(start, n))
+
+
+class Library:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def items(self, tracks: Sequence[Track]) -> list[TrackItem]:
+        ids = [t.id for t in tracks]
+        states = self.services.files.states(ids)
+        verdicts = self.services.verdicts.get_many(ids)
+        return [TrackItem(t, states.get(t.id, "absent"), verdicts.get(t.id)) for t in tracks]
+
+    # -- lists by position ------------------------------------------------------------------
+
+    def artists(self, on_grow: Callable[[], None] | None = None) -> AnchoredSource[NamedHit]:
+        return self.services.catalogue.artists_by_name(self.services.state.anchors("artists"), on_grow)
+
+    def locate_artist(self, source: AnchoredSource[NamedHit], artist_rowid: int) -> tuple[int | None, str]:
+        """The artist's row in the artists list (None if not scanned that far yet), and its name."""
+        artist = self.services.catalogue.artist_by_rowid(artist_rowid)
+        if artist is None:
+            return None, ""
+        position = source.position_of((artist.name, artist.rowid), lambda r: r.rowid == artist_rowid)
+        return position, artist.name
+
+    def tier_tracks(self, tier: str, on_grow: Callable[[], None] | None = None) -> TrackItems:
+        catalogue = self.services.catalogue
+        return TrackItems(self, catalogue.tier_tracks(tier, self.services.state.anchors(f"tier-{tier}"), on_grow))
+
+    def stream(self, stream: ShuffleStream) -> StreamItems:
+        return StreamItems(self, stream)
+
+    # -- records ------------------------------------------------------------------------------
+
+    def discography(self, artist_rowid: int) -> Discography:
+        return self.services.catalogue.discography(artist_rowid)
+
+    def album(self, album_rowid: int) -> AlbumView:
+        catalogue = self.services.catalogue
+        return AlbumView(catalogue.album_by_rowid(album_rowid),
+                         tuple(self.items(catalogue.album_tracks(album_rowid))))
+
+    def album_artist(self, album_rowid: int) -> int | None:
+        """The album's first credited artist (to open it in the library), if any."""
+        album = self.services.catalogue.album_by_rowid(album_rowid)
+        return album.artists[0].rowid if album is not None and album.artists else None
+
+    def queue_items(self, track_ids: Sequence[str]) -> list[tuple[int, TrackItem]]:
+        """The queue's entries as (queue index, item); ids the catalogue lacks are skipped."""
+        found = self.services.catalogue.tracks_by_ids(track_ids)
+        items = {i.track.id: i for i in self.items(list(found.values()))}
+        return [(n, items[t]) for n, t in enumerate(track_ids) if t in items]
+
+    def details(self, track: Track) -> DetailsView:
+        services = self.services
+        catalogue = services.catalogue
+        details = catalogue.track_details(track)
+        entry = services.files.entry(track.id)
+        state = "absent"
+        if entry is not None:
+            state = "local" if entry.is_present() else ("fetchable" if entry.info_hash else "absent")
+        siblings = services.files.states([s.id for s in details.isrc_siblings])
+        return DetailsView(details, catalogue.album_by_rowid(track.album.rowid), entry, state,
+                           services.verdicts.get(track.id), siblings)
+
+    def search(self, query: str, kinds: tuple[Kind, ...], limit: int) -> tuple[SearchResults, list[TrackItem]]:
+        results = self.services.searcher.search(query, kinds, limit)
+        return results, self.items(results.tracks)
+
+    def interrupt_search(self) -> None:
+        self.services.searcher.interrupt()

@@ -1,0 +1,445 @@
+"""On-demand fetch: one file's pieces from the swarm, streamed while they arrive.
+
+One `TorrentService` per process owns the libtorrent session and the only thread
+that pops alerts (../shared/reference/torrent-streaming.md, the recipe that
+worked). Torrents are added lazily, every file at priority 0 but the wanted one,
+with `have_pieces` built from the file index and no re-hash of what is already
+on disk. Deadlines go on the head pieces and on the pieces covering the file's
+last 64 KiB (Ogg demuxers read the tail first); the rest arrives in order.
+
+Bytes are read through `read_piece` (never from the file on disk while it is
+incomplete: unfetched ranges read back as zeros). A finished file is flushed,
+verified against the ledger's SHA-256 (or, without a ledger row, by the torrent's
+piece hashes, which libtorrent checked for every piece) and only then marked
+local in the file index. A file that fails verification is moved aside into the
+state directory; a partial file never counts as local.
+
+libtorrent 2.1 quirks handled here: the sequential flag does nothing after
+all-zero priorities unless it is toggled once the new priority is applied (P3);
+a torrent with nothing wanted drops its seeds and never reconnects, so a torrent
+that has finished is removed and re-added for the next request (P6); rate limits
+skip local peers (P8); the part file follows `part_file_dir` relative to the save
+path (P5).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from tui.mirror.fetch_status import ACTIVE_STATES, FetchCancelled, FetchError, FetchProgress, FetchStatus
+from tui.mirror.file_index import FileEntry, FileIndex
+from tui.mirror.torrent_add import ActiveTorrent, add_params, have_pieces, session_settings
+from tui.mirror.torrent_stream import TorrentStream
+from tui.mirror.torrents import parse_torrent
+from tui.mirror.verify import move_aside, verify_fetched
+
+TAIL_BYTES = 64 * 1024
+STALL_SECONDS = 6.0  # no new data for this long while a read waits: "stalled"
+PIECE_CACHE = 16  # read_piece buffers kept (P18)
+FILE_PRIORITY = 4  # <= 6 so the bulk stays in sequential order; 7 is left to deadlines (P3)
+PUBLISH_INTERVAL = 0.25  # progress snapshots at most 4 a second per file; state changes at once
+
+
+class TorrentService:
+    def __init__(self, files: FileIndex, parts_dir: Path, quarantine_dir: Path,
+                 peers: list[tuple[str, int]] | None = None, loopback: bool = False,
+                 seed: bool = True, upload_limit_kib: int = 512, seed_ratio: float = 2.0,
+                 ledger_sha256: Callable[[str], str | None] | None = None,
+                 download_limit: int = 0) -> None:
+        import libtorrent as lt
+
+        self.lt = lt
+        self.files = files
+        self.parts_dir = parts_dir
+        self.quarantine_dir = quarantine_dir
+        self.peers = list(peers or [])
+        self.seed = seed
+        self.upload_limit = upload_limit_kib * 1024
+        self.seed_ratio = seed_ratio
+        self.ledger_sha256 = ledger_sha256 or (lambda _id: None)
+        self.cond = threading.Condition()
+        self.torrents: dict[str, ActiveTorrent] = {}  # info hash -> torrent
+        self.status: dict[str, FetchStatus] = {}  # track id -> status
+        self._listeners: list[Callable[[FetchProgress], None]] = []
+        self._published: dict[str, tuple[float, str]] = {}  # track id -> (when, state) last published
+        self._closed = threading.Event()
+        self._verify_queue: "queue.Queue" = queue.Queue()
+        self._verifier = threading.Thread(target=self._verify_loop, daemon=True, name="longtail-verify")
+        self._verifier.start()
+        settings = session_settings(lt, loopback, self.upload_limit, download_limit)
+        self.session = lt.session(settings)
+        self._alerts = threading.Thread(target=self._alert_loop, daemon=True, name="longtail-alerts")
+        self._alerts.start()
+
+    # -- adding torrents -------------------------------------------------------------------------
+
+    def _add(self, entry: FileEntry, priorities: dict[int, int]) -> ActiveTorrent:
+        assert entry.torrent_path is not None
+        parsed = parse_torrent(entry.torrent_path)  # re-validates: hostile paths never reach libtorrent
+        have = have_pieces(parsed, self.files, entry.torrent_id)
+        atp = add_params(self.lt, parsed, entry, priorities, have, self.parts_dir, self.peers)
+        handle = self.session.add_torrent(atp)
+        torrent = ActiveTorrent(parsed, handle, entry.save_path, entry.torrent_id)
+        torrent.have = {i for i, h in enumerate(have) if h}
+        self.torrents[parsed.info_hash] = torrent
+        return torrent
+
+    def _connect_peers(self, torrent: ActiveTorrent) -> None:
+        for host, port in self.peers:
+            try:
+                torrent.handle.connect_peer((host, port))
+            except Exception:  # noqa: BLE001 - a bad peer address must not stop the fetch
+                pass
+        try:
+            torrent.handle.force_reannounce()
+        except Exception:  # noqa: BLE001
+            pass
+
+    def _torrent_for(self, entry: FileEntry, priority: int) -> ActiveTorrent:
+        """Add the torrent, or ask an added one for another file (re-adding if it finished)."""
+        with self.cond:
+            torrent = self.torrents.get(entry.info_hash)
+            if torrent is not None:
+                finished = all(i in torrent.files_done for i in torrent.wanted)
+                if torrent.wanted and finished:
+                    # P6: a torrent with nothing left to download dropped its seeds; start afresh.
+                    self.session.remove_torrent(torrent.handle)
+                    del self.torrents[entry.info_hash]
+                    torrent = None
+            if torrent is None:
+                torrent = self._add(entry, {entry.file_index: priority})
+            else:
+                torrent.handle.file_priority(entry.file_index, priority)
+                torrent.prio_generation += 1
+                # P3: once the new priority reaches the picker, toggle the sequential flag
+                threading.Thread(target=self._sequential_after_priority, args=(torrent,),
+                                 daemon=True).start()
+            torrent.wanted[entry.file_index] = entry.track_id
+            return torrent
+
+    def _arm(self, torrent: ActiveTorrent, entry: FileEntry, base_ms: int = 0) -> None:
+        """Deadlines on the head and the tail (Ogg reads the tail first), then in-order bulk."""
+        parsed = torrent.parsed
+        pieces = parsed.file_pieces(parsed.files[entry.file_index])
+        if not pieces:
+            return
+        head = list(pieces[:2])
+        tail_start = (entry.offset + max(0, entry.size - TAIL_BYTES)) // parsed.piece_length
+        tail = [p for p in range(tail_start, pieces[-1] + 1) if p not in head]
+        for i, p in enumerate(head):
+            if p not in torrent.have:
+                torrent.handle.set_piece_deadline(p, base_ms + 20 * i)
+        for i, p in enumerate(tail):
+            if p not in torrent.have:
+                torrent.handle.set_piece_deadline(p, base_ms + 40 + 20 * i)
+
+    def _sequential_after_priority(self, torrent: ActiveTorrent, timeout: float = 2.0) -> None:
+        """P3: once the new file priority reached the picker, toggle the sequential flag."""
+        seq = self.lt.torrent_flags.sequential_download
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while torrent.prio_seen < torrent.prio_generation and time.monotonic() < deadline:
+                self.cond.wait(0.05)
+        h = torrent.handle
+        h.set_flags(seq)
+        h.unset_flags(seq)
+        h.set_flags(seq)
+
+    # -- public API ----------------------------------------------------------------------------------
+
+    def request(self, entry: FileEntry, priority: int = FILE_PRIORITY, deadlines: bool = True) -> FetchStatus:
+        """Start (or continue) fetching one file; returns its live status."""
+        if not entry.info_hash or entry.torrent_path is None:
+            raise FetchError("no torrent holds this file")
+        status = self.status.get(entry.track_id)
+        if status is not None and status.state in ("fetching", "queued", "stalled", "verifying", "done"):
+            return status
+        try:
+            entry.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise FetchError(f"cannot create {entry.path.parent} ({exc.strerror})") from None
+        self.files.mark_incomplete(entry.rel_path, entry.track_id)
+        torrent = self._torrent_for(entry, priority)
+        parsed_pieces = torrent.parsed.file_pieces(torrent.parsed.files[entry.file_index])
+        status = FetchStatus(entry.track_id, "fetching", entry.size, 0, pieces_total=len(parsed_pieces))
+        self.status[entry.track_id] = status
+        if deadlines:
+            self._arm(torrent, entry)
+        self._connect_peers(torrent)
+        if all(p in torrent.have for p in parsed_pieces):
+            self._on_file_complete(torrent, entry.file_index)  # every piece already verified
+        return status
+
+    def prefetch(self, entry: FileEntry) -> None:
+        """The next queued track: its whole file at low priority, head and tail a bit sooner."""
+        try:
+            torrent = self._torrent_for(entry, 1)
+            self.status.setdefault(entry.track_id, FetchStatus(entry.track_id, "queued", entry.size))
+            self.files.mark_incomplete(entry.rel_path, entry.track_id)
+            self._arm(torrent, entry, base_ms=3000)
+            self._connect_peers(torrent)
+        except Exception:  # noqa: BLE001 - prefetching is best effort
+            pass
+
+    def stream(self, entry: FileEntry) -> "TorrentStream":
+        self.request(entry)
+        return TorrentStream(self, self.torrents[entry.info_hash], entry)
+
+    def wait(self, track_id: str, timeout: float | None = None) -> FetchStatus:
+        """Block until the file is done, failed, or the timeout passes."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self.cond:
+            while True:
+                status = self.status.get(track_id)
+                if status is None or status.state in ("done", "failed", "cancelled"):
+                    return status
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return status
+                self.cond.wait(0.1 if remaining is None else min(0.1, remaining))
+                self._update_status_locked()
+
+    def subscribe(self, listener: Callable[[FetchProgress], None]) -> None:
+        """Progress snapshots: at most 4 a second per file while active, state changes at once."""
+        self._listeners.append(listener)
+
+    def _publish_changes(self) -> None:
+        now = time.monotonic()
+        due: list[FetchProgress] = []
+        with self.cond:
+            for track_id, status in self.status.items():
+                last = self._published.get(track_id)
+                changed = last is None or last[1] != status.state
+                if changed or (status.state in ACTIVE_STATES and now - last[0] >= PUBLISH_INTERVAL):
+                    self._published[track_id] = (now, status.state)
+                    due.append(status.snapshot())
+        for snapshot in due:
+            for listener in list(self._listeners):
+                try:
+                    listener(snapshot)
+                except Exception:  # noqa: BLE001 - a listener's bug must not stop fetching
+                    pass
+
+    def file_status(self, track_id: str) -> FetchStatus | None:
+        with self.cond:
+            self._update_status_locked()
+            return self.status.get(track_id)
+
+    def cancel(self, track_id: str) -> None:
+        """Stop fetching a file (its partial data stays out of the mirror's count)."""
+        with self.cond:
+            status = self.status.get(track_id)
+            for torrent in self.torrents.values():
+                for index, tid in list(torrent.wanted.items()):
+                    if tid == track_id and index not in torrent.files_done:
+                        torrent.handle.file_priority(index, 0)
+                        del torrent.wanted[index]
+            if status is not None and status.state not in ("done", "failed"):
+                status.state = "cancelled"
+            self.cond.notify_all()
+
+    def uploaded_bytes(self) -> int:
+        return sum(t.handle.status().total_payload_upload for t in self.torrents.values())
+
+    def downloaded_bytes(self) -> int:
+        return sum(t.handle.status().total_payload_download for t in self.torrents.values())
+
+    def close(self) -> None:
+        """P17: stop the alert thread, then pause the session."""
+        self._closed.set()
+        self._verify_queue.put(None)
+        with self.cond:
+            self.cond.notify_all()
+        self._alerts.join(timeout=2)
+        try:
+            self.session.pause()
+        except Exception:  # noqa: BLE001
+            pass
+
+    # -- reading pieces (stream threads) -----------------------------------------------------------
+
+    def read_piece(self, torrent: ActiveTorrent, piece: int, cancelled: threading.Event,
+                   track_id: str, rearm: Callable[[], None]) -> bytes:
+        """The verified bytes of one piece; blocks until they arrive or `cancelled` is set."""
+        asked = False  # read_piece() issued for this piece
+        armed = False  # deadlines set while waiting for it
+        with self.cond:
+            while True:
+                if cancelled.is_set() or self._closed.is_set():
+                    raise FetchCancelled()
+                data = torrent.buffers.get(piece)
+                if data is not None:
+                    torrent.buffers.move_to_end(piece)
+                    return data
+                if torrent.error:
+                    raise FetchError(torrent.error)
+                if torrent.read_errors.pop(piece, None) is not None:
+                    asked = False  # try the read again
+                # P13 backstop: a missed alert must not leave a read waiting forever
+                if piece not in torrent.have and torrent.handle.have_piece(piece):
+                    torrent.have.add(piece)
+                if piece in torrent.have:
+                    if not asked:
+                        torrent.handle.read_piece(piece)
+                        asked = True
+                else:
+                    if not armed:
+                        torrent.handle.set_piece_deadline(piece, 0)
+                        rearm()
+                        armed = True
+                    self._update_status_locked()
+                    status = self.status.get(track_id)
+                    if status is not None and status.state == "fetching" and \
+                            time.monotonic() - torrent.last_progress > STALL_SECONDS:
+                        status.state = "stalled"
+                self.cond.wait(0.05)
+
+    # -- the alert thread -----------------------------------------------------------------------------
+
+    def _alert_loop(self) -> None:
+        lt = self.lt
+        while not self._closed.is_set():
+            if self.session.wait_for_alert(100) is None:
+                with self.cond:
+                    self._update_status_locked()
+                self._publish_changes()
+                continue
+            alerts = self.session.pop_alerts()
+            completed: list[tuple[ActiveTorrent, int]] = []
+            with self.cond:
+                for a in alerts:
+                    torrent = self._torrent_of(a)
+                    if torrent is None:
+                        continue
+                    if isinstance(a, lt.piece_finished_alert):
+                        torrent.have.add(int(a.piece_index))
+                        torrent.last_progress = time.monotonic()
+                    elif isinstance(a, lt.read_piece_alert):
+                        if a.error and a.error.value():
+                            torrent.read_errors[int(a.piece)] = a.error.message()
+                        else:
+                            torrent.buffers[int(a.piece)] = bytes(a.buffer)  # copy now (P13)
+                            while len(torrent.buffers) > PIECE_CACHE:
+                                torrent.buffers.popitem(last=False)
+                    elif isinstance(a, lt.file_completed_alert):
+                        completed.append((torrent, int(a.index)))
+                    elif isinstance(a, lt.file_prio_alert):
+                        torrent.prio_seen = torrent.prio_generation
+                    elif isinstance(a, (lt.file_error_alert, lt.torrent_error_alert)):
+                        torrent.error = _disk_message(a)
+                        for index, track_id in torrent.wanted.items():
+                            status = self.status.get(track_id)
+                            if status is not None and index not in torrent.files_done:
+                                status.state, status.message = "failed", torrent.error
+                self._update_status_locked()
+                self.cond.notify_all()
+            for torrent, index in completed:
+                self._on_file_complete(torrent, index)
+            self._publish_changes()
+
+    def _torrent_of(self, alert) -> ActiveTorrent | None:
+        handle = getattr(alert, "handle", None)
+        if handle is None:
+            return None
+        try:
+            key = str(handle.info_hash())
+        except Exception:  # noqa: BLE001 - a removed handle
+            return None
+        return self.torrents.get(key)
+
+    def _update_status_locked(self) -> None:
+        now = time.monotonic()
+        for torrent in self.torrents.values():
+            if not torrent.wanted:
+                continue
+            try:
+                st = torrent.handle.status()
+                progress = torrent.handle.file_progress(self.lt.file_progress_flags_t.piece_granularity)
+            except Exception:  # noqa: BLE001
+                continue
+            if st.total_payload_download != torrent.last_bytes:
+                torrent.last_bytes = st.total_payload_download
+                torrent.last_progress = now
+            for index, track_id in torrent.wanted.items():
+                status = self.status.get(track_id)
+                if status is None or status.state in ("done", "failed", "cancelled", "verifying"):
+                    continue
+                status.bytes_done = min(status.bytes_total, progress[index] if index < len(progress) else 0)
+                status.rate = st.download_payload_rate
+                status.peers = st.num_peers
+                pieces = torrent.parsed.file_pieces(torrent.parsed.files[index])
+                status.pieces_done = sum(1 for p in pieces if p in torrent.have)
+                if status.first_piece_ms is None and pieces and pieces[0] in torrent.have:
+                    status.first_piece_ms = (now - status.started) * 1000
+                idle = now - torrent.last_progress
+                status.idle_seconds = idle
+                if status.state == "stalled" and idle < STALL_SECONDS:
+                    status.state = "fetching"
+                elif status.state == "fetching" and idle > STALL_SECONDS and \
+                        status.pieces_done < status.pieces_total:
+                    status.state = "stalled"  # no data for a while: say so plainly
+            if self.seed_ratio and all(i in torrent.files_done for i in torrent.wanted):
+                got = max(1, st.total_payload_download)
+                if st.total_payload_upload / got >= self.seed_ratio:
+                    torrent.handle.pause()
+
+    # -- completion -----------------------------------------------------------------------------------
+
+    def _on_file_complete(self, torrent: ActiveTorrent, index: int) -> None:
+        track_id = torrent.wanted.get(index)
+        if track_id is None or index in torrent.files_done:
+            return
+        status = self.status.get(track_id)
+        if status is None:
+            return
+        status.state = "verifying"
+        self._verify_queue.put((torrent, index, track_id, status))
+
+    def _verify_loop(self) -> None:
+        """One thread verifies finished files, one at a time (it owns its database handles)."""
+        while True:
+            item = self._verify_queue.get()
+            if item is None:
+                return
+            try:
+                self._verify(*item)
+            except Exception as exc:  # noqa: BLE001 - a failed check fails that fetch, not the service
+                with self.cond:
+                    item[3].state, item[3].message = "failed", f"verification failed: {exc}"
+                    self.cond.notify_all()
+
+    def _verify(self, torrent: ActiveTorrent, index: int, track_id: str, status: FetchStatus) -> None:
+        f = torrent.parsed.files[index]
+        path = torrent.save_path / f.path
+        torrent.handle.flush_cache()  # P2: bytes may still be in the write buffer
+        ok, message = verify_fetched(path, f.size, self.ledger_sha256(track_id))
+        with self.cond:
+            torrent.files_done.add(index)
+            status.complete_ms = (time.monotonic() - status.started) * 1000
+            if ok:
+                self.files.set_local(track_id, torrent.torrent_id, True)
+                self.files.clear_incomplete(f.path)
+                status.state, status.verified, status.bytes_done = "done", True, f.size
+                if not self.seed:
+                    torrent.handle.pause()
+            else:
+                status.state, status.message = "failed", message
+                move_aside(path, self.quarantine_dir, track_id, "failed")
+                self.files.clear_incomplete(f.path)
+            self.cond.notify_all()
+        self._publish_changes()
+
+
+def _disk_message(alert) -> str:
+    text = ""
+    try:
+        text = alert.error.message()
+    except Exception:  # noqa: BLE001
+        text = str(alert.message())
+    if "space" in text.lower():
+        return "the disk is full: free some space and play it again"
+    return text or "a storage error"

@@ -1,0 +1,84 @@
+"""The MPRIS face: a thread with an asyncio loop, a connection to the session bus, and a
+subscription to the core's events. With no session bus (a server, a container) it is
+off, with one line in the log."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+from collections.abc import Callable
+
+from tui.core.events import NowPlaying
+from tui.core.session import Session
+
+log = logging.getLogger("longtail.mpris")
+BUS_NAME = "org.mpris.MediaPlayer2.longtail"
+OBJECT_PATH = "/org/mpris/MediaPlayer2"
+
+
+class MprisFace:
+    def __init__(self, session: Session, on_quit: Callable[[], None] | None = None) -> None:
+        self.session = session
+        self.on_quit = on_quit or session.stop
+        self.loop = asyncio.new_event_loop()
+        self.name: str | None = None  # the bus name we own, once connected
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="longtail-mpris")
+        self._subscription = None
+        self._bus = None
+
+    def start(self, wait: float = 3.0) -> "MprisFace":
+        if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+            log.info("MPRIS is off: there is no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)")
+            return self
+        self._thread.start()
+        self._ready.wait(wait)
+        return self
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        try:
+            self.loop.run_until_complete(self._connect())
+        except Exception as exc:  # noqa: BLE001 - no bus, or a bus that refuses us: MPRIS is off
+            log.info("MPRIS is off: %s", exc)
+            self._ready.set()
+            return
+        self._ready.set()
+        self.loop.run_forever()
+        if self._bus is not None:
+            self._bus.disconnect()
+
+    async def _connect(self) -> None:
+        from dbus_fast import NameFlag, RequestNameReply
+        from dbus_fast.aio import MessageBus
+
+        from tui.mpris.interfaces import PlayerInterface, RootInterface
+
+        bus = await MessageBus().connect()
+        player = PlayerInterface(self.session)
+        bus.export(OBJECT_PATH, RootInterface(self.on_quit))
+        bus.export(OBJECT_PATH, player)
+        for name in (BUS_NAME, f"{BUS_NAME}.instance{os.getpid()}"):  # a second longtail: its own name
+            if await bus.request_name(name, NameFlag.DO_NOT_QUEUE) == RequestNameReply.PRIMARY_OWNER:
+                self.name = name
+                break
+        self._bus = bus
+
+        def deliver(event: object) -> None:
+            self.loop.call_soon_threadsafe(player.update, event)
+
+        self._subscription = self.session.bus.subscribe(deliver, (NowPlaying,), name="mpris")
+        log.info("MPRIS on the session bus as %s", self.name)
+
+    def stop(self) -> None:
+        if self._subscription is not None:
+            self._subscription.close()
+        if self._thread.is_alive():
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._thread.join(timeout=2)
+
+
+def start_mpris(session: Session, on_quit: Callable[[], None] | None = None) -> MprisFace:
+    return MprisFace(session, on_quit).start()

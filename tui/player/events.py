@@ -1,0 +1,81 @@
+"""What the player tells its listeners: frozen snapshots, safe to hand to any thread."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Started:
+    track_id: str
+    codec: str | None
+    kind: str  # local | stream
+    index: int
+    duration: float | None
+    note: str | None = None  # how it is being played, when that is not obvious
+
+
+@dataclass(frozen=True)
+class Position:
+    track_id: str
+    seconds: float
+    duration: float | None
+
+
+@dataclass(frozen=True)
+class Ended:
+    track_id: str
+    reason: str  # eof | error | stopped
+    played_seconds: float  # time actually played: seeks skipped over do not count
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class PauseChanged:
+    paused: bool
+
+
+@dataclass(frozen=True)
+class Buffering:
+    track_id: str
+    buffering: bool
+
+
+@dataclass(frozen=True)
+class QueueChanged:
+    items: tuple[str, ...]
+    current: int | None
+    repeat: str
+
+    @property
+    def length(self) -> int:
+        return len(self.items)
+
+
+@dataclass(frozen=True)
+class QueueFinished:
+    pass
+
+
+@dataclass(frozen=True)
+class MixerChanged:
+    volume: float
+    muted: bool
+
+
+@dataclass(frozen=True)
+class ReplayGainChanged:
+    mode: str  # track | album | off
+    preamp: float
+
+
+@dataclass(frozen=True)
+class OutputChanged:
+    """The audio output in use; `fallback` says why it is not the one asked for."""
+
+    output: str
+    fallback: str | None = None
+
+
+PlayerEvent = (Started | Position | Ended | PauseChanged | Buffering | QueueChanged | QueueFinished
+               | MixerChanged | ReplayGainChanged | OutputChanged)

@@ -1,0 +1,287 @@
+"""libmpv as an engine: its playlist holds the current file and, ahead of time, the next
+(`gapless-audio`, `prefetch-playlist`), which is what makes transitions gapless.
+
+Streams reach mpv through a stream protocol of our own (`longtail://N`), registered
+before `loadfile` because mpv may open it on its own thread at once. mpv's own
+terminal output is off; what it logs goes to a callback (the state dir's log).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from tui.player.engine import Engine, EngineListener, FileGain
+from tui.player.source import ByteStream, Source, SourceError
+
+LogSink = Callable[[str, str, str], None]  # level, prefix, text
+
+
+def mpv_gain_options(gain: FileGain) -> dict[str, str]:
+    """Per-file mpv options for a ReplayGain decision."""
+    opts: dict[str, str] = {}
+    if gain.mode == "off" or gain.fallback_db is None:
+        return opts
+    opts["replaygain-fallback"] = f"{gain.fallback_db:.2f}"
+    if gain.preamp_db is not None:
+        opts["replaygain-preamp"] = f"{gain.preamp_db:.2f}"
+    return opts
+
+
+class MpvEngine(Engine):
+    def __init__(self, ao: str | None = None, options: dict | None = None,
+                 replaygain: str = "track", preamp: float = 0.0, log: LogSink | None = None) -> None:
+        import mpv  # python-mpv loads libmpv here; keep import errors out of module import
+
+        self._listener: EngineListener | None = None
+        self._streams: dict[str, ByteStream] = {}
+        self._serial = 0
+        self._lock = threading.Lock()
+        self._log = log
+        opts = {
+            "video": False, "idle": "yes", "input_default_bindings": False, "input_vo_keyboard": False,
+            "gapless_audio": "yes", "prefetch_playlist": "yes", "keep_open": "no", "config": False,
+            "load_scripts": False, "ytdl": False, "audio_display": "no", "replaygain_clip": "no",
+            "replaygain": "no" if replaygain == "off" else replaygain,
+            "replaygain_preamp": str(preamp), "cache": "yes", "demuxer_max_bytes": "32MiB",
+            "terminal": False,
+        }
+        if ao:
+            opts["ao"] = ao
+        opts.update(options or {})
+        try:
+            self.mpv = mpv.MPV(log_handler=self._on_log, loglevel="warn", **opts)
+        except Exception as exc:  # noqa: BLE001 - libmpv reports bad options as generic errors
+            raise SourceError(f"libmpv refused to start ({exc}); check --ao") from None
+        self.mpv.register_stream_protocol("longtail", self._open_stream)
+        self.mpv.observe_property("time-pos", self._on_time_pos)
+        self.mpv.observe_property("pause", lambda _n, v: self._tell("engine_paused", bool(v)))
+        self.mpv.observe_property("paused-for-cache", self._on_buffering)
+        self.mpv.observe_property("volume", self._on_mixer)
+        self.mpv.observe_property("mute", self._on_mixer)
+        self.mpv.event_callback("start-file")(self._on_start_file)
+        self.mpv.event_callback("end-file")(self._on_end_file)
+        self.mpv.event_callback("file-loaded")(self._on_file_loaded)
+        self.mpv.event_callback("seek")(lambda _event: self._tell("engine_seeking"))
+
+    def attach(self, listener: EngineListener) -> None:
+        self._listener = listener
+
+    def _tell(self, method: str, *args) -> None:
+        listener = self._listener
+        if listener is not None:
+            getattr(listener, method)(*args)
+
+    # -- the playlist ---------------------------------------------------------------------
+
+    def _target(self, source: Source) -> str:
+        if source.stream is None:
+            if source.path is None:
+                raise SourceError(f"nothing to play for {source.track_id}")
+            return str(source.path)
+        with self._lock:
+            self._serial += 1
+            url = f"longtail://{self._serial}"
+            self._streams[url] = source.stream
+        return url
+
+    def _last_entry(self) -> int:
+        ids = self.entries()
+        return ids[-1] if ids else -1
+
+    def load(self, source: Source, gain: FileGain, start: float = 0.0, paused: bool = False) -> int:
+        self._forget_streams()
+        self._set("pause", paused)
+        opts = mpv_gain_options(gain)
+        if start > 0:
+            opts["start"] = f"{start:.3f}"
+        self.mpv.loadfile(self._target(source), "replace", **opts)
+        return self._last_entry()
+
+    def append(self, source: Source, gain: FileGain) -> int:
+        self.mpv.loadfile(self._target(source), "append", **mpv_gain_options(gain))
+        return self._last_entry()
+
+    def remove(self, entry: int) -> None:
+        ids = self.entries()
+        if entry in ids:
+            try:
+                self.mpv.command("playlist-remove", ids.index(entry))
+            except Exception:  # noqa: BLE001 - it may have just started playing
+                pass
+
+    def entries(self) -> list[int]:
+        try:
+            return [e.get("id") for e in self.mpv.playlist]
+        except Exception:  # noqa: BLE001
+            return []
+
+    def stop(self) -> None:
+        try:
+            self.mpv.command("stop")
+        except Exception:  # noqa: BLE001
+            pass
+        self._forget_streams()
+
+    def _forget_streams(self) -> None:
+        with self._lock:
+            self._streams.clear()
+
+    # -- controls -----------------------------------------------------------------------------
+
+    def _set(self, name: str, value) -> None:
+        try:
+            self.mpv[name] = value
+        except Exception:  # noqa: BLE001 - a property mpv refuses right now
+            pass
+
+    def set_paused(self, paused: bool) -> None:
+        self._set("pause", paused)
+
+    def seek(self, seconds: float, relative: bool) -> None:
+        try:
+            self.mpv.seek(seconds, "relative" if relative else "absolute")
+        except Exception:  # noqa: BLE001 - seeking before the file is loaded
+            pass
+
+    def set_volume(self, volume: float) -> None:
+        self._set("volume", max(0.0, min(130.0, volume)))
+
+    def set_muted(self, muted: bool) -> None:
+        self._set("mute", muted)
+
+    def set_replaygain(self, mode: str, preamp: float) -> None:
+        self._set("replaygain", "no" if mode == "off" else mode)
+        self._set("replaygain-preamp", preamp)
+
+    def close(self) -> None:
+        self._listener = None
+        try:
+            self.mpv.terminate()
+        except Exception:  # noqa: BLE001
+            pass
+
+    # -- mpv's threads: only translate and hand on ---------------------------------------------
+
+    def _on_log(self, level: str, prefix: str, text: str) -> None:
+        if self._log is not None:
+            self._log(level, prefix, text)
+
+    def _open_stream(self, url: str):
+        with self._lock:
+            stream = self._streams.pop(url, None)
+        if stream is None:
+            raise ValueError(url)  # mpv reports "loading failed"
+        return _MpvStream(stream)
+
+    def _on_time_pos(self, _name: str, value) -> None:
+        if value is not None:
+            self._tell("engine_position", float(value))
+
+    def _on_buffering(self, _name: str, value) -> None:
+        if value is not None:
+            self._tell("engine_buffering", bool(value))
+
+    def _on_mixer(self, _name: str, _value) -> None:
+        try:
+            volume, muted = float(self.mpv.volume), bool(self.mpv.mute)
+        except Exception:  # noqa: BLE001 - shutting down
+            return
+        self._tell("engine_mixer", volume, muted)
+
+    def _on_start_file(self, event) -> None:
+        entry = _event_field(event, "playlist_entry_id")
+        if entry is not None:
+            self._tell("engine_started", int(entry))
+
+    def _on_file_loaded(self, _event) -> None:
+        try:
+            duration = self.mpv.duration
+            entry = self.mpv.playlist_current_pos
+            entry_id = self.mpv.playlist[entry].get("id") if entry is not None and entry >= 0 else None
+        except Exception:  # noqa: BLE001
+            duration, entry_id = None, None
+        self._tell("engine_loaded", -1 if entry_id is None else int(entry_id),
+                   float(duration) if duration else None)
+
+    def _on_end_file(self, event) -> None:
+        entry = _event_field(event, "playlist_entry_id")
+        reason = _reason_name(_event_field(event, "reason"))
+        error = _event_field(event, "file_error")
+        if entry is not None:
+            self._tell("engine_ended", int(entry), reason, str(error) if error else None)
+
+
+class _MpvStream:
+    """python-mpv's stream protocol wants read(n), seek(pos), close() and a size."""
+
+    def __init__(self, stream: ByteStream) -> None:
+        self.stream = stream
+        self.size = stream.size
+
+    def read(self, n: int) -> bytes:
+        return self.stream.read(n)
+
+    def seek(self, pos: int) -> int:
+        return self.stream.seek(pos)
+
+    def cancel(self) -> None:
+        self.stream.cancel()
+
+    def close(self) -> None:
+        self.stream.close()
+
+
+class MpvDecoder:
+    """A whole-file decode through libmpv (ao=null, as fast as it goes), for integrity checks."""
+
+    WARN_PREFIXES = ("ffmpeg/audio", "ffmpeg/demuxer", "lavf", "ad", "demux")
+
+    def decode_errors(self, path: Path, timeout: float = 120.0) -> list[str]:
+        import mpv
+
+        errors: list[str] = []
+        done = threading.Event()
+        reason: list = []
+
+        def log(level, prefix, text) -> None:
+            if level in ("error", "fatal") or (level == "warn" and prefix in self.WARN_PREFIXES):
+                errors.append(f"{prefix}: {text.strip()}")
+
+        player = mpv.MPV(ao="null", video=False, ao_null_untimed="yes", config=False, load_scripts=False,
+                         ytdl=False, terminal=False, log_handler=log, loglevel="warn")
+
+        @player.event_callback("end-file")
+        def ended(event) -> None:
+            reason.append(_reason_name(_event_field(event, "reason")))
+            done.set()
+
+        player.loadfile(str(path))
+        done.wait(timeout)
+        player.terminate()
+        if reason and reason[0] == "error":
+            errors.insert(0, "mpv could not play it")
+        return errors
+
+
+def _event_field(event, name: str):
+    """A field of a python-mpv event (its as_dict() decodes the C struct)."""
+    try:
+        value = event.as_dict().get(name)
+    except Exception:  # noqa: BLE001
+        return None
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+
+
+def _reason_name(reason) -> str:
+    if isinstance(reason, bytes):
+        reason = reason.decode()
+    if isinstance(reason, int):
+        return {0: "eof", 2: "stopped", 3: "stopped", 4: "error", 5: "eof"}.get(reason, "eof")
+    text = str(reason or "eof").lower()
+    if "error" in text:
+        return "error"
+    if text in ("stop", "quit"):
+        return "stopped"
+    return "eof"

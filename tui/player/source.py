@@ -1,0 +1,82 @@
+"""What the player is given for a track: a local file, or a stream of bytes while
+pieces download. Nothing here knows about mpv or torrents.
+
+The archive's files have no extension; the codec is sniffed from the first Ogg
+page (`\\x01vorbis` or `OpusHead`). A partially downloaded file is never handed to
+an engine by path: a fetchable track comes as a `ByteStream`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from tui.catalogue.records import ReplayGain
+
+
+def sniff_codec(head: bytes) -> str | None:
+    """'vorbis', 'opus', or None when the bytes are not an Ogg Vorbis/Opus stream."""
+    if not head.startswith(b"OggS"):
+        return None
+    window = head[:128]
+    if b"\x01vorbis" in window:
+        return "vorbis"
+    if b"OpusHead" in window:
+        return "opus"
+    return None
+
+
+def sniff_file(path: Path) -> str | None:
+    try:
+        with open(path, "rb") as fh:
+            return sniff_codec(fh.read(128))
+    except OSError:
+        return None
+
+
+class ByteStream(Protocol):
+    """A file's bytes, readable before they are all there (reads may block)."""
+
+    size: int
+
+    def read(self, n: int) -> bytes: ...
+
+    def seek(self, pos: int) -> int: ...
+
+    def cancel(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass
+class Source:
+    """Something an engine can play, and what we know about it."""
+
+    track_id: str
+    codec: str | None
+    kind: str  # "local" | "stream"
+    path: Path | None = None  # a complete local file
+    stream: ByteStream | None = None  # or bytes as they arrive
+    replaygain: ReplayGain | None = None  # from the ledger, for files without tags
+    duration_ms: int | None = None
+    note: str | None = None  # e.g. "a damaged copy was moved aside"
+
+    def close(self) -> None:
+        if self.stream is not None:
+            self.stream.close()
+
+
+class SourceError(Exception):
+    """The track cannot be played; the message says why, in one line."""
+
+
+class SourceResolver(ABC):
+    @abstractmethod
+    def resolve(self, track_id: str) -> Source:
+        """Return a playable source or raise SourceError."""
+
+    def prefetch(self, track_id: str) -> None:
+        """Warm up the next track (fetch its head and tail); a no-op by default."""
+        return None

@@ -1,0 +1,1 @@
+"""The TUI: a Textual face of the session core."""

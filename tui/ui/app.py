@@ -1,0 +1,284 @@
+"""The Textual app: one face of the session core.
+
+Kept thin: screens live in `screens/`, widgets in `widgets/`, styles in
+`styles/*.tcss`. The app subscribes to the core's bus and turns its events into
+Textual messages in one place (`on_core_event`); commands go to the session. Every
+binding has an id, so `[keymap]` in the config file can rebind any of them.
+Catalogue reads run on a small pool of database threads (so the number of SQLite
+connections stays bounded) and come back as awaited results.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from tui.core.checking import CheckRequest
+from tui.core.events import (
+    CheckFinished,
+    CheckProgress,
+    Ended,
+    IndexProgress,
+    Notice,
+    NowPlaying,
+    QueueChanged,
+)
+from tui.core.session import Session
+from tui.errors import LongtailError
+from tui.player.engine import Engine
+from tui.ui.live import LiveState
+from tui.ui.messages import CheckUpdated, CoreEvent, IndexUpdated, NowPlayingChanged, QueueUpdated, RowsChanged
+from tui.ui.screens.library import LibraryScreen
+
+STYLES = Path(__file__).parent / "styles"
+
+
+class LongtailApp(App):
+    TITLE = "longtail"
+    CSS_PATH = [STYLES / "app.tcss"]
+    MODES = {
+        "library": LibraryScreen,
+        # Imported when first shown: the first screen should not wait for the others' imports.
+        "search": lambda: _screen("search", "SearchScreen"),
+        "shuffle": lambda: _screen("shuffle", "ShuffleScreen"),
+        "tiers": lambda: _screen("tiers", "TiersScreen"),
+        "queue": lambda: _screen("queue", "QueueScreen"),
+    }
+    DEFAULT_MODE = "library"
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("slash", "search", "Search", id="app.search"),
+        Binding("1", "mode('library')", "Library", show=False, id="app.library"),
+        Binding("2", "search", "Search", show=False, id="app.search_screen"),
+        Binding("3", "mode('shuffle')", "Shuffle", show=False, id="app.shuffle"),
+        Binding("4", "mode('tiers')", "Tiers", show=False, id="app.tiers"),
+        Binding("5", "mode('queue')", "Queue", show=False, id="app.queue"),
+        Binding("space", "toggle_pause", "Pause", id="player.pause"),
+        Binding("n", "next", "Next", show=False, id="player.next"),
+        Binding("p", "previous", "Previous", show=False, id="player.previous"),
+        Binding("right_square_bracket", "seek(5)", "+5 s", show=False, id="player.seek_forward"),
+        Binding("left_square_bracket", "seek(-5)", "-5 s", show=False, id="player.seek_back"),
+        Binding("right_curly_bracket", "seek(30)", "+30 s", show=False, id="player.seek_far_forward"),
+        Binding("left_curly_bracket", "seek(-30)", "-30 s", show=False, id="player.seek_far_back"),
+        Binding("plus,equals_sign", "volume(5)", "Vol +", show=False, id="player.volume_up"),
+        Binding("minus", "volume(-5)", "Vol -", show=False, id="player.volume_down"),
+        Binding("m", "mute", "Mute", show=False, id="player.mute"),
+        Binding("r", "repeat", "Repeat", show=False, id="player.repeat"),
+        Binding("R", "replaygain", "ReplayGain", show=False, id="player.replaygain"),
+        Binding("I", "build_index", "Build the search index", show=False, id="app.build_index"),
+    ]
+
+    def __init__(self, session: Session, ao: str | None = None, play_ids: list[str] | None = None,
+                 start_player: bool = True, engine: Engine | None = None,
+                 engine_options: dict | None = None) -> None:
+        super().__init__()
+        self.session = session
+        self.ao = ao
+        self.play_ids = play_ids or []
+        self.start_player = start_player
+        self.engine = engine
+        self.engine_options = engine_options
+        settings = session.settings
+        # What the UI thread knows, from core events only:
+        self.now_playing = NowPlaying(None, "stopped", 0.0, None, None, None, None, 0, 100.0, False, "off",
+                                      settings.replaygain)
+        self.queue = QueueChanged((), None, "off")
+        self.live = LiveState()
+        self.player_error: str | None = None
+        self.db = ThreadPoolExecutor(max_workers=2, thread_name_prefix="longtail-db")
+        self._subscription = None
+
+    @property
+    def services(self):
+        return self.session.services
+
+    @property
+    def library(self):
+        return self.session.library
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        settings = self.session.settings
+        if settings.theme:
+            try:
+                self.theme = settings.theme
+            except Exception:  # noqa: BLE001 - an unknown theme name keeps the default
+                pass
+        if settings.keymap:
+            self.set_keymap(settings.keymap)
+        self._subscription = self.session.bus.subscribe(lambda e: self.post_message(CoreEvent(e)), name="tui")
+        if self.start_player:
+            self._start_player()
+
+    @work(thread=True, group="player", exit_on_error=False)
+    def _start_player(self) -> None:
+        try:
+            self.session.start_player(ao=self.ao, engine=self.engine, engine_options=self.engine_options)
+        except LongtailError as exc:
+            self.call_from_thread(self._player_failed, str(exc))
+            return
+        if self.play_ids:
+            self.session.play(self.play_ids)
+        else:
+            self.session.restore()
+
+    def _player_failed(self, error: str) -> None:
+        self.player_error = error
+        self.screen.post_message(NowPlayingChanged(self.now_playing))
+
+    async def action_quit(self) -> None:
+        await self.shutdown()
+        self.exit()
+
+    async def shutdown(self) -> None:
+        if self._subscription is not None:
+            self._subscription.close()
+            self._subscription = None
+        await asyncio.get_running_loop().run_in_executor(None, self.session.stop_player)
+        self.db.shutdown(wait=False, cancel_futures=True)
+
+    # -- database work off the UI thread -----------------------------------------------------------
+
+    async def run_db(self, fn, *args):
+        return await asyncio.get_running_loop().run_in_executor(self.db, fn, *args)
+
+    # -- the one place core events become messages --------------------------------------------------
+
+    def on_core_event(self, message: CoreEvent) -> None:
+        event = message.event
+        screen = self.screen
+        if self.live.apply(event):
+            screen.post_message(RowsChanged())
+        if isinstance(event, NowPlaying):
+            self.now_playing = event
+            if self.live.playing != event.track_id:
+                self.live.playing = event.track_id
+                screen.post_message(RowsChanged())
+            screen.post_message(NowPlayingChanged(event))
+        elif isinstance(event, QueueChanged):
+            self.queue = event
+            screen.post_message(QueueUpdated(event))
+        elif isinstance(event, (CheckProgress, CheckFinished)):
+            screen.post_message(CheckUpdated(event))
+        elif isinstance(event, IndexProgress):
+            self._index_progress(event)
+            screen.post_message(IndexUpdated(event))
+        elif isinstance(event, Ended) and event.reason == "error":
+            self.notify(event.message or "cannot play this track", title="Skipped", severity="warning",
+                        timeout=4)
+        elif isinstance(event, Notice):
+            self.notify(event.text, severity=event.level if event.level != "info" else "information",
+                        timeout=6 if event.level == "error" else 3)
+
+    def _index_progress(self, event: IndexProgress) -> None:
+        if event.error:
+            self.notify(event.error, title="Search index", severity="error", timeout=8)
+        elif event.finished:
+            self.notify(f"indexes complete: {event.done:,} tracks searchable", timeout=4)
+
+    # -- playback commands (used by every screen) ---------------------------------------------------
+
+    def play_tracks(self, track_ids: list[str], start: int = 0) -> None:
+        self.session.play(track_ids, start)
+
+    def enqueue_tracks(self, track_ids: list[str], next_up: bool = False) -> None:
+        self.session.enqueue(track_ids, next_up)
+        n = len(track_ids)
+        self.notify(f"{n} track{'s' if n != 1 else ''} {'next up' if next_up else 'added to the queue'}",
+                    timeout=2)
+
+    def action_toggle_pause(self) -> None:
+        self.session.toggle_pause()
+
+    def action_next(self) -> None:
+        self.session.next()
+
+    def action_previous(self) -> None:
+        self.session.previous()
+
+    def action_seek(self, seconds: float) -> None:
+        self.session.seek(float(seconds))
+
+    def action_volume(self, delta: float) -> None:
+        self.session.change_volume(float(delta))
+
+    def action_mute(self) -> None:
+        self.session.toggle_mute()
+
+    def action_repeat(self) -> None:
+        self.session.cycle_repeat()
+
+    def action_replaygain(self) -> None:
+        self.session.cycle_replaygain()
+
+    # -- navigation -----------------------------------------------------------------------------------
+
+    def action_mode(self, mode: str) -> None:
+        self.switch_mode(mode)
+
+    def action_search(self) -> None:
+        if self.current_mode == "search":
+            self.screen.focus_input()  # type: ignore[attr-defined]
+        else:
+            self.switch_mode("search")  # the screen focuses its input when shown
+
+    def action_help(self) -> None:
+        from tui.ui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def check(self, request: CheckRequest, title: str) -> None:
+        from tui.ui.screens.check import CheckScreen
+
+        self.push_screen(CheckScreen(title, request))
+
+    def show_details(self, track) -> None:
+        from tui.ui.screens.details import TrackDetailsScreen
+
+        self.push_screen(TrackDetailsScreen(track))
+
+    def action_build_index(self) -> None:
+        """Build (or carry on building) the indexes in the background; search uses what is
+        indexed so far and says so."""
+        self.notify("building the search index in the background; search improves as it goes", timeout=4)
+        self.session.start_build_indexes()
+
+    def get_system_commands(self, screen: Screen):
+        """The command palette reaches every action, with its key."""
+        yield from super().get_system_commands(screen)
+        seen = set()
+        for bindings in (screen.BINDINGS, self.BINDINGS):
+            for b in bindings:
+                if not isinstance(b, Binding) or b.id in seen or b.action in ("quit", "help"):
+                    continue
+                seen.add(b.id)
+                target = screen if b in screen.BINDINGS else self
+                yield SystemCommand(f"{b.description}  [{b.key}]", b.tooltip or b.id or b.action,
+                                    _action_runner(target, b.action))
+
+
+def _screen(module: str, name: str) -> Screen:
+    import importlib
+
+    return getattr(importlib.import_module(f"tui.ui.screens.{module}"), name)()
+
+
+def _action_runner(target, action: str):
+    async def run() -> None:
+        await target.run_action(action)
+    return run
+
+
+def make_app(session: Session, ao: str | None = None, play_ids: list[str] | None = None,
+             **kwargs) -> LongtailApp:
+    """The app factory the CLI and the tests build the app from."""
+    return LongtailApp(session, ao=ao, play_ids=play_ids, **kwargs)

@@ -1,0 +1,91 @@
+"""What every main screen shares: a header, the now-playing bar, the footer, and the
+keys of screens that list tracks."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer, Header
+
+from tui.core.views import TrackItem
+from tui.ui.messages import NowPlayingChanged, RowsChanged
+from tui.ui.widgets.now_playing import NowPlayingBar
+from tui.ui.widgets.rows import renderer
+from tui.ui.widgets.virtual_list import VirtualList
+
+
+class MainScreen(Screen):
+    """Subclasses implement `compose_body`."""
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield from self.compose_body()
+        yield NowPlayingBar()
+        # The footer is mounted just after the first frame: building it costs ~90 ms,
+        # which the first screen should not wait for.
+
+    def compose_body(self) -> ComposeResult:
+        return iter(())
+
+    def on_screen_resume(self) -> None:
+        self._show_now_playing()
+        self.refresh_lists()
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._after_first_frame)
+
+    async def _after_first_frame(self) -> None:
+        if not self.query(Footer):
+            await self.mount(Footer())
+            self.refresh_bindings()  # the footer missed the first bindings signal
+        self._show_now_playing()
+
+    def _show_now_playing(self) -> None:
+        for bar in self.query(NowPlayingBar):
+            bar.show(self.app.now_playing, self.app.player_error)
+
+    @on(NowPlayingChanged)
+    def now_playing_changed(self, _message: NowPlayingChanged) -> None:
+        self._show_now_playing()
+
+    @on(RowsChanged)
+    def rows_changed(self, _message: RowsChanged) -> None:
+        self.refresh_lists()
+
+    def refresh_lists(self) -> None:
+        """Redraw the lists (their live fetch, verdict and playing columns)."""
+        for lst in self.query(VirtualList):
+            lst.refresh()
+
+    def renderer(self, numbered: bool = False):
+        return renderer(self.app.live, numbered)
+
+    @property
+    def session(self):
+        return self.app.session
+
+    @property
+    def library(self):
+        return self.app.session.library
+
+
+class TrackListScreen(MainScreen):
+    """A screen whose main list holds tracks: `a` queues, `i` shows details, `c` checks."""
+
+    TRACK_LIST_ID = ""  # the VirtualList holding TrackItems
+
+    def selected_track(self):
+        lst = self.query_one(f"#{self.TRACK_LIST_ID}", VirtualList)
+        row = lst.row_at(lst.cursor)
+        return row.track if isinstance(row, TrackItem) else None
+
+    def action_enqueue(self) -> None:
+        track = self.selected_track()
+        if track is not None:
+            self.app.enqueue_tracks([track.id])
+
+    def action_details(self) -> None:
+        track = self.selected_track()
+        if track is not None:
+            self.app.show_details(track)

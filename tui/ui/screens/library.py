@@ -1,0 +1,191 @@
+"""Library: artists (a virtual list over the whole catalogue) → albums → tracks."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Label
+
+from tui.catalogue.lists import ListSource
+from tui.ui.screens.base import MainScreen
+from tui.core.checking import CheckRequest
+from tui.core.views import TrackItem
+from tui.ui.widgets.rows import Header, NamedRow
+from tui.ui.widgets.virtual_list import VirtualList
+
+GROUP_TYPES = {"Albums": "album", "Singles": "single", "Compilations": "compilation",
+               "Appears on": "appears on"}
+
+
+class LibraryScreen(MainScreen):
+    BINDINGS = [
+        Binding("l,right", "focus_next_pane", "Next pane", show=False, id="library.next_pane"),
+        Binding("h,left", "focus_previous_pane", "Previous pane", show=False, id="library.previous_pane"),
+        Binding("a", "enqueue", "Queue", id="library.enqueue"),
+        Binding("A", "enqueue_next", "Play next", show=False, id="library.enqueue_next"),
+        Binding("i", "details", "Details", id="library.details"),
+        Binding("c", "check", "Check", id="library.check"),
+    ]
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="library"):
+            with Vertical(id="artists-pane", classes="pane"):
+                yield Label("Artists", id="artists-title", classes="pane-title")
+                yield VirtualList(self.renderer(), id="artists", empty="no artists", placeholder="…")
+            with Vertical(id="albums-pane", classes="pane"):
+                yield Label("Albums", id="albums-title", classes="pane-title")
+                yield VirtualList(self.renderer(), id="albums", empty="")
+            with Vertical(id="tracks-pane", classes="pane"):
+                yield Label("Tracks", id="tracks-title", classes="pane-title")
+                yield VirtualList(self.renderer(numbered=True), id="tracks", empty="")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        artists = self.query_one("#artists", VirtualList)
+        artists.set_source(self.library.artists(lambda: self.app.call_from_thread(self._artists_grew)))
+        self._artists_grew()
+        artists.focus()
+        self._pending_album: int | None = None
+        self._pending_track: int | None = None
+        self._album_tracks = []
+
+    def _artists_grew(self) -> None:
+        artists = self.query_one("#artists", VirtualList)
+        artists.update_count()
+        source = artists.source
+        more = "" if source.complete else "+ (counting…)"
+        self.query_one("#artists-title", Label).update(f"Artists {source.count():,}{more}")
+
+    # -- artist → albums ------------------------------------------------------------------------
+
+    @on(VirtualList.Highlighted, "#artists")
+    def artist_highlighted(self, event: VirtualList.Highlighted) -> None:
+        if event.row is None:
+            return
+        self.load_discography(event.row.rowid, event.row.name)
+
+    @work(group="discography", exclusive=True)
+    async def load_discography(self, artist_rowid: int, name: str) -> None:
+        disco = await self.app.run_db(self.library.discography, artist_rowid)
+        rows: list = []
+        for title, albums in disco.groups():
+            if albums:
+                rows.append(Header(f"{title} ({len(albums)})"))
+                rows += [NamedRow("album", a.rowid, a.id, a.name, None, a.year or "----") for a in albums]
+        albums_list = self.query_one("#albums", VirtualList)
+        cursor = next((i for i, r in enumerate(rows) if isinstance(r, NamedRow)), 0)
+        if self._pending_album is not None:
+            cursor = next((i for i, r in enumerate(rows) if isinstance(r, NamedRow)
+                           and r.rowid == self._pending_album), cursor)
+            self._pending_album = None
+        albums_list.empty = "no releases"
+        albums_list.set_source(ListSource(rows), cursor)
+        self.query_one("#albums-title", Label).update(f"{name or '(no name)'}")
+
+    # -- album → tracks -------------------------------------------------------------------------
+
+    @on(VirtualList.Highlighted, "#albums")
+    def album_highlighted(self, event: VirtualList.Highlighted) -> None:
+        if isinstance(event.row, NamedRow):
+            self.load_tracks(event.row.rowid)
+
+    @work(group="album-tracks", exclusive=True)
+    async def load_tracks(self, album_rowid: int) -> None:
+        view = await self.app.run_db(self.library.album, album_rowid)
+        items = list(view.items)
+        self._album_tracks = [i.track for i in items]
+        cursor = 0
+        if self._pending_track is not None:
+            cursor = next((i for i, item in enumerate(items) if item.track.rowid == self._pending_track), 0)
+            self._pending_track = None
+        track_list = self.query_one("#tracks", VirtualList)
+        track_list.empty = "no tracks"
+        track_list.set_source(ListSource(items), cursor)
+        album = view.album
+        if album is not None:
+            local = sum(1 for i in items if i.file == "local")
+            fetchable = sum(1 for i in items if i.file == "fetchable")
+            artists = ", ".join(a.name for a in album.artists) or "—"
+            self.query_one("#tracks-title", Label).update(
+                f"{album.name or '(no title)'} · {artists} · {album.release_date[:4]} {album.album_type}"
+                f" · {len(items)} tracks, {local} local, {fetchable} fetchable")
+
+    # -- selecting ------------------------------------------------------------------------------
+
+    @on(VirtualList.Selected, "#artists")
+    def artist_selected(self, _event) -> None:
+        self.query_one("#albums", VirtualList).focus()
+
+    @on(VirtualList.Selected, "#albums")
+    def album_selected(self, event: VirtualList.Selected) -> None:
+        if isinstance(event.row, NamedRow):
+            self.query_one("#tracks", VirtualList).focus()
+
+    @on(VirtualList.Selected, "#tracks")
+    def track_selected(self, event: VirtualList.Selected) -> None:
+        """Enter plays the album from this track."""
+        self.app.play_tracks([t.id for t in self._album_tracks], event.index)
+
+    def _panes(self) -> list[VirtualList]:
+        return [self.query_one(f"#{n}", VirtualList) for n in ("artists", "albums", "tracks")]
+
+    def action_focus_next_pane(self) -> None:
+        panes = self._panes()
+        current = next((i for i, p in enumerate(panes) if p.has_focus), 0)
+        panes[min(len(panes) - 1, current + 1)].focus()
+
+    def action_focus_previous_pane(self) -> None:
+        panes = self._panes()
+        current = next((i for i, p in enumerate(panes) if p.has_focus), 0)
+        panes[max(0, current - 1)].focus()
+
+    def _selected_tracks(self) -> list:
+        focused = self.focused
+        if isinstance(focused, VirtualList) and focused.id == "tracks":
+            row = focused.row_at(focused.cursor)
+            return [row.track] if isinstance(row, TrackItem) else []
+        return list(self._album_tracks)
+
+    def action_enqueue(self) -> None:
+        tracks = self._selected_tracks()
+        if tracks:
+            self.app.enqueue_tracks([t.id for t in tracks])
+
+    def action_enqueue_next(self) -> None:
+        tracks = self._selected_tracks()
+        if tracks:
+            self.app.enqueue_tracks([t.id for t in tracks], next_up=True)
+
+    def action_check(self) -> None:
+        """The selected track, or (from the artists or albums pane) the whole album."""
+        tracks = self._selected_tracks()
+        if tracks:
+            title = (f"Checking {tracks[0].name or tracks[0].id}" if len(tracks) == 1
+                     else f"Checking the album {tracks[0].album.name or '(no title)'}")
+            self.app.check(CheckRequest(tuple(t.id for t in tracks)), title)
+
+    def action_details(self) -> None:
+        tracks = self._selected_tracks()
+        if tracks:
+            self.app.show_details(tracks[0])
+
+    # -- opening from elsewhere (search results) -------------------------------------------------
+
+    def open_artist(self, artist_rowid: int, album_rowid: int | None = None,
+                    track_rowid: int | None = None) -> None:
+        self._pending_album = album_rowid
+        self._pending_track = track_rowid
+        self.jump_to_artist(artist_rowid)
+
+    @work(group="jump", exclusive=True)
+    async def jump_to_artist(self, artist_rowid: int) -> None:
+        """Put the artists cursor on this artist: its position by name, via the anchors."""
+        artists = self.query_one("#artists", VirtualList)
+        position, name = await self.app.run_db(self.library.locate_artist, artists.source, artist_rowid)
+        if position is not None:
+            artists.move_cursor(position)
+        self.load_discography(artist_rowid, name)
+        target = "#tracks" if self._pending_track is not None else "#albums"
+        self.query_one(target, VirtualList).focus()

@@ -1,0 +1,123 @@
+"""Search as you type: tracks, artists and albums in sections; Enter opens or plays."""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Input, Label
+
+from tui.core.views import TrackItem
+from tui.ui.messages import IndexUpdated, SearchFinished
+from tui.catalogue.lists import ListSource
+from tui.ui.screens.base import TrackListScreen
+from tui.ui.widgets.rows import Header, NamedRow
+from tui.ui.widgets.virtual_list import VirtualList
+
+DEBOUNCE = 0.01  # seconds: coalesces a burst (a paste), not a typist's keys
+
+
+class SearchScreen(TrackListScreen):
+    TRACK_LIST_ID = "results"
+    BINDINGS = [
+        Binding("escape", "focus_input", "Edit query", id="search.edit"),
+        Binding("down", "focus_results", "Results", show=False, id="search.results"),
+        Binding("a", "enqueue", "Queue", id="search.enqueue"),
+        Binding("i", "details", "Details", id="search.details"),
+    ]
+
+    def compose_body(self) -> ComposeResult:
+        yield Input(placeholder="search tracks, artists, albums…", id="query")
+        yield Label("", id="search-status")
+        yield VirtualList(self.renderer(), id="results", empty="type to search")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self._timer = None
+        self._generation = 0
+        self.focus_input()
+
+    def on_screen_resume(self) -> None:
+        super().on_screen_resume()
+        self.focus_input()
+
+    def focus_input(self) -> None:
+        self.query_one("#query", Input).focus()
+
+    def action_focus_input(self) -> None:
+        self.focus_input()
+
+    def action_focus_results(self) -> None:
+        self.query_one("#results", VirtualList).focus()
+
+    @on(Input.Changed, "#query")
+    def query_changed(self, event: Input.Changed) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._generation += 1
+        generation = self._generation
+        self._timer = self.set_timer(DEBOUNCE, lambda: self.run_search(event.value, generation))
+
+    @on(Input.Submitted, "#query")
+    def query_submitted(self, _event) -> None:
+        self.action_focus_results()
+
+    @work(group="search", exclusive=True)
+    async def run_search(self, query: str, generation: int) -> None:
+        library = self.library
+        library.interrupt_search()  # a newer keystroke: cancel the query in flight
+        # the two database threads work at once: tracks in one, artists and albums in the other
+        (results, items), (named, _) = await asyncio.gather(
+            self.app.run_db(library.search, query, ("track",), 25),
+            self.app.run_db(library.search, query, ("artist", "album"), 25))
+        if generation != self._generation:
+            return  # stale
+        rows: list = []
+        if items:
+            rows.append(Header(f"Tracks ({len(items)})"))
+            rows += items
+        if named.artists:
+            rows.append(Header(f"Artists ({len(named.artists)})"))
+            rows += [NamedRow("artist", a.rowid, a.id, a.name, a.popularity) for a in named.artists]
+        if named.albums:
+            rows.append(Header(f"Albums ({len(named.albums)})"))
+            rows += [NamedRow("album", a.rowid, a.id, a.name, a.popularity) for a in named.albums]
+        lst = self.query_one("#results", VirtualList)
+        lst.empty = "no results" if query.strip() else "type to search"
+        first = next((i for i, r in enumerate(rows) if not isinstance(r, Header)), 0)
+        lst.set_source(ListSource(rows), first)
+        self.query_one("#search-status", Label).update(results.note or "")
+        self.post_message(SearchFinished(query, len(items), len(named.artists), len(named.albums), results.note))
+
+    @on(IndexUpdated)
+    def index_progress(self, message: IndexUpdated) -> None:
+        progress = message.progress
+        label = self.query_one("#search-status", Label)
+        if progress.finished:
+            label.update(progress.error or "")
+        else:
+            pct = f" {min(99.0, 100 * progress.done / progress.total):.0f}%" if progress.total else ""
+            label.update(f"building the search index: {progress.label}{pct} · results cover what is "
+                         "indexed so far")
+
+    @on(VirtualList.Selected, "#results")
+    def selected(self, event: VirtualList.Selected) -> None:
+        row = event.row
+        if isinstance(row, TrackItem):
+            self.app.play_tracks([row.track.id])
+        elif isinstance(row, NamedRow):
+            self.open_named(row)
+
+    @work(group="open", exclusive=True)
+    async def open_named(self, row: NamedRow) -> None:
+        if row.kind == "artist":
+            artist_rowid, album_rowid = row.rowid, None
+        else:
+            artist_rowid, album_rowid = await self.app.run_db(self.library.album_artist, row.rowid), row.rowid
+            if artist_rowid is None:
+                self.notify("this album has no credited artist to open it under", severity="warning")
+                return
+        self.app.switch_mode("library")
+        self.app.screen.open_artist(artist_rowid, album_rowid)  # type: ignore[attr-defined]

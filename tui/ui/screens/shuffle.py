@@ -1,0 +1,98 @@
+"""True shuffle: an endless, uniform stream over the catalogue or a filtered part."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Input, Label, Select, Switch
+
+from tui.catalogue.shuffle import ShuffleFilter
+from tui.core.streams import ShuffleStream
+from tui.core.views import TrackItem
+from tui.errors import LongtailError
+from tui.ui.screens.base import TrackListScreen
+from tui.ui.widgets.virtual_list import VirtualList
+
+
+class ShuffleScreen(TrackListScreen):
+    TRACK_LIST_ID = "stream"
+    BINDINGS = [
+        Binding("s", "reshuffle", "New shuffle", id="shuffle.new"),
+        Binding("f", "focus_filters", "Filters", id="shuffle.filters"),
+        Binding("a", "enqueue", "Queue", id="shuffle.enqueue"),
+        Binding("i", "details", "Details", id="shuffle.details"),
+    ]
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="shuffle-filters"):
+            yield Label("tier")
+            yield Select([("any", "any"), ("vorbis (pop > 0)", "vorbis"), ("opus (pop 0)", "opus")],
+                         value="any", allow_blank=False, id="tier")
+            yield Input(placeholder="min pop", id="min-pop", type="integer", max_length=3)
+            yield Input(placeholder="max pop", id="max-pop", type="integer", max_length=3)
+            yield Label("playable")
+            yield Switch(id="playable")
+            yield Input(placeholder="genre", id="genre")
+            yield Input(placeholder="year", id="year", type="integer", max_length=4)
+        yield Label("", id="shuffle-status")
+        yield VirtualList(self.renderer(), id="stream", empty="nothing matches these filters")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.stream: ShuffleStream | None = None
+        self.start_shuffle()
+        self.query_one("#stream", VirtualList).focus()
+
+    def current_filter(self) -> ShuffleFilter:
+        def number(widget_id: str) -> int | None:
+            text = self.query_one(widget_id, Input).value.strip()
+            try:
+                return int(text) if text else None
+            except ValueError:
+                return None
+
+        tier = self.query_one("#tier", Select).value
+        lo, hi = number("#min-pop"), number("#max-pop")
+        return ShuffleFilter(
+            tier=None if tier in ("any", Select.BLANK) else tier,
+            min_popularity=None if lo is None else max(0, min(100, lo)),
+            max_popularity=None if hi is None else max(0, min(100, hi)),
+            playable=self.query_one("#playable", Switch).value,
+            genre=self.query_one("#genre", Input).value.strip() or None,
+            year=number("#year"))
+
+    @on(Input.Submitted)
+    @on(Select.Changed)
+    @on(Switch.Changed)
+    def filters_changed(self, _event) -> None:
+        self.start_shuffle()
+
+    def action_reshuffle(self) -> None:
+        self.start_shuffle()
+
+    def action_focus_filters(self) -> None:
+        self.query_one("#tier", Select).focus()
+
+    @work(group="shuffle", exclusive=True)
+    async def start_shuffle(self) -> None:
+        flt = self.current_filter()
+        status = self.query_one("#shuffle-status", Label)
+        status.update(f"shuffling {flt.describe()}…")
+        try:
+            shuffle = await self.app.run_db(lambda: self.app.services.shuffle(flt, endless=True))
+        except LongtailError as exc:
+            status.update(str(exc))
+            return
+        self.stream = ShuffleStream(shuffle)
+        self.query_one("#stream", VirtualList).set_source(self.library.stream(self.stream))
+        status.update(f"{flt.describe()} · seed {shuffle.seed} · {shuffle.strategy} · "
+                      "every track equally likely, none twice until all are played · Enter plays")
+
+    @on(VirtualList.Selected, "#stream")
+    def selected(self, event: VirtualList.Selected) -> None:
+        if self.stream is None or not isinstance(event.row, TrackItem):
+            return
+        self.session.play_stream(self.stream, event.index)
+        self.notify("playing the shuffle stream from here; it keeps feeding the queue", timeout=3)

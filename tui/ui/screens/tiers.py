@@ -1,0 +1,93 @@
+"""Tiers: the histogram, the archive's two tiers with coverage, and paging through a tier."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Label, Static
+
+from tui.catalogue.tiers import TIER_LABELS, TierCoverage
+from tui.core.checking import CheckRequest
+from tui.core.views import TrackItem
+from tui.ui.screens.base import TrackListScreen
+from tui.ui.widgets.histogram import Histogram
+from tui.ui.widgets.virtual_list import VirtualList
+
+def coverage_table(coverage: dict[str, TierCoverage] | None, total: int) -> Table:
+    table = Table(expand=True, box=None)
+    for col in ("tier", "tracks", "archived", "local", "fetchable", "absent"):
+        table.add_column(col, justify="left" if col == "tier" else "right")
+    if coverage is None:
+        table.add_row("counting…", "", "", "", "", "")
+        return table
+    for name, c in coverage.items():
+        share = f" ({c.tracks / total:.0%})" if total else ""
+        table.add_row(Text(name, style="magenta" if name == "vorbis" else "blue"), f"{c.tracks:,}{share}",
+                      "n/a" if c.archived is None else f"{c.archived:,}", Text(f"{c.local:,}", style="green"),
+                      Text(f"{c.fetchable:,}", style="yellow"), Text(f"{c.absent:,}", style="dim"))
+        table.add_row(Text(TIER_LABELS[name], style="dim"), "", "", "", "", "")
+    return table
+
+
+class TiersScreen(TrackListScreen):
+    TRACK_LIST_ID = "tier-tracks"
+    BINDINGS = [
+        Binding("l", "toggle_log", "Log scale", id="tiers.log"),
+        Binding("v", "tier('vorbis')", "Vorbis tier", id="tiers.vorbis"),
+        Binding("o", "tier('opus')", "Opus tier", id="tiers.opus"),
+        Binding("a", "enqueue", "Queue", id="tiers.enqueue"),
+        Binding("i", "details", "Details", id="tiers.details"),
+        Binding("c", "check_sample", "Check a sample", id="tiers.check"),
+    ]
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="tiers"):
+            yield Histogram(id="histogram")
+            yield Static(coverage_table(None, 0), id="coverage")
+            yield Label("", id="tier-title", classes="pane-title")
+            yield VirtualList(self.renderer(), id="tier-tracks", empty="no tracks in this tier")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.load_stats()
+        self.action_tier("vorbis")
+        self.query_one("#tier-tracks", VirtualList).focus()
+
+    @work(group="tier-stats", exclusive=True)
+    async def load_stats(self) -> None:
+        tiers = self.app.services.tiers
+        histogram = await self.app.run_db(tiers.histogram)
+        self.query_one("#histogram", Histogram).set_counts(histogram)
+        coverage = await self.app.run_db(tiers.coverage)
+        self.query_one("#coverage", Static).update(coverage_table(coverage, sum(histogram.values())))
+
+    def action_toggle_log(self) -> None:
+        h = self.query_one("#histogram", Histogram)
+        h.log_scale = not h.log_scale
+
+    def action_tier(self, tier: str) -> None:
+        lst = self.query_one("#tier-tracks", VirtualList)
+        source = self.library.tier_tracks(tier, lambda: self.app.call_from_thread(self._grew, tier))
+        self.tier = tier
+        lst.set_source(source)
+        self._grew(tier)
+
+    def _grew(self, tier: str) -> None:
+        lst = self.query_one("#tier-tracks", VirtualList)
+        lst.update_count()
+        more = "" if lst.source.complete else "+"
+        self.query_one("#tier-title", Label).update(
+            f"{tier} tier, most popular first · {lst.source.count():,}{more} tracks · v/o switch")
+
+    def action_check_sample(self) -> None:
+        self.app.check(CheckRequest(sample=50, tier=self.tier),
+                       f"Checking 50 random local files of the {self.tier} tier")
+
+    @on(VirtualList.Selected, "#tier-tracks")
+    def selected(self, event: VirtualList.Selected) -> None:
+        if isinstance(event.row, TrackItem):
+            self.app.play_tracks([event.row.track.id])

@@ -1,0 +1,131 @@
+"""How rows look: tracks, artists, albums and section headers, as Rich Text.
+
+Columns have fixed cell widths on the right and the name takes what is left, so
+long, right-to-left, CJK or emoji names never push the layout around (Rich
+measures cell widths; truncation adds an ellipsis).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+
+from tui.catalogue.records import NamedHit
+from tui.core.views import TrackItem
+from tui.ui.live import LiveState
+
+FILE_GLYPHS = {"local": ("●", "green"), "fetchable": ("◐", "yellow"), "absent": ("·", "dim")}
+VERDICT_GLYPHS = {"ok": ("✓", "green"), "corrupt": ("✗", "bold red"), "missing": ("?", "yellow")}
+BAR = " ▁▂▃▄▅▆▇█"
+
+
+@dataclass(frozen=True)
+class Header:
+    """A section title inside a list (Albums, Singles, Tracks…); Enter does nothing."""
+
+    title: str
+
+
+@dataclass(frozen=True)
+class NamedRow:
+    """An artist or an album in a list."""
+
+    kind: str  # "artist" | "album"
+    rowid: int
+    id: str
+    name: str
+    popularity: int | None = None
+    extra: str = ""  # e.g. the year and type of an album
+
+
+def clock(ms: int | float | None) -> str:
+    if not ms:
+        return "0:00"
+    seconds = int(ms) // 1000
+    if seconds >= 3600:
+        return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def popularity_bar(popularity: int | None) -> Text:
+    p = max(0, min(100, popularity or 0))
+    cells = 5
+    full = p * cells / 100
+    out = ""
+    for i in range(cells):
+        frac = max(0.0, min(1.0, full - i))
+        out += BAR[max(1, int(round(frac * 8)))] if frac else "·"
+    return Text(out, style="cyan" if p else "dim")
+
+
+def name_or_placeholder(name: str, placeholder: str) -> Text:
+    return Text(name) if name.strip() else Text(placeholder, style="dim italic")
+
+
+def render_track(item: TrackItem, width: int, selected: bool, live: LiveState | None = None,
+                 numbered: bool = False, mark_playing: bool = True) -> Text:
+    """A track: file glyph, (disc-track numbers | title — artists), fetch, duration, popularity, tier, verdict."""
+    t = item.track
+    file, verdict, fetch = item.file, item.verdict, None
+    if live is not None:
+        file = live.files.get(t.id, file)
+        verdict = live.verdicts.get(t.id, verdict)
+        fetch = live.fetch_text(t.id)
+    glyph, color = FILE_GLYPHS.get(file, ("·", "dim"))
+    right = Text()
+    if fetch:
+        right.append(f" {fetch[:24]:>24}", style="red" if "fail" in fetch or "stall" in fetch else "yellow")
+    right.append(f" {clock(t.duration_ms):>7} ")
+    right.append_text(popularity_bar(t.popularity))
+    right.append(f" {t.popularity:>3} ")
+    right.append(f"{t.tier:<6}", style="magenta" if t.tier == "vorbis" else "blue")
+    if verdict:
+        v, vcolor = VERDICT_GLYPHS.get(verdict, ("?", "dim"))
+        right.append(f" {v}", style=vcolor)
+    left = Text()
+    if mark_playing and live is not None and live.playing == t.id:
+        left.append("▶ ", style="bold")
+    left.append(f"{glyph} ", style=color)
+    if numbered:
+        left.append(f"{t.disc_number}-{t.track_number:02d}  ", style="dim")
+    name_width = max(4, width - left.cell_len - right.cell_len)
+    middle = name_or_placeholder(t.name, "(no title)")
+    if not numbered:
+        middle.append(" — " + ", ".join(t.artist_names), style="dim")
+    middle.truncate(name_width, overflow="ellipsis", pad=True)
+    return Text.assemble(left, middle, right)
+
+
+def render_named(row: NamedRow, width: int, selected: bool) -> Text:
+    right = Text()
+    if row.extra:
+        right.append(f" {row.extra}", style="dim")
+    if row.popularity is not None:
+        right.append(" ")
+        right.append_text(popularity_bar(row.popularity))
+    name = name_or_placeholder(row.name, "(no name)")
+    name.truncate(max(4, width - right.cell_len), overflow="ellipsis", pad=True)
+    return Text.assemble(name, right)
+
+
+def render_header(row: Header, width: int) -> Text:
+    return Text(row.title, style="bold underline")
+
+
+def render_any(row, width: int, selected: bool, live: LiveState | None = None,
+               numbered: bool = False) -> Text:
+    if isinstance(row, Header):
+        return render_header(row, width)
+    if isinstance(row, TrackItem):
+        return render_track(row, width, selected, live, numbered)
+    if isinstance(row, NamedRow):
+        return render_named(row, width, selected)
+    if isinstance(row, NamedHit):  # an artist of the library's list
+        return render_named(NamedRow("artist", row.rowid, row.id, row.name, row.popularity), width, selected)
+    return Text(str(row))
+
+
+def renderer(live: LiveState | None, numbered: bool = False):
+    """The render function a list of this screen's rows uses (live state passed in, not global)."""
+    return lambda row, width, selected: render_any(row, width, selected, live, numbered)
