@@ -50,7 +50,8 @@ def build(data: Path, state: Path) -> dict:
     if not read_status(path).complete:
         marks: dict[str, float] = {}
         t0 = time.perf_counter()
-        status = SearchIndexBuilder(cat, path).build(lambda label, d, t: marks.setdefault(label, time.perf_counter()), hist)
+        status = SearchIndexBuilder(cat, path).build(
+            lambda label, d, t: marks.setdefault(label, time.perf_counter()), hist)
         seconds = time.perf_counter() - t0
         out.update({"build_s": seconds, "tracks": status.tracks, "artists": status.artists,
                     "albums": status.albums, "rate": status.tracks / seconds,
@@ -63,7 +64,7 @@ def build(data: Path, state: Path) -> dict:
 
 def pct(values: list[float], p: float) -> float:
     values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
 
 
 def queries(data: Path, state: Path, naive: bool) -> dict:

@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tui.mirror.ogg import parse_ogg  # noqa: E402
+from tui.mirror.ogg import parse_ogg
 
 
 def ogg_bytes(size: int) -> bytes:

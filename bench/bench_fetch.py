@@ -30,15 +30,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tui.config import Settings, StatePaths  # noqa: E402
-from tui.demo.paths import DemoPaths  # noqa: E402
-from tui.mirror.fetch import StreamingFetcher, TorrentService  # noqa: E402
-from tui.mirror.file_index import FileIndex  # noqa: E402
-from tui.mirror.layout import discover  # noqa: E402
-from tui.mirror.seeder import LoopbackSeeder  # noqa: E402
-from tui.player.player import Buffering, Ended, Player, Position, QueueFinished, Started  # noqa: E402
-from tui.player.sources import MirrorSources  # noqa: E402
-from tui.core.services import Location, open_services  # noqa: E402
+from tui.mirror.fetch import StreamingFetcher, TorrentService
+from tui.player.sources import MirrorSources
+
+from tui.config import Settings, StatePaths
+from tui.core.services import Location, open_services
+from tui.demo.paths import DemoPaths
+from tui.mirror.file_index import FileIndex
+from tui.mirror.layout import discover
+from tui.mirror.seeder import LoopbackSeeder
+from tui.player.player import Buffering, Ended, Player, Position, QueueFinished, Started
 
 
 def fresh_copy(demo: DemoPaths, work: Path) -> tuple[Path, Path]:
@@ -114,7 +115,7 @@ class Tracker(http.server.BaseHTTPRequestHandler):
 
     peer: tuple[str, int] = ("127.0.0.1", 0)
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         ip, port = self.peer
         peers = socket.inet_aton(ip) + struct.pack(">H", port)
         body = b"d8:intervali60e5:peers6:" + peers + b"e"

@@ -20,9 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tui.demo.generator import Ids  # noqa: E402
-from tui.mirror.file_index import FileIndex  # noqa: E402
-from tui.mirror.layout import discover  # noqa: E402
+from tui.demo.rows import Ids
+from tui.mirror.file_index import FileIndex
+from tui.mirror.layout import discover
 
 FOLDER = "annas_archive_data__aacid__spotify_files_pop_0__20260116T000346Z--20260116T000347Z"
 

@@ -27,11 +27,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tui.config import Settings, StatePaths  # noqa: E402
-from tui.demo.paths import DemoPaths  # noqa: E402
-from tui.player.player import Player  # noqa: E402
-from tui.player.sources import MirrorSources  # noqa: E402
-from tui.core.services import Location, open_services  # noqa: E402
+from tui.player.sources import MirrorSources
+
+from tui.config import Settings, StatePaths
+from tui.core.services import Location, open_services
+from tui.demo.paths import DemoPaths
+from tui.player.player import Player
 
 
 def longtail_runs(demo: DemoPaths, track_id: str, runs: int, state: Path) -> list[float]:

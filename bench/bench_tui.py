@@ -76,10 +76,10 @@ def spawn_until_ready(code: str, *args: str) -> float:
 
 
 async def keystrokes(data: Path, state: Path) -> list[float]:
-    from tui.ui.app import make_app
     from tui.config import Settings, StatePaths
-    from tui.ui.messages import SearchFinished
     from tui.core.services import Location, open_services
+    from tui.ui.app import make_app
+    from tui.ui.messages import SearchFinished
 
     svc = open_services(Location(data, StatePaths(state), None), Settings(), refresh_files=False)
     app = make_app(svc, start_player=False)
@@ -111,9 +111,9 @@ async def keystrokes(data: Path, state: Path) -> list[float]:
 
 
 async def scrolling(data: Path, state: Path) -> dict:
-    from tui.ui.app import make_app
     from tui.config import Settings, StatePaths
     from tui.core.services import Location, open_services
+    from tui.ui.app import make_app
     from tui.ui.widgets.virtual_list import VirtualList
 
     svc = open_services(Location(data, StatePaths(state), None), Settings(), refresh_files=False)

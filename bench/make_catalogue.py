@@ -16,7 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tui.demo.generator import GenSpec, generate, write_ledger  # noqa: E402
+from tui.demo.generator import GenSpec, generate
+from tui.demo.sidecars import write_ledger
 
 
 def main() -> None:

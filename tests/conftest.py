@@ -7,10 +7,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from fixtures import build_tiny  # noqa: E402
+from fixtures import build_tiny
 
-from tui.demo.build import DemoSpec, build_demo  # noqa: E402
-from tui.demo.paths import DemoPaths  # noqa: E402
+from tui.demo.build import DemoSpec, build_demo
+from tui.demo.paths import DemoPaths
 
 SMALL_DEMO = DemoSpec(tracks=4000, audio_tracks=24, seed=4242)
 

@@ -12,7 +12,7 @@ import sqlite3
 from pathlib import Path
 
 from tui.demo import schema
-from tui.demo.generator import ogg_packet_with_replaygain
+from tui.demo.sidecars import ogg_packet_with_replaygain
 
 # (rowid, id, name, popularity, followers)
 ARTISTS = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -12,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from tui.config import Settings, StatePaths
-from tui.mirror.ogg import ogg_crc
 from tui.core.services import Location, open_services
+from tui.mirror.ogg import ogg_crc
 
 
 @pytest.fixture
@@ -64,7 +65,7 @@ def test_pristine_files_pass_every_check(svc):
 
 def test_pristine_file_passes_a_full_decode(svc):
     entry = local_entries(svc)[0]
-    verdict, codes, _ = codes_of(svc, entry.track_id, decode=True)
+    verdict, _codes, _ = codes_of(svc, entry.track_id, decode=True)
     assert verdict == "ok"
 
 
@@ -93,7 +94,7 @@ def test_zero_filled_hole(svc):
     data = bytearray(entry.path.read_bytes())
     data[5000:25000] = bytes(20000)
     entry.path.write_bytes(bytes(data))
-    verdict, codes, result = codes_of(svc, entry.track_id, decode=True)
+    verdict, codes, _result = codes_of(svc, entry.track_id, decode=True)
     assert verdict == "corrupt"
     assert {"sha256-mismatch", "piece-hash-mismatch", "ogg-structure"} <= codes
     assert "size-mismatch" not in codes
@@ -155,7 +156,7 @@ def test_boundary_piece_is_blamed_on_the_damaged_file(svc):
     for torrent in svc.layout.torrents:
         parsed = parse_torrent(torrent)
         files = parsed.files
-        for left, right in zip(files, files[1:]):
+        for left, right in itertools.pairwise(files):
             l_entry = svc.files.entry(track_id_from_name(left.path))
             r_entry = svc.files.entry(track_id_from_name(right.path))
             shared = (left.offset + left.size - 1) // parsed.piece_length == right.offset // parsed.piece_length

@@ -109,6 +109,7 @@ def test_state_never_goes_inside_the_mirror(tiny_mirror, tmp_path):
 
 def test_index_reports_hostile_torrent(small_demo, tmp_path):
     import shutil
+
     import libtorrent as lt
     mirror = tmp_path / "m"
     shutil.copytree(small_demo.mirror, mirror)

@@ -11,11 +11,11 @@ import pytest
 
 from tui.config import Settings, StatePaths
 from tui.errors import TorrentError
-from tui.mirror import torrent_service as fetch_mod
-from tui.mirror.torrent_service import TorrentService
+from tui.mirror import fetch_status as fetch_mod
 from tui.mirror.file_index import FileEntry, FileIndex
 from tui.mirror.layout import discover
 from tui.mirror.seeder import LoopbackSeeder
+from tui.mirror.torrent_service import TorrentService
 
 
 @pytest.fixture
@@ -62,7 +62,7 @@ def test_fetch_one_file_only_its_pieces(mirror, seeder, small_demo):
     original = (small_demo.swarm / entry.rel_path).read_bytes()
     assert entry.path.read_bytes() == original
     # no other file of the torrent was created in the mirror
-    assert sorted(p.name for p in folder.iterdir()) == sorted(before + [entry.path.name])
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*before, entry.path.name])
     assert not list(root.rglob("*.parts"))
     # only the file's own pieces travelled: at most its size plus two boundary pieces
     piece = 32 * 1024
@@ -72,6 +72,7 @@ def test_fetch_one_file_only_its_pieces(mirror, seeder, small_demo):
 
 def test_play_a_missing_track_to_its_end_through_the_stream(mirror, seeder, small_demo, tmp_path):
     from test_player import Recorder
+
     from tui.core.services import Location, open_services
     from tui.core.sources import MirrorSources
     from tui.core.swarm import Swarm
@@ -79,7 +80,7 @@ def test_play_a_missing_track_to_its_end_through_the_stream(mirror, seeder, smal
     from tui.player.mpv_engine import MpvEngine
     from tui.player.player import Player
 
-    root, files, state = mirror
+    root, _files, state = mirror
     svc = open_services(Location(root, StatePaths(state), None), Settings())
     host, port = seeder.endpoint
     swarm = Swarm(svc, lambda _event: None, (f"{host}:{port}",))
@@ -103,7 +104,7 @@ def test_play_a_missing_track_to_its_end_through_the_stream(mirror, seeder, smal
 
 
 def test_cancel_while_a_read_is_blocked(mirror):
-    root, files, state = mirror
+    _root, files, state = mirror
     entry = missing_entries(files)[0]
     service = make_service(files, state, [])  # no peers: the read can only wait
     try:
@@ -125,7 +126,7 @@ def test_cancel_while_a_read_is_blocked(mirror):
 
 def test_seeder_disappears_then_returns(mirror, small_demo, monkeypatch):
     monkeypatch.setattr(fetch_mod, "STALL_SECONDS", 1.0)
-    root, files, state = mirror
+    _root, files, state = mirror
     entries = sorted(missing_entries(files), key=lambda e: -e.size)
     entry = entries[0]
     slow = LoopbackSeeder(small_demo.torrents_and_swarm(), upload_rate_limit=48 * 1024)
@@ -168,6 +169,7 @@ def test_seeder_disappears_then_returns(mirror, small_demo, monkeypatch):
 
 def test_hostile_torrent_is_rejected_and_nothing_written(mirror, tmp_path):
     import libtorrent as lt
+
     from tui.mirror.fetch_status import FetchError
     root, files, state = mirror
     hostile = tmp_path / "evil.torrent"

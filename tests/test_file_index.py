@@ -67,7 +67,7 @@ def test_index_maps_tracks_to_torrent_files(mirror, tmp_path):
         ID_A: "local", ID_B: "fetchable", "0000000000000000000000": "absent"}
     # the files' order in the torrent follows the file index libtorrent reports
     parsed = parse_torrent(mirror / f"{FOLDER}.torrent")
-    by_path = {f.path: f.index for f in parsed.files}
+    by_path = {f.path: f.file_index for f in parsed.files}
     assert by_path[a.rel_path] == a.file_index
 
 

@@ -144,9 +144,10 @@ def test_interrupted_build_resumes_after_kill(small_demo, tmp_path, shards):
     assert done.complete and done.tracks == 4000 and done.shards == shards
     # nothing indexed twice: every title finds its own track exactly once
     import sqlite3
+
+    from tui.catalogue.search_index import shard_paths
     from tui.catalogue.search_shard import decode_rowid
     from tui.catalogue.text import match_expression
-    from tui.catalogue.search_index import shard_paths
     conn = sqlite3.connect(state / "search.sqlite3")
     for i, extra in enumerate(shard_paths(state / "search.sqlite3")[1:], start=1):
         conn.execute("ATTACH DATABASE ? AS ?", (str(extra), f"s{i}"))
@@ -163,6 +164,7 @@ def test_interrupted_build_resumes_after_kill(small_demo, tmp_path, shards):
 
 def test_incremental_when_the_catalogue_grows(tmp_path):
     import sqlite3
+
     from fixtures import build_tiny
     build_tiny(tmp_path / "m")
     cat = open_catalogue(tmp_path / "m")
@@ -185,6 +187,7 @@ def test_incremental_when_the_catalogue_grows(tmp_path):
 
 def test_full_disk_is_a_clear_error(tiny_mirror, tmp_path, monkeypatch):
     import sqlite3 as sq
+
     from tui.catalogue import search_shard
     from tui.errors import LongtailError
     cat = open_catalogue(tiny_mirror)
@@ -207,6 +210,7 @@ def test_python_tokens_match_sqlite_unicode61():
     """The ranking re-check must see the same words FTS5 indexed, in every script."""
     import random
     import sqlite3
+
     from tui.catalogue.text import space_out, tokens
     from tui.demo.names import NameMaker
     maker = NameMaker(random.Random(3))
@@ -219,7 +223,7 @@ def test_python_tokens_match_sqlite_unicode61():
     for i, text in enumerate(samples, start=1):
         conn.execute("INSERT INTO f (rowid, name) VALUES (?, ?)", (i, space_out(text)))
     indexed: dict[int, list[str]] = {}
-    for term, doc, _col, offset in conn.execute("SELECT term, doc, col, offset FROM v ORDER BY doc, offset"):
+    for term, doc, _col, _offset in conn.execute("SELECT term, doc, col, offset FROM v ORDER BY doc, offset"):
         indexed.setdefault(doc, []).append(term)
     for i, text in enumerate(samples, start=1):
         assert tokens(text) == indexed.get(i, []), text

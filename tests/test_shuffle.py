@@ -81,8 +81,9 @@ def test_sparse_filter_uses_a_subset_index(small_demo, tmp_path):
     layout = discover(small_demo.mirror)
     c = Catalogue(CataloguePaths.from_databases(layout.databases))
     files = FileIndex(tmp_path / "files.sqlite3")
+    subsets = tmp_path / "shuffle.sqlite3"
     files.refresh(layout)
-    playable = Shuffle(c, ShuffleFilter(playable=True), seed=1, files=files, subsets_path=tmp_path / 'shuffle.sqlite3')
+    playable = Shuffle(c, ShuffleFilter(playable=True), seed=1, files=files, subsets_path=subsets)
     assert playable.strategy == "subset"  # 24 playable tracks of 4000
     got = playable.take(100)
     assert len(got) == 24 and len({t.id for t in got}) == 24
@@ -92,19 +93,20 @@ def test_sparse_filter_uses_a_subset_index(small_demo, tmp_path):
     bucket = {track_id: i // 3 for i, track_id in enumerate(ids)}
     n = 4000
     counts = Counter(bucket[Shuffle(c, ShuffleFilter(playable=True), seed=s, files=files,
-                                    subsets_path=tmp_path / 'shuffle.sqlite3').take(1)[0].id] for s in range(n))
+                                    subsets_path=subsets).take(1)[0].id] for s in range(n))
     assert chi_square(counts, list(range(8)), n) < CHI2_CRIT_001[7]
-    local = Shuffle(c, ShuffleFilter(local_only=True), seed=2, files=files, subsets_path=tmp_path / 'shuffle.sqlite3').take(100)
+    local = Shuffle(c, ShuffleFilter(local_only=True), seed=2, files=files, subsets_path=subsets).take(100)
     assert local and all(files.entry(t.id).local for t in local)
     c.close()
 
 
 def test_popularity_range_genre_and_year(cat, tmp_path):
-    high = Shuffle(cat, ShuffleFilter(min_popularity=60, max_popularity=80), seed=3, subsets_path=tmp_path / 'shuffle.sqlite3').take(50)
+    subsets = tmp_path / "shuffle.sqlite3"
+    high = Shuffle(cat, ShuffleFilter(min_popularity=60, max_popularity=80), seed=3, subsets_path=subsets).take(50)
     assert sorted(t.popularity for t in high) == [60, 68, 70, 70]
     opus = Shuffle(cat, ShuffleFilter(tier="opus"), seed=3).take(50)
     assert opus and all(t.popularity == 0 for t in opus)
-    house = Shuffle(cat, ShuffleFilter(genre="french house"), seed=3, subsets_path=tmp_path / 'shuffle.sqlite3').take(50)
+    house = Shuffle(cat, ShuffleFilter(genre="french house"), seed=3, subsets_path=subsets).take(50)
     assert {t.id for t in house} == {"000000000000000trackB1", "000000000000000trackB2",
                                      "000000000000000trackC1", "000000000000000trackC2",
                                      "000000000000000trackD1", "000000000000000trackG1"}

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from test_tui import wait_for
 
-from tui.ui.app import make_app
 from tui.catalogue.search_index import SearchIndexBuilder
 from tui.config import Settings, StatePaths
 from tui.core.services import Location, open_services
 from tui.core.session import Session
+from tui.ui.app import make_app
 from tui.ui.widgets.virtual_list import VirtualList
 
 SIZE = (110, 30)

@@ -152,6 +152,7 @@ async def test_tiny_terminal_and_hostile_names(tiny_mirror, tmp_path):
 
 async def test_track_list_of_long_rtl_cjk_and_empty_names(tiny_mirror, tmp_path):
     from rich.console import Console
+
     from tui.ui.widgets.rows import render_track
     session = tiny_session(tiny_mirror, tmp_path)
     tracks = session.services.catalogue.tracks_by_rowids([15, 11, 13, 10])

@@ -53,7 +53,7 @@ class Settings:
     source: Path | None = None  # the config file the values came from
 
     @classmethod
-    def load(cls, path: Path | None = None) -> "Settings":
+    def load(cls, path: Path | None = None) -> Settings:
         path = path or config_file_path()
         settings = cls()
         if path.is_file():
@@ -171,7 +171,7 @@ class StatePaths:
         """What native libraries (libmpv, ALSA, JACK) and longtail's threads have to say."""
         return self.root / "longtail.log"
 
-    def ensure(self) -> "StatePaths":
+    def ensure(self) -> StatePaths:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:

@@ -68,8 +68,9 @@ def open_state_db(path: Path, *, wal: bool = True, timeout: float = 30.0,
     """One of longtail's own databases (never the user's metadata)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, timeout=timeout, check_same_thread=False,
-                               isolation_level=None if autocommit else "")
+        conn = sqlite3.connect(path, timeout=timeout, check_same_thread=False)
+        if autocommit:
+            conn.isolation_level = None
         if wal:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")

@@ -11,6 +11,10 @@ import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+from tui.catalogue import queries
+from tui.catalogue.databases import CataloguePaths, check_sqlite_file, open_readonly
+from tui.catalogue.lists import AnchoredSource, MappedSource
+from tui.catalogue.queries import LISTINGS
 from tui.catalogue.records import (
     Album,
     AlbumRef,
@@ -21,14 +25,11 @@ from tui.catalogue.records import (
     Image,
     LedgerEntry,
     NamedHit,
+    Tier,
     Track,
     TrackDetails,
     parse_replaygain,
 )
-from tui.catalogue import queries
-from tui.catalogue.lists import AnchoredSource, RowSource
-from tui.catalogue.queries import LISTINGS
-from tui.catalogue.databases import CataloguePaths, check_sqlite_file, open_readonly
 from tui.catalogue.schema import (
     FEATURES_DB,
     LEDGER_DB,
@@ -241,7 +242,10 @@ class Catalogue:
         if row is None:
             return None
         tempo = float(row[0]) if row[0] is not None else None  # declared integer, stored REAL
-        return AudioFeatures(tempo, *_ints(row[1:4]), *row[4:12], row[12])
+        key, mode, time_signature = _ints(row[1:4])
+        danceability, energy, loudness, speechiness, acousticness, instrumentalness, liveness, valence = row[4:12]
+        return AudioFeatures(tempo, key, mode, time_signature, danceability, energy, loudness, speechiness,
+                             acousticness, instrumentalness, liveness, valence, row[12])
 
     def ledger(self, track_id: str) -> LedgerEntry | None:
         if "ledger" not in self.sql:
@@ -251,7 +255,7 @@ class Catalogue:
             return None
         (status, kbit, sha_meta, sha_orig, size, filename, packet, original_title,
          version_title, lang, roles, licensor) = row
-        codec = None
+        codec: Tier | None = None
         if status == "success":
             codec = "opus" if kbit not in (None, "") else "vorbis"
         return LedgerEntry(status, codec, kbit if kbit not in ("",) else None, sha_meta,
@@ -264,7 +268,7 @@ class Catalogue:
         if row is None:
             return None
         rowid, id_, name, pop, followers = row
-        images = ()
+        images: tuple[Image, ...] = ()
         if "artist_images" in self.sql:
             images = tuple(Image(*r) for r in self.conn().execute(self.sql["artist_images"],
                                                                     (rowid,)))
@@ -332,11 +336,11 @@ class Catalogue:
                               anchors, self.signature(), on_grow)
 
     def tier_tracks(self, tier: str, anchors: Path | None = None,
-                    on_grow: Callable[[], None] | None = None) -> "TrackListing":
+                    on_grow: Callable[[], None] | None = None) -> MappedSource[int, Track]:
         """A tier's tracks, most popular first (the Opus tier in rowid order)."""
-        rowids = AnchoredSource(self.connect, LISTINGS[f"tier-{tier}"], lambda r: r[0],
-                                anchors, self.signature(), on_grow)
-        return TrackListing(self, rowids)
+        rowids: AnchoredSource[int] = AnchoredSource(self.connect, LISTINGS[f"tier-{tier}"], lambda r: r[0],
+                                                     anchors, self.signature(), on_grow)
+        return MappedSource(rowids, self.tracks_by_rowids)
 
     def discography(self, artist_rowid: int) -> Discography:
         rows = self.conn().execute(self.sql["artist_discography"],
@@ -375,24 +379,3 @@ def _ints(values: Iterable) -> list[int | None]:
 def _chunks(seq: Sequence, size: int):
     for i in range(0, len(seq), size):
         yield list(seq[i:i + size])
-
-
-class TrackListing(RowSource[Track]):
-    """Tracks by position over a source of rowids (a tier), hydrated page by page."""
-
-    def __init__(self, catalogue: Catalogue, rowids: AnchoredSource[int]) -> None:
-        self.catalogue = catalogue
-        self.rowids = rowids
-
-    def count(self) -> int:
-        return self.rowids.count()
-
-    @property
-    def complete(self) -> bool:
-        return self.rowids.complete
-
-    def fetch(self, start: int, n: int) -> list[Track]:
-        return self.catalogue.tracks_by_rowids(self.rowids.fetch(start, n))
-
-    def close(self) -> None:
-        self.rowids.close()

@@ -41,7 +41,7 @@ class CataloguePaths:
     playlists: Path | None = None
 
     @classmethod
-    def from_databases(cls, dbs: dict[str, Path]) -> "CataloguePaths":
+    def from_databases(cls, dbs: dict[str, Path]) -> CataloguePaths:
         if MAIN_DB not in dbs:
             raise MirrorError(f"no {MAIN_DB} found", "point --mirror at the metadata folder")
         return cls(dbs[MAIN_DB], dbs.get(FEATURES_DB), dbs.get(LEDGER_DB), dbs.get(PLAYLISTS_DB))

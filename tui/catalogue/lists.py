@@ -17,12 +17,13 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from tui.catalogue.queries import Listing
 from tui.db import PerThread
 
 Row = TypeVar("Row")
+Out = TypeVar("Out")
 ANCHOR_EVERY = 1024
 
 
@@ -162,28 +163,22 @@ class AnchoredSource(RowSource[Row]):
         self._conns.close_all()
 
 
-class GrowingSource(RowSource[Any]):
-    """Rows produced by an iterator on demand (the shuffle stream): grows near the end."""
+class MappedSource(RowSource[Out], Generic[Row, Out]):
+    """Another source's rows turned, page by page, into records (a tier's rowids into tracks)."""
 
-    def __init__(self, produce: Callable[[int], list[Any]], batch: int = 100) -> None:
-        self.produce = produce
-        self.batch = batch
-        self.rows: list[Any] = []
-        self.exhausted = False
-        self._lock = threading.Lock()
+    def __init__(self, source: RowSource[Row], convert: Callable[[list[Row]], list[Out]]) -> None:
+        self.source = source
+        self.convert = convert
 
     def count(self) -> int:
-        return len(self.rows) + (0 if self.exhausted else 1)  # one row of "more…"
+        return self.source.count()
 
     @property
     def complete(self) -> bool:
-        return self.exhausted
+        return self.source.complete
 
-    def fetch(self, start: int, n: int) -> list[Any]:
-        with self._lock:
-            while not self.exhausted and len(self.rows) < start + n:
-                more = self.produce(self.batch)
-                if not more:
-                    self.exhausted = True
-                self.rows.extend(more)
-            return self.rows[start:start + n]
+    def fetch(self, start: int, n: int) -> list[Out]:
+        return self.convert(self.source.fetch(start, n))
+
+    def close(self) -> None:
+        self.source.close()

@@ -121,7 +121,7 @@ class Discography:
     truncated: bool = False  # True when an enormous artist was capped
 
     @classmethod
-    def from_rows(cls, rows: list[tuple], truncated: bool) -> "Discography":
+    def from_rows(cls, rows: list[tuple], truncated: bool) -> Discography:
         """From (album rowid, is_appears_on, is_implicit_appears_on, id, name, type, release)
         rows: an artist's own releases by type, everything else under "appears on"."""
         own = {r[0] for r in rows if not r[1] and not r[2]}

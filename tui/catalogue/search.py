@@ -40,7 +40,9 @@ class SearchResults:
     note: str | None = None
 
     def by_kind(self, kind: Kind) -> list:
-        return {"track": self.tracks, "artist": self.artists, "album": self.albums}[kind]
+        if kind == "track":
+            return self.tracks
+        return self.artists if kind == "artist" else self.albums
 
 
 class Searcher:

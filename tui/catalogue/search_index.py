@@ -40,9 +40,9 @@ from tui.catalogue.search_shard import (
     Progress,
     ShardWorker,
     connect_shard,
+    default_shards,
     get_state,
     set_state,
-    default_shards,
     shard_path,
     worker_main,
 )
@@ -200,7 +200,7 @@ class SearchIndexBuilder:
 
 def shard_paths(path: Path) -> list[Path]:
     """The index files that exist, shard 0 first."""
-    out = []
+    out: list[Path] = []
     if not path.exists():
         return out
     try:

@@ -114,7 +114,7 @@ class ShardWorker:
         # before the next build's worker for the same shard may start.
         import fcntl
 
-        lock = open(str(self.path) + ".lock", "w")
+        lock = open(str(self.path) + ".lock", "w")  # noqa: SIM115 - held for the whole run, closed below
         fcntl.flock(lock, fcntl.LOCK_EX)
         conn = connect_shard(self.path, self.catalogue_path)
         try:

@@ -14,6 +14,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tui.catalogue.catalogue import Catalogue
 from tui.catalogue.queries import LISTINGS
@@ -57,7 +58,7 @@ class StatsCache:
         conn.execute("CREATE TABLE IF NOT EXISTS cache (key TEXT PRIMARY KEY, signature TEXT, value TEXT)")
         return conn
 
-    def get(self, key: str, signature: str) -> object | None:
+    def get(self, key: str, signature: str) -> Any:
         if not self.path.exists():
             return None
         try:

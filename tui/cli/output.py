@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from typing import Any
 
 import click
 
@@ -34,7 +35,7 @@ class RateBar:
 
     def __init__(self, label: str, unit: str) -> None:
         self.label, self.unit = label, unit
-        self.bar = None
+        self.bar: Any = None  # a click progress bar, made on the first update
         self.started = time.perf_counter()
         self.first = 0
 

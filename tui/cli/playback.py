@@ -15,7 +15,8 @@ from tui.core.events import Ended, FetchProgress, NowPlaying, Position, QueueFin
 @common_options
 @click.argument("track_ids", nargs=-1, required=True)
 @click.option("--peer", "peers", multiple=True, help="A known peer HOST:PORT for fetching (repeatable).")
-@click.option("--ao", default=None, help="mpv audio output (e.g. null, pulse, alsa; default: the config's, else mpv's).")
+@click.option("--ao", default=None,
+              help="mpv audio output (e.g. null, pulse, alsa; default: the config's, else mpv's).")
 @click.option("--no-ui", is_flag=True, help="Play headless, printing progress; exit when the queue ends.")
 @click.option("--no-seed", is_flag=True, help="Do not seed fetched files back.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line: started, position, ended.")

@@ -19,7 +19,7 @@ from tui.core.events import coalesce_key
 
 
 class Subscription:
-    def __init__(self, bus: "EventBus", kinds: tuple[type, ...] | None) -> None:
+    def __init__(self, bus: EventBus, kinds: tuple[type, ...] | None) -> None:
         self._bus = bus
         self._kinds = kinds
         self._cond = threading.Condition()

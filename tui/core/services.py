@@ -9,7 +9,6 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from tui.catalogue.catalogue import Catalogue
@@ -76,7 +75,7 @@ class Services:
         return self.location.state
 
     @property
-    def searcher(self) -> "Searcher":
+    def searcher(self) -> Searcher:
         from tui.catalogue.search import Searcher
 
         with self._lock:
@@ -85,19 +84,19 @@ class Services:
             return self._searcher
 
     @property
-    def tiers(self) -> "Tiers":
+    def tiers(self) -> Tiers:
         from tui.catalogue.tiers import StatsCache, Tiers
 
         return Tiers(self.catalogue, StatsCache(self.state.stats), self.files)
 
-    def shuffle(self, flt: "ShuffleFilter", seed: int | None = None, endless: bool = False) -> "Shuffle":
+    def shuffle(self, flt: ShuffleFilter, seed: int | None = None, endless: bool = False) -> Shuffle:
         from tui.catalogue.shuffle import Shuffle
 
         return Shuffle(self.catalogue, flt, seed, files=self.files, subsets_path=self.state.shuffle_subsets,
                        histogram=self.tiers.cached_histogram(), endless=endless)
 
     @property
-    def verdicts(self) -> "VerdictStore":
+    def verdicts(self) -> VerdictStore:
         """The last integrity verdict per track (badges, `info`)."""
         from tui.mirror.verdicts import VerdictStore
 

@@ -18,18 +18,18 @@ import queue
 import threading
 from collections.abc import Callable
 
+from tui.config import Settings
 from tui.core.bus import EventBus, Subscription
 from tui.core.checking import CheckRequest, CheckRun
 from tui.core.events import FetchProgress, FileStateChanged, Notice, QueueChanged
 from tui.core.indexing import IndexReport, build_all
-from tui.core.nowplaying import NowPlayingTracker
 from tui.core.logs import log_to
+from tui.core.nowplaying import NowPlayingTracker
 from tui.core.services import Location, Services, open_services
 from tui.core.sources import MirrorSources
 from tui.core.streams import ShuffleStream
 from tui.core.swarm import FETCH_TIMEOUT, FetchReport, Swarm
 from tui.core.views import Library
-from tui.config import Settings
 from tui.errors import LongtailError
 from tui.mirror.checks import CheckResult
 from tui.player import events as player_events
@@ -65,7 +65,7 @@ class Session:
         self._thread.start()
 
     @classmethod
-    def open(cls, location: Location, settings: Settings, refresh_files: bool = True) -> "Session":
+    def open(cls, location: Location, settings: Settings, refresh_files: bool = True) -> Session:
         services = open_services(location, settings, refresh_files)
         log_to(services.state.log)
         return cls(services)
@@ -217,7 +217,7 @@ class Session:
 
     def restore(self) -> None:
         """Bring back the saved queue and position (paused there)."""
-        self._with_player(lambda p: p.restore())
+        self._with_player(lambda p: _ignore(p.restore()))
 
     # -- work: checks, fetches, index builds ----------------------------------------------------
 
@@ -271,7 +271,7 @@ class Session:
             fn()
         except LongtailError as exc:
             self.publish(Notice(str(exc), "error"))
-        except Exception as exc:  # noqa: BLE001 - a background job's bug is reported, not fatal
+        except Exception as exc:
             log.exception("background job failed")
             self.publish(Notice(f"internal error: {exc}", "error"))
 
@@ -292,7 +292,7 @@ class Session:
                     item()
                 else:
                     self._on_event(item)
-            except Exception:  # noqa: BLE001 - the core thread must survive anything
+            except Exception:
                 log.exception("core thread")
 
     def _on_event(self, event: object) -> None:
@@ -318,3 +318,7 @@ def _native_log(level: str, prefix: str, text: str) -> None:
     """What libmpv has to say goes to the log file, never to the terminal."""
     logging.getLogger(f"longtail.mpv.{prefix}").log(
         logging.ERROR if level in ("error", "fatal") else logging.WARNING, text.rstrip())
+
+
+def _ignore(_value: object) -> None:
+    return None

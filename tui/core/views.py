@@ -7,7 +7,7 @@ row source's `fetch` already runs on the list's loader thread).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from tui.catalogue.lists import AnchoredSource, RowSource
@@ -38,13 +38,13 @@ class DetailsView:
     entry: FileEntry | None
     file: str
     verdict: str | None
-    sibling_files: dict[str, str]
+    sibling_files: Mapping[str, str]
 
 
 class TrackItems(RowSource[TrackItem]):
     """Tracks by position, each with its file state and verdict (looked up per page)."""
 
-    def __init__(self, library: "Library", tracks: RowSource[Track]) -> None:
+    def __init__(self, library: Library, tracks: RowSource[Track]) -> None:
         self.library = library
         self.tracks = tracks
 
@@ -65,7 +65,7 @@ class TrackItems(RowSource[TrackItem]):
 class StreamItems(RowSource[TrackItem]):
     """The shuffle stream as a list that grows as it is scrolled."""
 
-    def __init__(self, library: "Library", stream: ShuffleStream) -> None:
+    def __init__(self, library: Library, stream: ShuffleStream) -> None:
         self.library = library
         self.stream = stream
 

@@ -129,16 +129,16 @@ def compose(spec: PieceSpec) -> tuple[np.ndarray, int]:
                     out[i0:i0 + n, 0] += hat * 0.4
                     out[i0:i0 + n, 1] += hat * 0.6
         # melody: eighths and quarters on the pentatonic, drawn to chord tones
-        t = t0
-        while t < t0 + bar - 1e-6:
+        at = t0
+        while at < t0 + bar - 1e-6:
             step = rng.choice((beat / 2, beat / 2, beat, beat * 1.5))
             if rng.random() < 0.82:
                 melody_degree = max(0, min(11, melody_degree + rng.choice((-2, -1, -1, 0, 1, 1, 2))))
                 octave, idx = divmod(melody_degree, len(PENTATONIC))
                 note = spec.key_root + PENTATONIC[idx] + 12 * octave
-                add(t, step * 1.1, _midi_hz(note), 0.16, lead_harmonics, 3.0,
+                add(at, step * 1.1, _midi_hz(note), 0.16, lead_harmonics, 3.0,
                     0.4 + 0.2 * rng.random())
-            t += step
+            at += step
     fade_in = _envelope(n_total, sr, 0.4, 1.5)
     out *= fade_in[:, None]
     peak = float(np.max(np.abs(out))) or 1.0
@@ -175,5 +175,5 @@ def encode(spec: PieceSpec, path: Path, tags: dict[str, list[str]]) -> EncodedPi
     audio.save()
     data = tmp.read_bytes()
     os.replace(tmp, path)
-    duration_ms = int(round(len(samples) / sr * 1000))
+    duration_ms = round(len(samples) / sr * 1000)
     return EncodedPiece(path, len(data), hashlib.sha256(data).hexdigest(), duration_ms, gain, peak)

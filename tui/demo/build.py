@@ -24,9 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tui.demo.audio import EncodedPiece, PieceSpec, encode
-from tui.demo.generator import AudioTrack, GenSpec, generate, write_ledger, write_playlists
-from tui.mirror.aacid import aacid_for
+from tui.demo.generator import AudioTrack, GenSpec, generate
 from tui.demo.paths import DEMO_VERSION, DemoPaths
+from tui.demo.sidecars import write_ledger, write_playlists
+from tui.mirror.aacid import aacid_for
 from tui.mirror.torrents import make_v1_torrent
 
 DEMO_SEED = 20250701
@@ -125,11 +126,11 @@ def build_demo(paths: DemoPaths, spec: DemoSpec = DemoSpec(),
         name = aacid_for(collection, stamp, track.track_id, _shortuuid(rng))
         out = tmp.swarm / folder / name
         out.parent.mkdir(parents=True, exist_ok=True)
-        piece = PieceSpec(seed=track.album_seed ^ track.track_number, seconds=track.seconds,
+        spec_ = PieceSpec(seed=track.album_seed ^ track.track_number, seconds=track.seconds,
                           codec=tier, key_root=57 + track.album_seed % 8,
                           tempo=84 + track.album_seed % 40, brightness=(track.album_seed % 10) / 10,
                           level=0.55 + (track.album_seed % 7) / 15)
-        jobs.append((piece, str(out), _tags_for(track)))
+        jobs.append((spec_, str(out), _tags_for(track)))
         placements.append((track, folder, out))
     encoded: list[EncodedPiece] = []
     total = len(jobs)
@@ -141,14 +142,15 @@ def build_demo(paths: DemoPaths, spec: DemoSpec = DemoSpec(),
 
     # Album ReplayGain: mean of the album's track gains (and the archive's peak bug).
     album_gains: dict[str, list[float]] = {}
-    for (track, _, _), piece in zip(placements, encoded):
+    for (track, _, _), piece in zip(placements, encoded, strict=False):
         album_gains.setdefault(track.album_id, []).append(piece.track_gain_db)
-    from mutagen.oggopus import OggOpus
-    from mutagen.oggvorbis import OggVorbis
     import hashlib
 
+    from mutagen.oggopus import OggOpus
+    from mutagen.oggvorbis import OggVorbis
+
     real_files: dict[str, dict] = {}
-    for (track, folder, out), piece in zip(placements, encoded):
+    for (track, _folder, out), piece in zip(placements, encoded, strict=False):
         gain = round(sum(album_gains[track.album_id]) / len(album_gains[track.album_id]), 2)
         audio = OggVorbis(out) if track.popularity > 0 else OggOpus(out)
         audio["REPLAYGAIN_ALBUM_GAIN"] = [f"{gain:.2f} dB"]
@@ -172,7 +174,7 @@ def build_demo(paths: DemoPaths, spec: DemoSpec = DemoSpec(),
     # About half of the audio is local; the rest only the swarm has.
     local_rng = random.Random(spec.seed + 7)
     local = 0
-    for track, folder, out in placements:
+    for _track, folder, out in placements:
         if local_rng.random() < spec.local_share:
             dest = tmp.mirror / folder / out.name
             dest.parent.mkdir(parents=True, exist_ok=True)

@@ -19,7 +19,7 @@ ENGLISH_WORDS = (
 ).split()
 ENGLISH_GLUE = ("the", "of", "in", "and", "my", "your", "on", "to", "for", "a")
 
-SYLLABLES = {
+SYLLABLES: dict[str, tuple[list[str], dict[str, str]] | list[str]] = {
     # style: (syllables, diacritic substitutions applied at random)
     "latin": ("ka lo mi ren dor wen sha tal bri cor fen gal har jun kel lan mor nev "
               "pa ros sel tor val zin ar el is on ul".split(), {}),
@@ -79,8 +79,8 @@ class NameMaker:
             return "".join(chr(0xAC00 + (rng.randrange(19) * 21 + rng.randrange(21)) * 28
                                + rng.choice((0, 0, 4, 8, 16, 21)))
                            for _ in range(rng.randint(1, 3)))
-        syllables, marks = SYLLABLES[style] if isinstance(SYLLABLES[style], tuple) else (
-            SYLLABLES[style], {})
+        entry = SYLLABLES[style]
+        syllables, marks = entry if isinstance(entry, tuple) else (entry, {})
         whole_words = style in ("arabic", "hebrew", "devanagari", "thai")
         count = 1 if whole_words else rng.randint(1, 3)
         word = "".join(rng.choice(syllables) for _ in range(count))

@@ -41,7 +41,7 @@ class CheckResult:
     bytes_read: int = 0
 
     def as_json(self) -> dict:
-        out = {"id": self.track_id, "path": self.path, "verdict": self.verdict,
+        out: dict[str, object] = {"id": self.track_id, "path": self.path, "verdict": self.verdict,
                "problems": [p.as_json() for p in self.problems]}
         if self.notes:
             out["notes"] = self.notes
@@ -174,7 +174,7 @@ class Checker:
                 lo, hi = max(start, f.offset), min(end, f.offset + f.size)
                 if lo >= hi:
                     continue
-                if f.index == entry.file_index:
+                if f.file_index == entry.file_index:
                     buf += data[lo - entry.offset:hi - entry.offset]
                     continue
                 neighbours.append(f)

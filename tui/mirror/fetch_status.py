@@ -6,9 +6,17 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+if TYPE_CHECKING:
+    from tui.mirror.torrent_add import ActiveTorrent
+
+STALL_SECONDS = 6.0  # no new data for this long while a file is wanted: "stalled"
+PUBLISH_INTERVAL = 0.25  # progress snapshots at most 4 a second per file; state changes at once
 ACTIVE_STATES = ("queued", "fetching", "stalled", "verifying")
 FINAL_STATES = ("done", "failed", "cancelled")
 
@@ -85,3 +93,71 @@ class FetchError(Exception):
 
 class FetchCancelled(Exception):
     pass
+
+
+class FetchStatuses:
+    """Every fetch's status, changed under the service's lock, published as snapshots."""
+
+    def __init__(self, cond: threading.Condition, lt, seed_ratio: float) -> None:
+        self.cond = cond
+        self.lt = lt
+        self.seed_ratio = seed_ratio
+        self.by_track: dict[str, FetchStatus] = {}
+        self.listeners: list[Callable[[FetchProgress], None]] = []
+        self._published: dict[str, tuple[float, str]] = {}  # track id -> (when, state) last published
+
+    def publish(self) -> None:
+        """Snapshots of what changed to the listeners, outside the lock."""
+        now = time.monotonic()
+        due: list[FetchProgress] = []
+        with self.cond:
+            for track_id, status in self.by_track.items():
+                last = self._published.get(track_id)
+                changed = last is None or last[1] != status.state
+                due_again = last is not None and now - last[0] >= PUBLISH_INTERVAL
+                if changed or (status.state in ACTIVE_STATES and due_again):
+                    self._published[track_id] = (now, status.state)
+                    due.append(status.snapshot())
+        for snapshot in due:
+            for listener in list(self.listeners):
+                try:
+                    listener(snapshot)
+                except Exception:  # noqa: BLE001 - a listener's bug must not stop fetching
+                    pass
+
+    def update_locked(self, torrents: Iterable[ActiveTorrent]) -> None:
+        """From libtorrent's counters: bytes, rate, peers, pieces, stalls (caller holds the lock)."""
+        now = time.monotonic()
+        for torrent in torrents:
+            if not torrent.wanted:
+                continue
+            try:
+                st = torrent.handle.status()
+                progress = torrent.handle.file_progress(self.lt.file_progress_flags_t.piece_granularity)
+            except Exception:  # noqa: BLE001
+                continue
+            if st.total_payload_download != torrent.last_bytes:
+                torrent.last_bytes = st.total_payload_download
+                torrent.last_progress = now
+            for index, track_id in torrent.wanted.items():
+                status = self.by_track.get(track_id)
+                if status is None or status.state in ("done", "failed", "cancelled", "verifying"):
+                    continue
+                status.bytes_done = min(status.bytes_total, progress[index] if index < len(progress) else 0)
+                status.rate = st.download_payload_rate
+                status.peers = st.num_peers
+                pieces = torrent.parsed.file_pieces(torrent.parsed.files[index])
+                status.pieces_done = sum(1 for p in pieces if p in torrent.have)
+                if status.first_piece_ms is None and pieces and pieces[0] in torrent.have:
+                    status.first_piece_ms = (now - status.started) * 1000
+                idle = now - torrent.last_progress
+                status.idle_seconds = idle
+                if status.state == "stalled" and idle < STALL_SECONDS:
+                    status.state = "fetching"
+                elif status.state == "fetching" and idle > STALL_SECONDS and \
+                        status.pieces_done < status.pieces_total:
+                    status.state = "stalled"  # no data for a while: say so plainly
+            if self.seed_ratio and all(i in torrent.files_done for i in torrent.wanted):
+                got = max(1, st.total_payload_download)
+                if st.total_payload_upload / got >= self.seed_ratio:
+                    torrent.handle.pause()

@@ -89,7 +89,7 @@ def parse_ogg(data: bytes) -> OggInfo:
             structure.append(f"page {info.pages}: stream structure version {version}")
         page = bytearray(mv[pos:end])
         page[22:26] = b"\0\0\0\0"
-        if ogg_crc(page) != crc:
+        if ogg_crc(bytes(page)) != crc:
             crc_errors += 1
             if first_crc_error is None:
                 first_crc_error = (info.pages, pos)
@@ -122,7 +122,7 @@ def parse_ogg(data: bytes) -> OggInfo:
     if structure:
         more = f" (and {len(structure) - 1} more)" if len(structure) > 1 else ""
         info.problems.append(Problem("ogg-structure", structure[0] + more))
-    if crc_errors:
+    if crc_errors and first_crc_error is not None:
         page_no, at = first_crc_error
         info.problems.append(Problem("ogg-crc", f"{crc_errors} page(s) fail their CRC, first page {page_no} "
                                                 f"at byte {at}"))

@@ -43,7 +43,7 @@ class LoopbackSeeder:
         settings = loopback_settings(self.port)
         if self.upload_rate_limit:
             settings["upload_rate_limit"] = self.upload_rate_limit
-        ses = lt.session(settings)
+        ses = lt.session(settings)  # type: ignore[call-overload]  # the stubs lack the dict form
         if self.upload_rate_limit:
             # Rate limits skip the local peer class, so loopback would be unlimited (P8).
             f = lt.ip_filter()
@@ -78,7 +78,7 @@ class LoopbackSeeder:
             self.session = None
             self.handles = []
 
-    def __enter__(self) -> "LoopbackSeeder":
+    def __enter__(self) -> LoopbackSeeder:
         self.start()
         return self
 

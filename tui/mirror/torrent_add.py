@@ -67,13 +67,13 @@ def have_pieces(parsed: ParsedTorrent, files: FileIndex, torrent_id: int) -> lis
     for f in parsed.files:
         if f.size == 0:
             continue
-        complete = (f.index in local_files and f.path not in incomplete) or f.pad
+        complete = (f.file_index in local_files and f.path not in incomplete) or f.pad
         for p in parsed.file_pieces(f):
             if complete:
                 have[p] = True
             else:
                 blocked[p] = True
-    return [h and not b for h, b in zip(have, blocked)]
+    return [h and not b for h, b in zip(have, blocked, strict=False)]
 
 
 def add_params(lt, parsed: ParsedTorrent, entry: FileEntry, priorities: dict[int, int], have: list[bool],

@@ -30,7 +30,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tui.mirror.fetch_status import ACTIVE_STATES, FetchCancelled, FetchError, FetchProgress, FetchStatus
+from tui.mirror import fetch_status
+from tui.mirror.fetch_status import FetchCancelled, FetchError, FetchProgress, FetchStatus, FetchStatuses
 from tui.mirror.file_index import FileEntry, FileIndex
 from tui.mirror.torrent_add import ActiveTorrent, add_params, have_pieces, session_settings
 from tui.mirror.torrent_stream import TorrentStream
@@ -38,10 +39,8 @@ from tui.mirror.torrents import parse_torrent
 from tui.mirror.verify import move_aside, verify_fetched
 
 TAIL_BYTES = 64 * 1024
-STALL_SECONDS = 6.0  # no new data for this long while a read waits: "stalled"
 PIECE_CACHE = 16  # read_piece buffers kept (P18)
 FILE_PRIORITY = 4  # <= 6 so the bulk stays in sequential order; 7 is left to deadlines (P3)
-PUBLISH_INTERVAL = 0.25  # progress snapshots at most 4 a second per file; state changes at once
 
 
 class TorrentService:
@@ -63,15 +62,14 @@ class TorrentService:
         self.ledger_sha256 = ledger_sha256 or (lambda _id: None)
         self.cond = threading.Condition()
         self.torrents: dict[str, ActiveTorrent] = {}  # info hash -> torrent
-        self.status: dict[str, FetchStatus] = {}  # track id -> status
-        self._listeners: list[Callable[[FetchProgress], None]] = []
-        self._published: dict[str, tuple[float, str]] = {}  # track id -> (when, state) last published
+        self.statuses = FetchStatuses(self.cond, lt, seed_ratio)
+        self.status = self.statuses.by_track  # track id -> status, changed under self.cond
         self._closed = threading.Event()
-        self._verify_queue: "queue.Queue" = queue.Queue()
+        self._verify_queue: queue.Queue = queue.Queue()
         self._verifier = threading.Thread(target=self._verify_loop, daemon=True, name="longtail-verify")
         self._verifier.start()
         settings = session_settings(lt, loopback, self.upload_limit, download_limit)
-        self.session = lt.session(settings)
+        self.session = lt.session(settings)  # type: ignore[call-overload]  # the stubs lack the dict form
         self._alerts = threading.Thread(target=self._alert_loop, daemon=True, name="longtail-alerts")
         self._alerts.start()
 
@@ -101,6 +99,7 @@ class TorrentService:
 
     def _torrent_for(self, entry: FileEntry, priority: int) -> ActiveTorrent:
         """Add the torrent, or ask an added one for another file (re-adding if it finished)."""
+        assert entry.info_hash is not None
         with self.cond:
             torrent = self.torrents.get(entry.info_hash)
             if torrent is not None:
@@ -185,11 +184,12 @@ class TorrentService:
         except Exception:  # noqa: BLE001 - prefetching is best effort
             pass
 
-    def stream(self, entry: FileEntry) -> "TorrentStream":
+    def stream(self, entry: FileEntry) -> TorrentStream:
         self.request(entry)
+        assert entry.info_hash is not None  # request() refuses entries without a torrent
         return TorrentStream(self, self.torrents[entry.info_hash], entry)
 
-    def wait(self, track_id: str, timeout: float | None = None) -> FetchStatus:
+    def wait(self, track_id: str, timeout: float | None = None) -> FetchStatus | None:
         """Block until the file is done, failed, or the timeout passes."""
         deadline = None if timeout is None else time.monotonic() + timeout
         with self.cond:
@@ -201,32 +201,15 @@ class TorrentService:
                 if remaining is not None and remaining <= 0:
                     return status
                 self.cond.wait(0.1 if remaining is None else min(0.1, remaining))
-                self._update_status_locked()
+                self.statuses.update_locked(self.torrents.values())
 
     def subscribe(self, listener: Callable[[FetchProgress], None]) -> None:
         """Progress snapshots: at most 4 a second per file while active, state changes at once."""
-        self._listeners.append(listener)
-
-    def _publish_changes(self) -> None:
-        now = time.monotonic()
-        due: list[FetchProgress] = []
-        with self.cond:
-            for track_id, status in self.status.items():
-                last = self._published.get(track_id)
-                changed = last is None or last[1] != status.state
-                if changed or (status.state in ACTIVE_STATES and now - last[0] >= PUBLISH_INTERVAL):
-                    self._published[track_id] = (now, status.state)
-                    due.append(status.snapshot())
-        for snapshot in due:
-            for listener in list(self._listeners):
-                try:
-                    listener(snapshot)
-                except Exception:  # noqa: BLE001 - a listener's bug must not stop fetching
-                    pass
+        self.statuses.listeners.append(listener)
 
     def file_status(self, track_id: str) -> FetchStatus | None:
         with self.cond:
-            self._update_status_locked()
+            self.statuses.update_locked(self.torrents.values())
             return self.status.get(track_id)
 
     def cancel(self, track_id: str) -> None:
@@ -291,10 +274,10 @@ class TorrentService:
                         torrent.handle.set_piece_deadline(piece, 0)
                         rearm()
                         armed = True
-                    self._update_status_locked()
+                    self.statuses.update_locked(self.torrents.values())
                     status = self.status.get(track_id)
                     if status is not None and status.state == "fetching" and \
-                            time.monotonic() - torrent.last_progress > STALL_SECONDS:
+                            time.monotonic() - torrent.last_progress > fetch_status.STALL_SECONDS:
                         status.state = "stalled"
                 self.cond.wait(0.05)
 
@@ -305,8 +288,8 @@ class TorrentService:
         while not self._closed.is_set():
             if self.session.wait_for_alert(100) is None:
                 with self.cond:
-                    self._update_status_locked()
-                self._publish_changes()
+                    self.statuses.update_locked(self.torrents.values())
+                self.statuses.publish()
                 continue
             alerts = self.session.pop_alerts()
             completed: list[tuple[ActiveTorrent, int]] = []
@@ -335,11 +318,11 @@ class TorrentService:
                             status = self.status.get(track_id)
                             if status is not None and index not in torrent.files_done:
                                 status.state, status.message = "failed", torrent.error
-                self._update_status_locked()
+                self.statuses.update_locked(self.torrents.values())
                 self.cond.notify_all()
             for torrent, index in completed:
                 self._on_file_complete(torrent, index)
-            self._publish_changes()
+            self.statuses.publish()
 
     def _torrent_of(self, alert) -> ActiveTorrent | None:
         handle = getattr(alert, "handle", None)
@@ -350,42 +333,6 @@ class TorrentService:
         except Exception:  # noqa: BLE001 - a removed handle
             return None
         return self.torrents.get(key)
-
-    def _update_status_locked(self) -> None:
-        now = time.monotonic()
-        for torrent in self.torrents.values():
-            if not torrent.wanted:
-                continue
-            try:
-                st = torrent.handle.status()
-                progress = torrent.handle.file_progress(self.lt.file_progress_flags_t.piece_granularity)
-            except Exception:  # noqa: BLE001
-                continue
-            if st.total_payload_download != torrent.last_bytes:
-                torrent.last_bytes = st.total_payload_download
-                torrent.last_progress = now
-            for index, track_id in torrent.wanted.items():
-                status = self.status.get(track_id)
-                if status is None or status.state in ("done", "failed", "cancelled", "verifying"):
-                    continue
-                status.bytes_done = min(status.bytes_total, progress[index] if index < len(progress) else 0)
-                status.rate = st.download_payload_rate
-                status.peers = st.num_peers
-                pieces = torrent.parsed.file_pieces(torrent.parsed.files[index])
-                status.pieces_done = sum(1 for p in pieces if p in torrent.have)
-                if status.first_piece_ms is None and pieces and pieces[0] in torrent.have:
-                    status.first_piece_ms = (now - status.started) * 1000
-                idle = now - torrent.last_progress
-                status.idle_seconds = idle
-                if status.state == "stalled" and idle < STALL_SECONDS:
-                    status.state = "fetching"
-                elif status.state == "fetching" and idle > STALL_SECONDS and \
-                        status.pieces_done < status.pieces_total:
-                    status.state = "stalled"  # no data for a while: say so plainly
-            if self.seed_ratio and all(i in torrent.files_done for i in torrent.wanted):
-                got = max(1, st.total_payload_download)
-                if st.total_payload_upload / got >= self.seed_ratio:
-                    torrent.handle.pause()
 
     # -- completion -----------------------------------------------------------------------------------
 
@@ -431,7 +378,7 @@ class TorrentService:
                 move_aside(path, self.quarantine_dir, track_id, "failed")
                 self.files.clear_incomplete(f.path)
             self.cond.notify_all()
-        self._publish_changes()
+        self.statuses.publish()
 
 
 def _disk_message(alert) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from tui.errors import TorrentError
 
@@ -21,7 +21,7 @@ FORBIDDEN_COMPONENTS = {"", ".", ".."}
 class TorrentFile(NamedTuple):
     """One file of a torrent (a NamedTuple: 60,000 of them are built per archive torrent)."""
 
-    index: int
+    file_index: int
     path: str  # relative to the save path, starting with the torrent's name for multi-file
     size: int
     offset: int
@@ -99,7 +99,7 @@ def parse_torrent(path: Path, with_info: bool = True) -> ParsedTorrent:
     if not raw:
         raise TorrentError(f"{path} is empty", "re-download the .torrent from the archive")
     try:
-        decoded = lt.bdecode(raw)
+        decoded: Any = lt.bdecode(raw)  # nested dicts of bytes keys (the stubs say otherwise)
     except Exception:  # noqa: BLE001 - libtorrent raises assorted types on garbage
         decoded = None
     if not isinstance(decoded, dict) or not isinstance(decoded.get(b"info"), dict):

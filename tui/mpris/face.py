@@ -9,9 +9,14 @@ import logging
 import os
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
+from tui.core.bus import Subscription
 from tui.core.events import NowPlaying
 from tui.core.session import Session
+
+if TYPE_CHECKING:
+    from dbus_fast.aio import MessageBus
 
 log = logging.getLogger("longtail.mpris")
 BUS_NAME = "org.mpris.MediaPlayer2.longtail"
@@ -26,10 +31,10 @@ class MprisFace:
         self.name: str | None = None  # the bus name we own, once connected
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True, name="longtail-mpris")
-        self._subscription = None
-        self._bus = None
+        self._subscription: Subscription | None = None
+        self._bus: MessageBus | None = None
 
-    def start(self, wait: float = 3.0) -> "MprisFace":
+    def start(self, wait: float = 3.0) -> MprisFace:
         if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
             log.info("MPRIS is off: there is no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)")
             return self
@@ -67,7 +72,8 @@ class MprisFace:
         self._bus = bus
 
         def deliver(event: object) -> None:
-            self.loop.call_soon_threadsafe(player.update, event)
+            if isinstance(event, NowPlaying):
+                self.loop.call_soon_threadsafe(player.update, event)
 
         self._subscription = self.session.bus.subscribe(deliver, (NowPlaying,), name="mpris")
         log.info("MPRIS on the session bus as %s", self.name)

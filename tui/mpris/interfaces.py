@@ -179,7 +179,7 @@ class PlayerInterface(ServiceInterface):
     def LoopStatus(self) -> DBusStr:  # noqa: N802
         return LOOP.get(self.now.repeat if self.now else "off", "None")
 
-    @LoopStatus.setter
+    @LoopStatus.setter  # type: ignore[no-redef]
     def LoopStatus(self, value: DBusStr) -> None:  # noqa: N802
         mode = {v: k for k, v in LOOP.items()}.get(value)
         if mode is not None:
@@ -189,7 +189,7 @@ class PlayerInterface(ServiceInterface):
     def Rate(self) -> DBusDouble:  # noqa: N802
         return 1.0
 
-    @Rate.setter
+    @Rate.setter  # type: ignore[no-redef]
     def Rate(self, value: DBusDouble) -> None:  # noqa: N802
         return None  # one rate only: MinimumRate = MaximumRate = 1
 
@@ -197,7 +197,7 @@ class PlayerInterface(ServiceInterface):
     def Shuffle(self) -> DBusBool:  # noqa: N802
         return False
 
-    @Shuffle.setter
+    @Shuffle.setter  # type: ignore[no-redef]
     def Shuffle(self, value: DBusBool) -> None:  # noqa: N802
         return None  # longtail's shuffle is a stream (screen 3), not a queue mode
 
@@ -209,7 +209,7 @@ class PlayerInterface(ServiceInterface):
     def Volume(self) -> DBusDouble:  # noqa: N802
         return self._volume()
 
-    @Volume.setter
+    @Volume.setter  # type: ignore[no-redef]
     def Volume(self, value: DBusDouble) -> None:  # noqa: N802
         self.session.set_volume(max(0.0, value) * 100.0)
 

@@ -1,70 +1,35 @@
-"""The player's policy: a queue played through an engine, gapless, with ReplayGain and resume.
+"""The player: a thread-safe front to the queue policy, which runs on one worker thread.
 
-One worker thread owns every decision (what plays next, what the engine's playlist
-holds), so user commands, the engine's threads and stream callbacks never race.
-The engine always holds the current track and, ahead of time, the next one: that
-is what makes the transition gapless. Listeners get frozen events
-(`tui.player.events`); the position at most four times a second, everything else
-at once.
+Every command is handed to the worker, so user commands, the engine's threads and
+stream callbacks never race: the worker alone decides what plays and what the
+engine holds (`policy.QueuePolicy`). Listeners get frozen events
+(`tui.player.events`) on the thread that produced them; the core's bus takes them
+from there.
 """
 
 from __future__ import annotations
 
 import queue as queue_mod
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tui.player.engine import REPLAYGAIN_MODES, Engine, FileGain, file_gain
-from tui.player.events import (
-    Buffering,
-    Ended,
-    MixerChanged,
-    OutputChanged,
-    PauseChanged,
-    PlayerEvent,
-    Position,
-    QueueChanged,
-    QueueFinished,
-    ReplayGainChanged,
-    Started,
-)
+from tui.player.engine import Engine
+from tui.player.events import Ended, PlayerEvent
+from tui.player.policy import QueuePolicy
 from tui.player.queue import Queue, SavedState
-from tui.player.source import Source, SourceError, SourceResolver
-
-POSITION_INTERVAL = 0.25  # at most 4 position events a second
-PREVIOUS_RESTARTS_AFTER = 3.0  # "previous" past 3 s restarts the track, like every player
+from tui.player.source import Source, SourceResolver
 
 
 class Player:
     def __init__(self, resolver: SourceResolver, engine: Engine, state_path: Path | None = None,
                  replaygain: str = "track", preamp: float = 0.0) -> None:
-        self.resolver = resolver
-        self.engine = engine
-        self.state_path = state_path
-        self.queue = Queue()
-        self.replaygain = replaygain if replaygain in REPLAYGAIN_MODES else "track"
-        self.preamp = preamp
         self._listeners: list[Callable[[PlayerEvent], None]] = []
         self._tasks: queue_mod.Queue = queue_mod.Queue()
-        self._entries: dict[int, tuple[int, Source]] = {}  # engine entry -> (queue index, source)
-        self._playing_entry: int | None = None
-        self._next_entry: int | None = None
-        self._position = 0.0
-        # Time actually played: the lengths of the stretches between seeks, so that a skip
-        # ahead does not count and a fast (untimed) output that reports few positions does.
-        self._played = 0.0  # closed stretches of the current track
-        self._stretch_from: float | None = None  # where the open stretch began
-        self._seeking = False
-        self._duration: float | None = None
-        self._last_position_event = 0.0
         self._closed = False
-        self._paused = False
-        self._volume, self._muted = 100.0, False
-        self._announced = False  # Started sent for the playing entry; positions wait for it
-        engine.attach(self)
-        engine.set_replaygain(self.replaygain, preamp)
+        self.policy = QueuePolicy(resolver, engine, state_path, replaygain, preamp, self._emit, self._submit)
+        engine.attach(self.policy)
+        engine.set_replaygain(self.policy.replaygain, preamp)
         self._worker = threading.Thread(target=self._run, name="longtail-player", daemon=True)
         self._worker.start()
 
@@ -80,9 +45,6 @@ class Player:
             except Exception:  # noqa: BLE001 - a broken listener must not stop playback
                 pass
 
-    def _emit_queue(self) -> None:
-        self._emit(QueueChanged(tuple(self.queue.items), self.queue.current, self.queue.repeat))
-
     def _submit(self, fn: Callable, *args) -> None:
         if not self._closed:
             self._tasks.put((fn, args))
@@ -95,7 +57,7 @@ class Player:
             try:
                 fn(*args)
             except Exception as exc:  # noqa: BLE001 - keep the player alive
-                self._emit(Ended(self.queue.current_id or "", "error", 0.0, f"player error: {exc}"))
+                self._emit(Ended(self.policy.queue.current_id or "", "error", 0.0, f"player error: {exc}"))
 
     def sync(self, timeout: float = 5.0) -> None:
         """Wait until every command submitted so far has been carried out (tests, CLI)."""
@@ -103,445 +65,133 @@ class Player:
         self._submit(done.set)
         done.wait(timeout)
 
-    # -- public commands (thread-safe, non-blocking) ------------------------------------------
+    # -- commands (any thread, never blocking) ----------------------------------------------------
 
     def play(self, track_ids: list[str], start_index: int = 0) -> None:
-        self._submit(self._do_replace, list(track_ids), start_index)
+        self._submit(self.policy.replace, list(track_ids), start_index)
 
     def enqueue(self, track_ids: list[str]) -> None:
-        self._submit(self._do_edit, lambda q: q.add(*track_ids))
+        ids = list(track_ids)
+        self._submit(self.policy.edit, lambda q: q.add(*ids))
 
     def insert_next(self, track_ids: list[str]) -> None:
-        self._submit(self._do_edit, lambda q: q.insert_next(*track_ids))
+        ids = list(track_ids)
+        self._submit(self.policy.edit, lambda q: q.insert_next(*ids))
 
     def remove(self, index: int) -> None:
-        self._submit(self._do_remove, index)
+        self._submit(self.policy.remove, index)
 
     def move(self, src: int, dst: int) -> None:
-        self._submit(self._do_edit, lambda q: q.move(src, dst))
+        self._submit(self.policy.edit, lambda q: q.move(src, dst))
 
     def clear(self) -> None:
-        self._submit(self._do_clear)
+        self._submit(self.policy.clear)
 
     def restore_queue(self, items: list[str], current: int | None) -> None:
         """Put back an earlier queue (undo), keeping the current track playing if it is still there."""
-        self._submit(self._do_restore_queue, list(items), current)
+        self._submit(self.policy.restore_queue, list(items), current)
 
     def play_index(self, index: int) -> None:
-        self._submit(self._do_play_index, index, 0.0, False)
+        self._submit(self.policy.play_index, index, 0.0, False)
 
     def next(self) -> None:
-        self._submit(self._do_step, +1)
+        self._submit(self.policy.step, +1)
 
     def previous(self) -> None:
-        self._submit(self._do_step, -1)
+        self._submit(self.policy.step, -1)
 
     def toggle_pause(self) -> None:
-        self._submit(self._do_toggle_pause)
+        self._submit(self.policy.toggle_pause)
 
     def set_paused(self, paused: bool) -> None:
-        self._submit(self._do_set_paused, paused)
+        self._submit(self.policy.set_paused, paused)
 
     def seek(self, seconds: float, relative: bool = True) -> None:
-        self._submit(self._do_seek, seconds, relative)
+        self._submit(self.policy.seek, seconds, relative)
 
     def set_volume(self, volume: float) -> None:
-        self._submit(self.engine.set_volume, max(0.0, min(130.0, volume)))
+        self._submit(self.policy.engine.set_volume, max(0.0, min(130.0, volume)))
 
     def change_volume(self, delta: float) -> None:
-        self._submit(self._do_change_volume, delta)
+        self._submit(self.policy.change_volume, delta)
 
     def toggle_mute(self) -> None:
-        self._submit(self._do_toggle_mute)
+        self._submit(self.policy.toggle_mute)
 
     def cycle_repeat(self) -> None:
-        self._submit(self._do_set_repeat, None)
+        self._submit(self.policy.set_repeat, None)
 
     def set_repeat(self, mode: str) -> None:
-        self._submit(self._do_set_repeat, mode)
+        self._submit(self.policy.set_repeat, mode)
 
     def set_replaygain(self, mode: str, preamp: float | None = None) -> None:
-        self._submit(self._do_replaygain, mode, self.preamp if preamp is None else preamp)
+        self._submit(self.policy.set_replaygain, mode, self.policy.preamp if preamp is None else preamp)
 
     def cycle_replaygain(self) -> None:
-        self._submit(self._do_cycle_replaygain)
+        self._submit(self.policy.cycle_replaygain)
 
     def stop(self) -> None:
-        self._submit(self._do_stop)
+        self._submit(self.policy.stop)
 
     def restore(self) -> SavedState | None:
         """Bring back the saved queue, track and position (paused there)."""
-        if self.state_path is None:
+        if self.policy.state_path is None:
             return None
-        state = SavedState.load(self.state_path)
-        self._submit(self._do_restore, state)
+        state = SavedState.load(self.policy.state_path)
+        self._submit(self.policy.restore, state)
         return state
 
     def save(self) -> None:
-        self._submit(self._do_save)
+        self._submit(self.policy.save)
 
-    # -- read-only state (tests and the player's own thread) ------------------------------------
+    # -- what tests may look at (the worker's own state; faces use events) -------------------------
+
+    @property
+    def engine(self) -> Engine:
+        return self.policy.engine
+
+    @property
+    def resolver(self) -> SourceResolver:
+        return self.policy.resolver
+
+    @property
+    def queue(self) -> Queue:
+        return self.policy.queue
 
     @property
     def position(self) -> float:
-        return self._position
+        return self.policy.position
 
     @property
     def duration(self) -> float | None:
-        return self._duration
+        return self.policy.duration
 
     @property
     def paused(self) -> bool:
-        return self._paused
+        return self.policy.paused
 
     @property
     def volume(self) -> float:
-        return self._volume
+        return self.policy.volume
 
     @property
     def muted(self) -> bool:
-        return self._muted
+        return self.policy.muted
 
     @property
     def current_source(self) -> Source | None:
-        if self._playing_entry is None:
-            return None
-        entry = self._entries.get(self._playing_entry)
-        return entry[1] if entry else None
-
-    # -- worker-side implementation --------------------------------------------------------------
-
-    def _gain(self, source: Source) -> FileGain:
-        return file_gain(source.replaygain, self.replaygain, self.preamp)
-
-    def _resolve(self, index: int) -> Source | None:
-        track_id = self.queue.items[index]
-        try:
-            return self.resolver.resolve(track_id)
-        except SourceError as exc:
-            self._emit(Ended(track_id, "error", 0.0, str(exc)))
-            return None
-
-    def _do_play_index(self, index: int, start: float = 0.0, paused: bool = False,
-                       tries: int = 0) -> None:
-        """Make queue[index] the current track (skipping unplayable ones forward)."""
-        if not 0 <= index < len(self.queue.items):
-            return
-        source = self._resolve(index)
-        if source is None:
-            self.queue.current = index
-            nxt = self.queue.index_after(index, manual=True)
-            if nxt is not None and nxt != index and tries < len(self.queue.items):
-                self._do_play_index(nxt, 0.0, paused, tries + 1)
-            else:
-                self._finish_queue()
-            return
-        self._forget_entries()
-        self.queue.current = index
-        self._announced = False
-        self._position, self._played, self._duration = start, 0.0, None
-        self._paused = paused
-        try:
-            entry = self.engine.load(source, self._gain(source), start, paused)
-        except SourceError as exc:
-            source.close()
-            self._emit(Ended(source.track_id, "error", 0.0, str(exc)))
-            return
-        self._entries[entry] = (index, source)
-        self._playing_entry = entry
-        self._next_entry = None
-        self._emit_queue()
-
-    def _forget_entries(self) -> None:
-        for _, source in self._entries.values():
-            source.close()
-        self._entries.clear()
-        self._playing_entry = None
-        self._next_entry = None
-
-    def _append_next(self) -> None:
-        """Put the following track into the engine now, so the transition is gapless.
-
-        A next track that cannot be resolved is left alone here: its error is reported
-        when its turn comes (in `_ended`), not while the current one is still playing.
-        """
-        if self._next_entry is not None or self.queue.current is None:
-            return
-        nxt = self.queue.index_after(self.queue.current)
-        if nxt is None:
-            return
-        try:
-            source = self.resolver.resolve(self.queue.items[nxt])
-            entry = self.engine.append(source, self._gain(source))
-        except SourceError:
-            return
-        self._entries[entry] = (nxt, source)
-        self._next_entry = entry
-        following = self.queue.index_after(nxt)
-        if following is not None:
-            self.resolver.prefetch(self.queue.items[following])
-
-    def _drop_next(self) -> None:
-        """The queue changed: take the pre-appended next track back out of the engine."""
-        if self._next_entry is None:
-            return
-        self.engine.remove(self._next_entry)
-        entry = self._entries.pop(self._next_entry, None)
-        if entry and self._next_entry != self._playing_entry:
-            entry[1].close()
-        self._next_entry = None
-
-    def _do_replace(self, track_ids: list[str], start_index: int) -> None:
-        self._stop_engine()
-        self.queue.items = list(track_ids)
-        self.queue.current = None
-        self._emit_queue()
-        if track_ids:
-            self._do_play_index(max(0, min(start_index, len(track_ids) - 1)))
-
-    def _do_edit(self, edit: Callable[[Queue], None]) -> None:
-        self._drop_next()
-        try:
-            edit(self.queue)
-        except IndexError:
-            return  # a stale index from a list that has since changed
-        self._remap_indexes()
-        self._emit_queue()
-        if self._playing_entry is not None:
-            self._append_next()  # (queued while idle: playback starts when the user asks)
-
-    def _do_remove(self, index: int) -> None:
-        if index == self.queue.current:
-            self.queue.remove(index)
-            self._stop_engine()
-            if self.queue.current is not None:
-                self._do_play_index(self.queue.current)
-            self._emit_queue()
-            return
-        self._do_edit(lambda q: q.remove(index))
-
-    def _do_restore_queue(self, items: list[str], current: int | None) -> None:
-        playing = self.queue.current_id if self._playing_entry is not None else None
-        if playing is not None and current is not None and 0 <= current < len(items) \
-                and items[current] == playing:
-            def put_back(q: Queue) -> None:
-                q.items, q.current = items, current
-            self._do_edit(put_back)  # the playing track stays where it is, uninterrupted
-            return
-        self._stop_engine()
-        self.queue.items, self.queue.current = items, None
-        self._emit_queue()
-        if current is not None and playing is not None:
-            self._do_play_index(current)
-
-    def _remap_indexes(self) -> None:
-        if self._playing_entry in self._entries and self.queue.current is not None:
-            source = self._entries[self._playing_entry][1]
-            self._entries[self._playing_entry] = (self.queue.current, source)
-
-    def _do_clear(self) -> None:
-        self._stop_engine()
-        self.queue.clear()
-        self._emit_queue()
-
-    def _do_step(self, direction: int) -> None:
-        if direction < 0 and self._position > PREVIOUS_RESTARTS_AFTER and self.queue.current is not None:
-            self._do_seek(0.0, False)
-            return
-        current = self.queue.current
-        target = (self.queue.index_after(current, manual=True) if direction > 0
-                  else self.queue.index_before(current))
-        if target is None:
-            if direction > 0:
-                self._stop_engine()
-                self._finish_queue()
-            return
-        self._do_play_index(target, 0.0, self._paused)
-
-    def _do_toggle_pause(self) -> None:
-        if self._playing_entry is None and self.queue.items:
-            self._do_play_index(self.queue.current or 0)
-            return
-        self._do_set_paused(not self._paused)
-
-    def _do_set_paused(self, paused: bool) -> None:
-        if not paused and self._playing_entry is None and self.queue.items:
-            self._do_play_index(self.queue.current or 0)  # "play" with nothing loaded starts the queue
-            return
-        self.engine.set_paused(paused)
-
-    def _do_seek(self, seconds: float, relative: bool) -> None:
-        if self._playing_entry is not None:
-            self.engine.seek(seconds, relative)
-
-    def _do_change_volume(self, delta: float) -> None:
-        self.engine.set_volume(max(0.0, min(130.0, self._volume + delta)))
-
-    def _do_toggle_mute(self) -> None:
-        self.engine.set_muted(not self._muted)
-
-    def _do_set_repeat(self, mode: str | None) -> None:
-        self._drop_next()
-        if mode is None:
-            self.queue.cycle_repeat()
-        elif mode in ("off", "queue", "track"):
-            self.queue.repeat = mode  # type: ignore[assignment]
-        self._append_next()
-        self._emit_queue()
-
-    def _do_cycle_replaygain(self) -> None:
-        modes = REPLAYGAIN_MODES
-        self._do_replaygain(modes[(modes.index(self.replaygain) + 1) % len(modes)], self.preamp)
-
-    def _do_replaygain(self, mode: str, preamp: float) -> None:
-        if mode not in REPLAYGAIN_MODES:
-            return
-        self.replaygain, self.preamp = mode, preamp
-        self.engine.set_replaygain(mode, preamp)
-        self._drop_next()  # re-append with the new per-file gains
-        self._append_next()
-        self._emit(ReplayGainChanged(mode, preamp))
-
-    def _stop_engine(self) -> None:
-        if self._playing_entry is not None or self._next_entry is not None:
-            self.engine.stop()
-        self._forget_entries()
-
-    def _do_stop(self) -> None:
-        self._stop_engine()
-
-    def _finish_queue(self) -> None:
-        self._emit(QueueFinished())
-
-    def _do_restore(self, state: SavedState) -> None:
-        self.queue.items = list(state.items)
-        self.queue.repeat = state.repeat if state.repeat in ("off", "queue", "track") else "off"  # type: ignore[assignment]
-        self.engine.set_volume(state.volume)
-        self.engine.set_muted(state.muted)
-        if state.replaygain in REPLAYGAIN_MODES:
-            self._do_replaygain(state.replaygain, self.preamp)
-        self.queue.current = state.current
-        self._emit_queue()
-        if state.current is not None:
-            self._do_play_index(state.current, state.position, paused=True)
-
-    def _do_save(self) -> None:
-        if self.state_path is None:
-            return
-        SavedState(list(self.queue.items), self.queue.current, round(self._position, 2),
-                   self.queue.repeat, self._volume, self.replaygain, self._muted).save(self.state_path)
-
-    # -- engine reports (engine threads: state that is only written here, then the worker) ------
-
-    def engine_seeking(self) -> None:
-        if self._stretch_from is not None:
-            self._played += max(0.0, self._position - self._stretch_from)
-        self._stretch_from = None
-        self._seeking = True
-
-    def engine_position(self, seconds: float) -> None:
-        if self._seeking or self._stretch_from is None:
-            self._seeking = False
-            self._stretch_from = seconds  # a new stretch starts where the seek landed
-        self._position = seconds
-        now = time.monotonic()
-        if self._announced and now - self._last_position_event >= POSITION_INTERVAL:
-            self._last_position_event = now
-            track_id = self.queue.current_id
-            if track_id:
-                self._emit(Position(track_id, self._position, self._duration))
-
-    def engine_paused(self, paused: bool) -> None:
-        self._paused = paused
-        self._emit(PauseChanged(paused))
-
-    def engine_buffering(self, buffering: bool) -> None:
-        track_id = self.queue.current_id
-        if track_id:
-            self._emit(Buffering(track_id, buffering))
-
-    def engine_mixer(self, volume: float, muted: bool) -> None:
-        if (volume, muted) != (self._volume, self._muted):
-            self._volume, self._muted = volume, muted
-            self._emit(MixerChanged(volume, muted))
-
-    def engine_output(self, output: str, fallback: str | None) -> None:
-        self._emit(OutputChanged(output, fallback))
-
-    def engine_started(self, entry: int) -> None:
-        # on the engine's thread, like every position counted into the played time
-        self._played, self._stretch_from, self._seeking = 0.0, None, False
-        self._submit(self._started, entry)
-
-    def engine_loaded(self, entry: int, duration: float | None) -> None:
-        self._submit(self._loaded, duration)
-
-    def engine_ended(self, entry: int, reason: str, error: str | None) -> None:
-        self._submit(self._ended, entry, reason, error, self._position, self._played, self._stretch_from)
-
-    def _started(self, entry_id: int) -> None:
-        if entry_id not in self._entries:
-            return
-        index, _source = self._entries[entry_id]
-        if entry_id == self._next_entry:
-            self._next_entry = None  # the engine moved on by itself: the gapless path
-        self._playing_entry = entry_id
-        self._announced = False
-        self.queue.current = index
-
-    def _loaded(self, duration: float | None) -> None:
-        source = self.current_source
-        if source is None or self.queue.current is None:
-            return
-        self._duration = float(duration) if duration else (source.duration_ms or 0) / 1000 or None
-        self._emit(Started(source.track_id, source.codec, source.kind, self.queue.current, self._duration,
-                           source.note))
-        self._emit_queue()
-        self._announced = True
-        self._append_next()
-
-    def _ended(self, entry_id: int, reason: str, error: str | None, position: float,
-               played: float, stretch_from: float | None) -> None:
-        entry = self._entries.get(entry_id)
-        if entry is None:
-            return
-        index, source = entry
-        message = f"could not play it ({error or 'unknown error'})" if reason == "error" else None
-        if stretch_from is not None:
-            # at the end of the file the last position reported may lag the end itself
-            end = self._duration if reason == "eof" and self._duration else position
-            played += max(0.0, end - stretch_from)
-        self._emit(Ended(source.track_id, reason, round(played, 3), message))
-        if entry_id != self._next_entry:
-            self._entries.pop(entry_id, None)
-            source.close()
-        if entry_id == self._playing_entry:
-            self._playing_entry = None
-        if reason == "stopped":
-            return
-        # The engine continues by itself when the next track was pre-appended (gapless);
-        # otherwise pick up the queue here.
-        if self._next_entry is not None and self._next_entry in self.engine.entries():
-            return
-        nxt = self.queue.index_after(index)
-        if nxt is None:
-            self.queue.current = None
-            self._emit_queue()
-            self._finish_queue()
-        else:
-            self._do_play_index(nxt)
+        return self.policy.current_source
 
     # -- shutdown -----------------------------------------------------------------------------------
 
     def close(self) -> None:
         if self._closed:
             return
-        if self.state_path is not None:
+        if self.policy.state_path is not None:
             self.sync()
-            self._do_save()
+            self.policy.save()
         self._closed = True
         self._tasks.put((None, ()))
         self._worker.join(timeout=5)
-        for _, source in list(self._entries.values()):
-            source.close()
-        self.engine.close()
+        self.policy.close_sources()
+        self.policy.engine.close()

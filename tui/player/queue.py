@@ -101,7 +101,7 @@ class SavedState:
     muted: bool = False
 
     @classmethod
-    def load(cls, path: Path) -> "SavedState":
+    def load(cls, path: Path) -> SavedState:
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
             state = cls(**{k: raw[k] for k in cls.__dataclass_fields__ if k in raw})

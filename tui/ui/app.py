@@ -19,6 +19,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from tui.core.bus import Subscription
 from tui.core.checking import CheckRequest
 from tui.core.events import (
     CheckFinished,
@@ -93,7 +94,7 @@ class LongtailApp(App):
         self.live = LiveState()
         self.player_error: str | None = None
         self.db = ThreadPoolExecutor(max_workers=2, thread_name_prefix="longtail-db")
-        self._subscription = None
+        self._subscription: Subscription | None = None
 
     @property
     def services(self):
@@ -114,7 +115,10 @@ class LongtailApp(App):
                 pass
         if settings.keymap:
             self.set_keymap(settings.keymap)
-        self._subscription = self.session.bus.subscribe(lambda e: self.post_message(CoreEvent(e)), name="tui")
+        def deliver(event: object) -> None:  # on the bus's delivery thread: post, nothing more
+            self.post_message(CoreEvent(event))
+
+        self._subscription = self.session.bus.subscribe(deliver, name="tui")
         if self.start_player:
             self._start_player()
 
@@ -175,8 +179,8 @@ class LongtailApp(App):
             self.notify(event.message or "cannot play this track", title="Skipped", severity="warning",
                         timeout=4)
         elif isinstance(event, Notice):
-            self.notify(event.text, severity=event.level if event.level != "info" else "information",
-                        timeout=6 if event.level == "error" else 3)
+            severity = {"warning": "warning", "error": "error"}.get(event.level, "information")
+            self.notify(event.text, severity=severity, timeout=6 if event.level == "error" else 3)  # type: ignore[arg-type]
 
     def _index_progress(self, event: IndexProgress) -> None:
         if event.error:

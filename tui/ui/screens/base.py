@@ -3,6 +3,8 @@ keys of screens that list tracks."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import on
 from textual.app import ComposeResult
 from textual.screen import Screen
@@ -14,9 +16,18 @@ from tui.ui.widgets.now_playing import NowPlayingBar
 from tui.ui.widgets.rows import renderer
 from tui.ui.widgets.virtual_list import VirtualList
 
+if TYPE_CHECKING:
+    from textual import getters
+
+    from tui.ui.app import LongtailApp
+
 
 class MainScreen(Screen):
     """Subclasses implement `compose_body`."""
+
+    if TYPE_CHECKING:
+        app = getters.app(LongtailApp)
+
 
     def compose(self) -> ComposeResult:
         yield Header()

@@ -5,6 +5,8 @@ The check runs in the core; this screen starts it and shows its events as they c
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -22,6 +24,11 @@ from tui.ui.widgets.virtual_list import VirtualList
 
 ORDER = {"corrupt": 0, "missing": 1, "ok": 2}
 
+if TYPE_CHECKING:
+    from textual import getters
+
+    from tui.ui.app import LongtailApp
+
 
 def render_result(row: CheckProgress, width: int, selected: bool) -> Text:
     glyph, color = VERDICT_GLYPHS.get(row.verdict, ("?", "dim"))
@@ -35,6 +42,9 @@ def render_result(row: CheckProgress, width: int, selected: bool) -> Text:
 
 
 class CheckScreen(ModalScreen):
+    if TYPE_CHECKING:
+        app = getters.app(LongtailApp)
+
     BINDINGS = [Binding("escape,q", "close", "Close", id="check.close")]
 
     def __init__(self, title: str, request: CheckRequest) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.table import Table
 from rich.text import Text
 from textual import work
@@ -16,10 +18,18 @@ from tui.core.checking import CheckRequest
 from tui.core.views import DetailsView
 from tui.ui.widgets.rows import FILE_GLYPHS, clock, popularity_bar
 
+if TYPE_CHECKING:
+    from textual import getters
+
+    from tui.ui.app import LongtailApp
+
 
 class TrackDetailsScreen(ModalScreen):
+    if TYPE_CHECKING:
+        app = getters.app(LongtailApp)
+
     BINDINGS = [
-        Binding("escape,q,i", "dismiss", "Close", id="details.close"),
+        Binding("escape,q,i", "close", "Close", id="details.close"),
         Binding("enter,p", "play", "Play", id="details.play"),
         Binding("a", "enqueue", "Queue", id="details.enqueue"),
         Binding("c", "check", "Check", id="details.check"),
@@ -83,7 +93,8 @@ class TrackDetailsScreen(ModalScreen):
         led = d.ledger
         if led:
             row("ledger", led.status)
-            row("codec (ledger)", f"{led.codec}" + (f" {led.reencoded_kbit_vbr} kbit/s" if led.reencoded_kbit_vbr else ""))
+            kbit = f" {led.reencoded_kbit_vbr} kbit/s" if led.reencoded_kbit_vbr else ""
+            row("codec (ledger)", f"{led.codec}{kbit}")
             row("SHA-256", led.sha256_with_embedded_meta)
             if led.replaygain:
                 rg = led.replaygain
@@ -109,7 +120,7 @@ class TrackDetailsScreen(ModalScreen):
                                                f"pop {s.popularity}"))
         return grid
 
-    def action_dismiss(self) -> None:
+    def action_close(self) -> None:
         self.app.pop_screen()
 
     def action_play(self) -> None:

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from tui.ui.app import LongtailApp
+
 
 
 def _keys(app, binding: Binding) -> str:
@@ -18,7 +26,10 @@ def _keys(app, binding: Binding) -> str:
 
 
 class HelpScreen(ModalScreen):
-    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close", id="help.close")]
+    if TYPE_CHECKING:
+        app = getters.app(LongtailApp)
+
+    BINDINGS = [Binding("escape,q,question_mark", "close", "Close", id="help.close")]
 
     def __init__(self, screen: Screen) -> None:
         super().__init__()
@@ -48,5 +59,5 @@ class HelpScreen(ModalScreen):
         with VerticalScroll(id="help-box"):
             yield Static(table)
 
-    def action_dismiss(self) -> None:
+    def action_close(self) -> None:
         self.app.pop_screen()

@@ -9,9 +9,10 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Label
 
 from tui.catalogue.lists import ListSource
-from tui.ui.screens.base import MainScreen
+from tui.catalogue.records import Track
 from tui.core.checking import CheckRequest
 from tui.core.views import TrackItem
+from tui.ui.screens.base import MainScreen
 from tui.ui.widgets.rows import Header, NamedRow
 from tui.ui.widgets.virtual_list import VirtualList
 
@@ -49,7 +50,7 @@ class LibraryScreen(MainScreen):
         artists.focus()
         self._pending_album: int | None = None
         self._pending_track: int | None = None
-        self._album_tracks = []
+        self._album_tracks: list[Track] = []
 
     def _artists_grew(self) -> None:
         artists = self.query_one("#artists", VirtualList)

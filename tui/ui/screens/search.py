@@ -7,11 +7,12 @@ import asyncio
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.timer import Timer
 from textual.widgets import Input, Label
 
+from tui.catalogue.lists import ListSource
 from tui.core.views import TrackItem
 from tui.ui.messages import IndexUpdated, SearchFinished
-from tui.catalogue.lists import ListSource
 from tui.ui.screens.base import TrackListScreen
 from tui.ui.widgets.rows import Header, NamedRow
 from tui.ui.widgets.virtual_list import VirtualList
@@ -35,7 +36,7 @@ class SearchScreen(TrackListScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self._timer = None
+        self._timer: Timer | None = None
         self._generation = 0
         self.focus_input()
 

@@ -53,10 +53,11 @@ class ShuffleScreen(TrackListScreen):
             except ValueError:
                 return None
 
-        tier = self.query_one("#tier", Select).value
+        value = self.query_one("#tier", Select).value
+        tier = value if isinstance(value, str) and value != "any" else None
         lo, hi = number("#min-pop"), number("#max-pop")
         return ShuffleFilter(
-            tier=None if tier in ("any", Select.BLANK) else tier,
+            tier=tier,
             min_popularity=None if lo is None else max(0, min(100, lo)),
             max_popularity=None if hi is None else max(0, min(100, hi)),
             playable=self.query_one("#playable", Switch).value,

@@ -17,6 +17,7 @@ from tui.ui.screens.base import TrackListScreen
 from tui.ui.widgets.histogram import Histogram
 from tui.ui.widgets.virtual_list import VirtualList
 
+
 def coverage_table(coverage: dict[str, TierCoverage] | None, total: int) -> Table:
     table = Table(expand=True, box=None)
     for col in ("tier", "tracks", "archived", "local", "fetchable", "absent"):

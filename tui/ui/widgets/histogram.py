@@ -45,7 +45,7 @@ class Histogram(Widget):
             for i, v in enumerate(values):
                 level = scale(v) / top * height
                 fill = max(0.0, min(1.0, level - (row - 1)))
-                ch = BLOCKS[int(round(fill * 8))]
+                ch = BLOCKS[round(fill * 8)]
                 line.append(ch, style="magenta" if i else "blue")
             lines.append(line)
         peak = max(values)
@@ -53,4 +53,4 @@ class Histogram(Widget):
         axis = Text(" " * 7 + "0" + " " * max(0, buckets - 4) + "100", style="dim")
         caption = Text(f"       tracks per popularity value · {'log' if self.log_scale else 'linear'} scale "
                        "(l toggles) · blue = popularity 0 (Opus tier)", style="dim")
-        return Text("\n").join(lines + [axis, caption])
+        return Text("\n").join([*lines, axis, caption])

@@ -55,7 +55,7 @@ def popularity_bar(popularity: int | None) -> Text:
     out = ""
     for i in range(cells):
         frac = max(0.0, min(1.0, full - i))
-        out += BAR[max(1, int(round(frac * 8)))] if frac else "·"
+        out += BAR[max(1, round(frac * 8))] if frac else "·"
     return Text(out, style="cyan" if p else "dim")
 
 

@@ -53,28 +53,28 @@ class VirtualList(ScrollView, can_focus=True):
     cursor: reactive[int] = reactive(0, always_update=True)
 
     class Highlighted(Message):
-        def __init__(self, sender: "VirtualList", index: int, row: Any) -> None:
+        def __init__(self, sender: VirtualList, index: int, row: Any) -> None:
             super().__init__()
             self.list = sender
             self.index = index
             self.row = row
 
         @property
-        def control(self) -> "VirtualList":
+        def control(self) -> VirtualList:
             return self.list
 
     class Selected(Highlighted):
         pass
 
     class CountChanged(Message):
-        def __init__(self, sender: "VirtualList", count: int, complete: bool) -> None:
+        def __init__(self, sender: VirtualList, count: int, complete: bool) -> None:
             super().__init__()
             self.list = sender
             self.count = count
             self.complete = complete
 
         @property
-        def control(self) -> "VirtualList":
+        def control(self) -> VirtualList:
             return self.list
 
     def __init__(self, render_row: Callable[[Any, int, bool], Text],

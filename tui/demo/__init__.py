@@ -1,0 +1,1 @@
+"""The demo mirror: the archive's DDL, a catalogue generator, an audio composer and the builder."""

@@ -1,0 +1,399 @@
+"""The queue policy: what plays now and next, decided on the player's worker thread only.
+
+The engine always holds the current track and, ahead of time, the next one: that is
+what makes the transition gapless. Unplayable tracks are skipped forward, each with
+one `Ended(error)`. Engine reports arrive on the engine's threads: positions and
+pauses are recorded there (only there), everything else is handed to the worker.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from tui.player.engine import REPLAYGAIN_MODES, Engine, FileGain, file_gain
+from tui.player.events import (
+    Buffering,
+    Ended,
+    MixerChanged,
+    OutputChanged,
+    PauseChanged,
+    PlayerEvent,
+    Position,
+    QueueChanged,
+    QueueFinished,
+    ReplayGainChanged,
+    Started,
+)
+from tui.player.queue import Queue, SavedState
+from tui.player.source import Source, SourceError, SourceResolver
+
+POSITION_INTERVAL = 0.25  # at most 4 position events a second
+PREVIOUS_RESTARTS_AFTER = 3.0  # "previous" past 3 s restarts the track, like every player
+
+
+class QueuePolicy:
+    def __init__(self, resolver: SourceResolver, engine: Engine, state_path: Path | None,
+                 replaygain: str, preamp: float, emit: Callable[[PlayerEvent], None],
+                 submit: Callable[..., None]) -> None:
+        self.resolver = resolver
+        self.engine = engine
+        self.state_path = state_path
+        self.queue = Queue()
+        self.replaygain = replaygain if replaygain in REPLAYGAIN_MODES else "track"
+        self.preamp = preamp
+        self._emit = emit
+        self._submit = submit
+        self._entries: dict[int, tuple[int, Source]] = {}  # engine entry -> (queue index, source)
+        self._playing_entry: int | None = None
+        self._next_entry: int | None = None
+        self.position = 0.0
+        self.duration: float | None = None
+        self.paused = False
+        self.volume, self.muted = 100.0, False
+        # Time actually played: the lengths of the stretches between seeks, so that a skip
+        # ahead does not count and a fast (untimed) output that reports few positions does.
+        self._played = 0.0  # closed stretches of the current track
+        self._stretch_from: float | None = None  # where the open stretch began
+        self._seeking = False
+        self._last_position_event = 0.0
+        self._announced = False  # Started sent for the playing entry; positions wait for it
+
+    def _emit_queue(self) -> None:
+        self._emit(QueueChanged(tuple(self.queue.items), self.queue.current, self.queue.repeat))
+
+    @property
+    def current_source(self) -> Source | None:
+        if self._playing_entry is None:
+            return None
+        entry = self._entries.get(self._playing_entry)
+        return entry[1] if entry else None
+
+    def close_sources(self) -> None:
+        for _, source in list(self._entries.values()):
+            source.close()
+
+    def _gain(self, source: Source) -> FileGain:
+        return file_gain(source.replaygain, self.replaygain, self.preamp)
+
+    def _resolve(self, index: int) -> Source | None:
+        track_id = self.queue.items[index]
+        try:
+            return self.resolver.resolve(track_id)
+        except SourceError as exc:
+            self._emit(Ended(track_id, "error", 0.0, str(exc)))
+            return None
+
+    def play_index(self, index: int, start: float = 0.0, paused: bool = False,
+                       tries: int = 0) -> None:
+        """Make queue[index] the current track (skipping unplayable ones forward)."""
+        if not 0 <= index < len(self.queue.items):
+            return
+        source = self._resolve(index)
+        if source is None:
+            self.queue.current = index
+            nxt = self.queue.index_after(index, manual=True)
+            if nxt is not None and nxt != index and tries < len(self.queue.items):
+                self.play_index(nxt, 0.0, paused, tries + 1)
+            else:
+                self._finish_queue()
+            return
+        self._forget_entries()
+        self.queue.current = index
+        self._announced = False
+        self.position, self._played, self.duration = start, 0.0, None
+        self.paused = paused
+        try:
+            entry = self.engine.load(source, self._gain(source), start, paused)
+        except SourceError as exc:
+            source.close()
+            self._emit(Ended(source.track_id, "error", 0.0, str(exc)))
+            return
+        self._entries[entry] = (index, source)
+        self._playing_entry = entry
+        self._next_entry = None
+        self._emit_queue()
+
+    def _forget_entries(self) -> None:
+        for _, source in self._entries.values():
+            source.close()
+        self._entries.clear()
+        self._playing_entry = None
+        self._next_entry = None
+
+    def _append_next(self) -> None:
+        """Put the following track into the engine now, so the transition is gapless.
+
+        A next track that cannot be resolved is left alone here: its error is reported
+        when its turn comes (in `_ended`), not while the current one is still playing.
+        """
+        if self._next_entry is not None or self.queue.current is None:
+            return
+        nxt = self.queue.index_after(self.queue.current)
+        if nxt is None:
+            return
+        try:
+            source = self.resolver.resolve(self.queue.items[nxt])
+            entry = self.engine.append(source, self._gain(source))
+        except SourceError:
+            return
+        self._entries[entry] = (nxt, source)
+        self._next_entry = entry
+        following = self.queue.index_after(nxt)
+        if following is not None:
+            self.resolver.prefetch(self.queue.items[following])
+
+    def _drop_next(self) -> None:
+        """The queue changed: take the pre-appended next track back out of the engine."""
+        if self._next_entry is None:
+            return
+        self.engine.remove(self._next_entry)
+        entry = self._entries.pop(self._next_entry, None)
+        if entry and self._next_entry != self._playing_entry:
+            entry[1].close()
+        self._next_entry = None
+
+    def replace(self, track_ids: list[str], start_index: int) -> None:
+        self._stop_engine()
+        self.queue.items = list(track_ids)
+        self.queue.current = None
+        self._emit_queue()
+        if track_ids:
+            self.play_index(max(0, min(start_index, len(track_ids) - 1)))
+
+    def edit(self, edit: Callable[[Queue], None]) -> None:
+        self._drop_next()
+        try:
+            edit(self.queue)
+        except IndexError:
+            return  # a stale index from a list that has since changed
+        self._remap_indexes()
+        self._emit_queue()
+        if self._playing_entry is not None:
+            self._append_next()  # (queued while idle: playback starts when the user asks)
+
+    def remove(self, index: int) -> None:
+        if index == self.queue.current:
+            self.queue.remove(index)
+            self._stop_engine()
+            if self.queue.current is not None:
+                self.play_index(self.queue.current)
+            self._emit_queue()
+            return
+        self.edit(lambda q: q.remove(index))
+
+    def restore_queue(self, items: list[str], current: int | None) -> None:
+        playing = self.queue.current_id if self._playing_entry is not None else None
+        if playing is not None and current is not None and 0 <= current < len(items) \
+                and items[current] == playing:
+            def put_back(q: Queue) -> None:
+                q.items, q.current = items, current
+            self.edit(put_back)  # the playing track stays where it is, uninterrupted
+            return
+        self._stop_engine()
+        self.queue.items, self.queue.current = items, None
+        self._emit_queue()
+        if current is not None and playing is not None:
+            self.play_index(current)
+
+    def _remap_indexes(self) -> None:
+        if self._playing_entry in self._entries and self.queue.current is not None:
+            source = self._entries[self._playing_entry][1]
+            self._entries[self._playing_entry] = (self.queue.current, source)
+
+    def clear(self) -> None:
+        self._stop_engine()
+        self.queue.clear()
+        self._emit_queue()
+
+    def step(self, direction: int) -> None:
+        if direction < 0 and self.position > PREVIOUS_RESTARTS_AFTER and self.queue.current is not None:
+            self.seek(0.0, False)
+            return
+        current = self.queue.current
+        target = (self.queue.index_after(current, manual=True) if direction > 0
+                  else self.queue.index_before(current))
+        if target is None:
+            if direction > 0:
+                self._stop_engine()
+                self._finish_queue()
+            return
+        self.play_index(target, 0.0, self.paused)
+
+    def toggle_pause(self) -> None:
+        if self._playing_entry is None and self.queue.items:
+            self.play_index(self.queue.current or 0)
+            return
+        self.set_paused(not self.paused)
+
+    def set_paused(self, paused: bool) -> None:
+        if not paused and self._playing_entry is None and self.queue.items:
+            self.play_index(self.queue.current or 0)  # "play" with nothing loaded starts the queue
+            return
+        self.engine.set_paused(paused)
+
+    def seek(self, seconds: float, relative: bool) -> None:
+        if self._playing_entry is not None:
+            self.engine.seek(seconds, relative)
+
+    def change_volume(self, delta: float) -> None:
+        self.engine.set_volume(max(0.0, min(130.0, self.volume + delta)))
+
+    def toggle_mute(self) -> None:
+        self.engine.set_muted(not self.muted)
+
+    def set_repeat(self, mode: str | None) -> None:
+        self._drop_next()
+        if mode is None:
+            self.queue.cycle_repeat()
+        elif mode in ("off", "queue", "track"):
+            self.queue.repeat = mode  # type: ignore[assignment]
+        self._append_next()
+        self._emit_queue()
+
+    def cycle_replaygain(self) -> None:
+        modes = REPLAYGAIN_MODES
+        self.set_replaygain(modes[(modes.index(self.replaygain) + 1) % len(modes)], self.preamp)
+
+    def set_replaygain(self, mode: str, preamp: float) -> None:
+        if mode not in REPLAYGAIN_MODES:
+            return
+        self.replaygain, self.preamp = mode, preamp
+        self.engine.set_replaygain(mode, preamp)
+        self._drop_next()  # re-append with the new per-file gains
+        self._append_next()
+        self._emit(ReplayGainChanged(mode, preamp))
+
+    def _stop_engine(self) -> None:
+        if self._playing_entry is not None or self._next_entry is not None:
+            self.engine.stop()
+        self._forget_entries()
+
+    def stop(self) -> None:
+        self._stop_engine()
+
+    def _finish_queue(self) -> None:
+        self._emit(QueueFinished())
+
+    def restore(self, state: SavedState) -> None:
+        self.queue.items = list(state.items)
+        self.queue.repeat = state.repeat if state.repeat in ("off", "queue", "track") else "off"  # type: ignore[assignment]
+        self.engine.set_volume(state.volume)
+        self.engine.set_muted(state.muted)
+        if state.replaygain in REPLAYGAIN_MODES:
+            self.set_replaygain(state.replaygain, self.preamp)
+        self.queue.current = state.current
+        self._emit_queue()
+        if state.current is not None:
+            self.play_index(state.current, state.position, paused=True)
+
+    def save(self) -> None:
+        if self.state_path is None:
+            return
+        SavedState(list(self.queue.items), self.queue.current, round(self.position, 2),
+                   self.queue.repeat, self.volume, self.replaygain, self.muted).save(self.state_path)
+
+    # -- engine reports (engine threads: state that is only written here, then the worker) ------
+
+    def engine_seeking(self) -> None:
+        if self._stretch_from is not None:
+            self._played += max(0.0, self.position - self._stretch_from)
+        self._stretch_from = None
+        self._seeking = True
+
+    def engine_position(self, seconds: float) -> None:
+        landed = self._seeking
+        if self._seeking or self._stretch_from is None:
+            self._seeking = False
+            self._stretch_from = seconds  # a new stretch starts where the seek landed
+        self.position = seconds
+        now = time.monotonic()
+        # Throttled while playing; where a seek lands, or anything while paused, always goes out
+        # (no later position would correct a dropped one).
+        due = landed or self.paused or now - self._last_position_event >= POSITION_INTERVAL
+        if self._announced and due:
+            self._last_position_event = now
+            track_id = self.queue.current_id
+            if track_id:
+                self._emit(Position(track_id, self.position, self.duration))
+
+    def engine_paused(self, paused: bool) -> None:
+        self.paused = paused
+        self._emit(PauseChanged(paused))
+
+    def engine_buffering(self, buffering: bool) -> None:
+        track_id = self.queue.current_id
+        if track_id:
+            self._emit(Buffering(track_id, buffering))
+
+    def engine_mixer(self, volume: float, muted: bool) -> None:
+        if (volume, muted) != (self.volume, self.muted):
+            self.volume, self.muted = volume, muted
+            self._emit(MixerChanged(volume, muted))
+
+    def engine_output(self, output: str, fallback: str | None) -> None:
+        self._emit(OutputChanged(output, fallback))
+
+    def engine_started(self, entry: int) -> None:
+        # on the engine's thread, like every position counted into the played time
+        self._played, self._stretch_from, self._seeking = 0.0, None, False
+        self._submit(self._started, entry)
+
+    def engine_loaded(self, entry: int, duration: float | None) -> None:
+        self._submit(self._loaded, duration)
+
+    def engine_ended(self, entry: int, reason: str, error: str | None) -> None:
+        self._submit(self._ended, entry, reason, error, self.position, self._played, self._stretch_from)
+
+    def _started(self, entry_id: int) -> None:
+        if entry_id not in self._entries:
+            return
+        index, _source = self._entries[entry_id]
+        if entry_id == self._next_entry:
+            self._next_entry = None  # the engine moved on by itself: the gapless path
+        self._playing_entry = entry_id
+        self._announced = False
+        self.queue.current = index
+
+    def _loaded(self, duration: float | None) -> None:
+        source = self.current_source
+        if source is None or self.queue.current is None:
+            return
+        self.duration = float(duration) if duration else (source.duration_ms or 0) / 1000 or None
+        self._emit(Started(source.track_id, source.codec, source.kind, self.queue.current, self.duration,
+                           source.note))
+        self._emit_queue()
+        self._announced = True
+        self._append_next()
+
+    def _ended(self, entry_id: int, reason: str, error: str | None, position: float,
+               played: float, stretch_from: float | None) -> None:
+        entry = self._entries.get(entry_id)
+        if entry is None:
+            return
+        index, source = entry
+        message = f"could not play it ({error or 'unknown error'})" if reason == "error" else None
+        if stretch_from is not None:
+            # at the end of the file the last position reported may lag the end itself
+            end = self.duration if reason == "eof" and self.duration else position
+            played += max(0.0, end - stretch_from)
+        self._emit(Ended(source.track_id, reason, round(played, 3), message))
+        if entry_id != self._next_entry:
+            self._entries.pop(entry_id, None)
+            source.close()
+        if entry_id == self._playing_entry:
+            self._playing_entry = None
+        if reason == "stopped":
+            return
+        # The engine continues by itself when the next track was pre-appended (gapless);
+        # otherwise pick up the queue here.
+        if self._next_entry is not None and self._next_entry in self.engine.entries():
+            return
+        nxt = self.queue.index_after(index)
+        if nxt is None:
+            self.queue.current = None
+            self._emit_queue()
+            self._finish_queue()
+        else:
+            self.play_index(nxt)
