@@ -30,16 +30,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tui.mirror.fetch import StreamingFetcher, TorrentService
-from tui.player.sources import MirrorSources
-
 from tui.config import Settings, StatePaths
 from tui.core.services import Location, open_services
+from tui.core.sources import MirrorSources
+from tui.core.swarm import Swarm
 from tui.demo.paths import DemoPaths
 from tui.mirror.file_index import FileIndex
 from tui.mirror.layout import discover
 from tui.mirror.seeder import LoopbackSeeder
-from tui.player.player import Buffering, Ended, Player, Position, QueueFinished, Started
+from tui.mirror.torrent_service import TorrentService
+from tui.player.events import Buffering, Ended, Position, QueueFinished, Started
+from tui.player.mpv_engine import MpvEngine
+from tui.player.player import Player
 
 
 def fresh_copy(demo: DemoPaths, work: Path) -> tuple[Path, Path]:
@@ -54,8 +56,9 @@ def first_audio(demo: DemoPaths, work: Path, track_id: str, seeder: LoopbackSeed
                 throttled_rate: int = 0) -> dict:
     mirror, state = fresh_copy(demo, work)
     svc = open_services(Location(mirror, StatePaths(state), None), Settings())
-    service = TorrentService(svc.files, state / "parts", state / "quarantine", [seeder.endpoint], loopback=True)
-    player = Player(MirrorSources(svc, StreamingFetcher(service)), ao="null")
+    host, port = seeder.endpoint
+    swarm = Swarm(svc, lambda _event: None, (f"{host}:{port}",))
+    player = Player(MirrorSources(svc, swarm), MpvEngine(ao="null"))
     marks: dict[str, float] = {}
     stalls = []
     done = threading.Event()
@@ -74,11 +77,12 @@ def first_audio(demo: DemoPaths, work: Path, track_id: str, seeder: LoopbackSeed
 
     player.subscribe(on_event)
     # mpv's playback-restart: the first decoded audio goes to the audio output
-    player.mpv.event_callback("playback-restart")(lambda _e: marks.setdefault("restart", time.perf_counter()))
+    mpv = player.engine.mpv  # type: ignore[attr-defined]
+    mpv.event_callback("playback-restart")(lambda _e: marks.setdefault("restart", time.perf_counter()))
     t0 = time.perf_counter()
     player.play([track_id])
     done.wait(120 if throttled_rate else 30)
-    status = service.file_status(track_id)
+    status = swarm.service.file_status(track_id)
     result = {
         "started_ms": (marks.get("started", t0) - t0) * 1000,
         "audio_ms": (marks.get("audio", t0) - t0) * 1000,
@@ -88,7 +92,7 @@ def first_audio(demo: DemoPaths, work: Path, track_id: str, seeder: LoopbackSeed
         "verified": bool(status and status.verified),
     }
     player.close()
-    service.close()
+    swarm.close()
     svc.close()
     return result
 

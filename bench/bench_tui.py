@@ -46,9 +46,10 @@ from tui.ui.app import make_app
 from tui.config import Settings, StatePaths
 from tui.core.services import Location, open_services
 from tui.ui.widgets.virtual_list import VirtualList
-svc = open_services(Location(Path(sys.argv[1]), StatePaths(Path(sys.argv[2])), None), Settings(),
-                    refresh_files=False)
-app = make_app(svc, start_player=False)
+from tui.core.session import Session
+session = Session(open_services(Location(Path(sys.argv[1]), StatePaths(Path(sys.argv[2])), None), Settings(),
+                                refresh_files=False))
+app = make_app(session, start_player=False)
 def check():
     try:
         lst = app.screen.query_one("#artists", VirtualList)
@@ -78,10 +79,11 @@ def spawn_until_ready(code: str, *args: str) -> float:
 async def keystrokes(data: Path, state: Path) -> list[float]:
     from tui.config import Settings, StatePaths
     from tui.core.services import Location, open_services
+    from tui.core.session import Session
     from tui.ui.app import make_app
     from tui.ui.messages import SearchFinished
 
-    svc = open_services(Location(data, StatePaths(state), None), Settings(), refresh_files=False)
+    svc = Session(open_services(Location(data, StatePaths(state), None), Settings(), refresh_files=False))
     app = make_app(svc, start_player=False)
     finished: list[tuple[float, str]] = []
 
@@ -113,10 +115,11 @@ async def keystrokes(data: Path, state: Path) -> list[float]:
 async def scrolling(data: Path, state: Path) -> dict:
     from tui.config import Settings, StatePaths
     from tui.core.services import Location, open_services
+    from tui.core.session import Session
     from tui.ui.app import make_app
     from tui.ui.widgets.virtual_list import VirtualList
 
-    svc = open_services(Location(data, StatePaths(state), None), Settings(), refresh_files=False)
+    svc = Session(open_services(Location(data, StatePaths(state), None), Settings(), refresh_files=False))
     app = make_app(svc, start_player=False)
     out = {}
     async with app.run_test(size=(120, 40)) as pilot:
