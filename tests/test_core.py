@@ -113,7 +113,7 @@ def test_the_shuffle_stream_feeds_the_queue_from_where_enter_was_pressed(session
     from tui.catalogue.shuffle import ShuffleFilter
 
     # local files only: the fake engine "plays" them (absent ones would be skipped)
-    stream = ShuffleStream(session.services.shuffle(ShuffleFilter(local_only=True), seed=7, endless=True))
+    stream = ShuffleStream(session.services.shuffle(ShuffleFilter(present_only=True), seed=7, endless=True))
     listed = stream.tracks(0, 200)  # what the shuffle screen shows
     queues = session.bus.queue((QueueChanged,))
     session.play_stream(stream, 3)  # Enter on the fourth row
@@ -129,7 +129,7 @@ def test_the_shuffle_stream_feeds_the_queue_from_where_enter_was_pressed(session
 def test_playing_other_tracks_stops_the_stream(session):
     from tui.catalogue.shuffle import ShuffleFilter
 
-    stream = ShuffleStream(session.services.shuffle(ShuffleFilter(local_only=True), seed=8, endless=True))
+    stream = ShuffleStream(session.services.shuffle(ShuffleFilter(present_only=True), seed=8, endless=True))
     stream.tracks(0, 50)
     queues = session.bus.queue((QueueChanged,))
     session.play_stream(stream, 0)

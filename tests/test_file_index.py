@@ -39,7 +39,7 @@ def mirror(tmp_path) -> Path:
     local = root / FOLDER
     local.mkdir()
     (local / aacid(ID_A)).write_bytes((swarm / aacid(ID_A)).read_bytes())
-    (local / aacid(ID_B)).write_bytes(b"short")  # wrong size: not local
+    (local / aacid(ID_B)).write_bytes(b"short")  # wrong size: not local, damaged
     return root
 
 
@@ -60,11 +60,11 @@ def test_index_maps_tracks_to_torrent_files(mirror, tmp_path):
     assert a.local and a.state == "local" and a.size == 50_000 and a.path.is_file()
     assert a.path == mirror / FOLDER / aacid(ID_A)
     b = index.entry(ID_B)
-    assert not b.local and b.state == "fetchable"
+    assert not b.local and b.state == "damaged" and "5 bytes on disk" in b.damage()
     c = index.entry(ID_C)
     assert c.state == "fetchable" and c.rel_path == f"{FOLDER}/{ID_C}"
     assert index.states([ID_A, ID_B, "0000000000000000000000"]) == {
-        ID_A: "local", ID_B: "fetchable", "0000000000000000000000": "absent"}
+        ID_A: "local", ID_B: "damaged", "0000000000000000000000": "absent"}
     # the files' order in the torrent follows the file index libtorrent reports
     parsed = parse_torrent(mirror / f"{FOLDER}.torrent")
     by_path = {f.path: f.file_index for f in parsed.files}

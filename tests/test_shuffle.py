@@ -95,8 +95,8 @@ def test_sparse_filter_uses_a_subset_index(small_demo, tmp_path):
     counts = Counter(bucket[Shuffle(c, ShuffleFilter(playable=True), seed=s, files=files,
                                     subsets_path=subsets).take(1)[0].id] for s in range(n))
     assert chi_square(counts, list(range(8)), n) < CHI2_CRIT_001[7]
-    local = Shuffle(c, ShuffleFilter(local_only=True), seed=2, files=files, subsets_path=subsets).take(100)
-    assert local and all(files.entry(t.id).local for t in local)
+    local = Shuffle(c, ShuffleFilter(present_only=True), seed=2, files=files, subsets_path=subsets).take(100)
+    assert local and all(files.entry(t.id).present for t in local)
     c.close()
 
 

@@ -14,7 +14,7 @@ class FileStates(Protocol):
         ...
 
     def counts(self) -> dict[str, int]:
-        """At least `files` (known to a torrent or a data folder) and `local`."""
+        """At least `files` (known to a torrent or a data folder), `present` and `local`."""
         ...
 
     def all_states(self) -> Iterator[tuple[str, str]]:
@@ -23,10 +23,14 @@ class FileStates(Protocol):
 
     def local_track_ids(self) -> Iterator[str]: ...
 
+    def present_track_ids(self) -> Iterator[str]:
+        """Tracks with anything at their file's path, the right file or not."""
+        ...
+
     def playable_track_ids(self) -> Iterator[str]:
         """Tracks that are local or that a known torrent can fetch."""
         ...
 
     def state(self, track_id: str) -> str:
-        """local | fetchable | absent (and whatever finer states the mirror knows)."""
+        """local | damaged | partial | fetchable | absent."""
         ...

@@ -81,7 +81,7 @@ class ShuffleFilter:
     playable: bool = False
     genre: str | None = None
     year: int | None = None
-    local_only: bool = False  # integrity checks sample local files only
+    present_only: bool = False  # integrity checks sample the files that are at their path
 
     def popularity_range(self) -> tuple[int, int]:
         lo, hi = 0, 100
@@ -111,8 +111,8 @@ class ShuffleFilter:
             parts.append(f"popularity {lo}–{hi}")
         if self.playable:
             parts.append("playable")
-        if self.local_only:
-            parts.append("local")
+        if self.present_only:
+            parts.append("on disk")
         if self.genre:
             parts.append(f"genre {self.genre}")
         if self.year:
@@ -160,9 +160,9 @@ class Shuffle:
             share *= sum(v for k, v in self.histogram.items() if lo <= k <= hi) / total
         elif (lo, hi) != (0, 100):
             share *= 0.0 if lo > hi else (0.8 if hi == 0 else (0.2 if lo <= 1 else 0.01))
-        if (f.playable or f.local_only) and self.files is not None:
+        if (f.playable or f.present_only) and self.files is not None:
             counts = self.files.counts()
-            n = counts["local"] if f.local_only else counts["files"]
+            n = counts["present"] if f.present_only else counts["files"]
             share = min(share, n / max(1, self._catalogue_size()))
         if f.genre:
             share = 0.0  # a genre is always small next to the whole catalogue
@@ -223,8 +223,8 @@ class Shuffle:
             if "genre_track_rowids" in sql:
                 yield from (r[0] for r in cat.execute(sql["genre_track_rowids"], (f.genre,)))
             return
-        if (f.playable or f.local_only) and self.files is not None:
-            ids = self.files.local_track_ids() if f.local_only else self.files.playable_track_ids()
+        if (f.playable or f.present_only) and self.files is not None:
+            ids = self.files.present_track_ids() if f.present_only else self.files.playable_track_ids()
             batch: list[str] = []
             for track_id in ids:
                 batch.append(track_id)
@@ -275,9 +275,9 @@ class Shuffle:
             artists = [r[0] for r in conn.execute(sql["track_artist_rowids"], (rowid,))]
             if not any(f.genre in self.catalogue.artist_genres(a) for a in artists):
                 return False
-        if (f.playable or f.local_only) and self.files is not None:
+        if (f.playable or f.present_only) and self.files is not None:
             state = self.files.state(track_id)
-            if state == "absent" or (f.local_only and state != "local"):
+            if state == "absent" or (f.present_only and state not in ("local", "damaged")):
                 return False
         return True
 

@@ -36,15 +36,16 @@ class TierCoverage:
     tracks: int = 0
     archived: int | None = None  # ledger status success; None when there is no ledger
     local: int = 0
-    fetchable: int = 0
+    damaged: int = 0  # present at its path but not the archive's file
+    fetchable: int = 0  # not here (or being fetched): a known torrent holds it
 
     @property
     def absent(self) -> int:
-        return max(0, self.tracks - self.local - self.fetchable)
+        return max(0, self.tracks - self.local - self.damaged - self.fetchable)
 
     def as_json(self) -> dict:
         return {"tracks": self.tracks, "archived": self.archived, "local": self.local,
-                "fetchable": self.fetchable, "absent": self.absent}
+                "damaged": self.damaged, "fetchable": self.fetchable, "absent": self.absent}
 
 
 class StatsCache:
@@ -165,7 +166,9 @@ class Tiers:
                         tier = out["vorbis" if pops[track_id] > 0 else "opus"]
                         if state == "local":
                             tier.local += 1
-                        elif state == "fetchable":
+                        elif state == "damaged":
+                            tier.damaged += 1
+                        elif state in ("fetchable", "partial"):
                             tier.fetchable += 1
                 batch.clear()
 
@@ -176,7 +179,7 @@ class Tiers:
             flush()
         self.cache.put("coverage", self._coverage_signature(),
                        {k: {"tracks": v.tracks, "archived": v.archived, "local": v.local,
-                            "fetchable": v.fetchable} for k, v in out.items()})
+                            "damaged": v.damaged, "fetchable": v.fetchable} for k, v in out.items()})
         return out
 
     # -- paging ----------------------------------------------------------------------------

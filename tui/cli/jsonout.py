@@ -80,6 +80,7 @@ def details_json(view: DetailsView) -> dict:
         "isrc_siblings": [track_json(s, sibling_states.get(s.id, "absent"))
                           for s in details.isrc_siblings],
         "verdict": view.verdict,  # the last `longtail check`, or null
+        "damage": view.damage,  # why a damaged file is not the archive's, or null
     })
     return out
 

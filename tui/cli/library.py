@@ -102,7 +102,8 @@ def tiers(obj: Context, as_json: bool) -> None:
         archived = "n/a" if tier.archived is None else f"{tier.archived:,}"
         click.echo(f"{name:<7} {TIER_LABELS[name]}")
         click.echo(f"        {tier.tracks:,} tracks ({tier.tracks / total:.1%}); archived {archived}; "
-                   f"local {tier.local:,}; fetchable {tier.fetchable:,}; absent {tier.absent:,}")
+                   f"local {tier.local:,}; damaged {tier.damaged:,}; fetchable {tier.fetchable:,}; "
+                   f"absent {tier.absent:,}")
     peak = max(histogram.values()) or 1
     click.echo("popularity histogram (log scale)")
     for level in range(0, 101, 5):

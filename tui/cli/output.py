@@ -128,7 +128,7 @@ def print_details(doc: dict) -> None:
         line("ledger", f"{led['status']}" + (f", {led['codec']}" if led["codec"] else ""))
         if rg:
             line("replaygain", f"track {rg['track_gain_db']:+.2f} dB, album {rg['album_gain_db']:+.2f} dB")
-    line("file", doc["file"])
+    line("file", doc["file"] + (f": {doc['damage']}" if doc.get("damage") else ""))
     line("integrity", doc.get("verdict") or "not checked (longtail check ID)")
     if doc["file_entry"]:
         line("path", doc["file_entry"]["path"])

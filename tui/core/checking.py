@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from tui.core.events import CheckFinished, CheckProgress, FileStateChanged, Notice
 from tui.core.services import Services
 from tui.mirror.checks import Checker, CheckResult
+from tui.mirror.file_index import DISK_MISSING
 from tui.mirror.verify import move_aside
 
 
@@ -38,13 +39,13 @@ class CheckRun:
         self.seed: int | None = None
 
     def draw_sample(self, request: CheckRequest) -> list[str]:
-        """A uniformly random sample of the local files (of a tier)."""
+        """A uniformly random sample of the files on disk, right size or not (of a tier)."""
         from tui.catalogue.shuffle import ShuffleFilter
 
-        shuffle = self.services.shuffle(ShuffleFilter(tier=request.tier, local_only=True), request.seed)
+        shuffle = self.services.shuffle(ShuffleFilter(tier=request.tier, present_only=True), request.seed)
         self.seed = shuffle.seed
         ids = [t.id for t in shuffle.take(request.sample)]
-        self.publish(Notice(f"checking {len(ids)} local files drawn at random (seed {shuffle.seed})"))
+        self.publish(Notice(f"checking {len(ids)} files drawn at random from those on disk (seed {shuffle.seed})"))
         return ids
 
     def execute(self, request: CheckRequest, should_stop: Callable[[], bool] = lambda: False
@@ -69,6 +70,9 @@ class CheckRun:
         error = None
         try:
             self.services.verdicts.save(results)
+            files = self.services.files
+            files.set_bad([r.track_id for r in results if r.verdict == "corrupt"], True)
+            files.set_bad([r.track_id for r in results if r.verdict == "ok"], False)
         except Exception as exc:  # noqa: BLE001 - the verdicts stand even if they cannot be kept
             error = str(exc)
         counts = {k: sum(1 for r in results if r.verdict == k) for k in ("ok", "missing", "corrupt")}
@@ -86,7 +90,7 @@ class CheckRun:
             if moved is None:
                 result.notes.append("repair failed: the file could not be moved aside")
                 return result
-            files.set_local(result.track_id, entry.torrent_id, False)
+            files.set_disk(result.track_id, entry.torrent_id, DISK_MISSING)
             self.publish(FileStateChanged(result.track_id, "fetchable" if entry.info_hash else "absent"))
             result.notes.append(f"moved aside to {moved}")
         if entry is None or not entry.info_hash or self.fetch_again is None:

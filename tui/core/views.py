@@ -39,6 +39,7 @@ class DetailsView:
     file: str
     verdict: str | None
     sibling_files: Mapping[str, str]
+    damage: str | None = None  # why a present file is not the archive's
 
 
 class TrackItems(RowSource[TrackItem]):
@@ -136,12 +137,13 @@ class Library:
         catalogue = services.catalogue
         details = catalogue.track_details(track)
         entry = services.files.entry(track.id)
-        state = "absent"
         if entry is not None:
-            state = "local" if entry.is_present() else ("fetchable" if entry.info_hash else "absent")
+            entry = entry.on_disk_now()  # the details say what is there now
+        state = entry.state if entry is not None else "absent"
         siblings = services.files.states([s.id for s in details.isrc_siblings])
         return DetailsView(details, catalogue.album_by_rowid(track.album.rowid), entry, state,
-                           services.verdicts.get(track.id), siblings)
+                           services.verdicts.get(track.id), siblings,
+                           entry.damage() if entry is not None and state == "damaged" else None)
 
     def search(self, query: str, kinds: tuple[Kind, ...], limit: int) -> tuple[SearchResults, list[TrackItem]]:
         results = self.services.searcher.search(query, kinds, limit)

@@ -1,31 +1,60 @@
-"""Which track's audio is where: track id -> torrent, file index, path, size, local.
+"""Which track's audio is where, and what state it is in.
 
-Kept in the state directory (never in the mirror). Each `.torrent` is parsed once
-with libtorrent; on later refreshes a torrent is re-read only when its size or
-mtime changed, and its local flags are re-checked only when its data folder's
-mtime changed. Start-up never hashes audio: "local" means a file of the
-torrent's size is at its path; whether its bytes are right is the integrity
-checker's job.
+Kept in the state directory (never in the mirror). Each `.torrent` is parsed once;
+later refreshes re-read a torrent only when its size or mtime changed, and look at
+its data folder again only when the folder's mtime changed. Start-up never hashes
+audio. A track's file is, in this order of truth:
+
+* `partial`: a fetch is writing it (libtorrent makes it full-size at once, sparse),
+  so its size proves nothing until it is verified;
+* `damaged`: something is at its path but it is not the file: the wrong size, not a
+  regular file (a symlink, a FIFO), or its last integrity check failed;
+* `local`: a regular file of the torrent's size is at its path;
+* `fetchable`: not here, and a known torrent holds it;
+* `absent`: none of the above.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
-import threading
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from tui.db import PerThread, state_error
 from tui.errors import LongtailError
 from tui.mirror.layout import MirrorLayout
 
 if TYPE_CHECKING:
     from tui.mirror.file_scan import RefreshReport
 
-FileState = Literal["local", "fetchable", "absent"]
-SCHEMA_VERSION = 4
+FileState = Literal["local", "damaged", "partial", "fetchable", "absent"]
+SCHEMA_VERSION = 5  # 5: disk (0 missing, 1 the file, 2 something else) and bad, instead of local
 KEY_SHIFT = 24  # files.key = torrent_id << 24 | file_index
+DISK_MISSING, DISK_OK, DISK_WRONG = 0, 1, 2
+
+
+def file_state(disk: int, bad: bool, partial: bool, fetchable: bool) -> FileState:
+    """The one rule from what is known about a file to the state users see."""
+    if partial:
+        return "partial"
+    if disk == DISK_WRONG or (disk == DISK_OK and bad):
+        return "damaged"
+    if disk == DISK_OK:
+        return "local"
+    return "fetchable" if fetchable else "absent"
+
+
+def disk_kind(path: Path, size: int) -> int:
+    """What is at `path` now, without following a symlink (one lstat)."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return DISK_MISSING
+    return DISK_OK if stat.S_ISREG(st.st_mode) and st.st_size == size else DISK_WRONG
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +68,9 @@ class FileEntry:
     rel_path: str
     size: int
     offset: int
-    local: bool
-    incomplete: bool = False  # a fetch is writing it: its size proves nothing
+    disk: int = DISK_MISSING
+    bad: bool = False  # the last integrity check found it corrupt
+    partial: bool = False  # a fetch is writing it
 
     @property
     def path(self) -> Path:
@@ -48,46 +78,75 @@ class FileEntry:
 
     @property
     def state(self) -> FileState:
-        if self.local:
-            return "local"
-        return "fetchable" if self.info_hash else "absent"
+        return file_state(self.disk, self.bad, self.partial, self.info_hash is not None)
+
+    @property
+    def local(self) -> bool:
+        return self.state == "local"
+
+    @property
+    def present(self) -> bool:
+        """Something is at its path (the right file or not)."""
+        return self.disk != DISK_MISSING
 
     def is_present(self) -> bool:
-        """Re-check on disk (cheap: one stat)."""
-        if self.incomplete:
-            return False
+        """Re-checked on disk now: a regular file of the torrent's size, not known bad."""
+        return not self.partial and not self.bad and disk_kind(self.path, self.size) == DISK_OK
+
+    def on_disk_now(self) -> FileEntry:
+        """The same entry with what is at its path now (one lstat)."""
+        from dataclasses import replace
+
+        return replace(self, disk=disk_kind(self.path, self.size))
+
+    def damage(self) -> str | None:
+        """Why a present file is not the archive's, in words (None when nothing is known wrong)."""
         try:
-            st = self.path.stat()
+            st = os.lstat(self.path)
         except OSError:
-            return False
-        return st.st_size == self.size
+            return None
+        if stat.S_ISLNK(st.st_mode):
+            return "a symlink, not the file itself (longtail never reads or writes through it)"
+        if not stat.S_ISREG(st.st_mode):
+            return "not a regular file (a FIFO, socket, device or directory)"
+        if st.st_size != self.size:
+            return f"{st.st_size:,} bytes on disk, the torrent says {self.size:,}"
+        if self.bad:
+            return "the last integrity check found it corrupt"
+        return None
 
 
 def disk_full_error(exc: BaseException, where: Path) -> LongtailError:
-    return LongtailError(f"cannot write {where}: {exc}",
-                         "free some space (or pass --state on another disk) and run it again")
+    return state_error(exc, where)
+
+
+_ENTRY_SQL = ("SELECT f.track_id, f.torrent_id, t.torrent_path, t.info_hash, t.save_path, "
+              "f.file_index, CASE WHEN f.name = '' THEN t.name ELSE t.name || '/' || f.name END, "
+              "f.size, f.offset, f.disk, f.bad FROM files AS f JOIN torrents AS t ON t.id = f.torrent_id ")
+_PREFERENCE = {"local": 0, "partial": 1, "damaged": 2, "fetchable": 3, "absent": 4}
 
 
 class FileIndex:
     def __init__(self, db_path: Path) -> None:
         self.db_path = db_path
-        self._local = threading.local()
+        self._conns = PerThread(self._open)
         self._ensure_schema()
 
-    def conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
+    def _open(self) -> sqlite3.Connection:
+        try:
+            self.db_path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.db_path, timeout=30, check_same_thread=False)
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
-            self._local.conn = conn
+        except (sqlite3.Error, OSError) as exc:
+            raise state_error(exc, self.db_path) from None
         return conn
 
+    def conn(self) -> sqlite3.Connection:
+        return self._conns.get()
+
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        self._conns.close_all()
 
     def _ensure_schema(self) -> None:
         try:
@@ -100,8 +159,9 @@ class FileIndex:
         import sqlite_utils
 
         try:
-            db = sqlite_utils.Database(self.conn())
-            if "files" in db.table_names() and "meta" in db.table_names():
+            conn = self.conn()
+            db = sqlite_utils.Database(conn)
+            if "files" in db.table_names():
                 # an older layout: the index is a cache of the torrents, so rebuild it
                 for table in ("files", "torrents"):
                     db.execute(f"DROP TABLE IF EXISTS {table}")
@@ -111,26 +171,24 @@ class FileIndex:
                 "num_files": int, "total_size": int, "ignored": int, "data_mtime_ns": int,
             }, pk="id", if_not_exists=True)
             db.table("torrents").create_index(["torrent_path"], unique=True, if_not_exists=True)
-            if "files" not in db.table_names():
-                # WITHOUT ROWID keyed by track id: one B-tree lookup per track.
-                # Keyed by (torrent, file index): a torrent's 60,000 rows go in as one sequential
-                # append; the name is stored without the torrent's folder (half the bytes).
-                db.execute("""CREATE TABLE files (
-                    key INTEGER PRIMARY KEY, track_id TEXT NOT NULL, torrent_id INTEGER NOT NULL,
-                    file_index INTEGER NOT NULL, name TEXT NOT NULL, size INTEGER NOT NULL,
-                    offset INTEGER NOT NULL, local INTEGER NOT NULL)""")
-                db.execute("CREATE INDEX files_track ON files(track_id)")
-                db.execute("CREATE INDEX files_local ON files(track_id) WHERE local = 1")
+            # Keyed by (torrent, file index): a torrent's 60,000 rows go in as one sequential
+            # append; the name is stored without the torrent's folder (half the bytes).
+            db.execute("""CREATE TABLE files (
+                key INTEGER PRIMARY KEY, track_id TEXT NOT NULL, torrent_id INTEGER NOT NULL,
+                file_index INTEGER NOT NULL, name TEXT NOT NULL, size INTEGER NOT NULL,
+                offset INTEGER NOT NULL, disk INTEGER NOT NULL, bad INTEGER NOT NULL DEFAULT 0)""")
+            db.execute("CREATE INDEX files_track ON files(track_id)")
+            db.execute("CREATE INDEX files_present ON files(track_id) WHERE disk > 0")
             db.table("meta").create({"key": str, "value": str}, pk="key", if_not_exists=True)
-            # Files a fetch is writing: libtorrent makes them full-size at once (sparse), so
-            # "a file of the right size" would lie about them until they are verified.
+            # Files a fetch is writing, by path: kept across rebuilds of a torrent's rows.
             db.table("incomplete").create({"rel_path": str}, pk="rel_path", if_not_exists=True)
+            # Tracks the last check found corrupt, kept across rebuilds too.
+            db.table("bad").create({"track_id": str}, pk="track_id", if_not_exists=True)
             db.table("meta").upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
-            self.conn().commit()
-        except sqlite3.OperationalError as exc:
-            raise disk_full_error(exc, self.db_path) from None
-
-    # -- refresh -----------------------------------------------------------------
+            db.table("meta").upsert({"key": "generation", "value": "0"}, pk="key")
+            conn.commit()
+        except sqlite3.Error as exc:
+            raise state_error(exc, self.db_path) from None
 
     def refresh(self, layout: MirrorLayout,
                 progress: Callable[[int, int, str], None] | None = None) -> RefreshReport:
@@ -139,45 +197,75 @@ class FileIndex:
 
         return refresh_index(self, layout, progress)
 
-    # -- queries -------------------------------------------------------------------
+    # -- writes ---------------------------------------------------------------------
 
-    _ENTRY_SQL = ("SELECT f.track_id, f.torrent_id, t.torrent_path, t.info_hash, t.save_path, "
-                  "f.file_index, CASE WHEN f.name = '' THEN t.name ELSE t.name || '/' || f.name END, "
-                  "f.size, f.offset, f.local FROM files AS f JOIN torrents AS t ON t.id = f.torrent_id ")
-
-    @staticmethod
-    def _entry(row: tuple, incomplete: set[str]) -> FileEntry:
-        torrent_path = None if row[2].startswith("folder:") else Path(row[2])
-        partial = row[6] in incomplete
-        return FileEntry(row[0], row[1], torrent_path, row[3], Path(row[4]), row[5], row[6],
-                         row[7], row[8], bool(row[9]) and not partial, partial)
-
-    def mark_incomplete(self, rel_path: str, track_id: str | None = None) -> None:
+    def _write(self, sql: str, params: Iterable = ()) -> int:
         try:
             conn = self.conn()
-            conn.execute("INSERT OR IGNORE INTO incomplete (rel_path) VALUES (?)", (rel_path,))
-            if track_id is not None and conn.execute(
-                    "UPDATE files SET local = 0 WHERE track_id = ? AND local = 1", (track_id,)).rowcount:
+            changed = conn.execute(sql, tuple(params)).rowcount
+            if changed:
                 self._bump_generation()
             conn.commit()
-        except sqlite3.OperationalError as exc:
-            raise disk_full_error(exc, self.db_path) from None
+            return changed
+        except sqlite3.Error as exc:
+            raise state_error(exc, self.db_path) from None
+
+    def mark_incomplete(self, rel_path: str, track_id: str | None = None) -> None:
+        """A fetch is about to write this file: it is `partial` until verified."""
+        self._write("INSERT OR IGNORE INTO incomplete (rel_path) VALUES (?)", (rel_path,))
 
     def clear_incomplete(self, rel_path: str) -> None:
-        try:
-            conn = self.conn()
-            conn.execute("DELETE FROM incomplete WHERE rel_path = ?", (rel_path,))
-            conn.commit()
-        except sqlite3.OperationalError as exc:
-            raise disk_full_error(exc, self.db_path) from None
+        self._write("DELETE FROM incomplete WHERE rel_path = ?", (rel_path,))
 
     def incomplete_paths(self) -> set[str]:
         return {r[0] for r in self.conn().execute("SELECT rel_path FROM incomplete")}
 
+    def set_disk(self, track_id: str, torrent_id: int, disk: int) -> None:
+        """What is at the file's path now (after a fetch verified it, or it was moved aside)."""
+        self._write("UPDATE files SET disk = ? WHERE track_id = ? AND torrent_id = ?", (disk, track_id, torrent_id))
+
+    def set_bad(self, track_ids: Iterable[str], bad: bool) -> None:
+        """The last integrity check's word on these tracks' files."""
+        ids = list(track_ids)
+        if not ids:
+            return
+        try:
+            conn = self.conn()
+            for i in range(0, len(ids), 500):
+                chunk = ids[i:i + 500]
+                marks = ",".join("?" * len(chunk))
+                if bad:
+                    conn.executemany("INSERT OR IGNORE INTO bad (track_id) VALUES (?)", [(t,) for t in chunk])
+                else:
+                    conn.execute(f"DELETE FROM bad WHERE track_id IN ({marks})", chunk)
+                conn.execute(f"UPDATE files SET bad = ? WHERE track_id IN ({marks})", [int(bad), *chunk])
+            self._bump_generation()
+            conn.commit()
+        except sqlite3.Error as exc:
+            raise state_error(exc, self.db_path) from None
+
+    def bad_track_ids(self) -> set[str]:
+        return {r[0] for r in self.conn().execute("SELECT track_id FROM bad")}
+
+    def _bump_generation(self) -> None:
+        self.conn().execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+
+    def generation(self) -> int:
+        """Changes whenever any file's state changes (for caches built on this index)."""
+        row = self.conn().execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return int(row[0]) if row else 0
+
+    # -- reads ----------------------------------------------------------------------
+
+    @staticmethod
+    def _entry(row: tuple, incomplete: set[str]) -> FileEntry:
+        torrent_path = None if row[2].startswith("folder:") else Path(row[2])
+        return FileEntry(row[0], row[1], torrent_path, row[3], Path(row[4]), row[5], row[6],
+                         row[7], row[8], row[9], bool(row[10]), row[6] in incomplete)
+
     def entry(self, track_id: str) -> FileEntry | None:
-        row = self.conn().execute(self._ENTRY_SQL + "WHERE f.track_id = ? ORDER BY f.local DESC "
-                                  "LIMIT 1", (track_id,)).fetchone()
-        return self._entry(row, self.incomplete_paths()) if row else None
+        """The track's file; where a track is in several torrents, the best copy."""
+        return self.entries([track_id]).get(track_id)
 
     def entries(self, track_ids: Iterable[str]) -> dict[str, FileEntry]:
         out: dict[str, FileEntry] = {}
@@ -185,10 +273,11 @@ class FileIndex:
         incomplete = self.incomplete_paths()
         for i in range(0, len(ids), 500):
             chunk = ids[i:i + 500]
-            q = self._ENTRY_SQL + f"WHERE f.track_id IN ({','.join('?' * len(chunk))})"
+            q = _ENTRY_SQL + f"WHERE f.track_id IN ({','.join('?' * len(chunk))})"
             for row in self.conn().execute(q, chunk):
                 e = self._entry(row, incomplete)
-                if e.track_id not in out or (e.local and not out[e.track_id].local):
+                best = out.get(e.track_id)
+                if best is None or _PREFERENCE[e.state] < _PREFERENCE[best.state]:
                     out[e.track_id] = e
         return out
 
@@ -201,60 +290,68 @@ class FileIndex:
         found = self.entries(ids)
         return {t: (found[t].state if t in found else "absent") for t in ids}
 
-    def torrent_files(self, torrent_id: int) -> Iterator[tuple[int, str, int, int, bool]]:
-        """(file_index, track_id, size, offset, local) of one torrent, by file index."""
+    def torrent_files(self, torrent_id: int) -> Iterator[tuple[int, str, int, int, int, bool]]:
+        """(file_index, track_id, size, offset, disk, bad) of one torrent, by file index."""
         for row in self.conn().execute(
-                "SELECT file_index, track_id, size, offset, local FROM files WHERE key >= ? AND key < ? "
+                "SELECT file_index, track_id, size, offset, disk, bad FROM files WHERE key >= ? AND key < ? "
                 "ORDER BY key", (torrent_id << KEY_SHIFT, (torrent_id + 1) << KEY_SHIFT)):
-            yield row[0], row[1], row[2], row[3], bool(row[4])
+            yield row[0], row[1], row[2], row[3], row[4], bool(row[5])
 
-    def _bump_generation(self) -> None:
-        self.conn().execute(
-            "INSERT INTO meta (key, value) VALUES ('generation', '1') ON CONFLICT(key) "
-            "DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+    def torrent_entries(self, torrent_id: int) -> Iterator[FileEntry]:
+        incomplete = self.incomplete_paths()
+        for row in self.conn().execute(_ENTRY_SQL + "WHERE f.key >= ? AND f.key < ? ORDER BY f.key",
+                                       (torrent_id << KEY_SHIFT, (torrent_id + 1) << KEY_SHIFT)):
+            yield self._entry(row, incomplete)
 
-    def generation(self) -> int:
-        """Changes whenever any file's state changes (for caches built on this index)."""
-        row = self.conn().execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
-        return int(row[0]) if row else 0
-
-    def set_local(self, track_id: str, torrent_id: int, local: bool) -> None:
-        try:
-            conn = self.conn()
-            conn.execute("UPDATE files SET local = ? WHERE track_id = ? AND torrent_id = ?",
-                         (1 if local else 0, track_id, torrent_id))
-            self._bump_generation()
-            conn.commit()
-        except sqlite3.OperationalError as exc:
-            raise disk_full_error(exc, self.db_path) from None
+    def torrents(self) -> list[tuple[int, str, Path, Path | None]]:
+        """(id, folder name, save path, .torrent path or None) of every torrent and bare folder."""
+        return [(r[0], r[1], Path(r[2]), None if r[3].startswith("folder:") else Path(r[3]))
+                for r in self.conn().execute("SELECT id, name, save_path, torrent_path FROM torrents ORDER BY id")]
 
     def local_track_ids(self) -> Iterator[str]:
+        """Tracks with a regular file of the right size that no check found bad."""
         for (track_id,) in self.conn().execute(
-                "SELECT track_id FROM files WHERE local = 1 ORDER BY track_id"):
+                "SELECT DISTINCT track_id FROM files WHERE disk = 1 AND bad = 0 ORDER BY track_id"):
+            yield track_id
+
+    def present_track_ids(self) -> Iterator[str]:
+        """Tracks with anything at their file's path, right or wrong (what checks sample)."""
+        for (track_id,) in self.conn().execute(
+                "SELECT DISTINCT track_id FROM files WHERE disk > 0 ORDER BY track_id"):
             yield track_id
 
     def playable_track_ids(self) -> Iterator[str]:
         """Tracks that are local or that a known torrent can fetch."""
         for (track_id,) in self.conn().execute(
                 "SELECT DISTINCT f.track_id FROM files AS f JOIN torrents AS t ON t.id = f.torrent_id "
-                "WHERE f.local = 1 OR t.info_hash IS NOT NULL ORDER BY f.track_id"):
+                "WHERE (f.disk = 1 AND f.bad = 0) OR t.info_hash IS NOT NULL ORDER BY f.track_id"):
             yield track_id
 
     def all_states(self) -> Iterator[tuple[str, FileState]]:
         """(track id, state) of every track the index knows, by track id."""
-        for track_id, local, fetchable in self.conn().execute(
-                "SELECT f.track_id, max(f.local), max(t.info_hash IS NOT NULL) FROM files AS f "
-                "JOIN torrents AS t ON t.id = f.torrent_id GROUP BY f.track_id"):
-            yield track_id, ("local" if local else ("fetchable" if fetchable else "absent"))
+        incomplete = self.incomplete_paths()
+        rows = self.conn().execute(
+            "SELECT f.track_id, f.disk, f.bad, t.info_hash IS NOT NULL, "
+            "CASE WHEN f.name = '' THEN t.name ELSE t.name || '/' || f.name END "
+            "FROM files AS f JOIN torrents AS t ON t.id = f.torrent_id ORDER BY f.track_id")
+        current, best = None, "absent"
+        for track_id, disk, bad, fetchable, rel in rows:
+            state = file_state(disk, bool(bad), rel in incomplete, bool(fetchable))
+            if track_id != current:
+                if current is not None:
+                    yield current, best  # type: ignore[misc]
+                current, best = track_id, state
+            elif _PREFERENCE[state] < _PREFERENCE[best]:
+                best = state
+        if current is not None:
+            yield current, best  # type: ignore[misc]
 
     def counts(self) -> dict[str, int]:
-        files, local = self.conn().execute(
-            "SELECT count(*), coalesce(sum(local), 0) FROM files").fetchone()
-        torrents = self.conn().execute(
-            "SELECT count(*) FROM torrents WHERE info_hash IS NOT NULL").fetchone()[0]
-        return {"files": files, "local": local, "torrents": torrents}
+        files, present, local = self.conn().execute(
+            "SELECT count(*), coalesce(sum(disk > 0), 0), coalesce(sum(disk = 1 AND bad = 0), 0) FROM files"
+        ).fetchone()
+        torrents = self.conn().execute("SELECT count(*) FROM torrents WHERE info_hash IS NOT NULL").fetchone()[0]
+        return {"files": files, "present": present, "local": local, "torrents": torrents}
 
     def is_empty(self) -> bool:
         return self.conn().execute("SELECT 1 FROM torrents LIMIT 1").fetchone() is None
-
-

@@ -9,7 +9,7 @@ import time
 from collections import OrderedDict
 from pathlib import Path
 
-from tui.mirror.file_index import FileEntry, FileIndex
+from tui.mirror.file_index import DISK_OK, FileEntry, FileIndex
 from tui.mirror.torrents import ParsedTorrent
 
 
@@ -60,7 +60,8 @@ def session_settings(lt, loopback: bool, upload_limit: int, download_limit: int)
 
 def have_pieces(parsed: ParsedTorrent, files: FileIndex, torrent_id: int) -> list[bool]:
     """Pieces whose every byte lies in files the index says are complete on disk."""
-    local_files = {index for index, _t, _s, _o, local in files.torrent_files(torrent_id) if local}
+    local_files = {index for index, _t, _s, _o, disk, bad in files.torrent_files(torrent_id)
+                   if disk == DISK_OK and not bad}
     incomplete = files.incomplete_paths()
     have = [False] * parsed.num_pieces
     blocked = [False] * parsed.num_pieces

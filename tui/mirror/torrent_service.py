@@ -32,7 +32,7 @@ from pathlib import Path
 
 from tui.mirror import fetch_status
 from tui.mirror.fetch_status import FetchCancelled, FetchError, FetchProgress, FetchStatus, FetchStatuses
-from tui.mirror.file_index import FileEntry, FileIndex
+from tui.mirror.file_index import DISK_OK, FileEntry, FileIndex
 from tui.mirror.torrent_add import ActiveTorrent, add_params, have_pieces, session_settings
 from tui.mirror.torrent_stream import TorrentStream
 from tui.mirror.torrents import parse_torrent
@@ -368,7 +368,8 @@ class TorrentService:
             torrent.files_done.add(index)
             status.complete_ms = (time.monotonic() - status.started) * 1000
             if ok:
-                self.files.set_local(track_id, torrent.torrent_id, True)
+                self.files.set_disk(track_id, torrent.torrent_id, DISK_OK)
+                self.files.set_bad([track_id], False)
                 self.files.clear_incomplete(f.path)
                 status.state, status.verified, status.bytes_done = "done", True, f.size
                 if not self.seed:

@@ -104,6 +104,7 @@ class TrackDetailsScreen(ModalScreen):
             row("ledger", Text("no ledger row (or no track_files database)", style="dim"))
         glyph, color = FILE_GLYPHS.get(state, ("·", "dim"))
         row("file", Text(f"{glyph} {state}", style=color))
+        row("damage", Text(view.damage, style="red") if view.damage else None)
         if entry is not None:
             row("path", str(entry.path))
             row("size", f"{entry.size:,} bytes")

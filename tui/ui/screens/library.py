@@ -108,10 +108,12 @@ class LibraryScreen(MainScreen):
         if album is not None:
             local = sum(1 for i in items if i.file == "local")
             fetchable = sum(1 for i in items if i.file == "fetchable")
+            damaged = sum(1 for i in items if i.file == "damaged")
             artists = ", ".join(a.name for a in album.artists) or "—"
             self.query_one("#tracks-title", Label).update(
                 f"{album.name or '(no title)'} · {artists} · {album.release_date[:4]} {album.album_type}"
-                f" · {len(items)} tracks, {local} local, {fetchable} fetchable")
+                f" · {len(items)} tracks, {local} local, {fetchable} fetchable"
+                + (f", {damaged} damaged" if damaged else ""))
 
     # -- selecting ------------------------------------------------------------------------------
 

@@ -20,17 +20,20 @@ from tui.ui.widgets.virtual_list import VirtualList
 
 def coverage_table(coverage: dict[str, TierCoverage] | None, total: int) -> Table:
     table = Table(expand=True, box=None)
-    for col in ("tier", "tracks", "archived", "local", "fetchable", "absent"):
+    columns = ("tier", "tracks", "archived", "local", "damaged", "fetchable", "absent")
+    for col in columns:
         table.add_column(col, justify="left" if col == "tier" else "right")
+    blank = [""] * (len(columns) - 1)
     if coverage is None:
-        table.add_row("counting…", "", "", "", "", "")
+        table.add_row("counting…", *blank)
         return table
     for name, c in coverage.items():
         share = f" ({c.tracks / total:.0%})" if total else ""
         table.add_row(Text(name, style="magenta" if name == "vorbis" else "blue"), f"{c.tracks:,}{share}",
                       "n/a" if c.archived is None else f"{c.archived:,}", Text(f"{c.local:,}", style="green"),
+                      Text(f"{c.damaged:,}", style="bold red" if c.damaged else "dim"),
                       Text(f"{c.fetchable:,}", style="yellow"), Text(f"{c.absent:,}", style="dim"))
-        table.add_row(Text(TIER_LABELS[name], style="dim"), "", "", "", "", "")
+        table.add_row(Text(TIER_LABELS[name], style="dim"), *blank)
     return table
 
 

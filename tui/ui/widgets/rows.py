@@ -15,7 +15,8 @@ from tui.catalogue.records import NamedHit
 from tui.core.views import TrackItem
 from tui.ui.live import LiveState
 
-FILE_GLYPHS = {"local": ("●", "green"), "fetchable": ("◐", "yellow"), "absent": ("·", "dim")}
+FILE_GLYPHS = {"local": ("●", "green"), "damaged": ("✖", "bold red"), "partial": ("◔", "cyan"),
+               "fetchable": ("◐", "yellow"), "absent": ("·", "dim")}
 VERDICT_GLYPHS = {"ok": ("✓", "green"), "corrupt": ("✗", "bold red"), "missing": ("?", "yellow")}
 BAR = " ▁▂▃▄▅▆▇█"
 
