@@ -159,6 +159,11 @@ class StatePaths:
         return self.root / "checks.sqlite3"
 
     @property
+    def sweep(self) -> Path:
+        """`check --all`: its runs, the batches done, what it found."""
+        return self.root / "sweep.sqlite3"
+
+    @property
     def shuffle_subsets(self) -> Path:
         return self.root / "shuffle.sqlite3"
 

@@ -1,7 +1,7 @@
 """SQLite connections, the one way longtail opens them.
 
 `PerThread` gives each thread its own connection to a database (sqlite3 objects
-must not be shared across threads while in use) and can interrupt or close all
+must not be shared across threads while in use) and can interrupt or let go of all
 of them; the catalogue, the file index, the search index and the list sources
 use it. `open_state_db` opens one of longtail's own databases in the state
 directory (WAL, a busy timeout), and `state_error` turns what SQLite or the OS
@@ -53,13 +53,11 @@ class PerThread:
             self._local.conn = None
 
     def close_all(self) -> None:
+        """Let go of every thread's connection. They are not closed here: closing a connection
+        while another thread is inside a query crashes the process; each closes as soon as no
+        thread uses it any more (the last reference goes)."""
         with self._lock:
-            conns, self._all = self._all, []
-        for conn in conns:
-            try:
-                conn.close()
-            except sqlite3.Error:
-                pass
+            self._all = []
         self._local = threading.local()
 
 

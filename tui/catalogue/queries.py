@@ -29,11 +29,15 @@ class Listing:
 
 
 def _listing(name: str, table: str, keys: tuple[str, str], columns: str, where: str,
-             descending: bool = False) -> Listing:
+             descending: bool = False, start: str | None = None) -> Listing:
+    """`start`: a bound that only lets the first page (and the scan) begin with an index search;
+    the pages after an anchor have their own bound, and a second one on the same column
+    would make SQLite seek from the first and filter up to the anchor."""
     direction = "DESC" if descending else "ASC"
     k1, k2 = keys
     order = f"{k1} {direction}, {k2} {direction}"
     cmp = "<" if descending else ">"
+    first_where = f"{where} AND {start}" if start else where
     base = f"SELECT {columns} FROM {table} WHERE {where}"
     # "After (k1, k2)" as two index seeks: the rest of k1's run, then the runs after it.
     # A row-value comparison `(k1, k2) > (?, ?)` would seek on k1 alone and walk the
@@ -41,14 +45,14 @@ def _listing(name: str, table: str, keys: tuple[str, str], columns: str, where: 
     after = (f"SELECT * FROM ({base} AND {k1} = :k1 AND {k2} {cmp} :k2 ORDER BY {k2} {direction} "
              f"LIMIT :limit) UNION ALL SELECT * FROM ({base} AND {k1} {cmp} :k1 ORDER BY {order} "
              f"LIMIT :limit) LIMIT :limit")
-    return Listing(name, f"SELECT {k1}, {k2} FROM {table} WHERE {where} ORDER BY {order}",
-                   f"{base} ORDER BY {order} LIMIT :limit", after)
+    return Listing(name, f"SELECT {k1}, {k2} FROM {table} WHERE {first_where} ORDER BY {order}",
+                   f"SELECT {columns} FROM {table} WHERE {first_where} ORDER BY {order} LIMIT :limit", after)
 
 
 LISTINGS = {
-    # `name >= ''` (every name) lets each page start with an index search instead of a scan.
-    "artists": _listing("artists", "artists", ("name", "rowid"), "rowid, id, name, popularity",
-                        "name >= ''"),
+    # `name >= ''` (every name) lets the first page start with an index search instead of a scan.
+    "artists": _listing("artists", "artists", ("name", "rowid"), "rowid, id, name, popularity", "1",
+                        start="name >= ''"),
     "tier-vorbis": _listing("tier-vorbis", "tracks", ("popularity", "rowid"), "rowid", "popularity > 0",
                             descending=True),
     "tier-opus": _listing("tier-opus", "tracks", ("popularity", "rowid"), "rowid", "popularity = 0"),

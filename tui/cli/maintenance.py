@@ -9,7 +9,7 @@ import click
 from tui.cli.main import Context, common_options, friendly_errors, main, run_tui
 from tui.cli.output import ProgressPrinter, RateBar, emit_json
 from tui.config import StatePaths
-from tui.core.events import CheckProgress, FetchProgress, IndexProgress, Notice
+from tui.core.events import CheckProgress, FetchProgress, IndexProgress, Notice, SweepProgress
 from tui.core.services import Location, demo_paths
 from tui.core.session import Session
 from tui.errors import LongtailError, UsageError
@@ -127,6 +127,8 @@ def index(obj: Context, as_json: bool, files_only: bool) -> None:
               help="With no ids: how many local files to check, drawn uniformly at random.")
 @click.option("--seed", type=int, default=None, help="Reproduce a sample.")
 @click.option("--tier", type=click.Choice(["vorbis", "opus"]), help="Sample only this tier.")
+@click.option("--all", "sweep_all", is_flag=True,
+              help="Sweep the whole mirror: every file of every data folder, over every core (resumable).")
 @click.option("--decode", is_flag=True, help="Also decode every frame through libmpv.")
 @click.option("--repair", is_flag=True, help="Move corrupt files aside (into the state dir) and fetch them again.")
 @click.option("--peer", "peers", multiple=True, help="A known peer HOST:PORT for --repair (repeatable).")
@@ -134,13 +136,19 @@ def index(obj: Context, as_json: bool, files_only: bool) -> None:
 @click.pass_obj
 @friendly_errors
 def check(obj: Context, track_ids: tuple[str, ...], sample: int, seed: int | None, tier: str | None,
-          decode: bool, repair: bool, peers: tuple[str, ...], as_json: bool) -> None:
+          sweep_all: bool, decode: bool, repair: bool, peers: tuple[str, ...], as_json: bool) -> None:
     """Check files against the ledger, the torrents and the Ogg format. Exit 1 if any is corrupt.
 
-    With no ids, checks a uniformly random sample of the local files.
+    With no ids, checks a uniformly random sample of the files on disk (right size or not).
     """
     from tui.core.checking import CheckRequest
 
+    if sweep_all:
+        if track_ids or repair:
+            raise UsageError("--all checks every file; it takes no track ids and no --repair",
+                             "run `longtail check --all`, then `longtail check --repair ID...` on what it finds")
+        _sweep(obj, decode, as_json)
+        return
     session = obj.session()
     progress = ProgressPrinter(session, (CheckProgress, FetchProgress, Notice))
     try:
@@ -161,4 +169,26 @@ def check(obj: Context, track_ids: tuple[str, ...], sample: int, seed: int | Non
                 click.echo(f"{r.verdict:<8} {r.track_id}  {codes}")
         click.echo(f"{len(results)} checked: {summary['ok']} ok, {summary['missing']} missing, "
                    f"{summary['corrupt']} corrupt", err=True)
+    sys.exit(1 if summary["corrupt"] else 0)
+
+
+def _sweep(obj: Context, decode: bool, as_json: bool) -> None:
+    session = obj.session()
+    progress = ProgressPrinter(session, (SweepProgress, Notice))
+    try:
+        report = session.sweep(decode)
+    finally:
+        progress.close()
+        session.close()
+    summary = report.as_json()["summary"]
+    if as_json:
+        emit_json(report.as_json())
+    else:
+        for row in report.findings:
+            codes = ", ".join(row.codes)
+            click.echo(f"{row.verdict:<8} {row.track_id or '-':<22}  {row.path}  {codes}")
+        rate = report.summary.get("bytes", 0) / 1e6 / max(report.seconds, 1e-6)
+        click.echo(f"{report.checked:,} files checked{' (resumed)' if report.resumed else ''}: "
+                   f"{summary['ok']:,} ok, {summary['missing']:,} missing, {summary['corrupt']:,} corrupt, "
+                   f"{summary['stray']:,} stray; {rate:,.0f} MB/s", err=True)
     sys.exit(1 if summary["corrupt"] else 0)

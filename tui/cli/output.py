@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from tui.core.bus import Subscription
-from tui.core.events import CheckProgress, FetchProgress, IndexProgress, Notice
+from tui.core.events import CheckProgress, FetchProgress, IndexProgress, Notice, SweepProgress
 from tui.core.session import Session
 from tui.core.views import TrackItem
 
@@ -75,6 +75,10 @@ class ProgressPrinter:
             self._bar(event.label, unit).update(event.done, event.total)
         elif isinstance(event, CheckProgress):
             self._bar("checking", "files").update(event.done, event.total, event.track_id)
+        elif isinstance(event, SweepProgress):
+            rate = event.bytes_read / 1e6 / max(event.seconds, 1e-6)
+            self._bar("sweeping", "files").update(event.done, event.total,
+                                                  f"{rate:,.0f} MB/s, {event.corrupt:,} corrupt")
         elif isinstance(event, Notice):
             click.echo(event.text, err=True)
         elif isinstance(event, FetchProgress) and event.active:

@@ -28,7 +28,7 @@ from tui.player.events import (
 __all__ = [
     "Buffering", "CheckFinished", "CheckProgress", "Ended", "Event", "FetchProgress", "FileStateChanged",
     "IndexProgress", "MixerChanged", "Notice", "NowPlaying", "OutputChanged", "PauseChanged",
-    "PlayerEvent", "Position", "QueueChanged", "QueueFinished", "ReplayGainChanged", "Started",
+    "PlayerEvent", "Position", "QueueChanged", "QueueFinished", "ReplayGainChanged", "Started", "SweepProgress",
     "coalesce_key",
 ]
 
@@ -84,6 +84,18 @@ class CheckProgress:
 
 
 @dataclass(frozen=True)
+class SweepProgress:
+    """`check --all` moved on (a snapshot: a newer one replaces it)."""
+
+    run: int
+    done: int
+    total: int
+    corrupt: int
+    bytes_read: int
+    seconds: float
+
+
+@dataclass(frozen=True)
 class CheckFinished:
     run: int
     checked: int
@@ -107,14 +119,14 @@ class Notice:
     level: str = "info"  # info | warning | error
 
 
-Event = (PlayerEvent | FetchProgress | NowPlaying | IndexProgress | CheckProgress | CheckFinished
-         | FileStateChanged | Notice)
+Event = (PlayerEvent | FetchProgress | NowPlaying | IndexProgress | CheckProgress | SweepProgress
+         | CheckFinished | FileStateChanged | Notice)
 
 
 def coalesce_key(event: object) -> tuple | None:
     """Events that replace an older, undelivered one with the same key (a slow subscriber
     gets the latest snapshot, not a backlog); None for events that must all arrive."""
-    if isinstance(event, (Position, NowPlaying, MixerChanged)):
+    if isinstance(event, (Position, NowPlaying, MixerChanged, SweepProgress)):
         return (type(event),)
     if isinstance(event, FetchProgress) and event.active:
         return (FetchProgress, event.track_id, event.state)

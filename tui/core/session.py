@@ -17,6 +17,7 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from tui.config import Settings
 from tui.core.bus import EventBus, Subscription
@@ -29,6 +30,9 @@ from tui.core.services import Location, Services, open_services
 from tui.core.sources import MirrorSources
 from tui.core.streams import ShuffleStream
 from tui.core.swarm import FETCH_TIMEOUT, FetchReport, Swarm
+
+if TYPE_CHECKING:
+    from tui.core.sweeping import SweepReport
 from tui.core.views import Library
 from tui.errors import LongtailError
 from tui.mirror.checks import CheckResult
@@ -248,6 +252,12 @@ class Session:
         threading.Thread(target=self._guarded, args=(lambda: checker.execute(request, self._closed.is_set),),
                          daemon=True, name=f"longtail-check-{run}").start()
         return run
+
+    def sweep(self, decode: bool = False) -> SweepReport:
+        """`check --all`: every file of every data folder, over every core; resumes a stopped run."""
+        from tui.core.sweeping import sweep
+
+        return sweep(self.services, self.publish, next(self._runs), decode, should_stop=self._closed.is_set)
 
     def fetch(self, track_ids: list[str], timeout: float = FETCH_TIMEOUT) -> list[FetchReport]:
         self.start_fetching()

@@ -34,11 +34,13 @@ class FetchReport:
     path: str | None = None
     error: str | None = None
     note: str | None = None
+    moved_aside: str | None = None  # a damaged copy was at its path: moved here first
 
     def as_json(self) -> dict:
         doc = asdict(self)
-        if doc["note"] is None:
-            del doc["note"]
+        for optional in ("note", "moved_aside"):
+            if doc[optional] is None:
+                del doc[optional]
         return doc
 
 
@@ -78,10 +80,19 @@ class Swarm:
         self.service.prefetch(entry)
 
     def fetch(self, track_ids: list[str], timeout: float = FETCH_TIMEOUT) -> list[FetchReport]:
-        """Fetch each track's file (only its pieces) and wait until it is verified, fails or times out."""
-        return [self._fetch_one(track_id, timeout) for track_id in track_ids]
+        """Fetch each track's file (only its pieces) and wait until it is verified, fails or times out.
 
-    def _fetch_one(self, track_id: str, timeout: float) -> FetchReport:
+        Every file is asked for first, so tracks of one torrent share one handle and one swarm;
+        then each is waited for, the deadline counting from the start.
+        """
+        deadline = time.monotonic() + timeout
+        reports = [self._start(track_id) for track_id in dict.fromkeys(track_ids)]
+        for report in reports:
+            if report.error is None and report.note is None:
+                self._wait(report, deadline, timeout)
+        return reports
+
+    def _start(self, track_id: str) -> FetchReport:
         services = self.services
         report = FetchReport(track_id)
         entry = services.files.entry(track_id)
@@ -95,30 +106,32 @@ class Swarm:
             return report
         assert entry is not None
         report.path = str(entry.path)
-        before = self.service.downloaded_bytes()
         try:
-            self.service.request(entry)
+            status = self.service.request(entry)
         except FetchError as exc:
             report.error = str(exc)
             return report
-        deadline = time.monotonic() + timeout
-        status = self.service.wait(track_id, timeout)
+        if status.moved_aside:
+            report.moved_aside = status.moved_aside
+        return report
+
+    def _wait(self, report: FetchReport, deadline: float, timeout: float) -> None:
+        status = self.service.wait(report.id, max(0.0, deadline - time.monotonic()))
         while status is not None and status.state not in FINAL_STATES and time.monotonic() < deadline:
-            status = self.service.wait(track_id, deadline - time.monotonic())
-        report.bytes_downloaded = self.service.downloaded_bytes() - before
+            status = self.service.wait(report.id, deadline - time.monotonic())
         if status is None:
             report.error = "the fetch vanished"
-            return report
+            return
+        report.bytes_downloaded = status.bytes_downloaded
         report.first_piece_ms = None if status.first_piece_ms is None else round(status.first_piece_ms, 1)
         report.complete_ms = None if status.complete_ms is None else round(status.complete_ms, 1)
         report.verified = status.verified
         report.ok = status.state == "done" and status.verified
         if status.state not in FINAL_STATES:
             report.error = f"timed out after {timeout:.0f} s ({status.line()})"
-            self.service.cancel(track_id)
+            self.service.cancel(report.id)
         elif status.state != "done":
             report.error = status.message or status.line()
-        return report
 
     def progress_of(self, track_id: str) -> FetchProgress | None:
         status = self.service.file_status(track_id)

@@ -37,6 +37,8 @@ class FetchProgress:
     verified: bool
     idle_seconds: float  # since the last byte arrived
     line: str
+    bytes_downloaded: int = 0  # what travelled for this file (its pieces, counted once)
+    moved_aside: str | None = None  # where a damaged copy at its path was moved first
 
     @property
     def percent(self) -> float:
@@ -64,6 +66,8 @@ class FetchStatus:
     complete_ms: float | None = None
     verified: bool = False
     idle_seconds: float = 0.0
+    bytes_downloaded: int = 0
+    moved_aside: str | None = None
     started: float = field(default_factory=time.monotonic)
 
     @property
@@ -74,7 +78,7 @@ class FetchStatus:
         return FetchProgress(self.track_id, self.state, self.bytes_total, self.bytes_done, self.rate,
                              self.peers, self.pieces_done, self.pieces_total, self.message,
                              self.first_piece_ms, self.complete_ms, self.verified, self.idle_seconds,
-                             self.line())
+                             self.line(), self.bytes_downloaded, self.moved_aside)
 
     def line(self) -> str:
         if self.state == "stalled":
@@ -161,3 +165,18 @@ class FetchStatuses:
                 got = max(1, st.total_payload_download)
                 if st.total_payload_upload / got >= self.seed_ratio:
                     torrent.handle.pause()
+
+    def attribute(self, torrent: ActiveTorrent, piece: int) -> None:
+        """The bytes of a piece that travelled, counted once, for the file it was fetched for."""
+        if piece in torrent.attributed:
+            return
+        start = piece * torrent.parsed.piece_length
+        size = min(torrent.parsed.piece_length, torrent.parsed.total_size - start)
+        for index, track_id in torrent.wanted.items():
+            f = torrent.parsed.files[index]
+            if f.offset < start + size and f.offset + f.size > start:
+                status = self.by_track.get(track_id)
+                if status is not None:
+                    status.bytes_downloaded += size
+                    torrent.attributed.add(piece)
+                    return

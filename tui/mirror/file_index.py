@@ -297,10 +297,13 @@ class FileIndex:
                 "ORDER BY key", (torrent_id << KEY_SHIFT, (torrent_id + 1) << KEY_SHIFT)):
             yield row[0], row[1], row[2], row[3], row[4], bool(row[5])
 
-    def torrent_entries(self, torrent_id: int) -> Iterator[FileEntry]:
+    def torrent_entries(self, torrent_id: int, first: int = 0, last: int = (1 << KEY_SHIFT) - 1
+                        ) -> Iterator[FileEntry]:
+        """One torrent's files (those with file index first..last), in file order."""
         incomplete = self.incomplete_paths()
-        for row in self.conn().execute(_ENTRY_SQL + "WHERE f.key >= ? AND f.key < ? ORDER BY f.key",
-                                       (torrent_id << KEY_SHIFT, (torrent_id + 1) << KEY_SHIFT)):
+        base = torrent_id << KEY_SHIFT
+        for row in self.conn().execute(_ENTRY_SQL + "WHERE f.key >= ? AND f.key <= ? ORDER BY f.key",
+                                       (base + first, base + last)):
             yield self._entry(row, incomplete)
 
     def torrents(self) -> list[tuple[int, str, Path, Path | None]]:

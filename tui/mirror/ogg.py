@@ -1,4 +1,9 @@
-"""The Ogg page layer: walk every page of a file, check its structure and its CRC.
+"""The Ogg page layer: every page's capture pattern, version, sequence number, granule
+position and CRC, read incrementally (a file is fed in chunks; memory stays at one page).
+
+Chained files (several logical streams one after another, each from its
+beginning-of-stream to its end-of-stream page) are valid Ogg: each stream is a link,
+and the duration is the sum of the links'.
 
 The Ogg CRC (CRC-32, polynomial 0x04C11DB7, not reflected, no init or final xor)
 is computed by zlib's C CRC-32 on bit-reversed bytes, so no byte loop runs in
@@ -12,6 +17,8 @@ import zlib
 from dataclasses import dataclass, field
 
 _REVERSE8 = bytes(int(f"{i:08b}"[::-1], 2) for i in range(256))
+HEADER = 27
+MAX_GARBAGE_SCAN = 1 << 16  # bytes kept while looking for the next page after garbage
 
 
 def ogg_crc(data: bytes | memoryview) -> int:
@@ -30,13 +37,16 @@ class Problem:
 
 
 @dataclass
-class OggInfo:
-    codec: str | None
-    pages: int
-    last_granule: int | None
-    sample_rate: int | None
+class Link:
+    """One logical stream of a (possibly chained) Ogg file."""
+
+    serial: int
+    codec: str | None = None
+    sample_rate: int | None = None
     pre_skip: int = 0
-    problems: list[Problem] = field(default_factory=list)
+    last_granule: int | None = None
+    sequence: int = -1
+    ended: bool = False
 
     @property
     def duration_ms(self) -> float | None:
@@ -47,83 +57,159 @@ class OggInfo:
         return self.last_granule / self.sample_rate * 1000
 
 
-def parse_ogg(data: bytes) -> OggInfo:
-    """Walk every page: capture pattern, version, sequence numbers, granules, CRCs."""
-    info = OggInfo(None, 0, None, None)
-    mv = memoryview(data)
-    pos, n = 0, len(data)
-    sequences: dict[int, int] = {}
-    granules: dict[int, int] = {}
-    crc_errors = 0
-    first_crc_error = None
-    structure: list[str] = []
-    bos_seen = False
-    eos_seen: set[int] = set()
-    if not data.startswith(b"OggS"):
-        info.problems.append(Problem("ogg-structure", "the file does not start with an Ogg page (no 'OggS')"))
-        return info
-    while pos < n:
-        if data[pos:pos + 4] != b"OggS":
-            structure.append(f"lost page sync at byte {pos} (garbage between pages)")
-            nxt = data.find(b"OggS", pos + 1)
-            if nxt < 0:
+@dataclass
+class OggInfo:
+    links: list[Link] = field(default_factory=list)
+    pages: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def codec(self) -> str | None:
+        return self.links[0].codec if self.links else None
+
+    @property
+    def codecs(self) -> set[str | None]:
+        return {link.codec for link in self.links}
+
+    @property
+    def duration_ms(self) -> float | None:
+        durations = [link.duration_ms for link in self.links]
+        if not durations or any(d is None for d in durations):
+            return None
+        return sum(d for d in durations if d is not None)
+
+
+class OggScanner:
+    """Feed a file's bytes in order (`feed`), then `finish` for what the pages say."""
+
+    def __init__(self) -> None:
+        self.info = OggInfo()
+        self._buf = bytearray()
+        self._offset = 0  # file offset of _buf[0]
+        self._links: dict[int, Link] = {}
+        self._structure: list[str] = []
+        self._crc_errors = 0
+        self._first_crc_error: tuple[int, int] | None = None
+        self._started = False
+
+    def feed(self, data: bytes) -> None:
+        if not self._started:
+            self._started = True
+            if data[:4] != b"OggS" and len(data) >= 4:
+                self.info.problems.append(Problem(
+                    "ogg-structure", "the file does not start with an Ogg page (no 'OggS')"))
+        self._buf += data
+        self._pages()
+
+    def _pages(self) -> None:
+        buf = self._buf
+        pos = 0
+        while True:
+            if len(buf) - pos < HEADER:
                 break
-            pos = nxt
-            continue
-        if pos + 27 > n:
-            structure.append(f"truncated page header at byte {pos}")
-            break
-        version, flags = data[pos + 4], data[pos + 5]
-        granule, serial, seq, crc = struct.unpack_from("<qIII", data, pos + 6)
-        segments = data[pos + 26]
-        if pos + 27 + segments > n:
-            structure.append(f"truncated segment table at byte {pos}")
-            break
-        lacing = data[pos + 27:pos + 27 + segments]
-        body = sum(lacing)
-        end = pos + 27 + segments + body
-        if end > n:
-            structure.append(f"the last page is cut short ({end - n} bytes missing): truncated file")
-            break
+            if buf[pos:pos + 4] != b"OggS":
+                nxt = buf.find(b"OggS", pos + 1)
+                if nxt < 0:
+                    if len(buf) - pos > MAX_GARBAGE_SCAN:  # garbage: keep only a possible partial "OggS"
+                        self._lost_sync(self._offset + pos)
+                        pos = len(buf) - 3
+                    break
+                self._lost_sync(self._offset + pos)
+                pos = nxt
+                continue
+            segments = buf[pos + 26]
+            if len(buf) - pos < HEADER + segments:
+                break
+            body = sum(buf[pos + HEADER:pos + HEADER + segments])
+            end = pos + HEADER + segments + body
+            if end > len(buf):
+                break
+            self._page(bytes(buf[pos:end]), self._offset + pos, segments)
+            pos = end
+        del buf[:pos]
+        self._offset += pos
+
+    def _lost_sync(self, at: int) -> None:
+        self._structure.append(f"lost page sync at byte {at} (garbage between pages)")
+
+    def _page(self, page: bytes, at: int, segments: int) -> None:
+        info = self.info
+        version, flags = page[4], page[5]
+        granule, serial, seq, crc = struct.unpack_from("<qIII", page, 6)
+        n = info.pages
         if version != 0:
-            structure.append(f"page {info.pages}: stream structure version {version}")
-        page = bytearray(mv[pos:end])
-        page[22:26] = b"\0\0\0\0"
-        if ogg_crc(bytes(page)) != crc:
-            crc_errors += 1
-            if first_crc_error is None:
-                first_crc_error = (info.pages, pos)
-        if info.pages == 0:
-            bos_seen = bool(flags & 0x02)
-            packet = bytes(mv[pos + 27 + segments:end])
-            if packet[:7] == b"\x01vorbis" and len(packet) >= 16:
-                info.codec = "vorbis"
-                info.sample_rate = struct.unpack_from("<I", packet, 12)[0]
-            elif packet[:8] == b"OpusHead" and len(packet) >= 12:
-                info.codec = "opus"
-                info.pre_skip = struct.unpack_from("<H", packet, 10)[0]
-                info.sample_rate = 48000
-        if serial in sequences and seq != sequences[serial] + 1:
-            structure.append(f"page {info.pages}: sequence number {seq} after {sequences[serial]} (a page is missing)")
-        sequences[serial] = seq
+            self._structure.append(f"page {n}: stream structure version {version}")
+        zeroed = bytearray(page)
+        zeroed[22:26] = b"\0\0\0\0"
+        if ogg_crc(bytes(zeroed)) != crc:
+            self._crc_errors += 1
+            if self._first_crc_error is None:
+                self._first_crc_error = (n, at)
+        link = self._links.get(serial)
+        if flags & 0x02:  # beginning of a stream: a new link (chained) or the first
+            if n == 0 or link is None:
+                link = Link(serial)
+                self._links[serial] = link
+                info.links.append(link)
+                self._identify(link, page[HEADER + segments:])
+            else:
+                self._structure.append(f"page {n}: stream {serial} begins twice")
+        elif link is None:
+            if n == 0:
+                self._structure.append("the first page is not marked beginning-of-stream")
+            else:
+                self._structure.append(f"page {n}: a page of stream {serial}, which never began")
+            link = Link(serial)
+            self._links[serial] = link
+            info.links.append(link)
+        if link.ended:
+            self._structure.append(f"page {n}: stream {serial} goes on after its end-of-stream page")
+        if link.sequence >= 0 and seq != link.sequence + 1:
+            self._structure.append(f"page {n}: sequence number {seq} after {link.sequence} (a page is missing)")
+        link.sequence = seq
         if granule != -1:
-            if serial in granules and granule < granules[serial]:
-                structure.append(f"page {info.pages}: granule position goes backwards")
-            granules[serial] = granule
-            info.last_granule = granule
+            if link.last_granule is not None and granule < link.last_granule:
+                self._structure.append(f"page {n}: granule position goes backwards")
+            link.last_granule = granule
         if flags & 0x04:
-            eos_seen.add(serial)
+            link.ended = True
         info.pages += 1
-        pos = end
-    if info.pages and not bos_seen:
-        structure.append("the first page is not marked beginning-of-stream")
-    if info.pages and not eos_seen:
-        structure.append("no end-of-stream page: the file is truncated")
-    if structure:
-        more = f" (and {len(structure) - 1} more)" if len(structure) > 1 else ""
-        info.problems.append(Problem("ogg-structure", structure[0] + more))
-    if crc_errors and first_crc_error is not None:
-        page_no, at = first_crc_error
-        info.problems.append(Problem("ogg-crc", f"{crc_errors} page(s) fail their CRC, first page {page_no} "
-                                                f"at byte {at}"))
-    return info
+
+    @staticmethod
+    def _identify(link: Link, packet: bytes) -> None:
+        if packet[:7] == b"\x01vorbis" and len(packet) >= 16:
+            link.codec = "vorbis"
+            link.sample_rate = struct.unpack_from("<I", packet, 12)[0]
+        elif packet[:8] == b"OpusHead" and len(packet) >= 12:
+            link.codec = "opus"
+            link.pre_skip = struct.unpack_from("<H", packet, 10)[0]
+            link.sample_rate = 48000
+
+    def finish(self) -> OggInfo:
+        info = self.info
+        if info.problems and not info.pages:
+            return info  # not an Ogg file at all: saying so once is enough
+        if self._buf and info.problems == []:
+            if len(self._buf) >= 4 and self._buf[:4] == b"OggS":
+                self._structure.append("the last page is cut short: truncated file")
+            elif info.pages:
+                self._structure.append(f"{len(self._buf)} bytes of garbage after the last page")
+        if not self._started or (not info.pages and not info.problems):
+            info.problems.append(Problem("ogg-structure", "no Ogg page at all"))
+        if info.pages and not all(link.ended for link in info.links):
+            self._structure.append("no end-of-stream page: the file is truncated")
+        if self._structure:
+            more = f" (and {len(self._structure) - 1} more)" if len(self._structure) > 1 else ""
+            info.problems.append(Problem("ogg-structure", self._structure[0] + more))
+        if self._crc_errors and self._first_crc_error is not None:
+            page_no, at = self._first_crc_error
+            info.problems.append(Problem("ogg-crc", f"{self._crc_errors} page(s) fail their CRC, first page "
+                                                    f"{page_no} at byte {at}"))
+        return info
+
+
+def parse_ogg(data: bytes) -> OggInfo:
+    """A whole file already in memory (tests, tools): the same scan in one feed."""
+    scanner = OggScanner()
+    scanner.feed(data)
+    return scanner.finish()

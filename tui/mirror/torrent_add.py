@@ -1,10 +1,16 @@
 """Adding a torrent for on-demand fetch: the session's settings, what we already have,
-and the add parameters (only the wanted file at a non-zero priority, part files in
-the state directory, known peers dialled at once)."""
+and the add parameters: only the wanted file at a non-zero priority, every other file
+mapped into the state directory (so the bytes of a shared boundary piece never reach a
+neighbour in the mirror, whatever is there), known peers dialled at once.
+
+Measured with libtorrent 2.1: a neighbour at priority 0 that exists on disk is still
+written (a truncated one grew to full size, a damaged one was rewritten); mapped away,
+it is left byte for byte as it was."""
 
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections import OrderedDict
 from pathlib import Path
@@ -31,6 +37,10 @@ class ActiveTorrent:
         self.error: str | None = None
         self.last_progress = time.monotonic()
         self.last_bytes = 0
+        self.kept: set[int] = set()  # files at their mirror path in this handle; the rest are mapped away
+        self.renames: dict[int, threading.Event] = {}  # a file being mapped back to the mirror
+        self.rename_errors: dict[int, str] = {}
+        self.attributed: set[int] = set()  # pieces whose bytes are counted for a fetch already
 
 
 def session_settings(lt, loopback: bool, upload_limit: int, download_limit: int) -> dict:
@@ -58,10 +68,11 @@ def session_settings(lt, loopback: bool, upload_limit: int, download_limit: int)
     return settings
 
 
-def have_pieces(parsed: ParsedTorrent, files: FileIndex, torrent_id: int) -> list[bool]:
-    """Pieces whose every byte lies in files the index says are complete on disk."""
+def have_pieces(parsed: ParsedTorrent, files: FileIndex, torrent_id: int, kept: set[int]) -> list[bool]:
+    """Pieces whose every byte lies in files kept at their mirror path that the index says are
+    complete on disk (the files mapped away are not there as far as libtorrent knows)."""
     local_files = {index for index, _t, _s, _o, disk, bad in files.torrent_files(torrent_id)
-                   if disk == DISK_OK and not bad}
+                   if disk == DISK_OK and not bad and index in kept}
     incomplete = files.incomplete_paths()
     have = [False] * parsed.num_pieces
     blocked = [False] * parsed.num_pieces
@@ -77,8 +88,13 @@ def have_pieces(parsed: ParsedTorrent, files: FileIndex, torrent_id: int) -> lis
     return [h and not b for h, b in zip(have, blocked, strict=False)]
 
 
+def mapped_away(parts_dir: Path, info_hash: str, file_index: int) -> str:
+    """Where a file that is not being fetched lives for libtorrent: the state directory."""
+    return str(parts_dir / info_hash / str(file_index))
+
+
 def add_params(lt, parsed: ParsedTorrent, entry: FileEntry, priorities: dict[int, int], have: list[bool],
-               parts_dir: Path, peers: list[tuple[str, int]]):
+               parts_dir: Path, peers: list[tuple[str, int]], kept: set[int]):
     atp = lt.add_torrent_params()
     atp.ti = parsed.info
     atp.save_path = str(entry.save_path)
@@ -90,6 +106,8 @@ def add_params(lt, parsed: ParsedTorrent, entry: FileEntry, priorities: dict[int
     # libtorrent joins part_file_dir under the save path, so give it a relative path (P5).
     parts_dir.mkdir(parents=True, exist_ok=True)
     atp.part_file_dir = os.path.relpath(parts_dir, entry.save_path)
+    atp.renamed_files = {f.file_index: mapped_away(parts_dir, parsed.info_hash, f.file_index)
+                         for f in parsed.files if f.file_index not in kept and not f.pad}
     if any(have):
         atp.have_pieces = have
     # have_pieces alone is fast resume: no hashing of what is on disk (measured: the torrent

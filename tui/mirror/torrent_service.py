@@ -30,13 +30,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tui.mirror import fetch_status
-from tui.mirror.fetch_status import FetchCancelled, FetchError, FetchProgress, FetchStatus, FetchStatuses
-from tui.mirror.file_index import DISK_OK, FileEntry, FileIndex
+from tui.mirror.fetch_status import FetchError, FetchProgress, FetchStatus, FetchStatuses
+from tui.mirror.file_index import DISK_MISSING, DISK_OK, FileEntry, FileIndex
 from tui.mirror.torrent_add import ActiveTorrent, add_params, have_pieces, session_settings
 from tui.mirror.torrent_stream import TorrentStream
 from tui.mirror.torrents import parse_torrent
 from tui.mirror.verify import move_aside, verify_fetched
+from tui.mirror.write_guard import prepare_target
 
 TAIL_BYTES = 64 * 1024
 PIECE_CACHE = 16  # read_piece buffers kept (P18)
@@ -62,9 +62,10 @@ class TorrentService:
         self.ledger_sha256 = ledger_sha256 or (lambda _id: None)
         self.cond = threading.Condition()
         self.torrents: dict[str, ActiveTorrent] = {}  # info hash -> torrent
+        self._fetched: dict[str, set[int]] = {}  # info hash -> files fetched and verified in this run
         self.statuses = FetchStatuses(self.cond, lt, seed_ratio)
         self.status = self.statuses.by_track  # track id -> status, changed under self.cond
-        self._closed = threading.Event()
+        self.closed = threading.Event()
         self._verify_queue: queue.Queue = queue.Queue()
         self._verifier = threading.Thread(target=self._verify_loop, daemon=True, name="longtail-verify")
         self._verifier.start()
@@ -78,11 +79,14 @@ class TorrentService:
     def _add(self, entry: FileEntry, priorities: dict[int, int]) -> ActiveTorrent:
         assert entry.torrent_path is not None
         parsed = parse_torrent(entry.torrent_path)  # re-validates: hostile paths never reach libtorrent
-        have = have_pieces(parsed, self.files, entry.torrent_id)
-        atp = add_params(self.lt, parsed, entry, priorities, have, self.parts_dir, self.peers)
+        # At their mirror path: the wanted file and those fetched (and seeded) earlier in this run.
+        kept = set(priorities) | self._fetched.get(parsed.info_hash, set())
+        have = have_pieces(parsed, self.files, entry.torrent_id, kept)
+        atp = add_params(self.lt, parsed, entry, priorities, have, self.parts_dir, self.peers, kept)
         handle = self.session.add_torrent(atp)
         torrent = ActiveTorrent(parsed, handle, entry.save_path, entry.torrent_id)
         torrent.have = {i for i, h in enumerate(have) if h}
+        torrent.kept = kept
         self.torrents[parsed.info_hash] = torrent
         return torrent
 
@@ -100,6 +104,7 @@ class TorrentService:
     def _torrent_for(self, entry: FileEntry, priority: int) -> ActiveTorrent:
         """Add the torrent, or ask an added one for another file (re-adding if it finished)."""
         assert entry.info_hash is not None
+        index = entry.file_index
         with self.cond:
             torrent = self.torrents.get(entry.info_hash)
             if torrent is not None:
@@ -110,14 +115,23 @@ class TorrentService:
                     del self.torrents[entry.info_hash]
                     torrent = None
             if torrent is None:
-                torrent = self._add(entry, {entry.file_index: priority})
-            else:
-                torrent.handle.file_priority(entry.file_index, priority)
-                torrent.prio_generation += 1
-                # P3: once the new priority reaches the picker, toggle the sequential flag
-                threading.Thread(target=self._sequential_after_priority, args=(torrent,),
-                                 daemon=True).start()
-            torrent.wanted[entry.file_index] = entry.track_id
+                torrent = self._add(entry, {index: priority})
+                torrent.wanted[index] = entry.track_id
+                return torrent
+            renamed = torrent.renames.setdefault(index, threading.Event()) if index not in torrent.kept else None
+            if renamed is not None:
+                torrent.handle.rename_file(index, torrent.parsed.files[index].path)  # back to the mirror
+        if renamed is not None and (not renamed.wait(10) or index in torrent.rename_errors):
+            raise FetchError(f"libtorrent could not map the file back to {entry.path} "
+                             f"({torrent.rename_errors.get(index, 'no answer')})")
+        with self.cond:
+            torrent.kept.add(index)
+            torrent.renames.pop(index, None)
+            torrent.handle.file_priority(index, priority)
+            torrent.prio_generation += 1
+            # P3: once the new priority reaches the picker, toggle the sequential flag
+            threading.Thread(target=self._sequential_after_priority, args=(torrent,), daemon=True).start()
+            torrent.wanted[index] = entry.track_id
             return torrent
 
     def _arm(self, torrent: ActiveTorrent, entry: FileEntry, base_ms: int = 0) -> None:
@@ -157,14 +171,14 @@ class TorrentService:
         status = self.status.get(entry.track_id)
         if status is not None and status.state in ("fetching", "queued", "stalled", "verifying", "done"):
             return status
-        try:
-            entry.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise FetchError(f"cannot create {entry.path.parent} ({exc.strerror})") from None
+        moved = prepare_target(entry, self.quarantine_dir)  # never write through, never overwrite
+        if moved is not None:
+            self.files.set_disk(entry.track_id, entry.torrent_id, DISK_MISSING)
         self.files.mark_incomplete(entry.rel_path, entry.track_id)
         torrent = self._torrent_for(entry, priority)
         parsed_pieces = torrent.parsed.file_pieces(torrent.parsed.files[entry.file_index])
-        status = FetchStatus(entry.track_id, "fetching", entry.size, 0, pieces_total=len(parsed_pieces))
+        status = FetchStatus(entry.track_id, "fetching", entry.size, 0, pieces_total=len(parsed_pieces),
+                             moved_aside=str(moved) if moved else None)
         self.status[entry.track_id] = status
         if deadlines:
             self._arm(torrent, entry)
@@ -176,6 +190,8 @@ class TorrentService:
     def prefetch(self, entry: FileEntry) -> None:
         """The next queued track: its whole file at low priority, head and tail a bit sooner."""
         try:
+            if entry.present:
+                return  # a damaged copy is moved aside only when its track is asked for
             torrent = self._torrent_for(entry, 1)
             self.status.setdefault(entry.track_id, FetchStatus(entry.track_id, "queued", entry.size))
             self.files.mark_incomplete(entry.rel_path, entry.track_id)
@@ -233,7 +249,7 @@ class TorrentService:
 
     def close(self) -> None:
         """P17: stop the alert thread, then pause the session."""
-        self._closed.set()
+        self.closed.set()
         self._verify_queue.put(None)
         with self.cond:
             self.cond.notify_all()
@@ -243,49 +259,11 @@ class TorrentService:
         except Exception:  # noqa: BLE001
             pass
 
-    # -- reading pieces (stream threads) -----------------------------------------------------------
-
-    def read_piece(self, torrent: ActiveTorrent, piece: int, cancelled: threading.Event,
-                   track_id: str, rearm: Callable[[], None]) -> bytes:
-        """The verified bytes of one piece; blocks until they arrive or `cancelled` is set."""
-        asked = False  # read_piece() issued for this piece
-        armed = False  # deadlines set while waiting for it
-        with self.cond:
-            while True:
-                if cancelled.is_set() or self._closed.is_set():
-                    raise FetchCancelled()
-                data = torrent.buffers.get(piece)
-                if data is not None:
-                    torrent.buffers.move_to_end(piece)
-                    return data
-                if torrent.error:
-                    raise FetchError(torrent.error)
-                if torrent.read_errors.pop(piece, None) is not None:
-                    asked = False  # try the read again
-                # P13 backstop: a missed alert must not leave a read waiting forever
-                if piece not in torrent.have and torrent.handle.have_piece(piece):
-                    torrent.have.add(piece)
-                if piece in torrent.have:
-                    if not asked:
-                        torrent.handle.read_piece(piece)
-                        asked = True
-                else:
-                    if not armed:
-                        torrent.handle.set_piece_deadline(piece, 0)
-                        rearm()
-                        armed = True
-                    self.statuses.update_locked(self.torrents.values())
-                    status = self.status.get(track_id)
-                    if status is not None and status.state == "fetching" and \
-                            time.monotonic() - torrent.last_progress > fetch_status.STALL_SECONDS:
-                        status.state = "stalled"
-                self.cond.wait(0.05)
-
     # -- the alert thread -----------------------------------------------------------------------------
 
     def _alert_loop(self) -> None:
         lt = self.lt
-        while not self._closed.is_set():
+        while not self.closed.is_set():
             if self.session.wait_for_alert(100) is None:
                 with self.cond:
                     self.statuses.update_locked(self.torrents.values())
@@ -299,8 +277,17 @@ class TorrentService:
                     if torrent is None:
                         continue
                     if isinstance(a, lt.piece_finished_alert):
-                        torrent.have.add(int(a.piece_index))
+                        piece = int(a.piece_index)
+                        torrent.have.add(piece)
                         torrent.last_progress = time.monotonic()
+                        self.statuses.attribute(torrent, piece)
+                    elif isinstance(a, (lt.file_renamed_alert, lt.file_rename_failed_alert)):
+                        index = int(a.index)
+                        if isinstance(a, lt.file_rename_failed_alert):
+                            torrent.rename_errors[index] = a.error.message()
+                        event = torrent.renames.get(index)
+                        if event is not None:
+                            event.set()
                     elif isinstance(a, lt.read_piece_alert):
                         if a.error and a.error.value():
                             torrent.read_errors[int(a.piece)] = a.error.message()
@@ -368,6 +355,7 @@ class TorrentService:
             torrent.files_done.add(index)
             status.complete_ms = (time.monotonic() - status.started) * 1000
             if ok:
+                self._fetched.setdefault(torrent.parsed.info_hash, set()).add(index)
                 self.files.set_disk(track_id, torrent.torrent_id, DISK_OK)
                 self.files.set_bad([track_id], False)
                 self.files.clear_incomplete(f.path)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import TYPE_CHECKING
 
-from tui.mirror.fetch_status import FetchCancelled
+from tui.mirror import fetch_status
+from tui.mirror.fetch_status import FetchCancelled, FetchError
 from tui.mirror.file_index import FileEntry
 
 if TYPE_CHECKING:
@@ -44,14 +46,49 @@ class TorrentStream:
         absolute = self.entry.offset + self.pos
         piece, offset = divmod(absolute, parsed.piece_length)
         try:
-            data = self.service.read_piece(self.torrent, piece, self.cancelled, self.entry.track_id,
-                                           self._rearm)
+            data = self._piece(piece)
         except FetchCancelled:
             return b""
         count = min(n, len(data) - offset, self.size - self.pos)
         chunk = data[offset:offset + count]
         self.pos += len(chunk)
         return chunk
+
+    def _piece(self, piece: int) -> bytes:
+        """The verified bytes of one piece; blocks until they arrive or `cancelled` is set."""
+        service, torrent = self.service, self.torrent
+        asked = False  # read_piece() issued for this piece
+        armed = False  # deadlines set while waiting for it
+        with service.cond:
+            while True:
+                if self.cancelled.is_set() or service.closed.is_set():
+                    raise FetchCancelled()
+                data = torrent.buffers.get(piece)
+                if data is not None:
+                    torrent.buffers.move_to_end(piece)
+                    return data
+                if torrent.error:
+                    raise FetchError(torrent.error)
+                if torrent.read_errors.pop(piece, None) is not None:
+                    asked = False  # try the read again
+                # P13 backstop: a missed alert must not leave a read waiting forever
+                if piece not in torrent.have and torrent.handle.have_piece(piece):
+                    torrent.have.add(piece)
+                if piece in torrent.have:
+                    if not asked:
+                        torrent.handle.read_piece(piece)
+                        asked = True
+                else:
+                    if not armed:
+                        torrent.handle.set_piece_deadline(piece, 0)
+                        self._rearm()
+                        armed = True
+                    service.statuses.update_locked(service.torrents.values())
+                    status = service.status.get(self.entry.track_id)
+                    if status is not None and status.state == "fetching" and \
+                            time.monotonic() - torrent.last_progress > fetch_status.STALL_SECONDS:
+                        status.state = "stalled"
+                service.cond.wait(0.05)
 
     def seek(self, pos: int) -> int:
         self.pos = max(0, min(pos, self.size))

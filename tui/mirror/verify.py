@@ -7,6 +7,7 @@ into the state directory's quarantine, where the user can look at it.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import time
 from pathlib import Path
@@ -15,9 +16,9 @@ CHUNK = 1 << 20
 
 
 def sha256_file(path: Path) -> str:
-    """SHA-256 of a file, read in 1 MiB chunks whatever its size."""
+    """SHA-256 of a file, read in 1 MiB chunks whatever its size (never through a symlink)."""
     h = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb", buffering=0) as fh:
         while chunk := fh.read(CHUNK):
             h.update(chunk)
     return h.hexdigest()

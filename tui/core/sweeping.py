@@ -1,0 +1,104 @@
+"""`check --all` for a session: the sweep's batches over one worker process per core,
+verdicts kept as batches finish, progress on the bus, and a run that resumes."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+
+from tui.core.events import CheckProgress, SweepProgress
+from tui.core.services import Services
+from tui.mirror.sweep import Batch, SweepJob, SweepRow, SweepStore, check_batch, plan, strays
+
+
+@dataclass
+class SweepReport:
+    run: int
+    resumed: bool
+    checked: int = 0
+    summary: dict[str, int] = field(default_factory=dict)
+    findings: list[SweepRow] = field(default_factory=list)  # everything that is not ok
+    seconds: float = 0.0
+
+    def as_json(self) -> dict:
+        return {"checked": self.checked, "summary": {k: self.summary.get(k, 0)
+                                                     for k in ("ok", "missing", "corrupt", "stray")},
+                "bytes": self.summary.get("bytes", 0), "resumed": self.resumed,
+                "results": [r.as_json() for r in self.findings]}
+
+
+def sweep(services: Services, publish: Callable[[object], None], run_no: int, decode: bool = False,
+          workers: int | None = None, should_stop: Callable[[], bool] = lambda: False) -> SweepReport:
+    started = time.perf_counter()
+    store = SweepStore(services.state.sweep)
+    batches = plan(services.files)
+    total_files = services.files.counts()["files"]
+    run, done = store.open_run(total_files)
+    report = SweepReport(run, resumed=bool(done))
+    if not done:
+        found = list(strays(services.files))
+        store.add_findings(run, found)
+    todo = [b for b in batches if b.key not in done]
+    decoder = None
+    if decode:
+        from tui.player.mpv_engine import MpvDecoder
+
+        decoder = MpvDecoder().decode_errors
+    job = SweepJob(services.catalogue.paths, services.files.db_path, decoder)
+    progress = store.totals(run)
+    checked = progress["ok"] + progress["missing"] + progress["corrupt"]
+    pool = ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1,
+                               mp_context=multiprocessing.get_context("spawn"))
+    try:
+        pending: dict[Future, Batch] = {}
+        queue = iter(todo)
+        depth = 2 * (workers or os.cpu_count() or 1)
+        while True:
+            while len(pending) < depth and not should_stop():
+                batch = next(queue, None)
+                if batch is None:
+                    break
+                pending[pool.submit(check_batch, job, batch)] = batch
+            if not pending:
+                break
+            finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+            for future in finished:
+                batch = pending.pop(future)
+                rows = future.result()
+                _keep(services, store, run, batch, rows)
+                checked += len(rows)
+                for row in rows:
+                    progress[row.verdict] = progress.get(row.verdict, 0) + 1
+                    progress["bytes"] += row.bytes_read
+                    if row.verdict != "ok":
+                        publish(CheckProgress(run_no, checked, total_files, row.track_id or "", row.path,
+                                              row.verdict, row.codes, row.detail))
+                publish(SweepProgress(run_no, checked, total_files, progress.get("corrupt", 0),
+                                      progress["bytes"], time.perf_counter() - started))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    if not should_stop():
+        store.finish(run)
+    report.summary = store.totals(run)
+    report.checked = report.summary["ok"] + report.summary["missing"] + report.summary["corrupt"]
+    report.findings = store.findings(run)
+    report.seconds = time.perf_counter() - started
+    store.close()
+    return report
+
+
+def _keep(services: Services, store: SweepStore, run: int, batch: Batch, rows: list[SweepRow]) -> None:
+    """A finished batch: its verdicts, the files' bad flags, and the sweep's progress."""
+    from tui.mirror.checks import CheckResult
+    from tui.mirror.ogg import Problem
+
+    results = [CheckResult(r.track_id or "", r.path, r.verdict, [Problem(c, "") for c in r.codes])
+               for r in rows if r.track_id]
+    services.verdicts.save(results)
+    services.files.set_bad([r.track_id for r in rows if r.track_id and r.verdict == "corrupt"], True)
+    services.files.set_bad([r.track_id for r in rows if r.track_id and r.verdict == "ok"], False)
+    store.batch_done(run, batch, rows)
