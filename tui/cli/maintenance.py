@@ -132,11 +132,14 @@ def index(obj: Context, as_json: bool, files_only: bool) -> None:
 @click.option("--decode", is_flag=True, help="Also decode every frame through libmpv.")
 @click.option("--repair", is_flag=True, help="Move corrupt files aside (into the state dir) and fetch them again.")
 @click.option("--peer", "peers", multiple=True, help="A known peer HOST:PORT for --repair (repeatable).")
+@click.option("--timeout", type=click.FloatRange(min=1), default=120.0, show_default=True,
+              help="With --repair: seconds to wait for each file's fetch.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 @friendly_errors
 def check(obj: Context, track_ids: tuple[str, ...], sample: int, seed: int | None, tier: str | None,
-          sweep_all: bool, decode: bool, repair: bool, peers: tuple[str, ...], as_json: bool) -> None:
+          sweep_all: bool, decode: bool, repair: bool, peers: tuple[str, ...], timeout: float,
+          as_json: bool) -> None:
     """Check files against the ledger, the torrents and the Ogg format. Exit 1 if any is corrupt.
 
     With no ids, checks a uniformly random sample of the files on disk (right size or not).
@@ -154,7 +157,7 @@ def check(obj: Context, track_ids: tuple[str, ...], sample: int, seed: int | Non
     try:
         if repair:
             session.start_fetching(peers)
-        request = CheckRequest(tuple(track_ids), sample, seed, tier, decode, repair)
+        request = CheckRequest(tuple(track_ids), sample, seed, tier, decode, repair, timeout)
         results = session.check(request)
     finally:
         progress.close()

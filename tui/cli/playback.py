@@ -66,10 +66,15 @@ class PlayPrinter:
     def __call__(self, event: object) -> None:
         if isinstance(event, Started):
             if self.as_json:
-                emit_line({"event": "started", "id": event.track_id, "codec": event.codec,
-                           "source": event.kind, "duration": event.duration})
+                doc = {"event": "started", "id": event.track_id, "codec": event.codec,
+                       "source": event.kind, "duration": event.duration}
+                if event.note:
+                    doc["note"] = event.note
+                emit_line(doc)
             else:
                 self.title_pending = event  # printed with the track's name, from NowPlaying
+                if event.note:
+                    click.echo(f"\rlongtail: {event.note}", err=True)
         elif isinstance(event, NowPlaying):
             started = self.title_pending
             if started is not None and event.track is not None and event.track_id == started.track_id:

@@ -25,17 +25,18 @@ class CheckRequest:
     tier: str | None = None
     decode: bool = False
     repair: bool = False
+    fetch_timeout: float = 120.0  # for each repair's fetch
 
 
 class CheckRun:
     def __init__(self, services: Services, publish: Callable[[object], None], run: int,
                  decoder: Callable | None = None,
-                 fetch_again: Callable[[str], str | None] | None = None) -> None:
+                 fetch_again: Callable[[str, float], str | None] | None = None) -> None:
         self.services = services
         self.publish = publish
         self.run = run
         self.decoder = decoder
-        self.fetch_again = fetch_again  # fetches a track's file; returns an error or None
+        self.fetch_again = fetch_again  # fetches a track's file within a timeout; returns an error or None
         self.seed: int | None = None
 
     def draw_sample(self, request: CheckRequest) -> list[str]:
@@ -50,7 +51,11 @@ class CheckRun:
 
     def execute(self, request: CheckRequest, should_stop: Callable[[], bool] = lambda: False
                 ) -> list[CheckResult]:
-        ids = list(request.track_ids) or self.draw_sample(request)
+        pending = self.services.verdicts.pending_repairs() if request.repair else {}
+        if pending:
+            self.publish(Notice(f"finishing {len(pending)} repair(s) an earlier run began"))
+        sampled = [] if request.track_ids else self.draw_sample(request)
+        ids = list(dict.fromkeys([*pending, *request.track_ids, *sampled]))
         checker = Checker(self.services.catalogue, self.services.files,
                           self.decoder if request.decode else None)
         results: list[CheckResult] = []
@@ -59,8 +64,12 @@ class CheckRun:
             if should_stop():
                 break
             result = checker.check(track_id)
-            if request.repair and result.verdict == "corrupt":
-                result = self._repair(result, checker)
+            if track_id in pending:
+                result = self._finish_repair(result, pending[track_id], checker, request.fetch_timeout)
+            elif request.repair and result.verdict == "corrupt" and result.own_bytes_wrong:
+                result = self._repair(result, checker, request.fetch_timeout)
+            elif request.repair and result.verdict == "corrupt":
+                result.notes.append("not repaired: nothing shows this file's own bytes are wrong")
             results.append(result)
             track = names.get(track_id)
             name = f"{track.name} — {', '.join(track.artist_names)}" if track else track_id
@@ -80,26 +89,39 @@ class CheckRun:
                                    error))
         return results
 
-    def _repair(self, result: CheckResult, checker: Checker) -> CheckResult:
-        """Move the corrupt file aside (never deleted) and fetch it again from the swarm."""
+    def _repair(self, result: CheckResult, checker: Checker, timeout: float) -> CheckResult:
+        """Move the corrupt file aside (never deleted), then fetch it again from the swarm."""
         files = self.services.files
         entry = files.entry(result.track_id)
+        if entry is None or not entry.info_hash or self.fetch_again is None:
+            result.notes.append("not repaired: no torrent to fetch it again from")
+            return result
         moved = None
-        if entry is not None and entry.path.exists():
+        if entry.present:
             moved = move_aside(entry.path, self.services.state.quarantine, result.track_id, "corrupt")
             if moved is None:
                 result.notes.append("repair failed: the file could not be moved aside")
                 return result
+            # Kept before the fetch, so that a run stopped here is finished by the next one.
+            self.services.verdicts.add_repair(result.track_id, str(moved))
             files.set_disk(result.track_id, entry.torrent_id, DISK_MISSING)
-            self.publish(FileStateChanged(result.track_id, "fetchable" if entry.info_hash else "absent"))
+            self.publish(FileStateChanged(result.track_id, "fetchable"))
             result.notes.append(f"moved aside to {moved}")
-        if entry is None or not entry.info_hash or self.fetch_again is None:
-            result.notes.append("no torrent to fetch it again from")
+        return self._finish_repair(result, str(moved) if moved else None, checker, timeout)
+
+    def _finish_repair(self, result: CheckResult, moved: str | None, checker: Checker,
+                       timeout: float) -> CheckResult:
+        if result.verdict == "ok":  # fetched by someone else since
+            self.services.verdicts.repair_done(result.track_id)
             return result
-        error = self.fetch_again(result.track_id)
+        if self.fetch_again is None:
+            result.notes.append("repair pending: fetching is off")
+            return result
+        error = self.fetch_again(result.track_id, timeout)
         if error:
-            result.notes.append(f"repair failed: {error}")
+            result.notes.append(f"repair failed: {error} (a later `longtail check --repair` carries on)")
             return result
+        self.services.verdicts.repair_done(result.track_id)
         fresh = checker.check(result.track_id)
-        fresh.notes.insert(0, f"repaired: the corrupt copy was moved to {moved}")
+        fresh.notes.insert(0, f"repaired: the corrupt copy was moved to {moved}" if moved else "repaired")
         return fresh

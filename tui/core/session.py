@@ -225,13 +225,13 @@ class Session:
 
     # -- work: checks, fetches, index builds ----------------------------------------------------
 
-    def _fetch_again(self, track_id: str) -> str | None:
+    def _fetch_again(self, track_id: str, timeout: float = FETCH_TIMEOUT) -> str | None:
         try:
             self.start_fetching()
         except LongtailError as exc:
             return str(exc)
         assert self._swarm is not None
-        report = self._swarm.fetch([track_id])[0]
+        report = self._swarm.fetch([track_id], timeout)[0]
         if report.ok:
             self.publish(FileStateChanged(track_id, "local"))
         return report.error

@@ -38,8 +38,9 @@ class MirrorSources(SourceResolver):
                 stream = self.swarm.stream(entry)
             except (FetchError, OSError) as exc:
                 raise SourceError(f"cannot fetch it: {exc}") from None
+            note = f"a damaged copy was moved aside to {stream.moved_aside}" if stream.moved_aside else None
             return Source(track_id, track.tier, "stream", stream=stream, replaygain=rg,
-                          duration_ms=track.duration_ms)
+                          duration_ms=track.duration_ms, note=note)
         if entry is not None and entry.info_hash:
             raise SourceError("not local, and fetching is off")
         raise SourceError("absent: no local file and no known torrent holds it")

@@ -201,9 +201,11 @@ class TorrentService:
             pass
 
     def stream(self, entry: FileEntry) -> TorrentStream:
-        self.request(entry)
+        status = self.request(entry)
         assert entry.info_hash is not None  # request() refuses entries without a torrent
-        return TorrentStream(self, self.torrents[entry.info_hash], entry)
+        stream = TorrentStream(self, self.torrents[entry.info_hash], entry)
+        stream.moved_aside = status.moved_aside
+        return stream
 
     def wait(self, track_id: str, timeout: float | None = None) -> FetchStatus | None:
         """Block until the file is done, failed, or the timeout passes."""

@@ -29,6 +29,7 @@ class TorrentStream:
         self.size = entry.size
         self.pos = 0
         self.cancelled = threading.Event()
+        self.moved_aside: str | None = None  # a damaged copy that was at the file's path, moved here
 
     def _rearm(self) -> None:
         """Whenever a read has to wait: deadlines on the next few pieces."""

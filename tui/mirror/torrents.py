@@ -110,6 +110,10 @@ def parse_torrent(path: Path, with_info: bool = True) -> ParsedTorrent:
     _check_component(name, path)
     piece_length = info.get(b"piece length")
     pieces = info.get(b"pieces", b"")
+    if b"pieces" not in info and b"file tree" in info:
+        raise TorrentError(f"{path} is a v2-only torrent (BitTorrent v2, SHA-256 merkle trees)",
+                           "longtail reads v1 and hybrid (v1+v2) torrents, as the archive publishes them; "
+                           "use the archive's own .torrent")
     if not isinstance(piece_length, int) or piece_length <= 0 or not isinstance(pieces, bytes) \
             or len(pieces) % 20:
         raise TorrentError(f"{path}: no valid piece layout (v1)", "re-download the .torrent from the archive")

@@ -28,7 +28,28 @@ class VerdictStore:
         conn = open_state_db(self.path, autocommit=True)
         conn.execute("CREATE TABLE IF NOT EXISTS verdicts (track_id TEXT PRIMARY KEY, verdict TEXT, "
                      "codes TEXT, checked_at REAL)")
+        # A repair moves the file aside, then fetches: kept in between, so a stopped one is finished.
+        conn.execute("CREATE TABLE IF NOT EXISTS repairs (track_id TEXT PRIMARY KEY, moved_to TEXT, began REAL)")
         return conn
+
+    def add_repair(self, track_id: str, moved_to: str) -> None:
+        try:
+            self._conns.get().execute("INSERT OR REPLACE INTO repairs VALUES (?, ?, ?)",
+                                      (track_id, moved_to, time.time()))
+        except sqlite3.Error as exc:
+            raise state_error(exc, self.path) from None
+
+    def repair_done(self, track_id: str) -> None:
+        try:
+            self._conns.get().execute("DELETE FROM repairs WHERE track_id = ?", (track_id,))
+        except sqlite3.Error as exc:
+            raise state_error(exc, self.path) from None
+
+    def pending_repairs(self) -> dict[str, str]:
+        """Track id -> where its corrupt copy went, for repairs an earlier run did not finish."""
+        if not self.path.exists():
+            return {}
+        return dict(self._conns.get().execute("SELECT track_id, moved_to FROM repairs ORDER BY began"))
 
     def save(self, results: Iterable[CheckResult]) -> None:
         rows = [(r.track_id, r.verdict, json.dumps(r.codes), time.time()) for r in results]
