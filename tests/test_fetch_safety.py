@@ -6,59 +6,22 @@ hashed (bytes, type, link target) before and after."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
-import stat
 import subprocess
 import sys
 from pathlib import Path
 
-import libtorrent as lt
 import pytest
+from mirrors import build, fingerprint
 
 from tui.mirror.file_index import FileIndex
 from tui.mirror.layout import discover
 from tui.mirror.seeder import LoopbackSeeder
 from tui.mirror.torrent_service import TorrentService
-from tui.mirror.torrents import make_v1_torrent
 
 EXE = Path(sys.executable).with_name("longtail")
-
-
-def fingerprint(path: Path) -> tuple:
-    """What is at a path, without following it: type, size, content hash or link target."""
-    try:
-        st = os.lstat(path)
-    except FileNotFoundError:
-        return ("missing",)
-    if stat.S_ISLNK(st.st_mode):
-        return ("link", os.readlink(path))
-    if stat.S_ISFIFO(st.st_mode):
-        return ("fifo",)
-    return ("file", st.st_size, hashlib.sha256(path.read_bytes()).hexdigest())
-
-
-def build(small_demo, tmp_path: Path, piece: int, hybrid: bool = False):
-    """A mirror of one demo data folder re-torrented with `piece`-byte pieces; a full swarm copy."""
-    folder = next(small_demo.swarm.glob("annas_archive_data__*"))
-    swarm = tmp_path / "swarm"
-    shutil.copytree(folder, swarm / folder.name)
-    mirror = tmp_path / "mirror"
-    shutil.copytree(next(small_demo.mirror.glob("annas_archive_spotify_*")),
-                    mirror / "annas_archive_spotify_2025_07_metadata")
-    torrent = mirror / f"{folder.name}.torrent"
-    if hybrid:
-        names = sorted(p.name for p in (swarm / folder.name).iterdir())
-        fs = [lt.create_file_entry(f"{folder.name}/{n}", (swarm / folder.name / n).stat().st_size) for n in names]
-        ct = lt.create_torrent(fs, piece)  # v1 + v2, files padded to piece boundaries
-        lt.set_piece_hashes(ct, str(swarm))
-        torrent.write_bytes(lt.bencode(ct.generate()))
-    else:
-        make_v1_torrent(swarm / folder.name, piece, torrent)
-    shutil.copytree(swarm / folder.name, mirror / folder.name)
-    return mirror, swarm, torrent, folder.name
 
 
 def damage_neighbours(data: Path, target: str, outside: Path) -> dict[Path, tuple]:

@@ -13,7 +13,8 @@ from __future__ import annotations
 import errno
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from tui.errors import LongtailError
@@ -75,6 +76,19 @@ def open_state_db(path: Path, *, wal: bool = True, timeout: float = 30.0,
     except (sqlite3.Error, OSError) as exc:
         raise state_error(exc, path) from None
     return conn
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One transaction on an autocommit connection, where `with conn:` begins none and every
+    row of an executemany would be a transaction of its own."""
+    conn.execute("BEGIN")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 def state_error(exc: BaseException, path: Path) -> LongtailError:

@@ -154,6 +154,11 @@ class Catalogue:
         row = self.conn().execute(self.sql["track_by_id"], (track_id,)).fetchone()
         return self._hydrate([row])[0] if row else None
 
+    def track_facts(self, track_id: str) -> tuple[int, int] | None:
+        """(duration in ms, popularity) without building the record (integrity sweeps)."""
+        row = self.conn().execute(self.sql["track_facts"], (track_id,)).fetchone()
+        return (row[0] or 0, row[1] or 0) if row else None
+
     def track_by_rowid(self, rowid: int) -> Track | None:
         row = self.conn().execute(self.sql["track_by_rowid"], (rowid,)).fetchone()
         return self._hydrate([row])[0] if row else None

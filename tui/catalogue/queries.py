@@ -83,6 +83,7 @@ def build(s: Schema, has_features: bool, has_ledger: bool) -> dict[str, str]:
         # tracks and their records
         "track_by_id": f"SELECT {tracks} FROM tracks WHERE id = ?",
         "track_by_rowid": f"SELECT {tracks} FROM tracks WHERE rowid = ?",
+        "track_facts": "SELECT duration_ms, popularity FROM tracks WHERE id = ?",
         "tracks_by_rowids": f"SELECT {tracks} FROM tracks WHERE rowid IN ({{marks}})",
         "track_rowids_by_ids": "SELECT rowid FROM tracks WHERE id IN ({marks})",
         "album_refs_by_rowids": "SELECT rowid, id, name, album_type, release_date FROM albums "

@@ -52,7 +52,7 @@ def sweep(services: Services, publish: Callable[[object], None], run_no: int, de
     progress = store.totals(run)
     checked = progress["ok"] + progress["missing"] + progress["corrupt"]
     pool = ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1,
-                               mp_context=multiprocessing.get_context("spawn"))
+                               mp_context=_worker_context())
     try:
         pending: dict[Future, Batch] = {}
         queue = iter(todo)
@@ -89,6 +89,17 @@ def sweep(services: Services, publish: Callable[[object], None], run_no: int, de
     report.seconds = time.perf_counter() - started
     store.close()
     return report
+
+
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """Workers forked from a fresh single-threaded server that has imported only the checker:
+    forking this process could copy a libtorrent or mpv thread's locks mid-use, and `spawn`
+    would import the whole CLI (or TUI) again in every worker."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["tui.mirror.sweep", "tui.mirror.checks", "tui.catalogue.catalogue"])
+    return context
 
 
 def _keep(services: Services, store: SweepStore, run: int, batch: Batch, rows: list[SweepRow]) -> None:

@@ -25,10 +25,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO, NamedTuple
 
+from tui.catalogue.records import tier_for_popularity
 from tui.mirror.file_index import FileEntry
-from tui.mirror.ogg import OggScanner, Problem
-from tui.mirror.pieces import PieceCheck, TorrentView
+from tui.mirror.ogg import OggInfo, OggScanner, Problem
+from tui.mirror.pieces import FAIL, SKIP, PieceReport, SpanCheck, TorrentView
 
 CODES = ("size-mismatch", "sha256-mismatch", "piece-hash-mismatch", "ogg-structure", "ogg-crc",
          "codec-mismatch", "duration-mismatch", "decode-error", "not-a-regular-file", "torrent-mismatch")
@@ -36,6 +38,7 @@ NOT_CORRUPTION = {"torrent-mismatch"}  # the torrent disagrees with the ledger, 
 OWN_BYTES_WRONG = {"size-mismatch", "sha256-mismatch", "not-a-regular-file"}
 DURATION_TOLERANCE_MS = 1000
 CHUNK = 1 << 20
+KEEP_TORRENTS = 2  # parsed .torrents kept: a sweep goes torrent by torrent
 
 
 @dataclass
@@ -73,6 +76,14 @@ class CheckResult:
         return self
 
 
+class Expected(NamedTuple):
+    """What the catalogue and the ledger say a track's file should be."""
+
+    facts: tuple[int, int] | None  # duration_ms, popularity
+    ledger: object | None
+    sha256: str | None
+
+
 class Checker:
     def __init__(self, catalogue, files, decoder: Callable[[Path], list[str]] | None = None) -> None:
         self.catalogue = catalogue
@@ -90,8 +101,8 @@ class Checker:
             parsed = parse_torrent(entry.torrent_path, with_info=False)
             view = TorrentView(parsed.piece_length, [parsed.piece_hash(p) for p in range(parsed.num_pieces)],
                                parsed.files, entry.save_path, parsed.total_size)
-            if len(self._torrents) > 8:
-                self._torrents.clear()
+            if len(self._torrents) >= KEEP_TORRENTS:  # an archive torrent's file list is tens of MB
+                del self._torrents[next(iter(self._torrents))]
             self._torrents[entry.torrent_id] = view
         return view
 
@@ -103,126 +114,168 @@ class Checker:
         return self.check_entry(entry)
 
     def check_entry(self, entry: FileEntry) -> CheckResult:
+        return self.check_run([entry])[0]
+
+    def check_run(self, entries: list[FileEntry]) -> list[CheckResult]:
+        """Files of one torrent in file order (a sweep's batch): every byte is read once, and
+        each piece hashed once even when it spans several of them."""
+        view = self._torrent(entries[0]) if entries else None
+        span = SpanCheck(view) if view is not None else None
+        read = [self._read(entry, span) for entry in entries]
+        reports = span.finish() if span is not None else {}
+        # the run's files that the ledger vouches for (or not): blame needs no second read of them
+        known = {str(result.path): result.ledger_verified for result, expected, _ in read
+                 if expected is not None and expected.sha256}
+        out = []
+        for entry, (result, expected, ogg) in zip(entries, read, strict=True):
+            if ogg is not None and expected is not None:
+                started = time.perf_counter()
+                self._judge(entry, result, expected, ogg, reports.get(entry.file_index), view, known)
+                result.seconds += time.perf_counter() - started
+            out.append(result.settle() if result.verdict != "missing" else result)
+        return out
+
+    def _read(self, entry: FileEntry, span: SpanCheck | None
+              ) -> tuple[CheckResult, Expected | None, OggInfo | None]:
+        """One streaming read: its size, SHA-256 and Ogg pages here, its bytes into the run's pieces."""
         started = time.perf_counter()
         result = CheckResult(entry.track_id, str(entry.path), "ok")
+        if span is not None:
+            span.begin(entry.file_index)
+        ogg, expected = None, None
+        fh = self._open(result)
+        if fh is not None:
+            with fh:
+                facts = self.catalogue.track_facts(entry.track_id)
+                ledger = self.catalogue.ledger(entry.track_id)
+                expected_sha = ledger.sha256_with_embedded_meta if ledger and ledger.archived else None
+                sha, scanner = hashlib.sha256(), OggScanner()
+                while chunk := fh.read(CHUNK):
+                    sha.update(chunk)
+                    if span is not None:
+                        span.feed(chunk)
+                    scanner.feed(chunk)
+                    result.bytes_read += len(chunk)
+            ogg = scanner.finish()
+            if result.bytes_read != entry.size:
+                result.problems.append(Problem("size-mismatch", f"{result.bytes_read:,} bytes, the torrent "
+                                                                f"says {entry.size:,}"))
+            if expected_sha:
+                digest = sha.hexdigest()
+                result.ledger_verified = digest == expected_sha
+                if not result.ledger_verified:
+                    result.problems.append(Problem("sha256-mismatch",
+                                                   f"{digest[:16]}… ≠ ledger {expected_sha[:16]}…"))
+            else:
+                result.notes.append("no ledger SHA-256 for this track: checked by piece hashes only")
+            expected = Expected(facts, ledger, expected_sha)
+        if span is not None:
+            span.end(FAIL if fh is not None else SKIP)
+        result.seconds = time.perf_counter() - started
+        return result, expected, ogg
+
+    @staticmethod
+    def _open(result: CheckResult) -> BinaryIO | None:
+        """Its file, opened for reading only if it is a regular file (else why not, in `result`)."""
+        path = result.path
+        assert path is not None
         try:
-            mode = os.lstat(entry.path).st_mode
+            mode = os.lstat(path).st_mode
         except FileNotFoundError:
             result.verdict = "missing"
             result.notes.append("not downloaded")
-            return result
+            return None
         except OSError as exc:
             result.problems.append(Problem("not-a-regular-file", f"cannot look at it: {exc.strerror}"))
-            return result.settle()
+            return None
         if not stat.S_ISREG(mode):
             what = "a symlink" if stat.S_ISLNK(mode) else "a FIFO, socket, device or directory"
             result.problems.append(Problem("not-a-regular-file", f"{what}, not the file: never opened"))
-            return result.settle()
-        self._read_and_check(entry, result)
-        result.seconds = time.perf_counter() - started
-        return result.settle()
-
-    def _read_and_check(self, entry: FileEntry, result: CheckResult) -> None:
-        track = self.catalogue.track(entry.track_id)
-        ledger = self.catalogue.ledger(entry.track_id)
-        expected_sha = ledger.sha256_with_embedded_meta if ledger and ledger.archived else None
-        view = self._torrent(entry)
-        sha = hashlib.sha256()
-        pieces = PieceCheck(view, entry.file_index, entry.offset, entry.size) if view else None
-        ogg = OggScanner()
+            return None
         try:
-            fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW)
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         except OSError as exc:
             result.problems.append(Problem("not-a-regular-file", f"cannot open it: {exc.strerror}"))
-            return
-        with os.fdopen(fd, "rb", buffering=0) as fh:
-            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):  # swapped since the lstat
-                result.problems.append(Problem("not-a-regular-file", "not a regular file: never read"))
-                return
-            while chunk := fh.read(CHUNK):
-                sha.update(chunk)
-                if pieces is not None:
-                    pieces.feed(chunk)
-                ogg.feed(chunk)
-                result.bytes_read += len(chunk)
-        if result.bytes_read != entry.size:
-            result.problems.append(Problem("size-mismatch", f"{result.bytes_read:,} bytes, the torrent says "
-                                                            f"{entry.size:,}"))
-        own_sha_ok: bool | None = None
-        if expected_sha:
-            digest = sha.hexdigest()
-            own_sha_ok = result.ledger_verified = digest == expected_sha
-            if not own_sha_ok:
-                result.problems.append(Problem("sha256-mismatch", f"{digest[:16]}… ≠ ledger {expected_sha[:16]}…"))
-        else:
-            result.notes.append("no ledger SHA-256 for this track: checked by piece hashes only")
-        if pieces is None:
+            return None
+        fh = os.fdopen(fd, "rb", buffering=0)
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # swapped since the lstat
+            fh.close()
+            result.problems.append(Problem("not-a-regular-file", "not a regular file: never read"))
+            return None
+        return fh
+
+    def _judge(self, entry: FileEntry, result: CheckResult, expected: Expected, ogg: OggInfo,
+               report: PieceReport | None, view: TorrentView | None, known: dict[str, bool]) -> None:
+        own_sha_ok = result.ledger_verified if expected.sha256 else None
+        if report is None:
             result.notes.append("no .torrent for this data folder: piece hashes not checked")
         else:
-            self._judge_pieces(pieces, own_sha_ok, result)
-        info = ogg.finish()
-        result.problems += info.problems
-        self._codec_and_duration(info, track, ledger, result)
+            assert view is not None
+            self._judge_pieces(report, view, own_sha_ok, result, known)
+        result.problems += ogg.problems
+        self._codec_and_duration(ogg, expected.facts, expected.ledger, result)
         if self.decoder is not None:
             errors = self.decoder(entry.path)
             if errors:
                 result.problems.append(Problem("decode-error", f"{len(errors)} decoder error(s): {errors[0][:120]}"))
 
-    def _judge_pieces(self, pieces: PieceCheck, own_sha_ok: bool | None, result: CheckResult) -> None:
-        report = pieces.finish()
-        total = pieces.last - pieces.first + 1
+    def _judge_pieces(self, report: PieceReport, view: TorrentView, own_sha_ok: bool | None,
+                      result: CheckResult, known: dict[str, bool]) -> None:
         ours, elsewhere = [], []
         for piece in report.bad_boundary:
             # Who is wrong? This file if its own SHA-256 says so; a neighbour if its does.
             if own_sha_ok is True:
                 elsewhere.append(piece)
-            elif own_sha_ok is False or not any(self._neighbour_sha_bad(pieces.view, f)
+            elif own_sha_ok is False or not any(self._neighbour_sha_bad(view, f, known)
                                                 for f in report.neighbours.get(piece, [])):
                 ours.append(piece)
             else:
                 elsewhere.append(piece)
         if report.bad_inner and own_sha_ok is True:
             result.problems.append(Problem("torrent-mismatch", f"the file matches the ledger's SHA-256 but "
-                                           f"{len(report.bad_inner)} of {total} pieces fail the .torrent's SHA-1: "
-                                           "the .torrent disagrees with the ledger (the file is kept)"))
+                                           f"{len(report.bad_inner)} of {report.pieces} pieces fail the .torrent's "
+                                           "SHA-1: the .torrent disagrees with the ledger (the file is kept)"))
         elif report.bad_inner or ours:
             bad = sorted(report.bad_inner + ours)
-            result.problems.append(Problem("piece-hash-mismatch", f"{len(bad)} of {total} pieces fail their "
-                                                                  f"SHA-1 (first: piece {bad[0]})"))
+            result.problems.append(Problem("piece-hash-mismatch", f"{len(bad)} of {report.pieces} pieces fail "
+                                                                  f"their SHA-1 (first: piece {bad[0]})"))
         if report.skipped:
             result.notes.append(f"{report.skipped} boundary piece(s) not checked: the neighbouring file is not here")
         if elsewhere:
             result.notes.append(f"{len(elsewhere)} boundary piece(s) fail because of a neighbouring file, not this one")
 
     @staticmethod
-    def _codec_and_duration(info, track, ledger, result: CheckResult) -> None:
+    def _codec_and_duration(info, facts: tuple[int, int] | None, ledger, result: CheckResult) -> None:
         expected_codec, source = None, ""
+        duration_ms, popularity = facts if facts is not None else (0, 0)
         if ledger is not None and ledger.codec:
             expected_codec, source = ledger.codec, "the ledger"
-        elif track is not None:
-            expected_codec, source = track.tier, f"the tier rule (popularity {track.popularity})"
+        elif facts is not None:
+            expected_codec, source = tier_for_popularity(popularity), f"the tier rule (popularity {popularity})"
         if expected_codec and info.codecs != {expected_codec}:
             found = ", ".join(sorted(c or "not Vorbis or Opus" for c in info.codecs)) or "not Vorbis or Opus"
             result.problems.append(Problem("codec-mismatch", f"{found}, {source} says {expected_codec}"))
-        if track is not None and track.duration_ms:
+        if duration_ms:
             duration = info.duration_ms
             if duration is None:
                 if not any(p.code == "ogg-structure" for p in info.problems):
                     result.problems.append(Problem("duration-mismatch", "no granule position to measure it"))
-            elif abs(duration - track.duration_ms) > DURATION_TOLERANCE_MS:
+            elif abs(duration - duration_ms) > DURATION_TOLERANCE_MS:
                 links = f" over {len(info.links)} chained streams" if len(info.links) > 1 else ""
                 result.problems.append(Problem("duration-mismatch", f"{duration / 1000:.1f} s{links}, the "
-                                               f"catalogue says {track.duration_ms / 1000:.1f} s"))
+                                               f"catalogue says {duration_ms / 1000:.1f} s"))
 
-    def _neighbour_sha_bad(self, view: TorrentView, f) -> bool:
+    def _neighbour_sha_bad(self, view: TorrentView, f, known: dict[str, bool]) -> bool:
         from tui.mirror.aacid import track_id_from_name
         from tui.mirror.verify import sha256_file
 
+        path = view.save_path / f.path
+        if str(path) in known:  # a file of the same run, already hashed
+            return not known[str(path)]
         track_id = track_id_from_name(f.path)
         ledger = self.catalogue.ledger(track_id) if track_id else None
         if ledger is None or not ledger.sha256_with_embedded_meta:
             return False
-        path = view.save_path / f.path
         try:
             if not stat.S_ISREG(os.lstat(path).st_mode):
                 return True  # not even a file: that neighbour is the one that is wrong

@@ -16,6 +16,7 @@ audio. A track's file is, in this order of truth:
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 import stat
@@ -123,6 +124,12 @@ def disk_full_error(exc: BaseException, where: Path) -> LongtailError:
 _ENTRY_SQL = ("SELECT f.track_id, f.torrent_id, t.torrent_path, t.info_hash, t.save_path, "
               "f.file_index, CASE WHEN f.name = '' THEN t.name ELSE t.name || '/' || f.name END, "
               "f.size, f.offset, f.disk, f.bad FROM files AS f JOIN torrents AS t ON t.id = f.torrent_id ")
+@functools.lru_cache(maxsize=1024)
+def _folder_path(text: str) -> Path:
+    """The Path of a save path or .torrent: a few per mirror, shared by its files' entries."""
+    return Path(text)
+
+
 _PREFERENCE = {"local": 0, "partial": 1, "damaged": 2, "fetchable": 3, "absent": 4}
 
 
@@ -259,8 +266,8 @@ class FileIndex:
 
     @staticmethod
     def _entry(row: tuple, incomplete: set[str]) -> FileEntry:
-        torrent_path = None if row[2].startswith("folder:") else Path(row[2])
-        return FileEntry(row[0], row[1], torrent_path, row[3], Path(row[4]), row[5], row[6],
+        torrent_path = None if row[2].startswith("folder:") else _folder_path(row[2])
+        return FileEntry(row[0], row[1], torrent_path, row[3], _folder_path(row[4]), row[5], row[6],
                          row[7], row[8], row[9], bool(row[10]), row[6] in incomplete)
 
     def entry(self, track_id: str) -> FileEntry | None:

@@ -6,25 +6,27 @@ beginning-of-stream to its end-of-stream page) are valid Ogg: each stream is a l
 and the duration is the sum of the links'.
 
 The Ogg CRC (CRC-32, polynomial 0x04C11DB7, not reflected, no init or final xor)
-is computed by zlib's C CRC-32 on bit-reversed bytes, so no byte loop runs in
-Python: reverse(zlib.crc32(reversed(data))) is the non-reflected CRC.
+is anycrc's (slice-by-N C code, ~16 GB/s): zlib's CRC-32 is the reflected one, and
+bit-reversing every byte to use it cost more than all the other checks together.
 """
 
 from __future__ import annotations
 
 import struct
-import zlib
 from dataclasses import dataclass, field
 
-_REVERSE8 = bytes(int(f"{i:08b}"[::-1], 2) for i in range(256))
+import anycrc
+
+_OGG_CRC = anycrc.CRC(width=32, poly=0x04C11DB7, init=0, refin=False, refout=False, xorout=0)
+_ZEROS = b"\0\0\0\0"
 HEADER = 27
+_PAGE_HEADER = struct.Struct("<4sBBqIIIB")  # capture, version, flags, granule, serial, sequence, CRC, segments
 MAX_GARBAGE_SCAN = 1 << 16  # bytes kept while looking for the next page after garbage
 
 
 def ogg_crc(data: bytes | memoryview) -> int:
-    """The Ogg page checksum of `data` (with its CRC field zeroed), at C speed."""
-    reflected = zlib.crc32(bytes(data).translate(_REVERSE8), 0xFFFFFFFF) ^ 0xFFFFFFFF
-    return int(f"{reflected:032b}"[::-1], 2)
+    """The Ogg page checksum of `data` (with its CRC field zeroed)."""
+    return _OGG_CRC.calc(data)
 
 
 @dataclass
@@ -103,55 +105,63 @@ class OggScanner:
 
     def _pages(self) -> None:
         buf = self._buf
+        view = memoryview(buf)
+        size = len(buf)
         pos = 0
-        while True:
-            if len(buf) - pos < HEADER:
-                break
-            if buf[pos:pos + 4] != b"OggS":
+        while size - pos >= HEADER:
+            capture, version, flags, granule, serial, seq, crc, segments = _PAGE_HEADER.unpack_from(buf, pos)
+            if capture != b"OggS":
                 nxt = buf.find(b"OggS", pos + 1)
                 if nxt < 0:
-                    if len(buf) - pos > MAX_GARBAGE_SCAN:  # garbage: keep only a possible partial "OggS"
+                    if size - pos > MAX_GARBAGE_SCAN:  # garbage: keep only a possible partial "OggS"
                         self._lost_sync(self._offset + pos)
-                        pos = len(buf) - 3
+                        pos = size - 3
                     break
                 self._lost_sync(self._offset + pos)
                 pos = nxt
                 continue
-            segments = buf[pos + 26]
-            if len(buf) - pos < HEADER + segments:
+            lacing_end = pos + HEADER + segments
+            if lacing_end > size:
                 break
-            body = sum(buf[pos + HEADER:pos + HEADER + segments])
-            end = pos + HEADER + segments + body
-            if end > len(buf):
+            end = lacing_end + sum(view[pos + HEADER:lacing_end])
+            if end > size:
                 break
-            self._page(bytes(buf[pos:end]), self._offset + pos, segments)
+            view[pos + 22:pos + 26] = _ZEROS  # our copy of the bytes: the CRC is of the page with its field zeroed
+            if _OGG_CRC.calc(view[pos:end]) != crc:
+                self._crc_errors += 1
+                if self._first_crc_error is None:
+                    self._first_crc_error = (self.info.pages, self._offset + pos)
+            link = self._links.get(serial)
+            if (flags or version or link is None or link.ended or seq != link.sequence + 1
+                    or (granule != -1 and link.last_granule is not None and granule < link.last_granule)):
+                self._page(view, lacing_end, end, version, flags, granule, serial, seq)
+            else:  # the usual page: the next of a stream that goes on, nothing to say
+                link.sequence = seq
+                if granule != -1:
+                    link.last_granule = granule
+                self.info.pages += 1
             pos = end
+        view.release()
         del buf[:pos]
         self._offset += pos
 
     def _lost_sync(self, at: int) -> None:
         self._structure.append(f"lost page sync at byte {at} (garbage between pages)")
 
-    def _page(self, page: bytes, at: int, segments: int) -> None:
+    def _page(self, view: memoryview, body: int, end: int, version: int, flags: int, granule: int,
+              serial: int, seq: int) -> None:
+        """Any page but the usual one: a stream begins or ends, or something is wrong."""
         info = self.info
-        version, flags = page[4], page[5]
-        granule, serial, seq, crc = struct.unpack_from("<qIII", page, 6)
         n = info.pages
         if version != 0:
             self._structure.append(f"page {n}: stream structure version {version}")
-        zeroed = bytearray(page)
-        zeroed[22:26] = b"\0\0\0\0"
-        if ogg_crc(bytes(zeroed)) != crc:
-            self._crc_errors += 1
-            if self._first_crc_error is None:
-                self._first_crc_error = (n, at)
         link = self._links.get(serial)
         if flags & 0x02:  # beginning of a stream: a new link (chained) or the first
             if n == 0 or link is None:
                 link = Link(serial)
                 self._links[serial] = link
                 info.links.append(link)
-                self._identify(link, page[HEADER + segments:])
+                self._identify(link, bytes(view[body:end]))
             else:
                 self._structure.append(f"page {n}: stream {serial} begins twice")
         elif link is None:

@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tui.catalogue.databases import CataloguePaths
-from tui.db import PerThread, open_state_db, state_error
+from tui.db import PerThread, open_state_db, state_error, transaction
 from tui.mirror.aacid import track_id_from_name
 from tui.mirror.file_index import FileIndex
 
 BATCH = 256
+BATCH_BYTES = 256 << 20  # many pieces each, so a batch's two boundary pieces are a small extra
 
 
 @dataclass(frozen=True)
@@ -53,17 +54,20 @@ class SweepRow:
 
 
 def plan(files: FileIndex) -> list[Batch]:
-    """Every indexed file, in (torrent, file index) order, cut into batches."""
+    """Every indexed file, in (torrent, file index) order, cut into batches of BATCH files or
+    BATCH_BYTES, whichever comes first: a batch is what a kill -9 can lose, and what one worker
+    holds up at the end of a run."""
     batches: list[Batch] = []
-    rows = files.conn().execute("SELECT torrent_id, file_index FROM files ORDER BY key")
+    rows = files.conn().execute("SELECT torrent_id, file_index, size FROM files ORDER BY key")
     current: list[int] = []
-    torrent = None
-    for torrent_id, file_index in rows:
-        if torrent_id != torrent or len(current) == BATCH:
+    torrent, nbytes = None, 0
+    for torrent_id, file_index, size in rows:
+        if torrent_id != torrent or len(current) == BATCH or nbytes >= BATCH_BYTES:
             if current and torrent is not None:
                 batches.append(Batch(torrent, current[0], current[-1]))
-            torrent, current = torrent_id, []
+            torrent, current, nbytes = torrent_id, [], 0
         current.append(file_index)
+        nbytes += size
     if current and torrent is not None:
         batches.append(Batch(torrent, current[0], current[-1]))
     return batches
@@ -127,8 +131,8 @@ def check_batch(job: SweepJob, batch: Batch) -> list[SweepRow]:
         _worker["files"] = files
     checker, files = _worker["checker"], _worker["files"]
     out = []
-    for entry in files.torrent_entries(batch.torrent_id, batch.first, batch.last):
-        result = checker.check_entry(entry)
+    entries = list(files.torrent_entries(batch.torrent_id, batch.first, batch.last))
+    for entry, result in zip(entries, checker.check_run(entries), strict=True):
         detail = "; ".join(f"{p.code}: {p.detail}" for p in result.problems) or None
         out.append(SweepRow("track", entry.track_id, str(entry.path), result.verdict, tuple(result.codes),
                             detail, result.bytes_read))
@@ -171,10 +175,8 @@ class SweepStore:
 
     def batch_done(self, run: int, batch: Batch, rows: list[SweepRow]) -> None:
         counts = {v: sum(1 for r in rows if r.verdict == v) for v in ("ok", "missing", "corrupt")}
-        conn = self._conn()
         try:
-            with conn:
-                conn.execute("BEGIN")
+            with transaction(self._conn()) as conn:
                 conn.executemany("INSERT OR REPLACE INTO findings VALUES (?, ?, ?, ?, ?, ?)",
                                  [(run, r.path, r.track_id, r.verdict, ",".join(r.codes), r.detail)
                                   for r in rows if r.verdict != "ok"])
@@ -185,9 +187,12 @@ class SweepStore:
             raise state_error(exc, self.path) from None
 
     def add_findings(self, run: int, rows: list[SweepRow]) -> None:
-        with self._conn() as conn:
-            conn.executemany("INSERT OR REPLACE INTO findings VALUES (?, ?, ?, ?, ?, ?)",
-                             [(run, r.path, r.track_id, r.verdict, ",".join(r.codes), r.detail) for r in rows])
+        try:
+            with transaction(self._conn()) as conn:
+                conn.executemany("INSERT OR REPLACE INTO findings VALUES (?, ?, ?, ?, ?, ?)",
+                                 [(run, r.path, r.track_id, r.verdict, ",".join(r.codes), r.detail) for r in rows])
+        except sqlite3.Error as exc:
+            raise state_error(exc, self.path) from None
 
     def totals(self, run: int) -> dict[str, int]:
         ok, missing, corrupt, nbytes = self._conn().execute(

@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from tui.db import PerThread, open_state_db, state_error
+from tui.db import PerThread, open_state_db, state_error, transaction
 from tui.mirror.checks import CheckResult
 
 BATCH = 500
@@ -54,8 +54,7 @@ class VerdictStore:
     def save(self, results: Iterable[CheckResult]) -> None:
         rows = [(r.track_id, r.verdict, json.dumps(r.codes), time.time()) for r in results]
         try:
-            conn = self._conns.get()
-            with conn:
+            with transaction(self._conns.get()) as conn:
                 conn.executemany("INSERT OR REPLACE INTO verdicts VALUES (?, ?, ?, ?)", rows)
         except sqlite3.Error as exc:
             raise state_error(exc, self.path) from None
