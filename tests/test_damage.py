@@ -35,6 +35,12 @@ def home(small_demo, tmp_path) -> Path:
     return home
 
 
+def indexed_files(home: Path) -> int:
+    """Every file the torrents list, on disk or not (an oracle: the file index's own rows)."""
+    with sqlite3.connect(home / "state" / "files.sqlite3") as conn:
+        return conn.execute("SELECT count(*) FROM files").fetchone()[0]
+
+
 def entries(home: Path):
     services = open_services(Location(home / "mirror", StatePaths(home / "state"), None), Settings())
     try:
@@ -141,9 +147,11 @@ def test_check_all_resumes_after_kill_9(home):
     out = run("check", "--all", "--json", "--state", str(home))
     doc = json.loads(out.stdout)
     assert doc["resumed"] is True
-    # every indexed file, once: the local ones ok, the others missing
+    # every file on disk, once, all ok; those not downloaded counted as missing, not listed
     assert doc["summary"]["ok"] == len(entries(home)) and doc["summary"]["corrupt"] == 0
-    assert doc["checked"] == doc["summary"]["ok"] + doc["summary"]["missing"]
+    assert doc["checked"] == doc["summary"]["ok"]
+    assert doc["summary"]["missing"] == indexed_files(home) - doc["checked"] > 0
+    assert doc["results"] == []
     again = json.loads(run("check", "--all", "--json", "--state", str(home)).stdout)
     assert again["resumed"] is False and again["checked"] == doc["checked"]  # a finished run starts afresh
 

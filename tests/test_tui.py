@@ -215,3 +215,31 @@ async def test_index_builds_in_the_background_and_search_uses_it(tiny_mirror, tm
         results = services.searcher.search("around")
         assert results.source == "fts" and results.tracks
     session.close()
+
+
+async def test_C_checks_the_whole_mirror_and_escape_stops_and_closes(small_demo, tmp_path):
+    from tui.core.events import CheckFinished
+    from tui.ui.screens.check import CheckScreen
+
+    session = demo_session(small_demo, tmp_path)
+    local = sum(1 for _ in session.services.files.local_track_ids())
+    app = make_app(session, start_player=False)
+    finished = []
+    session.bus.subscribe(finished.append, (CheckFinished,))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause(0.2)
+        await pilot.press("C")
+        assert isinstance(app.screen, CheckScreen)
+        await wait_for(pilot, lambda: bool(finished), 60)
+        await pilot.pause(0.1)
+        summary = str(app.screen.query_one("#check-summary").render())
+        not_here = session.services.files.counts()["files"] - local
+        assert f"{local:,} checked · {local:,} ok · {not_here:,} missing · 0 corrupt" in summary, summary
+        assert finished[0].checked == finished[0].ok == local > 0 and not_here > 0
+        assert app.screen.query_one("#check-results", VirtualList).empty == "every file checked is ok"
+        await pilot.press("escape")
+        assert not isinstance(app.screen, CheckScreen)
+        await pilot.press("C", "escape")  # closing at once stops the run; the app goes on
+        assert not isinstance(app.screen, CheckScreen)
+        await pilot.pause(0.5)
+    session.close()

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from tui.config import Settings
 from tui.core.bus import EventBus, Subscription
 from tui.core.checking import CheckRequest, CheckRun
-from tui.core.events import FetchProgress, FileStateChanged, Notice, QueueChanged
+from tui.core.events import CheckFinished, FetchProgress, FileStateChanged, Notice, QueueChanged
 from tui.core.indexing import IndexReport, build_all
 from tui.core.logs import log_to
 from tui.core.nowplaying import NowPlayingTracker
@@ -62,6 +62,8 @@ class Session:
         self._tracker = NowPlayingTracker(services.catalogue.track, services.settings.replaygain)
         self._stream: ShuffleStream | None = None  # the core thread's alone
         self._runs = itertools.count(1)
+        self._lock = threading.Lock()  # guards _stops, which the UI thread and workers both touch
+        self._stops: dict[int, threading.Event] = {}
         self._inbox: queue.Queue = queue.Queue()
         self._closed = threading.Event()
         self._events: Subscription = self.bus.subscribe(self._inbox.put, _CORE_EVENTS, name="core-in")
@@ -247,9 +249,9 @@ class Session:
 
     def start_check(self, request: CheckRequest) -> int:
         """Run a check in the background; returns its run number (see CheckProgress.run)."""
-        run = next(self._runs)
+        run, stopped = self._new_run()
         checker = self._check_run(run)
-        threading.Thread(target=self._guarded, args=(lambda: checker.execute(request, self._closed.is_set),),
+        threading.Thread(target=self._guarded, args=(lambda: checker.execute(request, stopped),),
                          daemon=True, name=f"longtail-check-{run}").start()
         return run
 
@@ -258,6 +260,43 @@ class Session:
         from tui.core.sweeping import sweep
 
         return sweep(self.services, self.publish, next(self._runs), decode, should_stop=self._closed.is_set)
+
+    def start_sweep(self) -> int:
+        """`check --all` in the background: SweepProgress, a CheckProgress per file that is not
+        ok, then CheckFinished. `stop_run` stops it; the next sweep carries on from there."""
+        from tui.core.sweeping import sweep
+
+        run, stopped = self._new_run()
+
+        def job() -> None:
+            try:
+                report = sweep(self.services, self.publish, run, should_stop=stopped)
+            except LongtailError as exc:
+                self.publish(CheckFinished(run, 0, 0, 0, 0, str(exc)))
+                return
+            except Exception as exc:
+                self.publish(CheckFinished(run, 0, 0, 0, 0, f"internal error: {exc}"))
+                raise  # logged by _guarded
+            totals = report.summary
+            self.publish(CheckFinished(run, report.checked, totals.get("ok", 0), totals.get("missing", 0),
+                                       totals.get("corrupt", 0)))
+
+        threading.Thread(target=self._guarded, args=(job,), daemon=True, name=f"longtail-sweep-{run}").start()
+        return run
+
+    def _new_run(self) -> tuple[int, Callable[[], bool]]:
+        run = next(self._runs)
+        stop = threading.Event()
+        with self._lock:
+            self._stops[run] = stop
+        return run, lambda: stop.is_set() or self._closed.is_set()
+
+    def stop_run(self, run: int) -> None:
+        """Stop a background check or sweep (its screen was closed)."""
+        with self._lock:
+            stop = self._stops.pop(run, None)
+        if stop is not None:
+            stop.set()
 
     def fetch(self, track_ids: list[str], timeout: float = FETCH_TIMEOUT) -> list[FetchReport]:
         self.start_fetching()

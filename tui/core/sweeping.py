@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from tui.core.events import CheckProgress, SweepProgress
+from tui.core.indexing import refresh_files
 from tui.core.services import Services
 from tui.mirror.sweep import Batch, SweepJob, SweepRow, SweepStore, check_batch, plan, strays
 
@@ -34,9 +37,11 @@ class SweepReport:
 def sweep(services: Services, publish: Callable[[object], None], run_no: int, decode: bool = False,
           workers: int | None = None, should_stop: Callable[[], bool] = lambda: False) -> SweepReport:
     started = time.perf_counter()
+    refresh_files(services, publish)  # what is on disk now (cheap when nothing changed)
     store = SweepStore(services.state.sweep)
     batches = plan(services.files)
-    total_files = services.files.counts()["files"]
+    counts = services.files.counts()
+    total_files, not_downloaded = counts["present"], counts["files"] - counts["present"]
     run, done = store.open_run(total_files)
     report = SweepReport(run, resumed=bool(done))
     if not done:
@@ -85,6 +90,7 @@ def sweep(services: Services, publish: Callable[[object], None], run_no: int, de
         store.finish(run)
     report.summary = store.totals(run)
     report.checked = report.summary["ok"] + report.summary["missing"] + report.summary["corrupt"]
+    report.summary["missing"] += not_downloaded  # counted, not listed: most of a mirror is not here
     report.findings = store.findings(run)
     report.seconds = time.perf_counter() - started
     store.close()
@@ -96,10 +102,36 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     forking this process could copy a libtorrent or mpv thread's locks mid-use, and `spawn`
     would import the whole CLI (or TUI) again in every worker."""
     if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["tui.mirror.sweep", "tui.mirror.checks", "tui.catalogue.catalogue"])
+        context: multiprocessing.context.BaseContext = multiprocessing.get_context("spawn")
+    else:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["tui.mirror.sweep", "tui.mirror.checks", "tui.catalogue.catalogue"])
+    with _real_stderr():
+        from multiprocessing import forkserver, resource_tracker
+
+        resource_tracker.ensure_running()
+        if context.get_start_method() == "forkserver":
+            forkserver.ensure_running()
     return context
+
+
+@contextmanager
+def _real_stderr() -> Iterator[None]:
+    """multiprocessing starts its helper processes with `sys.stderr.fileno()` as an fd to
+    keep; under the TUI, Textual's stand-in for sys.stderr answers -1 and the start fails.
+    The helpers are started here, once, with the real one in place for that moment."""
+    try:
+        usable = sys.stderr is not None and sys.stderr.fileno() >= 0
+    except (AttributeError, OSError, ValueError):
+        usable = False
+    if usable or sys.__stderr__ is None:
+        yield
+        return
+    saved, sys.stderr = sys.stderr, sys.__stderr__
+    try:
+        yield
+    finally:
+        sys.stderr = saved
 
 
 def _keep(services: Services, store: SweepStore, run: int, batch: Batch, rows: list[SweepRow]) -> None:

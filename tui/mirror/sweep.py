@@ -1,6 +1,7 @@
 """`check --all`: every file of every data folder, in batches, over every core.
 
-The plan is the file index's rows, torrent by torrent, cut into batches of a few
+The plan is the file index's rows of files on disk (those not downloaded are only
+counted), torrent by torrent, cut into batches of a few
 hundred files; worker processes check a batch each (streaming every file, so
 memory stays flat whatever the sizes) and send back small verdict rows. The sweep's
 progress is kept in the state directory batch by batch, so a run stopped at any
@@ -35,7 +36,9 @@ class Batch:
 
     @property
     def key(self) -> str:
-        return f"{self.torrent_id}:{self.first}"
+        """Names the batch's files exactly: when the files on disk change between a stopped run
+        and its resumption, a batch cut differently is checked again, never skipped."""
+        return f"{self.torrent_id}:{self.first}-{self.last}"
 
 
 @dataclass(frozen=True)
@@ -54,11 +57,11 @@ class SweepRow:
 
 
 def plan(files: FileIndex) -> list[Batch]:
-    """Every indexed file, in (torrent, file index) order, cut into batches of BATCH files or
+    """Every file on disk, in (torrent, file index) order, cut into batches of BATCH files or
     BATCH_BYTES, whichever comes first: a batch is what a kill -9 can lose, and what one worker
     holds up at the end of a run."""
     batches: list[Batch] = []
-    rows = files.conn().execute("SELECT torrent_id, file_index, size FROM files ORDER BY key")
+    rows = files.conn().execute("SELECT torrent_id, file_index, size FROM files WHERE disk > 0 ORDER BY key")
     current: list[int] = []
     torrent, nbytes = None, 0
     for torrent_id, file_index, size in rows:
@@ -131,7 +134,8 @@ def check_batch(job: SweepJob, batch: Batch) -> list[SweepRow]:
         _worker["files"] = files
     checker, files = _worker["checker"], _worker["files"]
     out = []
-    entries = list(files.torrent_entries(batch.torrent_id, batch.first, batch.last))
+    # the batch's span holds files that are not on disk too: those were counted, not planned
+    entries = [e for e in files.torrent_entries(batch.torrent_id, batch.first, batch.last) if e.present]
     for entry, result in zip(entries, checker.check_run(entries), strict=True):
         detail = "; ".join(f"{p.code}: {p.detail}" for p in result.problems) or None
         out.append(SweepRow("track", entry.track_id, str(entry.path), result.verdict, tuple(result.codes),

@@ -29,6 +29,7 @@ from tui.core.events import (
     Notice,
     NowPlaying,
     QueueChanged,
+    SweepProgress,
 )
 from tui.core.session import Session
 from tui.errors import LongtailError
@@ -74,6 +75,7 @@ class LongtailApp(App):
         Binding("r", "repeat", "Repeat", show=False, id="player.repeat"),
         Binding("R", "replaygain", "ReplayGain", show=False, id="player.replaygain"),
         Binding("I", "build_index", "Build the search index", show=False, id="app.build_index"),
+        Binding("C", "check_all", "Check the whole mirror", show=False, id="app.check_all"),
     ]
 
     def __init__(self, session: Session, ao: str | None = None, play_ids: list[str] | None = None,
@@ -170,7 +172,7 @@ class LongtailApp(App):
         elif isinstance(event, QueueChanged):
             self.queue = event
             screen.post_message(QueueUpdated(event))
-        elif isinstance(event, (CheckProgress, CheckFinished)):
+        elif isinstance(event, (CheckProgress, CheckFinished, SweepProgress)):
             screen.post_message(CheckUpdated(event))
         elif isinstance(event, IndexProgress):
             self._index_progress(event)
@@ -240,10 +242,14 @@ class LongtailApp(App):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
-    def check(self, request: CheckRequest, title: str) -> None:
+    def check(self, request: CheckRequest | None, title: str) -> None:
+        """A check screen for `request`, or for the whole mirror (None)."""
         from tui.ui.screens.check import CheckScreen
 
         self.push_screen(CheckScreen(title, request))
+
+    def action_check_all(self) -> None:
+        self.check(None, "Checking every file of the mirror (stopped by closing; the next run carries on)")
 
     def show_details(self, track) -> None:
         from tui.ui.screens.details import TrackDetailsScreen

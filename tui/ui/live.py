@@ -26,7 +26,11 @@ class LiveState:
                 self.fetch[event.track_id] = event
             return True
         if isinstance(event, CheckProgress):
+            if not event.track_id or event.verdict == "stray":  # a file no track owns
+                return False
             self.verdicts[event.track_id] = event.verdict
+            if event.verdict == "corrupt":
+                self.files[event.track_id] = "damaged"
             return True
         if isinstance(event, FileStateChanged):
             self.files[event.track_id] = event.state

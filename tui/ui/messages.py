@@ -6,7 +6,15 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from tui.core.events import CheckFinished, CheckProgress, IndexProgress, NowPlaying, QueueChanged, coalesce_key
+from tui.core.events import (
+    CheckFinished,
+    CheckProgress,
+    IndexProgress,
+    NowPlaying,
+    QueueChanged,
+    SweepProgress,
+    coalesce_key,
+)
 
 
 class CoreEvent(Message):
@@ -34,7 +42,7 @@ class QueueUpdated(Message):
 
 
 class CheckUpdated(Message):
-    def __init__(self, event: CheckProgress | CheckFinished) -> None:
+    def __init__(self, event: CheckProgress | CheckFinished | SweepProgress) -> None:
         super().__init__()
         self.event = event
 

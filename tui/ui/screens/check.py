@@ -1,6 +1,8 @@
-"""Integrity check of a track, an album or a random sample of a tier: progress and results.
+"""Integrity check of a track, an album, a random sample of a tier or the whole mirror:
+progress and results.
 
 The check runs in the core; this screen starts it and shows its events as they come.
+Closing it stops the run (a whole-mirror sweep carries on from there the next time).
 """
 
 from __future__ import annotations
@@ -17,12 +19,12 @@ from textual.widgets import Label, ProgressBar
 
 from tui.catalogue.lists import ListSource
 from tui.core.checking import CheckRequest
-from tui.core.events import CheckFinished, CheckProgress
+from tui.core.events import CheckFinished, CheckProgress, SweepProgress
 from tui.ui.messages import CheckUpdated
 from tui.ui.widgets.rows import VERDICT_GLYPHS
 from tui.ui.widgets.virtual_list import VirtualList
 
-ORDER = {"corrupt": 0, "missing": 1, "ok": 2}
+ORDER = {"corrupt": 0, "stray": 1, "missing": 2, "ok": 3}
 
 if TYPE_CHECKING:
     from textual import getters
@@ -47,12 +49,14 @@ class CheckScreen(ModalScreen):
 
     BINDINGS = [Binding("escape,q", "close", "Close", id="check.close")]
 
-    def __init__(self, title: str, request: CheckRequest) -> None:
+    def __init__(self, title: str, request: CheckRequest | None) -> None:
         super().__init__()
         self.title_text = title
-        self.request = request
+        self.request = request  # None: the whole mirror
         self.run: int | None = None
-        self.results: list[CheckProgress] = []
+        self.finished = False
+        self.results: list[CheckProgress] = []  # a sweep sends only the files that are not ok
+        self.swept: SweepProgress | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="check-box"):
@@ -63,32 +67,52 @@ class CheckScreen(ModalScreen):
 
     def on_mount(self) -> None:
         self.query_one("#check-results", VirtualList).focus()
-        self.run = self.app.session.start_check(self.request)
+        session = self.app.session
+        self.run = session.start_sweep() if self.request is None else session.start_check(self.request)
 
     @on(CheckUpdated)
     def check_updated(self, message: CheckUpdated) -> None:
         event = message.event
         if event.run != self.run:
             return
-        if isinstance(event, CheckProgress):
+        if isinstance(event, SweepProgress):
+            self.swept = event
+            self.query_one("#check-progress", ProgressBar).update(total=max(1, event.total), progress=event.done)
+            rate = event.bytes_read / 1e6 / max(event.seconds, 1e-3)
+            self._summary(f"{event.done:,}/{event.total:,} files · {rate:,.0f} MB/s")
+        elif isinstance(event, CheckProgress):
             self.results.append(event)
             self.results.sort(key=lambda r: ORDER.get(r.verdict, 3))
             self.query_one("#check-progress", ProgressBar).update(total=event.total, progress=event.done)
             lst = self.query_one("#check-results", VirtualList)
             lst.set_source(ListSource(list(self.results)), lst.cursor)
-            self._summary(f"{event.done}/{event.total} checked")
+            if self.request is not None:
+                self._summary(f"{event.done}/{event.total} checked")
         elif isinstance(event, CheckFinished):
+            self.finished = True
             self.query_one("#check-progress", ProgressBar).update(total=max(1, event.checked),
                                                                   progress=event.checked)
-            self._summary(f"{event.checked}/{event.checked} checked" +
-                          (f" · verdicts not kept: {event.error}" if event.error else ""))
+            stray = sum(1 for r in self.results if r.verdict == "stray")
+            self.query_one("#check-summary", Label).update(
+                f"{event.checked:,} checked · {event.ok:,} ok · {event.missing:,} missing · {event.corrupt:,} corrupt"
+                + (f" · {stray:,} stray" if stray else "")
+                + (f" · verdicts not kept: {event.error}" if event.error else ""))
+            results = self.query_one("#check-results", VirtualList)
             if not event.checked:
-                self.query_one("#check-results", VirtualList).empty = "nothing to check"
+                results.empty = "nothing to check"
+            elif not self.results:
+                results.empty = "every file checked is ok"
+            results.refresh()
 
     def _summary(self, head: str) -> None:
-        counts = {k: sum(1 for r in self.results if r.verdict == k) for k in ("ok", "missing", "corrupt")}
+        counts = {k: sum(1 for r in self.results if r.verdict == k) for k in ("ok", "missing", "corrupt", "stray")}
+        if self.swept is not None:  # a sweep: the ok files are counted, not listed
+            counts["ok"] = self.swept.done - counts["missing"] - counts["corrupt"]
+        stray = f" · {counts['stray']} stray" if counts["stray"] else ""
         self.query_one("#check-summary", Label).update(
-            f"{head} · {counts['ok']} ok · {counts['missing']} missing · {counts['corrupt']} corrupt")
+            f"{head} · {counts['ok']:,} ok · {counts['missing']:,} missing · {counts['corrupt']:,} corrupt{stray}")
 
     def action_close(self) -> None:
+        if self.run is not None and not self.finished:
+            self.app.session.stop_run(self.run)
         self.app.pop_screen()
