@@ -147,3 +147,29 @@ def test_volume_and_clipping_guard_reach_the_engine(rig):
     assert engine.volume == 80.0 and rec.of(MixerChanged)[-1].volume == 80.0
     gain = engine.gains["loud"]
     assert gain.fallback_db == 6.0 and gain.preamp_db is not None and gain.preamp_db < 0
+
+
+def test_a_dead_output_stops_the_queue_with_one_error_instead_of_racing_through_it(rig):
+    player, engine, rec = rig
+    player.play(["a", "b", "c"])
+    player.sync()
+    engine.at(2.0)
+    engine.finish("output", "audio output initialization failed")  # mpv would start b by itself
+    rec.wait_for(lambda e: type(e).__name__ == "QueueFinished")
+    player.sync()
+    errors = [e for e in rec.of(Ended) if e.reason == "error"]
+    assert [e.track_id for e in errors] == ["a"] and "--ao" in errors[0].message
+    assert engine.playing_id() is None and engine.entries() == []  # b was taken back, c never tried
+    assert "c" not in [s.track_id for _, s in engine.playlist]
+
+
+def test_after_the_engine_falls_back_to_another_output_the_track_plays_again_from_there(rig):
+    player, engine, rec = rig
+    player.play(["a", "b"])
+    player.sync()
+    engine.at(3.0)
+    engine.finish("retry", "audio output initialization failed")
+    player.sync()
+    assert started_ids(rec) == ["a", "a"] and engine.loads == 2
+    assert engine.playing_id() == "a"
+    assert not [e for e in rec.of(Ended) if e.reason == "error"]

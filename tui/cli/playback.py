@@ -8,7 +8,7 @@ import click
 
 from tui.cli.main import Context, common_options, friendly_errors, main, run_tui
 from tui.cli.output import ProgressPrinter, clock, emit_json, emit_line
-from tui.core.events import Ended, FetchProgress, NowPlaying, Position, QueueFinished, Started
+from tui.core.events import Ended, FetchProgress, NowPlaying, OutputChanged, Position, QueueFinished, Started
 
 
 @main.command()
@@ -31,7 +31,7 @@ def play(obj: Context, track_ids: tuple[str, ...], peers: tuple[str, ...], ao: s
     from tui.mpris import start_mpris
 
     session = obj.session()
-    events = session.bus.queue((Started, Position, Ended, QueueFinished, NowPlaying))
+    events = session.bus.queue((Started, Position, Ended, QueueFinished, NowPlaying, OutputChanged))
     errors: list[str] = []
     printer = PlayPrinter(as_json)
     mpris = None
@@ -62,16 +62,23 @@ class PlayPrinter:
     def __init__(self, as_json: bool) -> None:
         self.as_json = as_json
         self.title_pending: Started | None = None
+        self.said_title: str | None = None  # not said again when a new output replays the track
 
     def __call__(self, event: object) -> None:
-        if isinstance(event, Started):
+        if isinstance(event, OutputChanged):
+            if event.fallback:
+                click.echo(f"\rlongtail: {event.fallback}", err=True)
+                self.title_pending = None
+                if self.as_json:
+                    emit_line({"event": "output", "output": event.output, "note": event.fallback})
+        elif isinstance(event, Started):
             if self.as_json:
                 doc = {"event": "started", "id": event.track_id, "codec": event.codec,
                        "source": event.kind, "duration": event.duration}
                 if event.note:
                     doc["note"] = event.note
                 emit_line(doc)
-            else:
+            elif event.track_id != self.said_title:
                 self.title_pending = event  # printed with the track's name, from NowPlaying
                 if event.note:
                     click.echo(f"\rlongtail: {event.note}", err=True)
@@ -81,7 +88,7 @@ class PlayPrinter:
                 t = event.track
                 click.echo(f"\r▶ {t.name} — {', '.join(t.artist_names)} [{started.codec}, {started.kind}]",
                            err=True)
-                self.title_pending = None
+                self.title_pending, self.said_title = None, t.id
         elif isinstance(event, Position):
             if self.as_json:
                 emit_line({"event": "position", "id": event.track_id, "seconds": round(event.seconds, 3)})
@@ -89,13 +96,14 @@ class PlayPrinter:
                 total = f" / {clock(event.duration)}" if event.duration else ""
                 click.echo(f"\r  {clock(event.seconds)}{total}   ", nl=False, err=True)
         elif isinstance(event, Ended):
+            self.said_title = None
             if self.as_json:
                 doc = {"event": "ended", "id": event.track_id, "reason": event.reason,
                        "played_seconds": event.played_seconds}
                 if event.message:
                     doc["message"] = event.message
                 emit_line(doc)
-            elif event.reason == "error":
+            if event.reason == "error":  # on stderr too, --json or not: scripts watch it
                 click.echo(f"\rlongtail: {event.track_id}: {event.message}", err=True)
 
 

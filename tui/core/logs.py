@@ -4,9 +4,12 @@ have to say, kept off the terminal (the TUI owns it; the CLI prints one line).""
 from __future__ import annotations
 
 import logging
+import os
+import sys
 from pathlib import Path
 
 _handler: logging.Handler | None = None
+_terminal_fd: int | None = None  # the terminal's stderr, moved off fd 2
 
 
 def log_to(path: Path) -> None:
@@ -25,3 +28,25 @@ def log_to(path: Path) -> None:
     logger.addHandler(_handler)
     logger.setLevel(logging.INFO)
     logger.propagate = False
+
+
+def native_output_to(path: Path) -> None:
+    """Point fd 2, where ALSA, JACK, PipeWire and other C code print, at the log file, and keep
+    Python's stderr (the CLI's one-line errors, Textual's screen, which it draws on
+    sys.__stderr__) on the terminal through a duplicate of the original fd 2."""
+    global _terminal_fd
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    except OSError:
+        fd = os.open(os.devnull, os.O_WRONLY)  # a read-only state dir: the noise goes nowhere
+    if _terminal_fd is None:
+        for stream in (sys.stderr, sys.__stderr__):
+            if stream is not None:
+                stream.flush()
+        _terminal_fd = os.dup(2)
+        terminal = os.fdopen(_terminal_fd, "w", buffering=1, encoding="utf-8", errors="backslashreplace")
+        sys.stderr = terminal
+        setattr(sys, "__stderr__", terminal)  # noqa: B010 - typeshed marks it Final; Textual reads it
+    os.dup2(fd, 2)
+    os.close(fd)

@@ -24,7 +24,7 @@ from tui.core.bus import EventBus, Subscription
 from tui.core.checking import CheckRequest, CheckRun
 from tui.core.events import CheckFinished, FetchProgress, FileStateChanged, Notice, QueueChanged
 from tui.core.indexing import IndexReport, build_all
-from tui.core.logs import log_to
+from tui.core.logs import log_to, native_output_to
 from tui.core.nowplaying import NowPlayingTracker
 from tui.core.services import Location, Services, open_services
 from tui.core.sources import MirrorSources
@@ -74,6 +74,7 @@ class Session:
     def open(cls, location: Location, settings: Settings, refresh_files: bool = True) -> Session:
         services = open_services(location, settings, refresh_files)
         log_to(services.state.log)
+        native_output_to(services.state.log)
         return cls(services)
 
     @property
@@ -107,7 +108,7 @@ class Session:
                 engine = MpvEngine(ao=ao or settings.ao, options=engine_options,
                                    replaygain=settings.replaygain, preamp=settings.replaygain_preamp,
                                    log=_native_log)
-            except (SourceError, OSError) as exc:
+            except (SourceError, OSError) as exc:  # PlayerUnavailable says what to do by itself
                 raise LongtailError(f"the player cannot start: {exc}",
                                     "check that libmpv2 is installed and --ao names an output") from None
         player = Player(MirrorSources(self.services, self._swarm), engine,
@@ -240,17 +241,20 @@ class Session:
 
     def check(self, request: CheckRequest, should_stop: Callable[[], bool] = lambda: False) -> list[CheckResult]:
         """Run a check here and now (the CLI); progress goes to the bus."""
-        return self._check_run(next(self._runs)).execute(request, should_stop)
+        return self._check_run(next(self._runs), request.decode).execute(request, should_stop)
 
-    def _check_run(self, run: int) -> CheckRun:
-        from tui.player.mpv_engine import MpvDecoder
+    def _check_run(self, run: int, decode: bool) -> CheckRun:
+        decoder = None
+        if decode:  # libmpv only when asked for: checks work without it
+            from tui.player.mpv_engine import MpvDecoder
 
-        return CheckRun(self.services, self.publish, run, MpvDecoder().decode_errors, self._fetch_again)
+            decoder = MpvDecoder().decode_errors
+        return CheckRun(self.services, self.publish, run, decoder, self._fetch_again)
 
     def start_check(self, request: CheckRequest) -> int:
         """Run a check in the background; returns its run number (see CheckProgress.run)."""
         run, stopped = self._new_run()
-        checker = self._check_run(run)
+        checker = self._check_run(run, request.decode)
         threading.Thread(target=self._guarded, args=(lambda: checker.execute(request, stopped),),
                          daemon=True, name=f"longtail-check-{run}").start()
         return run

@@ -56,7 +56,8 @@ class EngineListener(Protocol):
         """A seek began: the next position is a jump, not time played."""
 
     def engine_ended(self, entry: int, reason: str, error: str | None) -> None:
-        """reason: eof | stopped | error."""
+        """reason: eof | stopped | error (the file) | output (the audio output failed) | retry
+        (it failed, and the engine switched to another output: play the track again)."""
 
     def engine_paused(self, paused: bool) -> None: ...
 

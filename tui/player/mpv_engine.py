@@ -4,6 +4,10 @@
 Streams reach mpv through a stream protocol of our own (`longtail://N`), registered
 before `loadfile` because mpv may open it on its own thread at once. mpv's own
 terminal output is off; what it logs goes to a callback (the state dir's log).
+
+No sound device is a normal case (servers, containers, ssh): when the output mpv picked
+by itself cannot be opened, the engine switches to the `null` output once, says so, and
+asks for the track again; an output the user named that fails stops playback instead.
 """
 
 from __future__ import annotations
@@ -12,10 +16,37 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from tui.errors import LongtailError
 from tui.player.engine import Engine, EngineListener, FileGain
 from tui.player.source import ByteStream, Source, SourceError
 
 LogSink = Callable[[str, str, str], None]  # level, prefix, text
+AO_FAILED = "audio output initialization failed"  # mpv's MPV_ERROR_AO_INIT_FAILED, as python-mpv words it
+
+
+class PlayerUnavailable(LongtailError):
+    """libmpv is missing, or refuses the options it was given."""
+
+
+def load_libmpv():
+    """python-mpv's module (it loads libmpv when imported), or one line saying what to install."""
+    try:
+        import mpv
+    except (OSError, ImportError, AttributeError) as exc:
+        raise PlayerUnavailable(f"libmpv cannot be loaded ({str(exc).split('.')[0]})",
+                                "install it (Debian: `sudo apt-get install libmpv2`; `./dev` does it)") from None
+    return mpv
+
+
+def _refused(exc: Exception, ao: str | None) -> PlayerUnavailable:
+    """python-mpv's `ValueError('Invalid value for mpv option', code, (handle, name, value))`, in words."""
+    details = exc.args[2] if len(exc.args) > 2 and isinstance(exc.args[2], tuple) else ()
+    name = details[1].decode() if len(details) > 1 and isinstance(details[1], bytes) else None
+    if name == "ao":
+        return PlayerUnavailable(f"mpv has no audio output {ao!r}",
+                                 "name one it has: pipewire, pulse, alsa, jack, sdl or null (`mpv --ao=help`)")
+    return PlayerUnavailable(f"libmpv refused to start ({exc.args[0] if exc.args else exc}"
+                             + (f": option {name}" if name else "") + ")", "check the `mpv` settings in the config")
 
 
 def mpv_gain_options(gain: FileGain) -> dict[str, str]:
@@ -32,13 +63,15 @@ def mpv_gain_options(gain: FileGain) -> dict[str, str]:
 class MpvEngine(Engine):
     def __init__(self, ao: str | None = None, options: dict | None = None,
                  replaygain: str = "track", preamp: float = 0.0, log: LogSink | None = None) -> None:
-        import mpv  # python-mpv loads libmpv here; keep import errors out of module import
-
+        mpv = load_libmpv()  # here, not at module import: the rest of longtail works without it
         self._listener: EngineListener | None = None
         self._streams: dict[str, ByteStream] = {}
         self._serial = 0
         self._lock = threading.Lock()
         self._log = log
+        self._output_chosen = bool(ao)  # by the user: never replaced behind their back
+        self._fell_back = False
+        self._loading_entry = -1  # mpv's event thread only
         opts = {
             "video": False, "idle": "yes", "input_default_bindings": False, "input_vo_keyboard": False,
             "gapless_audio": "yes", "prefetch_playlist": "yes", "keep_open": "no", "config": False,
@@ -53,7 +86,7 @@ class MpvEngine(Engine):
         try:
             self.mpv = mpv.MPV(log_handler=self._on_log, loglevel="warn", **opts)
         except Exception as exc:  # noqa: BLE001 - libmpv reports bad options as generic errors
-            raise SourceError(f"libmpv refused to start ({exc}); check --ao") from None
+            raise _refused(exc, ao) from None
         self.mpv.register_stream_protocol("longtail", self._open_stream)
         self.mpv.observe_property("time-pos", self._on_time_pos)
         self.mpv.observe_property("pause", lambda _n, v: self._tell("engine_paused", bool(v)))
@@ -192,25 +225,33 @@ class MpvEngine(Engine):
 
     def _on_start_file(self, event) -> None:
         entry = _event_field(event, "playlist_entry_id")
+        self._loading_entry = -1 if entry is None else int(entry)
         if entry is not None:
             self._tell("engine_started", int(entry))
 
     def _on_file_loaded(self, _event) -> None:
+        # file-loaded carries no entry: it is the one whose start-file came last (events arrive in
+        # order on this thread; reading the playlist position here races a fast output)
         try:
             duration = self.mpv.duration
-            entry = self.mpv.playlist_current_pos
-            entry_id = self.mpv.playlist[entry].get("id") if entry is not None and entry >= 0 else None
         except Exception:  # noqa: BLE001
-            duration, entry_id = None, None
-        self._tell("engine_loaded", -1 if entry_id is None else int(entry_id),
-                   float(duration) if duration else None)
+            duration = None
+        self._tell("engine_loaded", self._loading_entry, float(duration) if duration else None)
 
     def _on_end_file(self, event) -> None:
         entry = _event_field(event, "playlist_entry_id")
         reason = _reason_name(_event_field(event, "reason"))
         error = _event_field(event, "file_error")
+        text = str(error) if error else None
+        if reason == "error" and text and AO_FAILED in text:
+            reason = "output"
+            if not self._output_chosen and not self._fell_back:
+                self._fell_back = True
+                self._set("ao", "null")
+                self._tell("engine_output", "null", "no sound device: playing silently (set `ao` to choose one)")
+                reason = "retry"
         if entry is not None:
-            self._tell("engine_ended", int(entry), reason, str(error) if error else None)
+            self._tell("engine_ended", int(entry), reason, text)
 
 
 class _MpvStream:
@@ -238,8 +279,11 @@ class MpvDecoder:
 
     WARN_PREFIXES = ("ffmpeg/audio", "ffmpeg/demuxer", "lavf", "ad", "demux")
 
+    def __init__(self) -> None:
+        load_libmpv()  # fail now, in one line, rather than once per file
+
     def decode_errors(self, path: Path, timeout: float = 120.0) -> list[str]:
-        import mpv
+        mpv = load_libmpv()
 
         errors: list[str] = []
         done = threading.Event()

@@ -2,8 +2,9 @@
 
 The engine always holds the current track and, ahead of time, the next one: that is
 what makes the transition gapless. Unplayable tracks are skipped forward, each with
-one `Ended(error)`. Engine reports arrive on the engine's threads: positions and
-pauses are recorded there (only there), everything else is handed to the worker.
+one `Ended(error)`; a dead audio output is no track's fault: it stops the queue (or,
+after the engine fell back to another output, plays the track again). Engine reports
+come on its threads: positions and pauses are recorded there, the rest goes to the worker.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from tui.player.events import (
     ReplayGainChanged,
     Started,
 )
+from tui.player.played import PlayedTime
 from tui.player.queue import Queue, SavedState
 from tui.player.source import Source, SourceError, SourceResolver
 
@@ -52,11 +54,7 @@ class QueuePolicy:
         self.duration: float | None = None
         self.paused = False
         self.volume, self.muted = 100.0, False
-        # Time actually played: the lengths of the stretches between seeks, so that a skip
-        # ahead does not count and a fast (untimed) output that reports few positions does.
-        self._played = 0.0  # closed stretches of the current track
-        self._stretch_from: float | None = None  # where the open stretch began
-        self._seeking = False
+        self.played = PlayedTime()  # written on the engine's threads only
         self._last_position_event = 0.0
         self._announced = False  # Started sent for the playing entry; positions wait for it
 
@@ -102,7 +100,7 @@ class QueuePolicy:
         self._forget_entries()
         self.queue.current = index
         self._announced = False
-        self.position, self._played, self.duration = start, 0.0, None
+        self.position, self.played.closed, self.duration = start, 0.0, None
         self.paused = paused
         try:
             entry = self.engine.load(source, self._gain(source), start, paused)
@@ -116,11 +114,9 @@ class QueuePolicy:
         self._emit_queue()
 
     def _forget_entries(self) -> None:
-        for _, source in self._entries.values():
-            source.close()
+        self.close_sources()
         self._entries.clear()
-        self._playing_entry = None
-        self._next_entry = None
+        self._playing_entry = self._next_entry = None
 
     def _append_next(self) -> None:
         """Put the following track into the engine now, so the transition is gapless.
@@ -297,16 +293,10 @@ class QueuePolicy:
     # -- engine reports (engine threads: state that is only written here, then the worker) ------
 
     def engine_seeking(self) -> None:
-        if self._stretch_from is not None:
-            self._played += max(0.0, self.position - self._stretch_from)
-        self._stretch_from = None
-        self._seeking = True
+        self.played.seek_began(self.position)
 
     def engine_position(self, seconds: float) -> None:
-        landed = self._seeking
-        if self._seeking or self._stretch_from is None:
-            self._seeking = False
-            self._stretch_from = seconds  # a new stretch starts where the seek landed
+        landed = self.played.moved_to(seconds)
         self.position = seconds
         now = time.monotonic()
         # Throttled while playing; where a seek lands, or anything while paused, always goes out
@@ -332,19 +322,29 @@ class QueuePolicy:
             self.volume, self.muted = volume, muted
             self._emit(MixerChanged(volume, muted))
 
+    def _output_failed(self, index: int, source: Source, retry: bool, error: str | None, position: float,
+                       played: float) -> None:
+        self._stop_engine()  # never race through the queue on a dead output
+        if retry:  # the engine fell back to another output: this track again, from here
+            return self.play_index(index, position, self.paused)
+        self._emit(Ended(source.track_id, "error", round(played, 3),
+                         f"the audio output could not be opened ({error or 'unknown error'}): choose one "
+                         "with --ao or `ao` in the config (`ao = \"null\"` plays silently)"))
+        self._finish_queue()
+
     def engine_output(self, output: str, fallback: str | None) -> None:
         self._emit(OutputChanged(output, fallback))
 
     def engine_started(self, entry: int) -> None:
         # on the engine's thread, like every position counted into the played time
-        self._played, self._stretch_from, self._seeking = 0.0, None, False
+        self.played.restart()
         self._submit(self._started, entry)
 
     def engine_loaded(self, entry: int, duration: float | None) -> None:
-        self._submit(self._loaded, duration)
+        self._submit(self._loaded, entry, duration)
 
     def engine_ended(self, entry: int, reason: str, error: str | None) -> None:
-        self._submit(self._ended, entry, reason, error, self.position, self._played, self._stretch_from)
+        self._submit(self._ended, entry, reason, error, self.position, self.played.snapshot())
 
     def _started(self, entry_id: int) -> None:
         if entry_id not in self._entries:
@@ -356,10 +356,10 @@ class QueuePolicy:
         self._announced = False
         self.queue.current = index
 
-    def _loaded(self, duration: float | None) -> None:
+    def _loaded(self, entry: int, duration: float | None) -> None:
         source = self.current_source
-        if source is None or self.queue.current is None:
-            return
+        if source is None or self.queue.current is None or entry not in (-1, self._playing_entry):
+            return  # (an entry that was already dropped: mpv moved on before it was told)
         self.duration = float(duration) if duration else (source.duration_ms or 0) / 1000 or None
         self._emit(Started(source.track_id, source.codec, source.kind, self.queue.current, self.duration,
                            source.note))
@@ -368,17 +368,18 @@ class QueuePolicy:
         self._append_next()
 
     def _ended(self, entry_id: int, reason: str, error: str | None, position: float,
-               played: float, stretch_from: float | None) -> None:
+               stretch: PlayedTime) -> None:
         entry = self._entries.get(entry_id)
         if entry is None:
             return
         index, source = entry
+        if reason in ("retry", "output"):  # the audio device failed, not the file
+            self._output_failed(index, source, reason == "retry", error, position, stretch.total(position))
+            return
         message = f"could not play it ({error or 'unknown error'})" if reason == "error" else None
-        if stretch_from is not None:
-            # at the end of the file the last position reported may lag the end itself
-            end = self.duration if reason == "eof" and self.duration else position
-            played += max(0.0, end - stretch_from)
-        self._emit(Ended(source.track_id, reason, round(played, 3), message))
+        # at the end of the file the last position reported may lag the end itself
+        end = self.duration if reason == "eof" and self.duration else position
+        self._emit(Ended(source.track_id, reason, round(stretch.total(end), 3), message))
         if entry_id != self._next_entry:
             self._entries.pop(entry_id, None)
             source.close()

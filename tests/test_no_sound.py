@@ -1,0 +1,97 @@
+"""No sound device is a normal case: real libmpv, with every audio server and device made
+unreachable through the environment (so the test means the same on a desktop)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tui.config import Settings, StatePaths
+from tui.core.services import Location, open_services
+
+EXE = Path(sys.executable).with_name("longtail")
+NO_SOUND = {
+    "PULSE_SERVER": "unix:/nonexistent/pulse", "PIPEWIRE_REMOTE": "/nonexistent/pipewire",
+    "ALSA_CONFIG_PATH": "/nonexistent/alsa.conf", "JACK_NO_START_SERVER": "1",
+    "JACK_DEFAULT_SERVER": "longtail-none", "SDL_AUDIODRIVER": "longtail-none", "AUDIODEV": "/nonexistent",
+}
+
+
+@pytest.fixture
+def home(small_demo, tmp_path) -> Path:
+    home = tmp_path / "demo"
+    shutil.copytree(small_demo.home, home)
+    return home
+
+
+def local_ids(home: Path, n: int) -> list[str]:
+    services = open_services(Location(home / "mirror", StatePaths(home / "state"), None), Settings())
+    try:
+        return sorted(t for t, s in services.files.all_states() if s == "local")[:n]
+    finally:
+        services.close()
+
+
+def play(home: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([str(EXE), "play", *args, "--json", "--state", str(home)], capture_output=True,
+                          text=True, timeout=120, env={**os.environ, **NO_SOUND, **(env or {})})
+
+
+def test_with_no_sound_device_it_plays_silently_and_says_so_in_one_line(home):
+    track = local_ids(home, 1)[0]
+    out = play(home, track)
+    assert out.returncode == 0, out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and "no sound device" in lines[0], out.stderr  # and no ALSA/JACK noise
+    events = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [e["event"] for e in events if e["event"] != "position"] == ["started", "output", "started", "ended"]
+    positions = [e["seconds"] for e in events if e["event"] == "position"]
+    assert len(positions) > 3 and positions == sorted(positions) and positions[-1] > 1.0
+    assert events[-1]["reason"] == "eof" and events[-1]["played_seconds"] > 1.0
+    log = (home / "state" / "longtail.log").read_text(errors="replace")
+    assert "audio" in log.lower()  # what libmpv and the drivers said went to the log
+
+
+def test_an_output_the_user_named_that_fails_stops_the_queue_with_one_line(home):
+    first, second = local_ids(home, 2)
+    out = play(home, first, second, "--ao", "alsa")
+    assert out.returncode == 1
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and "audio output could not be opened" in lines[0], out.stderr
+    events = [json.loads(line) for line in out.stdout.splitlines()]
+    assert second not in {e["id"] for e in events if "id" in e}  # never raced on to the next track
+    assert [e["reason"] for e in events if e["event"] == "ended"] == ["error"]
+
+
+@pytest.mark.parametrize("ao", ["a b", "nonsense-output", ""])
+def test_an_ao_mpv_does_not_have_is_one_line(home, ao):
+    out = play(home, local_ids(home, 1)[0], "--ao", ao)
+    if ao == "":
+        assert out.returncode == 0  # empty: mpv's own choice, then the fallback
+        return
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert out.stderr.strip().count("\n") == 0 and "audio output" in out.stderr
+
+
+def test_without_libmpv_play_and_decode_say_what_to_install_and_checks_still_work(home, tmp_path):
+    hide = tmp_path / "hide-libmpv"
+    hide.mkdir()
+    (hide / "sitecustomize.py").write_text(
+        "import ctypes.util\n_find = ctypes.util.find_library\n"
+        "ctypes.util.find_library = lambda name: None if name == 'mpv' else _find(name)\n")
+    env = {**os.environ, "PYTHONPATH": str(hide)}
+    track = local_ids(home, 1)[0]
+    for args in (["play", track, "--no-ui"], ["check", track, "--decode"]):
+        out = subprocess.run([str(EXE), *args, "--state", str(home)], capture_output=True, text=True, env=env,
+                             timeout=120)
+        assert out.returncode == 1 and "Traceback" not in out.stderr, out.stderr
+        assert out.stderr.strip().count("\n") == 0 and "libmpv2" in out.stderr
+    out = subprocess.run([str(EXE), "check", track, "--state", str(home)], capture_output=True, text=True,
+                         env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
