@@ -5,6 +5,11 @@ Streaming (the files are 17-47 GB compressed, 40-125 GB unpacked), to
 interrupted run resumes: the decompressor re-reads the stream and skips what
 the part file already holds (minus a safety margin that may not have reached
 the disk), so nothing is written twice and no half file ever has the final name.
+
+Every frame is decompressed, to the end of the input, as `zstd -d` does: files of several
+frames (and `.zst` files concatenated) unpack whole. A stream that ends inside a frame is
+truncated, whatever its headers say (a frame written without its content size has none
+to compare with), and is never renamed to the final name.
 """
 
 from __future__ import annotations
@@ -12,14 +17,15 @@ from __future__ import annotations
 import errno
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import zstandard
 
 from tui.errors import LongtailError
 
-CHUNK = 8 * 1024 * 1024
+IN_CHUNK = 1024 * 1024  # compressed bytes per read: a few MB decompressed at a time
 RESUME_MARGIN = 64 * 1024 * 1024
 
 
@@ -55,28 +61,20 @@ def unpack(zst: Path, progress: Callable[[int, int], None] | None = None) -> Pat
                 f"unpacking {zst.name} needs {need / 1e9:.1f} GB free beside it, "
                 f"{free / 1e9:.1f} GB is available",
                 "free some space on that disk and run `longtail unpack` again")
-    dctx = zstandard.ZstdDecompressor()
+    frames = [0]  # how many frames were decompressed (the size check is for one-frame files)
     try:
         with open(zst, "rb") as src, open(part, "r+b" if part.exists() else "wb") as dst:
             dst.truncate(resume_from)
             dst.seek(resume_from)
-            reader = dctx.stream_reader(src, read_size=CHUNK)
-            skipped = 0
-            while skipped < resume_from:
-                chunk = reader.read(min(CHUNK, resume_from - skipped))
-                if not chunk:
-                    raise LongtailError(f"{part} is longer than {zst.name} unpacks to",
-                                        f"delete {part} and run `longtail unpack` again")
-                skipped += len(chunk)
-                if progress:
-                    progress(src.tell(), total_in)
-            while True:
-                chunk = reader.read(CHUNK)
-                if not chunk:
-                    break
+            to_skip = resume_from
+            for chunk in decompressed(src, frames, progress, total_in):
+                if to_skip:
+                    skipped = min(to_skip, len(chunk))
+                    chunk, to_skip = chunk[skipped:], to_skip - skipped
                 dst.write(chunk)
-                if progress:
-                    progress(src.tell(), total_in)
+            if to_skip:
+                raise LongtailError(f"{part} is longer than {zst.name} unpacks to",
+                                    f"delete {part} and run `longtail unpack` again")
             dst.flush()
             os.fsync(dst.fileno())
     except zstandard.ZstdError as exc:
@@ -89,7 +87,7 @@ def unpack(zst: Path, progress: Callable[[int, int], None] | None = None) -> Pat
                                 "free some space; `longtail unpack` resumes where it stopped") from None
         raise LongtailError(f"cannot unpack {zst.name} ({exc.strerror})",
                             "check the folder's permissions and free space") from None
-    if expected is not None and part.stat().st_size != expected:
+    if frames[0] == 1 and expected is not None and part.stat().st_size != expected:
         raise LongtailError(f"{part} has {part.stat().st_size} bytes, expected {expected}",
                             f"delete {part} and run `longtail unpack` again")
     with open(part, "rb") as fh:
@@ -99,3 +97,25 @@ def unpack(zst: Path, progress: Callable[[int, int], None] | None = None) -> Pat
                                 "re-download it from the metadata torrent")
     os.replace(part, out)
     return out
+
+
+def decompressed(src: BinaryIO, frames: list[int], progress: Callable[[int, int], None] | None,
+                 total_in: int) -> Iterator[bytes]:
+    """The decompressed bytes of every frame of `src` in turn; ZstdError if it ends inside one."""
+    dctx = zstandard.ZstdDecompressor()
+    frame = None
+    while data := src.read(IN_CHUNK):
+        while data:
+            if frame is None:
+                frame = dctx.decompressobj()
+                frames[0] += 1
+            out = frame.decompress(data)
+            if out:
+                yield out
+            data = b""
+            if frame.eof:  # the next frame starts in what is left of this chunk
+                data, frame = frame.unused_data, None
+        if progress:
+            progress(src.tell(), total_in)
+    if frame is not None:
+        raise zstandard.ZstdError("the stream ends inside a frame: the file is truncated")
