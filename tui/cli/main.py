@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from tui import __version__
+from tui.cli.params import AO, PEER, OneLineGroup, PathText
 from tui.config import Settings
 from tui.core.services import Location, demo_paths, resolve_location
 from tui.core.session import Session
@@ -47,10 +48,10 @@ def _set_state(ctx: click.Context, _param: click.Parameter, value: Path | None) 
 
 def common_options(fn: Callable) -> Callable:
     """--mirror/--state on the group *and* on each subcommand, wherever users put them."""
-    fn = click.option("--state", type=click.Path(file_okay=False, path_type=Path),
+    fn = click.option("--state", type=PathText(file_okay=False, path_type=Path),
                       callback=_set_state, expose_value=False, is_eager=True,
                       help="longtail's own state directory (default: per mirror, in the user data dir).")(fn)
-    fn = click.option("--mirror", type=click.Path(path_type=Path), callback=_set_mirror,
+    fn = click.option("--mirror", type=PathText(path_type=Path), callback=_set_mirror,
                       expose_value=False, is_eager=True, envvar="LONGTAIL_MIRROR",
                       help="Root of the archive mirror (env LONGTAIL_MIRROR, or `mirror =` in the config).")(fn)
     return fn
@@ -70,10 +71,10 @@ def friendly_errors(fn: Callable) -> Callable:
     return wrapper
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=OneLineGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @common_options
-@click.option("--ao", default=None, help="mpv audio output for the TUI (e.g. null, pulse, alsa).")
-@click.option("--peer", "peers", multiple=True, help="A known peer HOST:PORT for fetching (repeatable).")
+@click.option("--ao", type=AO, default=None, help="mpv audio output for the TUI (e.g. null, pulse, alsa).")
+@click.option("--peer", "peers", type=PEER, multiple=True, help="A known peer HOST:PORT for fetching (repeatable).")
 @click.option("--no-seed", is_flag=True, help="Do not seed fetched files back.")
 @click.version_option(__version__, prog_name="longtail")
 @click.pass_context
@@ -86,6 +87,7 @@ def main(ctx: click.Context, ao: str | None, peers: tuple[str, ...], no_seed: bo
     ctx.ensure_object(Context)
     if ctx.invoked_subcommand is None:
         obj: Context = ctx.obj
+        check_tui_config(obj.settings)  # before a demo is built or a session opened
         if obj.mirror is None and obj.settings.mirror is None and not demo_paths(
                 obj.state or obj.settings.state).is_built():
             from tui.cli.maintenance import demo
@@ -95,11 +97,18 @@ def main(ctx: click.Context, ao: str | None, peers: tuple[str, ...], no_seed: bo
         run_tui(obj, ao=ao, peers=peers, seed=False if no_seed else None)
 
 
+def check_tui_config(settings: Settings) -> None:
+    from tui.ui.keys import check_tui_config as check
+
+    check(settings.keymap, settings.theme, settings.source)
+
+
 def run_tui(context: Context, ao: str | None = None, play_ids: list[str] | None = None,
             peers: tuple[str, ...] = (), seed: bool | None = None) -> None:
     from tui.mpris import start_mpris
     from tui.ui.app import make_app
 
+    check_tui_config(context.settings)
     session = context.session(refresh_files=False)
     try:
         try:

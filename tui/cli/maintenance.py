@@ -6,8 +6,9 @@ import sys
 
 import click
 
-from tui.cli.main import Context, common_options, friendly_errors, main, run_tui
+from tui.cli.main import Context, check_tui_config, common_options, friendly_errors, main, run_tui
 from tui.cli.output import ProgressPrinter, RateBar, emit_json
+from tui.cli.params import AO, PEER
 from tui.config import StatePaths
 from tui.core.events import CheckProgress, FetchProgress, IndexProgress, Notice, SweepProgress
 from tui.core.services import Location, demo_paths
@@ -19,7 +20,7 @@ from tui.errors import LongtailError, UsageError
 @common_options
 @click.option("--rebuild", is_flag=True, help="Throw away the demo and build it again.")
 @click.option("--no-ui", is_flag=True, help="Only build the demo; do not start the seeder or the TUI.")
-@click.option("--ao", default=None, help="mpv audio output for the TUI.")
+@click.option("--ao", type=AO, default=None, help="mpv audio output for the TUI.")
 @click.pass_obj
 @friendly_errors
 def demo(obj: Context, rebuild: bool, no_ui: bool, ao: str | None) -> None:
@@ -30,6 +31,8 @@ def demo(obj: Context, rebuild: bool, no_ui: bool, ao: str | None) -> None:
         raise UsageError("`longtail demo` builds its own mirror; --mirror does not apply",
                          "drop --mirror (use --state DIR to choose where the demo goes)")
     paths = demo_paths(obj.state)
+    if not no_ui:
+        check_tui_config(obj.settings)  # a minute of building, then a bad keymap, would be unkind
     if rebuild or not paths.is_built():
         click.echo(f"Building the demo mirror in {paths.home} ...", err=True)
         bars: dict[str, RateBar] = {}
@@ -131,7 +134,7 @@ def index(obj: Context, as_json: bool, files_only: bool) -> None:
               help="Sweep the whole mirror: every file of every data folder, over every core (resumable).")
 @click.option("--decode", is_flag=True, help="Also decode every frame through libmpv.")
 @click.option("--repair", is_flag=True, help="Move corrupt files aside (into the state dir) and fetch them again.")
-@click.option("--peer", "peers", multiple=True, help="A known peer HOST:PORT for --repair (repeatable).")
+@click.option("--peer", "peers", type=PEER, multiple=True, help="A known peer HOST:PORT for --repair (repeatable).")
 @click.option("--timeout", type=click.FloatRange(min=1), default=120.0, show_default=True,
               help="With --repair: seconds to wait for each file's fetch.")
 @click.option("--json", "as_json", is_flag=True)
@@ -195,3 +198,28 @@ def _sweep(obj: Context, decode: bool, as_json: bool) -> None:
                    f"{summary['ok']:,} ok, {summary['missing']:,} missing, {summary['corrupt']:,} corrupt, "
                    f"{summary['stray']:,} stray; {rate:,.0f} MB/s", err=True)
     sys.exit(1 if summary["corrupt"] else 0)
+
+
+@main.command("config")
+@click.option("--json", "as_json", is_flag=True)
+def config_command(as_json: bool) -> None:
+    """Check the config file: every problem, one line each (exit 1 when there is any)."""
+    from tui.config import config_problems
+
+    path, problems = config_problems()
+    if not problems and path.is_file():  # what only the TUI can judge: its bindings and themes
+        from tui.config import Settings
+        from tui.ui.keys import tui_config_problems
+
+        settings = Settings.load(path)
+        problems = tui_config_problems(settings.keymap, settings.theme)
+    if as_json:
+        emit_json({"path": str(path), "exists": path.is_file(), "problems": problems})
+    elif not path.is_file():
+        click.echo(f"{path}: no config file (every setting has its default)")
+    else:
+        for problem in problems:
+            click.echo(f"{path}: {problem}")
+        if not problems:
+            click.echo(f"{path}: no problems")
+    sys.exit(1 if problems else 0)

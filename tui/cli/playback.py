@@ -8,14 +8,15 @@ import click
 
 from tui.cli.main import Context, common_options, friendly_errors, main, run_tui
 from tui.cli.output import ProgressPrinter, clock, emit_json, emit_line
+from tui.cli.params import AO, PEER
 from tui.core.events import Ended, FetchProgress, NowPlaying, OutputChanged, Position, QueueFinished, Started
 
 
 @main.command()
 @common_options
 @click.argument("track_ids", nargs=-1, required=True)
-@click.option("--peer", "peers", multiple=True, help="A known peer HOST:PORT for fetching (repeatable).")
-@click.option("--ao", default=None,
+@click.option("--peer", "peers", type=PEER, multiple=True, help="A known peer HOST:PORT for fetching (repeatable).")
+@click.option("--ao", type=AO, default=None,
               help="mpv audio output (e.g. null, pulse, alsa; default: the config's, else mpv's).")
 @click.option("--no-ui", is_flag=True, help="Play headless, printing progress; exit when the queue ends.")
 @click.option("--no-seed", is_flag=True, help="Do not seed fetched files back.")
@@ -110,7 +111,7 @@ class PlayPrinter:
 @main.command()
 @common_options
 @click.argument("track_ids", nargs=-1, required=True)
-@click.option("--peer", "peers", multiple=True, help="A known peer HOST:PORT (repeatable).")
+@click.option("--peer", "peers", type=PEER, multiple=True, help="A known peer HOST:PORT (repeatable).")
 @click.option("--timeout", type=float, default=120.0, show_default=True, help="Seconds to wait per track.")
 @click.option("--no-seed", is_flag=True, help="Do not seed the files back afterwards.")
 @click.option("--json", "as_json", is_flag=True)

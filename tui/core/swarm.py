@@ -9,16 +9,16 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
+from tui.config import parse_peer
 from tui.core.services import Services
 from tui.errors import UsageError
-from tui.mirror.fetch_status import FINAL_STATES, FetchError, FetchProgress
+from tui.mirror.fetch_status import FINAL_STATES, GIVE_UP_SECONDS, FetchError, FetchProgress
 from tui.mirror.file_index import FileEntry
-from tui.mirror.peers import parse_peer
+from tui.mirror.peers import all_loopback, resolve_peers
 from tui.mirror.torrent_service import TorrentService
 from tui.mirror.torrent_stream import TorrentStream
 
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
-FETCH_TIMEOUT = 120.0
+FETCH_TIMEOUT = GIVE_UP_SECONDS  # the same patience for `fetch` and for a streaming `play`
 
 
 @dataclass
@@ -49,9 +49,10 @@ class Swarm:
                  extra_peers: tuple[str, ...] = (), seed: bool | None = None) -> None:
         settings = services.settings
         try:
-            peers = [parse_peer(p) for p in (*settings.peers, *extra_peers)]
+            addresses = [*settings.peers, *(parse_peer(p) for p in extra_peers)]
         except ValueError as exc:
-            raise UsageError(f"bad peer: {exc}", "give peers as HOST:PORT") from None
+            raise UsageError(f"bad peer: {exc}", "give peers as HOST:PORT or [IPv6]:PORT") from None
+        peers = resolve_peers(addresses)  # names once, here: libtorrent dials addresses
         self.services = services
         self.seeder = None
         demo = services.location.demo
@@ -61,7 +62,7 @@ class Swarm:
             self.seeder = LoopbackSeeder(demo.torrents_and_swarm())
             self.seeder.start()
             peers.append(self.seeder.endpoint)
-        loopback = demo is not None or (bool(peers) and all(h in LOOPBACK_HOSTS for h, _ in peers))
+        loopback = demo is not None or all_loopback(peers)
         self.service = TorrentService(
             services.files, services.state.torrent_parts, services.state.quarantine, peers,
             loopback=loopback, seed=settings.seed if seed is None else seed,

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from tui.mirror.torrent_add import ActiveTorrent
 
 STALL_SECONDS = 6.0  # no new data for this long while a file is wanted: "stalled"
+GIVE_UP_SECONDS = 120.0  # no new data for this long: `fetch` times out, a streaming `play` gives up
 PUBLISH_INTERVAL = 0.25  # progress snapshots at most 4 a second per file; state changes at once
 ACTIVE_STATES = ("queued", "fetching", "stalled", "verifying")
 FINAL_STATES = ("done", "failed", "cancelled")
@@ -82,8 +83,9 @@ class FetchStatus:
 
     def line(self) -> str:
         if self.state == "stalled":
-            return (f"stalled at {self.percent:.0f}%: {self.peers} peers, no data for a while "
-                    "(check the network or add --peer HOST:PORT)")
+            left = max(0.0, GIVE_UP_SECONDS - self.idle_seconds)
+            return (f"stalled at {self.percent:.0f}%: {self.peers} peers, no data for {self.idle_seconds:.0f} s, "
+                    f"giving up in {left:.0f} s (check the network, or add --peer HOST:PORT)")
         if self.state == "failed":
             return f"fetch failed: {self.message}"
         if self.state == "done":

@@ -51,6 +51,9 @@ def session_settings(lt, loopback: bool, upload_limit: int, download_limit: int)
         "tick_interval": 100,
         "allow_multiple_connections_per_ip": True,
         "user_agent": "longtail/0.1",
+        # A failed peer is tried again after (failures + 1) × this; libtorrent's 60 s would leave a
+        # seeder that starts a few seconds late unreached for a minute
+        "min_reconnect_time": 1,
     }
     if loopback:
         settings.update({"listen_interfaces": "127.0.0.1:0", "enable_dht": False, "enable_lsd": False,
@@ -121,3 +124,34 @@ def add_params(lt, parsed: ParsedTorrent, entry: FileEntry, priorities: dict[int
     if peers:
         atp.peers = list(peers)  # connect as soon as the torrent is up, not a tick later
     return atp
+
+
+def disk_message(alert) -> str:
+    """A file or torrent error alert in words (a full disk says what to do)."""
+    text = ""
+    try:
+        text = alert.error.message()
+    except Exception:  # noqa: BLE001
+        text = str(alert.message())
+    if "space" in text.lower():
+        return "the disk is full: free some space and play it again"
+    return text or "a storage error"
+
+
+KNOWN_PEER_SOURCE = 1  # lt.peer_info.tracker
+
+
+def dial_missing_peers(handle, peers: list[tuple[str, int]]) -> None:
+    """Connect to the known peers that this torrent is not connected to now."""
+    try:
+        connected = {(str(p.ip[0]), int(p.ip[1])) for p in handle.get_peer_info()}
+    except Exception:  # noqa: BLE001 - a handle removed meanwhile
+        return
+    for peer in peers:
+        if peer not in connected:
+            try:
+                # as if a tracker named it: libtorrent then forgives one failed attempt, so a peer
+                # that refused us is never dropped (after 3 failures) while we still want it
+                handle.connect_peer(peer, KNOWN_PEER_SOURCE)
+            except Exception:  # noqa: BLE001 - libtorrent refuses some addresses outright
+                pass

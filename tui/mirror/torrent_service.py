@@ -32,7 +32,14 @@ from pathlib import Path
 
 from tui.mirror.fetch_status import FetchError, FetchProgress, FetchStatus, FetchStatuses
 from tui.mirror.file_index import DISK_MISSING, DISK_OK, FileEntry, FileIndex
-from tui.mirror.torrent_add import ActiveTorrent, add_params, have_pieces, session_settings
+from tui.mirror.torrent_add import (
+    ActiveTorrent,
+    add_params,
+    dial_missing_peers,
+    disk_message,
+    have_pieces,
+    session_settings,
+)
 from tui.mirror.torrent_stream import TorrentStream
 from tui.mirror.torrents import parse_torrent
 from tui.mirror.verify import move_aside, verify_fetched
@@ -40,6 +47,7 @@ from tui.mirror.write_guard import prepare_target
 
 TAIL_BYTES = 64 * 1024
 PIECE_CACHE = 16  # read_piece buffers kept (P18)
+REDIAL_SECONDS = 1.0  # known peers are dialled again this often while a wanted file is unfinished
 FILE_PRIORITY = 4  # <= 6 so the bulk stays in sequential order; 7 is left to deadlines (P3)
 
 
@@ -265,7 +273,11 @@ class TorrentService:
 
     def _alert_loop(self) -> None:
         lt = self.lt
+        dialled = 0.0
         while not self.closed.is_set():
+            if time.monotonic() - dialled >= REDIAL_SECONDS:
+                dialled = time.monotonic()
+                self._redial()
             if self.session.wait_for_alert(100) is None:
                 with self.cond:
                     self.statuses.update_locked(self.torrents.values())
@@ -302,7 +314,7 @@ class TorrentService:
                     elif isinstance(a, lt.file_prio_alert):
                         torrent.prio_seen = torrent.prio_generation
                     elif isinstance(a, (lt.file_error_alert, lt.torrent_error_alert)):
-                        torrent.error = _disk_message(a)
+                        torrent.error = disk_message(a)
                         for index, track_id in torrent.wanted.items():
                             status = self.status.get(track_id)
                             if status is not None and index not in torrent.files_done:
@@ -312,6 +324,15 @@ class TorrentService:
             for torrent, index in completed:
                 self._on_file_complete(torrent, index)
             self.statuses.publish()
+
+    def _redial(self) -> None:
+        """Dial the known peers again while a wanted file is unfinished: a seeder that starts late,
+        or refused one connection, is reached within a second, not never."""
+        if self.peers:
+            with self.cond:
+                waiting = [t for t in self.torrents.values() if any(i not in t.files_done for i in t.wanted)]
+            for torrent in waiting:
+                dial_missing_peers(torrent.handle, self.peers)
 
     def _torrent_of(self, alert) -> ActiveTorrent | None:
         handle = getattr(alert, "handle", None)
@@ -371,13 +392,3 @@ class TorrentService:
             self.cond.notify_all()
         self.statuses.publish()
 
-
-def _disk_message(alert) -> str:
-    text = ""
-    try:
-        text = alert.error.message()
-    except Exception:  # noqa: BLE001
-        text = str(alert.message())
-    if "space" in text.lower():
-        return "the disk is full: free some space and play it again"
-    return text or "a storage error"

@@ -30,6 +30,7 @@ class TorrentStream:
         self.pos = 0
         self.cancelled = threading.Event()
         self.moved_aside: str | None = None  # a damaged copy that was at the file's path, moved here
+        self.failure: str | None = None  # why it stopped before the end (the player reports it)
 
     def _rearm(self) -> None:
         """Whenever a read has to wait: deadlines on the next few pieces."""
@@ -49,6 +50,9 @@ class TorrentStream:
         try:
             data = self._piece(piece)
         except FetchCancelled:
+            return b""
+        except FetchError as exc:  # an end mpv can take quietly; `failure` says it was not the end
+            self.failure = str(exc)
             return b""
         count = min(n, len(data) - offset, self.size - self.pos)
         chunk = data[offset:offset + count]
@@ -86,9 +90,15 @@ class TorrentStream:
                         armed = True
                     service.statuses.update_locked(service.torrents.values())
                     status = service.status.get(self.entry.track_id)
-                    if status is not None and status.state == "fetching" and \
-                            time.monotonic() - torrent.last_progress > fetch_status.STALL_SECONDS:
+                    idle = time.monotonic() - torrent.last_progress
+                    if status is not None and status.state == "fetching" and idle > fetch_status.STALL_SECONDS:
                         status.state = "stalled"
+                    if idle > fetch_status.GIVE_UP_SECONDS:
+                        message = (f"no peer sent any of it for {fetch_status.GIVE_UP_SECONDS:.0f} s "
+                                   f"({status.peers if status else 0} peers); check the network or add --peer")
+                        if status is not None:
+                            status.state, status.message = "failed", message
+                        raise FetchError(message)
                 service.cond.wait(0.05)
 
     def seek(self, pos: int) -> int:

@@ -95,7 +95,7 @@ class QueuePolicy:
             if nxt is not None and nxt != index and tries < len(self.queue.items):
                 self.play_index(nxt, 0.0, paused, tries + 1)
             else:
-                self._finish_queue()
+                self._emit(QueueFinished())
             return
         self._forget_entries()
         self.queue.current = index
@@ -213,7 +213,7 @@ class QueuePolicy:
         if target is None:
             if direction > 0:
                 self._stop_engine()
-                self._finish_queue()
+                self._emit(QueueFinished())
             return
         self.play_index(target, 0.0, self.paused)
 
@@ -268,9 +268,6 @@ class QueuePolicy:
 
     def stop(self) -> None:
         self._stop_engine()
-
-    def _finish_queue(self) -> None:
-        self._emit(QueueFinished())
 
     def restore(self, state: SavedState) -> None:
         self.queue.items = list(state.items)
@@ -330,7 +327,7 @@ class QueuePolicy:
         self._emit(Ended(source.track_id, "error", round(played, 3),
                          f"the audio output could not be opened ({error or 'unknown error'}): choose one "
                          "with --ao or `ao` in the config (`ao = \"null\"` plays silently)"))
-        self._finish_queue()
+        self._emit(QueueFinished())
 
     def engine_output(self, output: str, fallback: str | None) -> None:
         self._emit(OutputChanged(output, fallback))
@@ -376,6 +373,8 @@ class QueuePolicy:
         if reason in ("retry", "output"):  # the audio device failed, not the file
             self._output_failed(index, source, reason == "retry", error, position, stretch.total(position))
             return
+        if failure := getattr(source.stream, "failure", None):  # a stream that gave up ends as if at eof
+            reason, error = "error", failure
         message = f"could not play it ({error or 'unknown error'})" if reason == "error" else None
         # at the end of the file the last position reported may lag the end itself
         end = self.duration if reason == "eof" and self.duration else position
@@ -395,6 +394,6 @@ class QueuePolicy:
         if nxt is None:
             self.queue.current = None
             self._emit_queue()
-            self._finish_queue()
+            self._emit(QueueFinished())
         else:
             self.play_index(nxt)

@@ -111,10 +111,7 @@ class LongtailApp(App):
     def on_mount(self) -> None:
         settings = self.session.settings
         if settings.theme:
-            try:
-                self.theme = settings.theme
-            except Exception:  # noqa: BLE001 - an unknown theme name keeps the default
-                pass
+            self.theme = settings.theme  # make_app checked it
         if settings.keymap:
             self.set_keymap(settings.keymap)
         def deliver(event: object) -> None:  # on the bus's delivery thread: post, nothing more
@@ -290,5 +287,11 @@ def _action_runner(target, action: str):
 
 def make_app(session: Session, ao: str | None = None, play_ids: list[str] | None = None,
              **kwargs) -> LongtailApp:
-    """The app factory the CLI and the tests build the app from."""
-    return LongtailApp(session, ao=ao, play_ids=play_ids, **kwargs)
+    """The app factory the CLI and the tests build the app from. What only the TUI can judge in
+    the config (the keymap, the theme) is checked here, before anything is drawn."""
+    from tui.ui.keys import check_tui_config
+
+    settings = session.settings
+    check_tui_config(settings.keymap, settings.theme, settings.source)
+    app = LongtailApp(session, ao=ao, play_ids=play_ids, **kwargs)
+    return app

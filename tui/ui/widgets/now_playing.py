@@ -49,6 +49,8 @@ class NowPlayingBar(Static):
             if state.fetch is not None and state.fetch.state != "done":
                 stalled = state.fetch.state in ("stalled", "failed")
                 line2.append(f" · {state.fetch.line}", style="red" if stalled else "yellow")
+                if state.fetch.state == "stalled":
+                    line2.append(" · n skips it", style="bold")  # the way to give up now
             if state.note:
                 line2.append(f" · {state.note}", style="cyan")
         if state.message:

@@ -1,0 +1,126 @@
+"""The config file against its schema, peers as users write them, and the keymap against
+the app's bindings: every problem one line, naming the file and the key."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tui.config import Settings, parse_peer
+from tui.config.peers import PeerAddress
+from tui.errors import UsageError
+from tui.ui.keys import key_problem, keymap_problems
+
+EXE = Path(sys.executable).with_name("longtail")
+
+
+def longtail(config: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(EXE), *args], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "LONGTAIL_CONFIG": str(config)})
+
+
+BAD = {
+    'preamp_text': ('[playback]\npreamp = "abc"\n', "playback.preamp", "expected a number"),
+    'upload_text': ('[seeding]\nupload_limit_kib = "fast"\n', "seeding.upload_limit_kib", "whole number"),
+    'ratio_negative': ('[seeding]\nratio = -1\n', "seeding.ratio", ">= 0"),
+    'replaygain_choice': ('[playback]\nreplaygain = "loud"\n', "playback.replaygain", "track, album, off"),
+    'unknown_key': ('colour = "red"\n', "colour", "not a setting"),
+    'unknown_table_key': ('[seeding]\nspeed = 3\n', "seeding.speed", "not a setting"),
+    'table_as_number': ('seeding = 3\n', "seeding", "expected a table"),
+    'peers_not_list': ('peers = "1.2.3.4:5"\n', "peers", "expected a list"),
+    'peer_port': ('peers = ["h:99999"]\n', "peers[0]", "1 to 65535"),
+    'peer_bare_v6': ('peers = ["::1:6881"]\n', "peers[0]", "brackets"),
+    'nul_in_mirror': ('mirror = "a\\u0000b"\n', "mirror", "NUL"),
+    'long_mirror': (f'mirror = "{"m" * 5000}"\n', "mirror", "bytes long"),
+    'ao_spaces': ('ao = "a b"\n', "ao", "audio output"),
+    'keymap_value': ('[keymap]\n"app.help" = 2\n', "keymap.app.help", "expected a string"),
+    'not_toml': ('mirror = \n', None, "not valid TOML"),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD))
+def test_a_bad_config_is_one_line_naming_the_file_and_the_key(tmp_path, name):
+    text, key, words = BAD[name]
+    config = tmp_path / "config.toml"
+    config.write_text(text)
+    with pytest.raises(UsageError) as caught:
+        Settings.load(config)
+    message = str(caught.value)
+    assert str(config) in message and words in message and "\n" not in message
+    if key:
+        assert f"{key}:" in message
+    out = longtail(config, "tiers")  # any command: the same line, exit 2, nothing else
+    assert out.returncode == 2 and out.stderr.count("\n") == 1 and words in out.stderr
+    assert "Traceback" not in out.stderr and out.stdout == ""
+
+
+def test_every_problem_is_found_at_once_and_longtail_config_lists_them(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text('colour = 1\n[seeding]\nupload_limit_kib = "fast"\nratio = "x"\n'
+                      '[playback]\npreamp = 99\nreplaygain = "loud"\n')
+    out = longtail(config, "config")
+    assert out.returncode == 1
+    lines = out.stdout.strip().splitlines()
+    assert [line.split(": ")[1] for line in lines] == [
+        "colour", "seeding.upload_limit_kib", "seeding.ratio", "playback.preamp", "playback.replaygain"]
+    doc = json.loads(longtail(config, "config", "--json").stdout)
+    assert doc["path"] == str(config) and len(doc["problems"]) == 5
+    short = longtail(config, "tiers")
+    assert short.stderr.count("\n") == 1 and "(and 2 more)" in short.stderr and "longtail config" in short.stderr
+
+
+def test_a_good_config_is_taken_as_written(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text('mirror = "data"\nao = "pulse,alsa"\npeers = ["localhost:6881", "[::1]:7000", "10.0.0.2:1"]\n'
+                      '[playback]\nreplaygain = "album"\npreamp = -3\n[seeding]\nenabled = false\n'
+                      'upload_limit_kib = 0\nratio = 1.5\n[keymap]\n"app.help" = "f2"\n')
+    settings = Settings.load(config)
+    assert settings.mirror == tmp_path / "data" and settings.ao == "pulse,alsa"
+    assert settings.peers == [PeerAddress("localhost", 6881), PeerAddress("::1", 7000), PeerAddress("10.0.0.2", 1)]
+    assert (settings.replaygain, settings.replaygain_preamp, settings.seed) == ("album", -3.0, False)
+    assert (settings.upload_limit_kib, settings.seed_ratio, settings.keymap) == (0, 1.5, {"app.help": "f2"})
+    assert longtail(config, "config").returncode == 0
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("127.0.0.1:6881", ("127.0.0.1", 6881)), ("localhost:1", ("localhost", 1)),
+    ("[::1]:65535", ("::1", 65535)), ("seed-1.example.org:51413", ("seed-1.example.org", 51413)),
+])
+def test_peers_take_addresses_brackets_and_names(text, expected):
+    assert tuple(parse_peer(text)) == expected
+
+
+@pytest.mark.parametrize("text", ["localhost", ":6881", "h:0", "h:65536", "h:6881x", "::1:6881", "[::1]6881",
+                                  "[nothost]:1", "bad_name:1", "999.1.1.1:5", "h:٣", "-a.b:1", "a" * 300 + ":1"])
+def test_peers_that_cannot_be_are_refused_with_a_reason(text):
+    with pytest.raises(ValueError) as caught:
+        parse_peer(text)
+    assert str(caught.value)
+
+
+def test_the_keymap_is_checked_against_the_bindings():
+    assert keymap_problems({"app.help": "f2", "app.tiers": "t", "player.next": "n,ctrl+n"}) == []
+    assert "scroll_right" in keymap_problems({"player.next": "n,right"})[0]  # a list scrolls instead
+    assert "no binding has this id" in keymap_problems({"player.nxt": "x"})[0]
+    assert "not a key name" in keymap_problems({"app.help": "ctrl+bogus"})[0]
+    assert "not a modifier" in keymap_problems({"app.help": "cmd+x"})[0]
+    clash = keymap_problems({"app.search": "ctrl+f"})
+    assert clash and "list.page_down" in clash[0]  # a list would page down instead of searching
+    assert keymap_problems({"player.next": "q"})[0].startswith("keymap.player.next: 'q' is already the key of")
+    assert keymap_problems({"player.next": "q", "app.quit": "Q", "details.close": "escape",
+                            "check.close": "escape", "help.close": "escape,question_mark"}) == []
+    assert all(key_problem(k) is None for k in ("space", "question_mark", "plus", "ctrl+shift+x", "f12", "é"))
+
+
+def test_a_bad_keymap_or_theme_stops_the_tui_before_it_draws(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text('theme = "nope"\n[keymap]\n"app.search" = "ctrl+f"\n')
+    out = longtail(config, "--state", str(tmp_path / "state"))
+    assert out.returncode == 2 and out.stderr.count("\n") == 1
+    assert "keymap.app.search" in out.stderr and "theme" in out.stderr
+    assert longtail(config, "config").returncode == 1

@@ -1,0 +1,68 @@
+"""Command-line values checked where click reads them, and click's own errors as one line."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from tui.config import parse_peer
+from tui.config.schema import ao_problem, path_problem
+
+
+class PathText(click.Path):
+    """A path that the OS can take: not empty, no NUL, not longer than paths and names go."""
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and (why := path_problem(value)):
+            self.fail(f"{value[:60]!r}{'…' if len(value) > 60 else ''} {why}", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+class PeerText(click.ParamType):
+    name = "HOST:PORT"
+
+    def convert(self, value, param, ctx):
+        try:
+            parse_peer(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+        return value
+
+
+class AudioOutput(click.ParamType):
+    name = "NAME"
+
+    def convert(self, value, param, ctx):
+        if value == "":
+            return None  # mpv's own choice
+        if why := ao_problem(value):
+            self.fail(why, param, ctx)
+        return value
+
+
+PEER = PeerText()
+AO = AudioOutput()
+
+
+class OneLineGroup(click.Group):
+    """click prints usage errors as four lines; scripts and users get one, with where to look."""
+
+    def main(self, *args, **kwargs):
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except click.ClickException as exc:
+            context = getattr(exc, "ctx", None)
+            where = f" — see `{context.command_path} --help`" if context is not None else ""
+            click.echo(f"longtail: {exc.format_message()}{where}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("longtail: interrupted", err=True)
+            sys.exit(130)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def path_option(*names: str, **kwargs):
+    return click.option(*names, type=PathText(path_type=Path, file_okay=kwargs.pop("file_okay", True)), **kwargs)

@@ -1,0 +1,130 @@
+"""The config file's schema: every key typed and bounded (msgspec), and every problem found
+at once, one line each, naming the key.
+
+Keys that only the TUI can judge (keymap ids and keys, themes) are typed here and checked
+against the app's bindings when the TUI starts (`tui.ui.keys`).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal, get_args, get_origin
+
+import msgspec
+
+from tui.config.peers import parse_peer
+
+AO_NAME = re.compile(r"^[a-z0-9_-]+(,[a-z0-9_-]+)*,?$")  # mpv's --ao: names in order of preference
+PATH_MAX, NAME_MAX = 4096, 255
+
+
+class Playback(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    replaygain: Literal["track", "album", "off"] = "track"
+    preamp: Annotated[float, msgspec.Meta(ge=-15.0, le=15.0)] = 0.0  # dB
+    ao: str | None = None
+
+
+class Seeding(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    enabled: bool = True
+    upload_limit_kib: Annotated[int, msgspec.Meta(ge=0, le=10_000_000)] = 512  # 0: unlimited
+    ratio: Annotated[float, msgspec.Meta(ge=0.0, le=1000.0)] = 2.0
+
+
+class ConfigFile(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    mirror: str | None = None
+    state: str | None = None
+    ao: str | None = None
+    theme: str | None = None
+    peers: list[str] = msgspec.field(default_factory=list)
+    keymap: dict[str, str] = msgspec.field(default_factory=dict)
+    playback: Playback = msgspec.field(default_factory=Playback)
+    seeding: Seeding = msgspec.field(default_factory=Seeding)
+
+
+def path_problem(text: str) -> str | None:
+    """Why `text` cannot be a path, or None."""
+    if not text:
+        return "is empty"
+    if "\0" in text:
+        return "contains a NUL character"
+    raw = text.encode("utf-8", "surrogateescape")
+    if len(raw) >= PATH_MAX:
+        return f"is {len(raw):,} bytes long; paths end at {PATH_MAX - 1:,}"
+    if any(len(part) > NAME_MAX for part in raw.split(b"/")):
+        return f"has a name longer than {NAME_MAX} bytes"
+    return None
+
+
+def ao_problem(text: str) -> str | None:
+    if AO_NAME.match(text):
+        return None
+    return f"{text!r} is not an mpv audio output name (pipewire, pulse, alsa, jack, sdl, null…)"
+
+
+def problems(raw: dict[str, Any]) -> list[str]:
+    """Everything wrong with a parsed config file, as "key: what is wrong" lines."""
+    found = _typed(raw, ConfigFile, "")
+    if found:
+        return found
+    config = msgspec.convert(raw, ConfigFile)
+    for key, value in (("mirror", config.mirror), ("state", config.state)):
+        if value is not None and (why := path_problem(value)):
+            found.append(f"{key}: {why}")
+    for key, value in (("ao", config.ao), ("playback.ao", config.playback.ao)):
+        if value is not None and (why := ao_problem(value)):
+            found.append(f"{key}: {why}")
+    for i, peer in enumerate(config.peers):
+        try:
+            parse_peer(peer)
+        except ValueError as exc:
+            found.append(f"peers[{i}]: {exc}")
+    return found
+
+
+def load(raw: dict[str, Any]) -> ConfigFile:
+    return msgspec.convert(raw, ConfigFile)
+
+
+def _typed(raw: dict[str, Any], struct: type[msgspec.Struct], prefix: str) -> list[str]:
+    """Type errors key by key (msgspec stops at the first; a user wants them all)."""
+    found = []
+    fields = {f.name: f for f in msgspec.structs.fields(struct)}
+    for key, value in raw.items():
+        name = f"{prefix}{key}"
+        field = fields.get(key)
+        if field is None:
+            known = ", ".join(sorted(fields))
+            found.append(f"{name}: not a setting longtail knows (known here: {known})")
+            continue
+        if isinstance(field.type, type) and issubclass(field.type, msgspec.Struct) and isinstance(value, dict):
+            found += _typed(value, field.type, f"{name}.")
+            continue
+        if key == "keymap" and isinstance(value, dict):  # binding id = "keys", each on its own
+            found += [f"{name}.{k}: expected a string of keys such as \"ctrl+f\" or \"n,right\", got {v!r}"
+                      for k, v in value.items() if not isinstance(v, str)]
+            continue
+        try:
+            msgspec.convert({key: value}, struct)
+        except msgspec.ValidationError as exc:
+            found.append(f"{name}: {_words(str(exc), value, field.type)}")
+    return found
+
+
+def _words(message: str, value: object, field_type: object) -> str:
+    """msgspec's message in words, without its `$.path` (the key is named already)."""
+    shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "…"
+    if get_origin(field_type) is Literal:
+        return f"must be one of {', '.join(map(str, get_args(field_type)))}, got {shown}"
+    text = message.split(" - at `$", 1)[0].split(", got", 1)[0].replace(" | null", "")
+    for theirs, ours in (("Expected `str`", "expected a string"), ("Expected `int`", "expected a whole number"),
+                         ("Expected `float`", "expected a number"), ("Expected `bool`", "expected true or false"),
+                         ("Expected `array`", "expected a list"), ("Expected `object`", "expected a table")):
+        text = text.replace(theirs, ours)
+    return f"{text.replace('`', '')}, got {shown}"
+
+
+def source_relative(text: str, config: Path) -> Path:
+    """A path from the config file: `~` expanded, relative ones taken from the file's folder."""
+    path = Path(text).expanduser()
+    return path if path.is_absolute() else config.parent / path

@@ -1,0 +1,113 @@
+"""The config's `[keymap]` checked against the app's own bindings before the TUI starts:
+an id that no binding has, a key Textual cannot name, and a key that another binding on
+the same screen already answers to are each one line, naming the file and the key.
+Without this, Textual ignores the first two and the third silently shadows a binding.
+"""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+from textual.keys import REPLACED_KEYS, Keys, _character_to_key, key_to_character
+
+MODIFIERS = {"ctrl", "shift", "alt", "meta", "super", "hyper"}
+_NAMED = {k.value.rpartition("+")[2] for k in Keys if not k.value.startswith("<")}
+
+
+def key_problem(key: str) -> str | None:
+    """Why Textual would never match `key`, or None."""
+    *mods, base = key.strip().split("+")
+    if not base:
+        return "is empty" if not mods else "ends with '+'"
+    unknown = [m for m in mods if m not in MODIFIERS]
+    if unknown:
+        return f"{unknown[0]!r} is not a modifier (ctrl, shift, alt, meta, super, hyper)"
+    if (len(base) == 1 and base.isprintable()) or base in _NAMED or key_to_character(base) \
+            or key_to_character(REPLACED_KEYS.get(base, base)):
+        return None
+    return f"{base!r} is not a key name (examples: n, ctrl+f, f5, space, question_mark, pageup)"
+
+
+def _normal(key: str) -> str:
+    key = key.strip()
+    return _character_to_key(key) if len(key) == 1 else key
+
+
+def _scopes() -> dict[str, list[Binding]]:
+    """Each screen's bindings as one keypress sees them: the list's, the screen's, the app's."""
+    from tui.ui.app import LongtailApp
+    from tui.ui.screens.check import CheckScreen
+    from tui.ui.screens.details import TrackDetailsScreen
+    from tui.ui.screens.help import HelpScreen
+    from tui.ui.screens.library import LibraryScreen
+    from tui.ui.screens.queue import QueueScreen
+    from tui.ui.screens.search import SearchScreen
+    from tui.ui.screens.shuffle import ShuffleScreen
+    from tui.ui.screens.tiers import TiersScreen
+    from tui.ui.widgets.virtual_list import VirtualList
+
+    def bindings(cls) -> list[Binding]:  # its own and its bases' (Textual merges them so)
+        return [b for klass in cls.__mro__ for b in klass.__dict__.get("BINDINGS", []) if isinstance(b, Binding)]
+
+    app, lists = bindings(LongtailApp), bindings(VirtualList)
+    screens = (LibraryScreen, SearchScreen, ShuffleScreen, TiersScreen, QueueScreen, TrackDetailsScreen,
+               CheckScreen, HelpScreen)
+    return {cls.__name__: lists + bindings(cls) + app for cls in screens}
+
+
+def keymap_problems(keymap: dict[str, str]) -> list[str]:
+    """Every problem of a keymap, as "keymap.ID: what is wrong" lines."""
+    scopes = _scopes()
+    known = {b.id for scope in scopes.values() for b in scope if b.id}
+    found: list[str] = []
+    for binding_id, keys in keymap.items():
+        if binding_id not in known:
+            found.append(f"keymap.{binding_id}: no binding has this id (`?` in the TUI lists them)")
+            continue
+        for key in keys.split(","):
+            if why := key_problem(key):
+                found.append(f"keymap.{binding_id}: {key.strip()!r}: {why}")
+    if found:
+        return found
+    seen: set[tuple[str, str]] = set()
+    for screen, scope in scopes.items():
+        owners: dict[str, str] = {}
+        built_in: dict[str, set[str]] = {}  # who shares a key by design (a screen's close and `?`)
+        for binding in scope:
+            name = binding.id or f"Textual's {binding.action}"  # built-ins without an id still own keys
+            for key in binding.key.split(","):
+                built_in.setdefault(_normal(key), set()).add(name)
+        for binding in scope:
+            name = binding.id or f"Textual's {binding.action}"
+            keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
+            for key in keys.split(","):
+                other = owners.setdefault(_normal(key), name)
+                if {other, name} <= built_in.get(_normal(key), set()):
+                    continue
+                if other != name and (name in keymap or other in keymap) and (other, name) not in seen:
+                    seen.add((other, name))
+                    mine, theirs = (name, other) if name in keymap else (other, name)
+                    fix = "pick another key" if theirs.startswith("Textual") else \
+                        f"rebind {theirs} too, or pick another key"
+                    found.append(f"keymap.{mine}: {key.strip()!r} is already the key of {theirs} on {screen} ({fix})")
+    return found
+
+
+def tui_config_problems(keymap: dict[str, str], theme: str | None) -> list[str]:
+    """What only the TUI can judge in the config: its keymap and its theme."""
+    from textual.theme import BUILTIN_THEMES
+
+    found = keymap_problems(keymap) if keymap else []
+    if theme and theme not in BUILTIN_THEMES:
+        found.append(f"theme: {theme!r} is not one of {', '.join(sorted(BUILTIN_THEMES))}")
+    return found
+
+
+def check_tui_config(keymap: dict[str, str], theme: str | None, source: object) -> None:
+    """Raise the problems as one line (before anything is built or drawn)."""
+    from tui.errors import UsageError
+
+    found = tui_config_problems(keymap, theme)
+    if found:
+        more = f" (and {len(found) - 3} more)" if len(found) > 3 else ""
+        raise UsageError(f"config file {source or '(settings)'}: " + "; ".join(found[:3]) + more,
+                         "fix it (`longtail config` lists every problem)" if more else "fix it")
