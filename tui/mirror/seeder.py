@@ -12,6 +12,8 @@ from pathlib import Path
 
 import libtorrent as lt
 
+from tui.mirror.torrents import LOAD_LIMITS
+
 
 def loopback_settings(port: int = 0) -> dict:
     return {
@@ -51,7 +53,7 @@ class LoopbackSeeder:
             ses.set_peer_class_filter(f)
         for torrent, save_path in self.torrents:
             atp = lt.add_torrent_params()
-            atp.ti = lt.torrent_info(str(torrent))
+            atp.ti = lt.torrent_info(torrent.read_bytes(), dict(LOAD_LIMITS))  # type: ignore[call-overload]
             atp.save_path = str(save_path)
             atp.flags = (atp.flags | lt.torrent_flags.seed_mode) & ~lt.torrent_flags.auto_managed \
                 & ~lt.torrent_flags.paused

@@ -2,19 +2,25 @@
 
 libtorrent quietly sanitises hostile paths (`..`, absolute paths) into something
 else; longtail instead rejects such a torrent outright, before libtorrent ever
-sees it, so nothing can be written outside the data folder.
+sees it, so nothing can be written outside the data folder. Everything else about the
+file list (control characters, long names, duplicates, `path.utf-8`) is taken as
+libtorrent writes it, so both sides always name the same file.
 """
 
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from tui.errors import TorrentError
 
-MAX_TORRENT_BYTES = 128 * 1024 * 1024  # a 60,000-file torrent is ~7.5 MB
+MAX_TORRENT_BYTES = 128 * 1024 * 1024  # longtail's cap; a 60,000-file torrent is ~7.5 MB
+# libtorrent's defaults stop at 10 MB and 3 M tokens; raised so that anything under the cap loads
+LOAD_LIMITS = {"max_buffer_size": MAX_TORRENT_BYTES, "max_decode_tokens": 100_000_000,
+               "max_pieces": 1 << 23, "max_decode_depth": 100}
 FORBIDDEN_COMPONENTS = {"", ".", ".."}
 
 
@@ -82,56 +88,81 @@ def _check_entry(parts: object, length: object, path: Path) -> None:
 def parse_torrent(path: Path, with_info: bool = True) -> ParsedTorrent:
     """Parse and validate one .torrent; raises TorrentError with a one-line reason.
 
-    The file list comes straight from the decoded dictionary (60,000 files in tens of
-    milliseconds); libtorrent's own `torrent_info` is built only when `with_info` (the
-    fetcher needs it, the file index does not).
+    The file list is libtorrent's own (its file storage): the paths it will write, after
+    it prefers `path.utf-8`, replaces control characters, shortens long names and renames
+    duplicates, so the file index and the fetcher always name the same file. Hostile
+    paths are rejected before that, from the raw dictionary.
     """
     import libtorrent as lt  # imported when needed: it costs ~100 ms at start-up
 
     try:
         size = path.stat().st_size
         if size > MAX_TORRENT_BYTES:
-            raise TorrentError(f"{path}: {size} bytes is too large for a .torrent",
-                               "remove it from the mirror")
+            raise TorrentError(f"{path}: {size:,} bytes is more than longtail reads in a .torrent "
+                               f"({MAX_TORRENT_BYTES:,})", "remove it from the mirror")
         raw = path.read_bytes()
     except OSError as exc:
         raise TorrentError(f"cannot read {path} ({exc.strerror})", "check its permissions") from None
     if not raw:
         raise TorrentError(f"{path} is empty", "re-download the .torrent from the archive")
+    info = _raw_info(lt, raw, path)
+    if info is not None:
+        _check_raw(info, path)
     try:
-        decoded: Any = lt.bdecode(raw)  # nested dicts of bytes keys (the stubs say otherwise)
-    except Exception:  # noqa: BLE001 - libtorrent raises assorted types on garbage
-        decoded = None
-    if not isinstance(decoded, dict) or not isinstance(decoded.get(b"info"), dict):
-        raise TorrentError(f"{path} is truncated or not a .torrent",
-                           "re-download the .torrent from the archive")
-    info = decoded[b"info"]
-    name = _decode_text(info.get(b"name.utf-8", info.get(b"name")), "name", path)
-    _check_component(name, path)
-    piece_length = info.get(b"piece length")
-    pieces = info.get(b"pieces", b"")
-    if b"pieces" not in info and b"file tree" in info:
+        ti = lt.torrent_info(raw, dict(LOAD_LIMITS))  # type: ignore[call-overload]  # the stubs lack it
+    except Exception as exc:  # noqa: BLE001 - libtorrent raises assorted types on garbage
+        raise TorrentError(f"{path} is not a valid torrent ({exc})",
+                           "re-download the .torrent from the archive") from None
+    if not ti.info_hashes().has_v1():
         raise TorrentError(f"{path} is a v2-only torrent (BitTorrent v2, SHA-256 merkle trees)",
                            "longtail reads v1 and hybrid (v1+v2) torrents, as the archive publishes them; "
                            "use the archive's own .torrent")
+    name = ti.name()
+    files = _files_as_written(ti, name, path)
+    pieces = info[b"pieces"] if info is not None else b"".join(
+        bytes(ti.hash_for_piece(i)) for i in range(ti.num_pieces()))
+    return ParsedTorrent(path, str(ti.info_hash()), name, ti.piece_length(), ti.num_pieces(), ti.total_size(),
+                         files, ti if with_info else None, pieces)
+
+
+def _raw_info(lt, raw: bytes, path: Path) -> dict | None:
+    """The raw info dictionary, or None when it has more items than libtorrent's Python
+    `bdecode` takes (a torrent of hundreds of thousands of files): libtorrent's own parser,
+    with raised limits, still reads it and its paths are contained by construction."""
+    try:
+        decoded: Any = lt.bdecode(raw)  # nested dicts of bytes keys (the stubs say otherwise)
+    except RuntimeError as exc:
+        if "limit" in str(exc):
+            return None
+        decoded = None
+    except Exception:  # noqa: BLE001
+        decoded = None
+    if not isinstance(decoded, dict) or not isinstance(decoded.get(b"info"), dict):
+        raise TorrentError(f"{path} is truncated or not a .torrent", "re-download the .torrent from the archive")
+    return decoded[b"info"]
+
+
+def _check_raw(info: dict, path: Path) -> None:
+    """What libtorrent would quietly sanitise into something else: rejected outright."""
+    name = _decode_text(info.get(b"name.utf-8", info.get(b"name")), "name", path)
+    _check_component(name, path)
+    piece_length, pieces = info.get(b"piece length"), info.get(b"pieces", b"")
+    if b"pieces" not in info and b"file tree" in info:
+        return  # v2-only: said by the caller, from libtorrent's view
     if not isinstance(piece_length, int) or piece_length <= 0 or not isinstance(pieces, bytes) \
             or len(pieces) % 20:
         raise TorrentError(f"{path}: no valid piece layout (v1)", "re-download the .torrent from the archive")
-    out: list[TorrentFile] = []
     files = info.get(b"files")
-    offset = 0
     if files is None:
         length = info.get(b"length")
         if not isinstance(length, int) or length < 0:
             raise TorrentError(f"{path}: malformed file length", "re-download the .torrent")
-        out.append(TorrentFile(0, name, length, 0, False))
-        offset = length
+        total = length
     else:
         if not isinstance(files, list):
             raise TorrentError(f"{path}: malformed file list", "re-download the .torrent")
-        append = out.append
-        for index, entry in enumerate(files):
-            # The hot loop of a 60,000-file torrent: checks on bytes, one decode per file.
+        total = 0
+        for entry in files:  # the hot loop of a 60,000-file torrent: checks on bytes
             try:
                 parts = entry.get(b"path.utf-8") or entry[b"path"]
                 length = entry[b"length"]
@@ -140,30 +171,33 @@ def parse_torrent(path: Path, with_info: bool = True) -> ParsedTorrent:
                 raise TorrentError(f"{path}: malformed file entry", "re-download the .torrent") from None
             if (not isinstance(length, int) or length < 0 or not parts or b"" in parts or b"." in parts
                     or b".." in parts or b"\\" in joined or b"\x00" in joined
-                    or joined.count(b"/") != len(parts) - 1
-                    or any(p[1:2] == b":" for p in parts)):
+                    or joined.count(b"/") != len(parts) - 1 or any(p[1:2] == b":" for p in parts)):
                 _check_entry(parts, length, path)
-            try:
-                text = joined.decode("utf-8")
-            except UnicodeDecodeError:
-                raise TorrentError(f"{path}: a file path is not UTF-8",
-                                   "the .torrent is malformed; re-download it") from None
-            attr = entry.get(b"attr")
-            append(TorrentFile(index, f"{name}/{text}", length, offset, isinstance(attr, bytes) and b"p" in attr))
-            offset += length
-    num_pieces = len(pieces) // 20
-    if num_pieces != (offset + piece_length - 1) // piece_length:
+            total += length
+    if len(pieces) // 20 != (total + piece_length - 1) // piece_length:
         raise TorrentError(f"{path}: piece count does not match the files' size",
                            "re-download the .torrent from the archive")
-    # libtorrent's C++ parser, from the file: validates the rest and gives the info hash
-    # (0.14 s for 60,000 files; re-encoding the decoded dictionary to hash it took 0.3 s).
-    try:
-        ti = lt.torrent_info(str(path))
-    except Exception as exc:  # noqa: BLE001
-        raise TorrentError(f"{path} is not a valid torrent ({exc})",
-                           "re-download the .torrent from the archive") from None
-    return ParsedTorrent(path, str(ti.info_hash()), name, piece_length, num_pieces, offset, out,
-                         ti if with_info else None, pieces)
+
+
+def _files_as_written(ti, name: str, path: Path) -> list[TorrentFile]:
+    """libtorrent's file storage: the paths it writes, each checked to stay in the torrent's folder."""
+    with warnings.catch_warnings():
+        # libtorrent 2.1's binding marks files() deprecated and offers nothing else that lists
+        # the paths it writes; it still works, and a removal would fail loudly here
+        warnings.simplefilter("ignore", DeprecationWarning)
+        storage = ti.files()
+    pad_flag = storage.flag_pad_file
+    single = storage.num_files() == 1 and storage.file_path(0) == name
+    prefix = "" if single else name + "/"
+    out = []
+    for index in range(storage.num_files()):
+        written = storage.file_path(index)
+        if not written.startswith(prefix) or "\x00" in written or any(
+                part in FORBIDDEN_COMPONENTS for part in written[len(prefix):].split("/")):
+            _check_component(written, path)  # raises: libtorrent would write outside the folder
+        out.append(TorrentFile(index, written, storage.file_size(index), storage.file_offset(index),
+                               bool(storage.file_flags(index) & pad_flag)))
+    return out
 
 
 def make_v1_torrent(folder: Path, piece_length: int, out: Path,
