@@ -46,3 +46,14 @@ def build(small_demo, tmp_path: Path, piece: int, hybrid: bool = False):
         make_v1_torrent(swarm / folder.name, piece, torrent)
     shutil.copytree(swarm / folder.name, mirror / folder.name)
     return mirror, swarm, torrent, folder.name
+
+
+def absent_track(mirror: Path, indexed: set[str]) -> str:
+    """A track of the catalogue that no torrent or data folder holds (known, but unplayable)."""
+    import sqlite3
+
+    catalogue = next(mirror.glob("annas_archive_spotify_*/spotify_clean.sqlite3"))
+    for (track_id,) in sqlite3.connect(catalogue).execute("SELECT id FROM tracks ORDER BY rowid LIMIT 500"):
+        if track_id not in indexed:
+            return track_id
+    raise AssertionError("every track is in a torrent")

@@ -196,7 +196,9 @@ def test_fetch_cli_json(small_demo, tmp_path):
     files.refresh(discover(home / "mirror"))
     entry = missing_entries(files)[0]
     exe = Path(sys.executable).with_name("longtail")
-    out = subprocess.run([str(exe), "fetch", entry.track_id, "0000000000000000000000", "--json",
+    from mirrors import absent_track
+    absent = absent_track(home / "mirror", {t for t, _ in files.all_states()})
+    out = subprocess.run([str(exe), "fetch", entry.track_id, absent, "--json",
                           "--state", str(home)], capture_output=True, text=True, timeout=120)
     doc = json.loads(out.stdout)
     first, second = doc["tracks"]

@@ -242,12 +242,14 @@ def test_queue_logic():
     assert q.current is None and q.index_after(None) is None
 
 
-def test_play_json_cli(small_demo, local_ids):
+def test_play_json_cli(small_demo, local_ids, services):
     import json
     import subprocess
     import sys
     exe = Path(sys.executable).with_name("longtail")
-    out = subprocess.run([str(exe), "play", local_ids[0], "0000000000000000000000", "--json", "--ao", "null",
+    from mirrors import absent_track
+    absent = absent_track(small_demo.mirror, {t for t, _ in services.files.all_states()})  # in no torrent
+    out = subprocess.run([str(exe), "play", local_ids[0], absent, "--json", "--ao", "null",
                           "--state", str(small_demo.home)], capture_output=True, text=True, timeout=120)
     lines = [json.loads(line) for line in out.stdout.splitlines()]
     kinds = [d["event"] for d in lines]
@@ -255,7 +257,10 @@ def test_play_json_cli(small_demo, local_ids):
     assert "position" in kinds
     ended = [d for d in lines if d["event"] == "ended"]
     assert ended[0]["id"] == local_ids[0] and ended[0]["reason"] == "eof" and ended[0]["played_seconds"] > 5
-    assert ended[1]["reason"] == "error" and "message" in ended[1]
+    assert ended[1]["id"] == absent and ended[1]["reason"] == "error" and "absent" in ended[1]["message"]
     assert out.returncode == 1  # one track could not be played
+    nobody = subprocess.run([str(exe), "play", local_ids[0], "0000000000000000000000", "--json", "--ao", "null",
+                             "--state", str(small_demo.home)], capture_output=True, text=True, timeout=120)
+    assert nobody.returncode == 1 and nobody.stdout == "" and "no track with id" in nobody.stderr  # refused first
     positions = [d["seconds"] for d in lines if d["event"] == "position"]
     assert positions == sorted(positions) and positions[-1] > 5

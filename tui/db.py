@@ -11,6 +11,7 @@ said into one line that names the real cause.
 from __future__ import annotations
 
 import errno
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -76,6 +77,23 @@ def open_state_db(path: Path, *, wal: bool = True, timeout: float = 30.0,
     except (sqlite3.Error, OSError) as exc:
         raise state_error(exc, path) from None
     return conn
+
+
+@contextmanager
+def process_lock(path: Path) -> Iterator[None]:
+    """Only one process at a time past here (two first runs on one new state directory would
+    both insert the same rows); the other waits, then finds the work done."""
+    import fcntl
+
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise state_error(exc, path) from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing lets go of the lock
 
 
 @contextmanager

@@ -290,6 +290,12 @@ class Catalogue:
             return []
         return [r[0] for r in self.conn().execute(self.sql["artist_genres"], (artist_rowid,))]
 
+    def has_genre(self, genre: str) -> bool | None:
+        """Whether any artist has this genre (None: this catalogue has no genres at all)."""
+        if "genre_exists" not in self.sql:
+            return None
+        return self.conn().execute(self.sql["genre_exists"], (genre,)).fetchone() is not None
+
     def artists_by_prefix(self, prefix: str, limit: int = 50) -> list[NamedHit]:
         """(rowid, id, name, popularity) of artists whose name starts with `prefix`.
 

@@ -47,9 +47,66 @@ class CataloguePaths:
         return cls(dbs[MAIN_DB], dbs.get(FEATURES_DB), dbs.get(LEDGER_DB), dbs.get(PLAYLISTS_DB))
 
 
+class _Guarded:
+    """Turns SQLite's errors on the user's databases (a damaged page, an unreadable file) into
+    one line naming them, wherever a query meets them: at execute or at a later row."""
+
+    files: str = "the metadata databases"
+
+    def _damaged(self, exc: sqlite3.DatabaseError) -> Exception:
+        unreadable = type(exc) is sqlite3.DatabaseError or any(
+            words in str(exc) for words in ("disk I/O error", "unable to open", "malformed"))
+        if not unreadable:  # a write attempt, a bad query: a bug, not the user's file
+            return exc
+        return MirrorError(f"a metadata database ({self.files}) cannot be read ({exc})",
+                           "the file is damaged or changed while longtail read it: re-download and unpack it "
+                           "(longtail never writes it)")
+
+
+class GuardedCursor(sqlite3.Cursor, _Guarded):
+    def execute(self, *args):
+        try:
+            return super().execute(*args)
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(exc) from None
+
+    def __next__(self):
+        try:
+            return super().__next__()
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(exc) from None
+
+    def fetchone(self):
+        try:
+            return super().fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(exc) from None
+
+    def fetchall(self):
+        try:
+            return super().fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(exc) from None
+
+
+class GuardedConnection(sqlite3.Connection):
+    files = "the metadata databases"
+
+    def cursor(self, factory=None):  # execute() comes through here
+        cursor = super().cursor(factory or GuardedCursor)
+        cursor.files = self.files
+        return cursor
+
+    def execute(self, *args):
+        return self.cursor().execute(*args)
+
+
 def open_readonly(paths: CataloguePaths) -> sqlite3.Connection:
     try:
-        conn = sqlite3.connect(sqlite_uri(paths.main), uri=True, check_same_thread=False)
+        conn = sqlite3.connect(sqlite_uri(paths.main), uri=True, check_same_thread=False,
+                               factory=GuardedConnection)
+        conn.files = ", ".join(p.name for p in (paths.main, paths.features, paths.ledger, paths.playlists)
+                               if p is not None)
         conn.execute("PRAGMA query_only = 1")
         for alias, path in (("af", paths.features), ("tf", paths.ledger), ("pl", paths.playlists)):
             if path is not None:

@@ -95,6 +95,19 @@ class ShuffleFilter:
             hi = min(hi, self.max_popularity)
         return lo, hi
 
+    def problem(self, catalogue: Catalogue) -> str | None:
+        """Why no track can pass this filter, when that is plain before looking: said, not shuffled."""
+        lo, hi = self.popularity_range()
+        if lo > hi:
+            return f"no track has a popularity from {lo} to {hi}" + (f" in the {self.tier} tier" if self.tier else "")
+        if self.genre:
+            known = catalogue.has_genre(self.genre)
+            if known is None:
+                return "this catalogue has no genres (no artist_genres table)"
+            if not known:
+                return f"no artist has the genre {self.genre!r} (genres are as the catalogue spells them)"
+        return None
+
     @property
     def is_empty_filter(self) -> bool:
         return self == ShuffleFilter()

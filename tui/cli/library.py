@@ -9,7 +9,7 @@ import click
 from tui.cli.jsonout import details_json
 from tui.cli.main import Context, common_options, friendly_errors, main
 from tui.cli.output import RateBar, emit_json, print_details, print_tracks, track_docs
-from tui.errors import UnknownTrack
+from tui.errors import LongtailError, UnknownTrack, UsageError
 
 
 @main.command()
@@ -65,10 +65,14 @@ def shuffle(obj: Context, count: int, seed: int | None, tier: str | None, min_po
     session = obj.session()
     try:
         flt = ShuffleFilter(tier, min_popularity, max_popularity, playable, genre, year)
+        if why := flt.problem(session.services.catalogue):
+            raise UsageError(why, "widen the filter")
         sh = session.services.shuffle(flt, seed)
         items = session.library.items(sh.take(count))
     finally:
         session.close()
+    if not items:
+        raise LongtailError(f"no track matches: {flt.describe()}", "widen the filter")
     if as_json:
         emit_json({"seed": sh.seed, "filter": flt.describe(), "tracks": track_docs(items)})
     else:

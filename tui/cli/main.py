@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from tui import __version__
-from tui.cli.params import AO, PEER, OneLineGroup, PathText
+from tui.cli.params import AO, PEER, OneLineGroup, PathText, say
 from tui.config import Settings
 from tui.core.services import Location, demo_paths, resolve_location
 from tui.core.session import Session
@@ -63,10 +63,10 @@ def friendly_errors(fn: Callable) -> Callable:
         try:
             return fn(*args, **kwargs)
         except LongtailError as exc:
-            click.echo(f"longtail: {exc}", err=True)
+            say(str(exc))
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
-            click.echo("longtail: interrupted", err=True)
+            say("interrupted")
             sys.exit(130)
     return wrapper
 
@@ -114,7 +114,7 @@ def run_tui(context: Context, ao: str | None = None, play_ids: list[str] | None 
         try:
             session.start_fetching(peers, seed)
         except LongtailError as exc:  # browsing and local playback work without it
-            click.echo(f"longtail: fetching is off ({exc})", err=True)
+            say(f"fetching is off ({exc})")
         mpris = start_mpris(session)
         app = make_app(session, ao=ao, play_ids=play_ids)
         app.run()

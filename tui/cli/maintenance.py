@@ -8,7 +8,7 @@ import click
 
 from tui.cli.main import Context, check_tui_config, common_options, friendly_errors, main, run_tui
 from tui.cli.output import ProgressPrinter, RateBar, emit_json
-from tui.cli.params import AO, PEER
+from tui.cli.params import AO, PEER, say
 from tui.config import StatePaths
 from tui.core.events import CheckProgress, FetchProgress, IndexProgress, Notice, SweepProgress
 from tui.core.services import Location, demo_paths
@@ -77,12 +77,9 @@ def unpack(obj: Context) -> None:
         click.echo(f"Nothing to unpack: {found}.", err=True)
         return
     for name, zst in sorted(layout.compressed_only.items()):
-        size = zst.stat().st_size
-        with click.progressbar(length=size, label=f"{name}", file=sys.stderr,
-                               show_percent=True, show_eta=True) as bar:
-            def progress(done: int, _total: int, bar=bar) -> None:
-                bar.update(done - bar.pos)
-            out = unpack_one(zst, progress)
+        bar = RateBar(name, "bytes")
+        out = unpack_one(zst, bar.update)
+        bar.close()
         click.echo(f"Unpacked {out}", err=True)
 
 
@@ -106,7 +103,7 @@ def index(obj: Context, as_json: bool, files_only: bool) -> None:
         progress.close()
         session.close()
     for err in report.errors:
-        click.echo(f"longtail: {err}", err=True)
+        say(str(err))
     if as_json:
         emit_json(report.as_json())
     else:
@@ -158,6 +155,7 @@ def check(obj: Context, track_ids: tuple[str, ...], sample: int, seed: int | Non
     session = obj.session()
     progress = ProgressPrinter(session, (CheckProgress, FetchProgress, Notice))
     try:
+        session.library.require_tracks(track_ids)
         if repair:
             session.start_fetching(peers)
         request = CheckRequest(tuple(track_ids), sample, seed, tier, decode, repair, timeout)
@@ -171,8 +169,9 @@ def check(obj: Context, track_ids: tuple[str, ...], sample: int, seed: int | Non
     else:
         for r in results:
             if r.verdict != "ok":
-                codes = ", ".join(f"{p.code} ({p.detail})" for p in r.problems) or "; ".join(r.notes)
-                click.echo(f"{r.verdict:<8} {r.track_id}  {codes}")
+                codes = ", ".join(f"{p.code} ({p.detail})" for p in r.problems)
+                said = " · ".join(part for part in (codes, "; ".join(r.notes)) if part)  # what a repair did, too
+                click.echo(f"{r.verdict:<8} {r.track_id}  {said}")
         click.echo(f"{len(results)} checked: {summary['ok']} ok, {summary['missing']} missing, "
                    f"{summary['corrupt']} corrupt", err=True)
     sys.exit(1 if summary["corrupt"] else 0)

@@ -40,6 +40,8 @@ class RateBar:
         self.first = 0
 
     def update(self, done: int, total: int, item: str | None = None) -> None:
+        if not sys.stderr.isatty():
+            return  # a pipe or a log: bars are for eyes, and scripts want only real lines
         if self.bar is None:
             self.bar = click.progressbar(length=max(total, 1), label=f"{self.label:<15}", file=sys.stderr,
                                          show_eta=True, show_percent=True, item_show_func=lambda x: x)

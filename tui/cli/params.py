@@ -46,6 +46,12 @@ PEER = PeerText()
 AO = AudioOutput()
 
 
+def say(text: str) -> None:
+    """One line on stderr; on a terminal it first clears a progress bar drawn on that line."""
+    clear = "\r\x1b[K" if sys.stderr.isatty() else ""
+    click.echo(f"{clear}longtail: {text}", err=True)
+
+
 class OneLineGroup(click.Group):
     """click prints usage errors as four lines; scripts and users get one, with where to look."""
 
@@ -56,10 +62,10 @@ class OneLineGroup(click.Group):
         except click.ClickException as exc:
             context = getattr(exc, "ctx", None)
             where = f" — see `{context.command_path} --help`" if context is not None else ""
-            click.echo(f"longtail: {exc.format_message()}{where}", err=True)
+            say(f"{exc.format_message()}{where}")
             sys.exit(exc.exit_code)
         except click.Abort:
-            click.echo("longtail: interrupted", err=True)
+            say("interrupted")
             sys.exit(130)
         sys.exit(code if isinstance(code, int) else 0)
 

@@ -37,6 +37,7 @@ def play(obj: Context, track_ids: tuple[str, ...], peers: tuple[str, ...], ao: s
     printer = PlayPrinter(as_json)
     mpris = None
     try:
+        session.library.require_tracks(track_ids)
         session.start_fetching(peers, seed=False if no_seed else None)
         session.start_player(ao=ao, remember=False)
         mpris = start_mpris(session)
@@ -52,8 +53,8 @@ def play(obj: Context, track_ids: tuple[str, ...], peers: tuple[str, ...], ao: s
         if mpris is not None:
             mpris.stop()
         session.close()
-    if not as_json:
-        click.echo("", err=True)
+    if printer.clock_shown:
+        click.echo("", err=True)  # end the running clock's line
     sys.exit(1 if errors else 0)
 
 
@@ -64,6 +65,7 @@ class PlayPrinter:
         self.as_json = as_json
         self.title_pending: Started | None = None
         self.said_title: str | None = None  # not said again when a new output replays the track
+        self.clock_shown = False
 
     def __call__(self, event: object) -> None:
         if isinstance(event, OutputChanged):
@@ -96,6 +98,7 @@ class PlayPrinter:
             else:
                 total = f" / {clock(event.duration)}" if event.duration else ""
                 click.echo(f"\r  {clock(event.seconds)}{total}   ", nl=False, err=True)
+                self.clock_shown = True
         elif isinstance(event, Ended):
             self.said_title = None
             if self.as_json:
@@ -123,6 +126,7 @@ def fetch(obj: Context, track_ids: tuple[str, ...], peers: tuple[str, ...], time
     session = obj.session()
     progress = None if as_json else ProgressPrinter(session, (FetchProgress,))
     try:
+        session.library.require_tracks(track_ids)
         session.start_fetching(peers, seed=False if no_seed else None)
         reports = session.fetch(list(track_ids), timeout)
     finally:

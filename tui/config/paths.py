@@ -105,4 +105,7 @@ class StatePaths:
                 f"cannot create the state directory {self.root} ({exc.strerror})",
                 "pass --state DIR pointing to a writable directory",
             ) from None
+        if not os.access(self.root, os.W_OK | os.X_OK):  # a read-only mount says so here, not later
+            raise UsageError(f"the state directory {self.root} is read-only",
+                             "pass --state DIR pointing to a writable directory")
         return self

@@ -14,7 +14,7 @@ from tui.core.events import CheckFinished, CheckProgress, FileStateChanged, Noti
 from tui.core.services import Services
 from tui.mirror.checks import Checker, CheckResult
 from tui.mirror.file_index import DISK_MISSING
-from tui.mirror.verify import move_aside
+from tui.mirror.verify import MoveError, move_aside
 
 
 @dataclass(frozen=True)
@@ -98,9 +98,10 @@ class CheckRun:
             return result
         moved = None
         if entry.present:
-            moved = move_aside(entry.path, self.services.state.quarantine, result.track_id, "corrupt")
-            if moved is None:
-                result.notes.append("repair failed: the file could not be moved aside")
+            try:
+                moved = move_aside(entry.path, self.services.state.quarantine, result.track_id, "corrupt")
+            except MoveError as exc:
+                result.notes.append(f"not repaired: {exc.strerror}; the file is left as it was")
                 return result
             # Kept before the fetch, so that a run stopped here is finished by the next one.
             self.services.verdicts.add_repair(result.track_id, str(moved))

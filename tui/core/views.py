@@ -15,6 +15,7 @@ from tui.catalogue.records import Album, Discography, NamedHit, Track, TrackDeta
 from tui.catalogue.search import Kind, SearchResults
 from tui.core.services import Services
 from tui.core.streams import ShuffleStream
+from tui.errors import UnknownTrack
 from tui.mirror.file_index import FileEntry
 
 
@@ -84,6 +85,13 @@ class StreamItems(RowSource[TrackItem]):
 class Library:
     def __init__(self, services: Services) -> None:
         self.services = services
+
+    def require_tracks(self, track_ids: Sequence[str]) -> None:
+        """Every id is a track of the catalogue, or one line naming the first that is not."""
+        for track_id in track_ids:
+            if self.services.catalogue.track(track_id) is None:
+                raise UnknownTrack(f"no track with id {track_id!r} in the catalogue",
+                                   "track ids are the 22-character base62 Spotify ids")
 
     def items(self, tracks: Sequence[Track]) -> list[TrackItem]:
         ids = [t.id for t in tracks]

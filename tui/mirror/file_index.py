@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from tui.db import PerThread, state_error
+from tui.db import PerThread, process_lock, state_error
 from tui.errors import LongtailError
 from tui.mirror.layout import MirrorLayout
 
@@ -155,14 +155,26 @@ class FileIndex:
     def close(self) -> None:
         self._conns.close_all()
 
-    def _ensure_schema(self) -> None:
+    def _schema_current(self) -> bool:
         try:
             row = self.conn().execute("SELECT value FROM sqlite_master AS m, meta "
                                       "WHERE m.name = 'files' AND meta.key = 'schema_version'").fetchone()
         except sqlite3.OperationalError:
             row = None
-        if row is not None and row[0] == str(SCHEMA_VERSION):
+        return row is not None and row[0] == str(SCHEMA_VERSION)
+
+    @property
+    def _lock_path(self) -> Path:
+        return self.db_path.with_name(self.db_path.name + ".lock")
+
+    def _ensure_schema(self) -> None:
+        if self._schema_current():
             return  # already set up: skip importing sqlite-utils on the start-up path
+        with process_lock(self._lock_path):  # two first runs: one builds, the other finds it built
+            if not self._schema_current():
+                self._create_schema()
+
+    def _create_schema(self) -> None:
         import sqlite_utils
 
         try:
@@ -202,7 +214,8 @@ class FileIndex:
         """Bring the index up to date with the mirror's torrents and data folders."""
         from tui.mirror.file_scan import refresh_index
 
-        return refresh_index(self, layout, progress)
+        with process_lock(self._lock_path):
+            return refresh_index(self, layout, progress)
 
     # -- writes ---------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ it is left byte for byte as it was."""
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 import time
 from collections import OrderedDict
@@ -126,16 +127,25 @@ def add_params(lt, parsed: ParsedTorrent, entry: FileEntry, priorities: dict[int
     return atp
 
 
-def disk_message(alert) -> str:
-    """A file or torrent error alert in words (a full disk says what to do)."""
+def disk_message(alert, save_path: Path | None = None, room: int = 0) -> str:
+    """A file or torrent error alert in words. A full disk says so even when libtorrent's
+    error is a consequence of it (a part file that could not be created: "No such file")."""
     text = ""
     try:
         text = alert.error.message()
     except Exception:  # noqa: BLE001
         text = str(alert.message())
-    if "space" in text.lower():
+    full = "space" in text.lower()
+    if not full and save_path is not None:
+        try:
+            full = shutil.disk_usage(save_path).free < max(room, 1)
+        except OSError:
+            pass
+    if full:
         return "the disk is full: free some space and play it again"
-    return text or "a storage error"
+    file = getattr(alert, "filename", None)
+    where = f" ({file() if callable(file) else file})" if file else ""
+    return f"{text or 'a storage error'}{where}"
 
 
 KNOWN_PEER_SOURCE = 1  # lt.peer_info.tracker

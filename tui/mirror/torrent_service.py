@@ -42,7 +42,7 @@ from tui.mirror.torrent_add import (
 )
 from tui.mirror.torrent_stream import TorrentStream
 from tui.mirror.torrents import parse_torrent
-from tui.mirror.verify import move_aside, verify_fetched
+from tui.mirror.verify import MoveError, move_aside, verify_fetched
 from tui.mirror.write_guard import prepare_target
 
 TAIL_BYTES = 64 * 1024
@@ -314,7 +314,7 @@ class TorrentService:
                     elif isinstance(a, lt.file_prio_alert):
                         torrent.prio_seen = torrent.prio_generation
                     elif isinstance(a, (lt.file_error_alert, lt.torrent_error_alert)):
-                        torrent.error = disk_message(a)
+                        torrent.error = disk_message(a, torrent.save_path, torrent.parsed.piece_length)
                         for index, track_id in torrent.wanted.items():
                             status = self.status.get(track_id)
                             if status is not None and index not in torrent.files_done:
@@ -387,7 +387,10 @@ class TorrentService:
                     torrent.handle.pause()
             else:
                 status.state, status.message = "failed", message
-                move_aside(path, self.quarantine_dir, track_id, "failed")
+                try:
+                    move_aside(path, self.quarantine_dir, track_id, "failed")
+                except MoveError as exc:
+                    status.message = f"{message}; and {exc.strerror}"
                 self.files.clear_incomplete(f.path)
             self.cond.notify_all()
         self.statuses.publish()

@@ -6,6 +6,7 @@ into the state directory's quarantine, where the user can look at it.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import shutil
@@ -55,12 +56,25 @@ def verify_fetched(path: Path, size: int, expected_sha256: str | None,
     return False, "its SHA-256 differs from the ledger's"
 
 
-def move_aside(path: Path, quarantine: Path, track_id: str, why: str) -> Path | None:
-    """Move a bad file into the quarantine (never deleted); returns where it went."""
+class MoveError(OSError):
+    """A file could not be moved aside; its text says why (a read-only mirror, a full disk...)."""
+
+
+def move_aside(path: Path, quarantine: Path, track_id: str, why: str) -> Path:
+    """Move a bad file into the quarantine (never deleted) and return where it went; MoveError
+    when it cannot be, with the file left exactly where and as it was."""
     target = quarantine / f"{track_id}.{int(time.time())}.{why}"
     try:
         quarantine.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(path), str(target))
-    except OSError:
-        return None
+        os.rename(path, target)  # the same disk: one atomic step
+        return target
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise MoveError(exc.errno, f"cannot move it aside ({exc.strerror})") from None
+    try:  # another disk: copy (the link itself for a symlink), then remove the original
+        shutil.copy2(path, target, follow_symlinks=False)
+        os.unlink(path)
+    except OSError as exc:
+        Path(target).unlink(missing_ok=True)  # no second copy left behind
+        raise MoveError(exc.errno, f"cannot move it aside ({exc.strerror})") from None
     return target

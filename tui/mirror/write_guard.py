@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tui.mirror.fetch_status import FetchError
 from tui.mirror.file_index import FileEntry
-from tui.mirror.verify import move_aside
+from tui.mirror.verify import MoveError, move_aside
 
 
 def data_folder(entry: FileEntry) -> Path:
@@ -41,8 +41,8 @@ def prepare_target(entry: FileEntry, quarantine: Path) -> Path | None:
         return None  # the file itself (still to be verified as fetched): nothing to move
     if entry.partial and stat.S_ISREG(st.st_mode):
         return None  # our own unfinished fetch: libtorrent carries on with it
-    moved = move_aside(entry.path, quarantine, entry.track_id, "damaged")
-    if moved is None:
-        raise FetchError(f"{entry.path} is not the archive's file and could not be moved aside: "
-                         "longtail will not overwrite it")
-    return moved
+    try:
+        return move_aside(entry.path, quarantine, entry.track_id, "damaged")
+    except MoveError as exc:
+        raise FetchError(f"{entry.path} is not the archive's file and {exc.strerror}: "
+                         "longtail will not overwrite it") from None
