@@ -49,7 +49,8 @@ AO = AudioOutput()
 def say(text: str) -> None:
     """One line on stderr; on a terminal it first clears a progress bar drawn on that line."""
     clear = "\r\x1b[K" if sys.stderr.isatty() else ""
-    click.echo(f"{clear}longtail: {text}", err=True)
+    line = " ".join(text.splitlines())  # whatever a message quotes, it stays one line
+    click.echo(f"{clear}longtail: {line}", err=True)
 
 
 class OneLineGroup(click.Group):

@@ -91,7 +91,7 @@ def _typed(raw: dict[str, Any], struct: type[msgspec.Struct], prefix: str) -> li
     found = []
     fields = {f.name: f for f in msgspec.structs.fields(struct)}
     for key, value in raw.items():
-        name = f"{prefix}{key}"
+        name = f"{prefix}{key if key.isprintable() and key.strip() == key and key else repr(key)}"
         field = fields.get(key)
         if field is None:
             known = ", ".join(sorted(fields))

@@ -35,6 +35,8 @@ def native_output_to(path: Path) -> None:
     Python's stderr (the CLI's one-line errors, Textual's screen, which it draws on
     sys.__stderr__) on the terminal through a duplicate of the original fd 2."""
     global _terminal_fd
+    if _terminal_fd is None and sys.stderr is not sys.__stderr__:
+        return  # run inside something that captures stderr (a test runner): leave its streams alone
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)

@@ -93,14 +93,15 @@ class OggScanner:
         self._crc_errors = 0
         self._first_crc_error: tuple[int, int] | None = None
         self._started = False
+        self._in_garbage = False
 
     def feed(self, data: bytes) -> None:
-        if not self._started:
+        self._buf += data
+        if not self._started and (self._offset or len(self._buf) >= 4):  # its first 4 bytes, however they came
             self._started = True
-            if data[:4] != b"OggS" and len(data) >= 4:
+            if self._buf[:4] != b"OggS":
                 self.info.problems.append(Problem(
                     "ogg-structure", "the file does not start with an Ogg page (no 'OggS')"))
-        self._buf += data
         self._pages()
 
     def _pages(self) -> None:
@@ -111,15 +112,17 @@ class OggScanner:
         while size - pos >= HEADER:
             capture, version, flags, granule, serial, seq, crc, segments = _PAGE_HEADER.unpack_from(buf, pos)
             if capture != b"OggS":
+                if not self._in_garbage:  # said once per run of garbage, however the bytes arrive
+                    self._in_garbage = True
+                    self._lost_sync(self._offset + pos)
                 nxt = buf.find(b"OggS", pos + 1)
                 if nxt < 0:
-                    if size - pos > MAX_GARBAGE_SCAN:  # garbage: keep only a possible partial "OggS"
-                        self._lost_sync(self._offset + pos)
+                    if size - pos > MAX_GARBAGE_SCAN:  # keep only a possible partial "OggS"
                         pos = size - 3
                     break
-                self._lost_sync(self._offset + pos)
                 pos = nxt
                 continue
+            self._in_garbage = False
             lacing_end = pos + HEADER + segments
             if lacing_end > size:
                 break
