@@ -243,3 +243,27 @@ async def test_C_checks_the_whole_mirror_and_escape_stops_and_closes(small_demo,
         assert not isinstance(app.screen, CheckScreen)
         await pilot.pause(0.5)
     session.close()
+
+
+async def test_escape_leaves_the_shuffle_filters_for_the_list_where_enter_plays(small_demo, tmp_path):
+    from textual.widgets import Switch
+
+    session = demo_session(small_demo, tmp_path)
+    session.start_fetching()  # playable means local or fetchable: the demo's seeder serves the rest
+    app = make_app(session, ao="null")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("3")
+        await pilot.pause(1.0)
+        await pilot.press("f", "tab", "tab", "tab")
+        switch = app.screen.query_one("#playable", Switch)
+        assert app.focused is switch
+        await pilot.press("space")  # playable only
+        await wait_for(pilot, lambda: "playable" in str(app.screen.query_one("#shuffle-status").render()))
+        await pilot.press("escape")
+        stream = app.screen.query_one("#stream", VirtualList)
+        assert app.focused is stream and switch.value  # Escape did not toggle anything
+        await wait_for(pilot, lambda: stream.row_at(0) is not None)
+        first = stream.row_at(0).track.id
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.now_playing.track_id == first and app.now_playing.state == "playing", 20)
+    session.close()

@@ -21,6 +21,7 @@ class ShuffleScreen(TrackListScreen):
     BINDINGS = [
         Binding("s", "reshuffle", "New shuffle", id="shuffle.new"),
         Binding("f", "focus_filters", "Filters", id="shuffle.filters"),
+        Binding("escape", "focus_stream", "Back to the list", show=False, id="shuffle.list"),
         Binding("a", "enqueue", "Queue", id="shuffle.enqueue"),
         Binding("i", "details", "Details", id="shuffle.details"),
     ]
@@ -64,17 +65,25 @@ class ShuffleScreen(TrackListScreen):
             genre=self.query_one("#genre", Input).value.strip() or None,
             year=number("#year"))
 
-    @on(Input.Submitted)
     @on(Select.Changed)
     @on(Switch.Changed)
     def filters_changed(self, _event) -> None:
         self.start_shuffle()
+
+    @on(Input.Submitted)
+    def filter_submitted(self, _event) -> None:
+        self.start_shuffle()
+        self.action_focus_stream()  # typed and confirmed: back to the list
 
     def action_reshuffle(self) -> None:
         self.start_shuffle()
 
     def action_focus_filters(self) -> None:
         self.query_one("#tier", Select).focus()
+
+    def action_focus_stream(self) -> None:
+        """Escape leaves the filters for the list (where Enter plays), as it leaves an input in cmus."""
+        self.query_one("#stream", VirtualList).focus()
 
     @work(group="shuffle", exclusive=True)
     async def start_shuffle(self) -> None:
