@@ -173,3 +173,42 @@ def test_after_the_engine_falls_back_to_another_output_the_track_plays_again_fro
     assert started_ids(rec) == ["a", "a"] and engine.loads == 2
     assert engine.playing_id() == "a"
     assert not [e for e in rec.of(Ended) if e.reason == "error"]
+
+
+def test_every_queue_change_can_be_undone_in_turn_and_the_track_plays_on(rig):
+    from tui.player.events import QueueEdited
+
+    player, engine, rec = rig
+    player.play(["a", "b"])
+    player.enqueue(["c"])
+    player.insert_next(["x"])
+    player.move(3, 1)  # c before x
+    player.remove(2)
+    player.sync()
+    assert player.queue.items == ["a", "c", "b"] and engine.playing_id() == "a"
+    player.clear()
+    player.sync()
+    assert player.queue.items == [] and engine.playing_id() is None
+    expected = [["a", "c", "b"], ["a", "c", "x", "b"], ["a", "x", "b", "c"], ["a", "b", "c"], ["a", "b"], []]
+    for items in expected:
+        player.undo()
+        player.sync()
+        assert player.queue.items == items
+    player.enqueue(["s1", "s2"], undoable=False)  # the shuffle stream feeding itself: not a change to undo
+    player.undo()
+    player.sync()
+    edits = rec.of(QueueEdited)
+    assert [e.kind for e in edits][:6] == ["replace", "add", "next", "move", "remove", "clear"]
+    assert edits[-1].text == "nothing to undo" and not edits[-1].can_undo
+    assert edits[0].text == "playing 2 tracks, queue replaced"
+
+
+def test_undo_of_a_removal_keeps_the_playing_track_uninterrupted(rig):
+    player, engine, _rec = rig
+    player.play(["a", "b", "c"])
+    player.sync()
+    loads = engine.loads
+    player.remove(2)
+    player.undo()
+    player.sync()
+    assert player.queue.items == ["a", "b", "c"] and engine.playing_id() == "a" and engine.loads == loads

@@ -234,3 +234,37 @@ def test_short_last_word_while_typing(indexed):
     assert "Around the World" in names(indexed.search("around the w"))
     assert names(indexed.search("da f")) == ["Da Funk"]
     assert names(indexed.search("da x")) == []
+
+
+def test_names_stored_decomposed_are_found_by_any_spelling(tmp_path):
+    """Real catalogues store some names in NFD ("e" + U+0301): composed first, every spelling
+    finds them, and an index built before that is rebuilt."""
+    import sqlite3
+    import unicodedata
+
+    from fixtures import build_tiny
+
+    from tui.catalogue.search_shard import INDEX_VERSION, connect_shard, get_state, set_state
+
+    mirror = tmp_path / "mirror"
+    build_tiny(mirror)
+    nfd_track, nfd_artist = unicodedata.normalize("NFD", "Café München"), unicodedata.normalize("NFD", "한글 밴드")
+    assert nfd_track != "Café München"
+    with sqlite3.connect(mirror / "spotify_clean.sqlite3") as conn:
+        conn.execute("UPDATE tracks SET name = ? WHERE rowid = (SELECT min(rowid) FROM tracks)", (nfd_track,))
+        conn.execute("UPDATE artists SET name = ? WHERE rowid = (SELECT min(rowid) FROM artists)", (nfd_artist,))
+    cat = open_catalogue(mirror)
+    path = tmp_path / "state" / "search.sqlite3"
+    path.parent.mkdir()
+    assert SearchIndexBuilder(cat, path).build().complete
+    searcher = Searcher(cat, path)
+    for spelling in ("Café München", "cafe munchen", nfd_track, "CAFÉ MÜNCH"):
+        assert [t.name for t in searcher.search(spelling, ("track",)).tracks] == [nfd_track], spelling
+    for spelling in ("한글 밴드", nfd_artist, "한글"):
+        assert [a.name for a in searcher.search(spelling, ("artist",)).artists] == [nfd_artist], spelling
+    conn = connect_shard(path)
+    set_state(conn, version=INDEX_VERSION - 1)  # as an older longtail left it
+    conn.close()
+    assert SearchIndexBuilder(cat, path).build().complete
+    assert get_state(connect_shard(path), "version") == INDEX_VERSION
+    cat.close()

@@ -267,3 +267,71 @@ async def test_escape_leaves_the_shuffle_filters_for_the_list_where_enter_plays(
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.now_playing.track_id == first and app.now_playing.state == "playing", 20)
     session.close()
+
+
+async def test_slash_type_escape_then_q_quits_like_every_tui(demo_app):
+    from textual.widgets import Input
+
+    async with demo_app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("slash", "l", "o", "v", "e")
+        query = demo_app.screen.query_one("#query", Input)
+        assert query.value == "love"
+        results = demo_app.screen.query_one("#results", VirtualList)
+        await wait_for(pilot, lambda: results.count > 0)
+        await pilot.press("escape")  # out of the query, into the results: global keys work again
+        assert demo_app.focused is results and query.value == "love"
+        await pilot.press("4")
+        assert demo_app.current_mode == "tiers"
+        await pilot.press("slash")  # back to the query, text kept and not selected: typing appends
+        await pilot.pause(0.1)
+        await pilot.press("s")
+        assert query.value == "loves"
+        await pilot.press("escape", "escape")  # results, then back to the screen before the search
+        await pilot.pause(0.1)
+        assert demo_app.current_mode == "tiers"
+        exits: list[object] = []
+        original_exit = demo_app.exit
+        demo_app.exit = lambda *a, **k: (exits.append(a), original_exit(*a, **k))[1]
+        await pilot.press("q")
+        await pilot.pause(0.2)
+        assert exits  # q quit the app
+
+
+async def test_a_popup_gives_focus_back_to_where_it_was(demo_app):
+    from tui.ui.screens.details import TrackDetailsScreen
+
+    async with demo_app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("slash", "l", "o", "v", "e")
+        results = demo_app.screen.query_one("#results", VirtualList)
+        await wait_for(pilot, lambda: results.count > 0)
+        await pilot.press("escape", "j")
+        cursor = results.cursor
+        await pilot.press("i")
+        await wait_for(pilot, lambda: isinstance(demo_app.screen, TrackDetailsScreen))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(demo_app.screen, TrackDetailsScreen))
+        assert demo_app.focused is results and results.cursor == cursor
+        await pilot.press("question_mark")  # a global key, not a character in the query
+        await wait_for(pilot, lambda: isinstance(demo_app.screen, HelpScreen))
+
+
+async def test_clear_then_undo_puts_the_queue_back_and_says_how(small_demo, tmp_path):
+    from fake_engine import FakeEngine
+
+    session = demo_session(small_demo, tmp_path)
+    app = make_app(session, engine=FakeEngine())
+    notes: list[str] = []
+    async with app.run_test(size=(120, 36)) as pilot:
+        original = app.notify
+        app.notify = lambda message, **kw: (notes.append(str(message)), original(message, **kw))[1]
+        ids = [t for t, s in sorted(session.services.files.all_states()) if s == "local"][:3]
+        session.play(ids)
+        await wait_for(pilot, lambda: app.queue.items == tuple(ids))
+        await pilot.press("5", "c")
+        await wait_for(pilot, lambda: app.queue.items == ())
+        assert any("queue cleared" in n and "u to undo" in n for n in notes)
+        await pilot.press("u")
+        await wait_for(pilot, lambda: app.queue.items == tuple(ids))
+        assert any(n.startswith("undone: queue cleared") for n in notes)
+    session.close()

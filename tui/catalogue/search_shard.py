@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tui.catalogue.databases import sqlite_uri
-from tui.catalogue.text import SPACELESS_GLOBS, space_out
+from tui.catalogue.text import DECOMPOSED_GLOBS, SPACELESS_GLOBS, space_out
 
 TOKENIZE = "unicode61 remove_diacritics 2"
 PREFIX = "3"  # measured: "2 3" halves the build rate; 2-letter words match whole instead
@@ -23,7 +23,7 @@ POP_SHIFT = 40
 ROWID_MASK = (1 << POP_SHIFT) - 1
 POPULAR_BATCH = 20_000
 BLOCK = 65_536  # rowids per block; blocks are dealt round-robin to the shards
-INDEX_VERSION = 3  # 3: detail=column (no phrase queries are used)
+INDEX_VERSION = 4  # 3: detail=column (no phrase queries are used); 4: names composed (NFC) first
 TABLES = ("track_fts", "artist_fts", "album_fts")
 PREFIX_OPT = f", prefix='{PREFIX}'" if PREFIX else ""
 
@@ -41,7 +41,7 @@ def decode_rowid(fts_rowid: int) -> tuple[int, int]:
 
 def text_sql(expr: str) -> str:
     """SQL for a name's index form; pure-ASCII rows (length in chars = in bytes) skip all checks."""
-    globs = " OR ".join(f"{expr} GLOB '{g}'" for g in SPACELESS_GLOBS)
+    globs = " OR ".join(f"{expr} GLOB '{g}'" for g in SPACELESS_GLOBS + DECOMPOSED_GLOBS)
     return (f"(CASE WHEN length({expr}) = length(CAST({expr} AS BLOB)) THEN {expr} "
             f"WHEN {globs} THEN lt_space_out({expr}) ELSE {expr} END)")
 

@@ -1,9 +1,10 @@
 """Text folding and tokenising shared by the search index and its queries.
 
-FTS5's `unicode61 remove_diacritics 2` folds case and accents ("Rós" -> "ros")
-but keeps a run of CJK characters as one token; longtail spaces out Han, kana
-and similar scripts so that a word inside a Japanese or Chinese title is
-findable. User input is turned into quoted tokens, so nothing a user types is
+FTS5's `unicode61 remove_diacritics 2` folds case and accents ("Rós" -> "ros"),
+but splits decomposed text at its combining marks and keeps a run of CJK characters as
+one token. So names and queries are composed (NFC) first, and every normal form finds
+the others; and longtail spaces out Han, kana and similar scripts so that a word inside
+a Japanese or Chinese title is findable. User input is turned into quoted tokens, so nothing a user types is
 ever FTS syntax: quotes, AND, OR, NOT, NEAR, `*`, `-`, `:` and `^` are text.
 """
 
@@ -21,6 +22,10 @@ _SPACELESS_RANGES = ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF9
 _SPACE_TABLE = {c: f" {chr(c)} " for lo, hi in _SPACELESS_RANGES for c in range(lo, hi + 1)}
 # Cheap GLOB ranges for the index build: only rows that match call back into Python.
 SPACELESS_GLOBS = ("*[\u3040-\u9fff]*", "*[\u0e00-\u0e7f]*", "*[\uf900-\ufaff]*")
+# Decomposed text (NFD, common in real catalogues): combining marks and conjoining Hangul jamo,
+# which unicode61 would take as separators ("Cafe\u0301" -> "cafe", "") unless composed first.
+DECOMPOSED_GLOBS = ("*[\u0300-\u036f]*", "*[\u1100-\u11ff]*", "*[\u1ab0-\u1aff]*", "*[\u1dc0-\u1dff]*",
+                    "*[\u20d0-\u20ff]*", "*[\ufe20-\ufe2f]*")
 MAX_QUERY_TOKENS = 12
 MAX_TOKEN_CHARS = 64
 # Shorter last words match whole: a one- or two-letter prefix covers too much of the
@@ -29,10 +34,10 @@ PREFIX_MIN_CHARS = 3
 
 
 def space_out(text: str | None) -> str:
-    """Index form: characters of spaceless scripts become tokens of their own."""
+    """Index form: composed (NFC), and characters of spaceless scripts as tokens of their own."""
     if not text:
         return ""
-    return text.translate(_SPACE_TABLE)
+    return unicodedata.normalize("NFC", text).translate(_SPACE_TABLE)
 
 
 _UNICODE61_FOLDS = {"ς": "σ", "µ": "μ"}  # where unicode61 folds but str.lower() does not
@@ -60,10 +65,10 @@ def _fold_char(ch: str) -> str:
 
 
 def fold(text: str | None) -> str:
-    """Lower-cased, Latin diacritics removed, separators as spaces (unicode61's view)."""
+    """Composed, lower-cased, Latin diacritics removed, separators as spaces (unicode61's view)."""
     if not text:
         return ""
-    return "".join(_fold_char(c) or " " for c in text.lower())
+    return "".join(_fold_char(c) or " " for c in unicodedata.normalize("NFC", text).lower())
 
 
 _ASCII_WORD = re.compile(r"[a-z0-9]+")

@@ -20,6 +20,7 @@ from tui.player.events import (
     PlayerEvent,
     Position,
     QueueChanged,
+    QueueEdited,
     QueueFinished,
     ReplayGainChanged,
     Started,
@@ -28,8 +29,8 @@ from tui.player.events import (
 __all__ = [
     "Buffering", "CheckFinished", "CheckProgress", "Ended", "Event", "FetchProgress", "FileStateChanged",
     "IndexProgress", "MixerChanged", "Notice", "NowPlaying", "OutputChanged", "PauseChanged",
-    "PlayerEvent", "Position", "QueueChanged", "QueueFinished", "ReplayGainChanged", "Started", "SweepProgress",
-    "coalesce_key",
+    "PlayerEvent", "Position", "QueueChanged", "QueueEdited", "QueueFinished", "ReplayGainChanged", "Started",
+    "SweepProgress", "coalesce_key",
 ]
 
 

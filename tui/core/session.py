@@ -180,6 +180,10 @@ class Session:
             self._with_player(lambda p: p.clear())
         self._on_core(run)
 
+    def undo(self) -> None:
+        """Take back the last queue change the listener made."""
+        self._with_player(lambda p: p.undo())
+
     def restore_queue(self, items: list[str], current: int | None) -> None:
         self._with_player(lambda p: p.restore_queue(items, current))
 
@@ -364,7 +368,7 @@ class Session:
         if ahead < STREAM_AHEAD:
             tracks = stream.feed(STREAM_BATCH)
             if tracks:
-                self.player.enqueue([t.id for t in tracks])
+                self.player.enqueue([t.id for t in tracks], undoable=False)
 
 
 def _native_log(level: str, prefix: str, text: str) -> None:

@@ -42,6 +42,16 @@ class Buffering:
 
 
 @dataclass(frozen=True)
+class QueueEdited:
+    """A change the listener asked for (not the stream's own feeding): what it did, in words,
+    and whether `undo` can take it back. kind: replace | add | next | remove | move | clear | undo."""
+
+    kind: str
+    text: str
+    can_undo: bool
+
+
+@dataclass(frozen=True)
 class QueueChanged:
     items: tuple[str, ...]
     current: int | None
@@ -77,5 +87,5 @@ class OutputChanged:
     fallback: str | None = None
 
 
-PlayerEvent = (Started | Position | Ended | PauseChanged | Buffering | QueueChanged | QueueFinished
+PlayerEvent = (Started | Position | Ended | PauseChanged | Buffering | QueueChanged | QueueEdited | QueueFinished
                | MixerChanged | ReplayGainChanged | OutputChanged)

@@ -15,10 +15,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tui.player.engine import Engine
-from tui.player.events import Ended, PlayerEvent
+from tui.player.events import Ended, PlayerEvent, QueueEdited
 from tui.player.policy import QueuePolicy
 from tui.player.queue import Queue, SavedState
 from tui.player.source import Source, SourceResolver
+
+UNDO_DEPTH = 50  # queue changes that `undo` can take back
+
+
+def _tracks(n: int) -> str:
+    return f"{n} track" if n == 1 else f"{n} tracks"
 
 
 class Player:
@@ -27,6 +33,7 @@ class Player:
         self._listeners: list[Callable[[PlayerEvent], None]] = []
         self._tasks: queue_mod.Queue = queue_mod.Queue()
         self._closed = False
+        self._history: list[tuple[tuple[str, ...], int | None, str]] = []  # the worker's alone
         self.policy = QueuePolicy(resolver, engine, state_path, replaygain, preamp, self._emit, self._submit)
         engine.attach(self.policy)
         engine.set_replaygain(self.policy.replaygain, preamp)
@@ -68,24 +75,51 @@ class Player:
     # -- commands (any thread, never blocking) ----------------------------------------------------
 
     def play(self, track_ids: list[str], start_index: int = 0) -> None:
-        self._submit(self.policy.replace, list(track_ids), start_index)
-
-    def enqueue(self, track_ids: list[str]) -> None:
         ids = list(track_ids)
-        self._submit(self.policy.edit, lambda q: q.add(*ids))
+        self._edit("replace", f"playing {_tracks(len(ids))}, queue replaced", self.policy.replace, ids, start_index)
+
+    def enqueue(self, track_ids: list[str], undoable: bool = True) -> None:
+        """Add at the end (`undoable=False`: the shuffle stream feeding itself, not a listener)."""
+        ids = list(track_ids)
+        if undoable:
+            self._edit("add", f"{_tracks(len(ids))} added to the queue", self.policy.edit, lambda q: q.add(*ids))
+        else:
+            self._submit(self.policy.edit, lambda q: q.add(*ids))
 
     def insert_next(self, track_ids: list[str]) -> None:
         ids = list(track_ids)
-        self._submit(self.policy.edit, lambda q: q.insert_next(*ids))
+        self._edit("next", f"{_tracks(len(ids))} to play next", self.policy.edit, lambda q: q.insert_next(*ids))
 
     def remove(self, index: int) -> None:
-        self._submit(self.policy.remove, index)
+        self._edit("remove", "removed from the queue", self.policy.remove, index)
 
     def move(self, src: int, dst: int) -> None:
-        self._submit(self.policy.edit, lambda q: q.move(src, dst))
+        self._edit("move", "moved", self.policy.edit, lambda q: q.move(src, dst))
 
     def clear(self) -> None:
-        self._submit(self.policy.clear)
+        self._edit("clear", "queue cleared", self.policy.clear)
+
+    def undo(self) -> None:
+        """Take back the last queue change (up to UNDO_DEPTH of them); the playing track plays on
+        when it is still in the queue put back."""
+        def run() -> None:
+            if not self._history:
+                self._emit(QueueEdited("undo", "nothing to undo", False))
+                return
+            items, current, text = self._history.pop()
+            self.policy.restore_queue(list(items), current)
+            self._emit(QueueEdited("undo", f"undone: {text}", bool(self._history)))
+        self._submit(run)
+
+    def _edit(self, kind: str, text: str, fn: Callable, *args) -> None:
+        """A queue change that can be undone: the queue as it was is kept first (on the worker)."""
+        def run() -> None:
+            queue = self.policy.queue
+            self._history.append((tuple(queue.items), queue.current, text))
+            del self._history[:-UNDO_DEPTH]
+            fn(*args)
+            self._emit(QueueEdited(kind, text, True))
+        self._submit(run)
 
     def restore_queue(self, items: list[str], current: int | None) -> None:
         """Put back an earlier queue (undo), keeping the current track playing if it is still there."""

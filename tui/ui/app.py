@@ -29,6 +29,7 @@ from tui.core.events import (
     Notice,
     NowPlaying,
     QueueChanged,
+    QueueEdited,
     SweepProgress,
 )
 from tui.core.session import Session
@@ -76,6 +77,7 @@ class LongtailApp(App):
         Binding("R", "replaygain", "ReplayGain", show=False, id="player.replaygain"),
         Binding("I", "build_index", "Build the search index", show=False, id="app.build_index"),
         Binding("C", "check_all", "Check the whole mirror", show=False, id="app.check_all"),
+        Binding("u", "undo", "Undo queue change", show=False, id="player.undo"),
     ]
 
     def __init__(self, session: Session, ao: str | None = None, play_ids: list[str] | None = None,
@@ -96,6 +98,7 @@ class LongtailApp(App):
         self.live = LiveState()
         self.player_error: str | None = None
         self.db = ThreadPoolExecutor(max_workers=2, thread_name_prefix="longtail-db")
+        self.previous_mode = "library"
         self._subscription: Subscription | None = None
 
     @property
@@ -177,6 +180,10 @@ class LongtailApp(App):
         elif isinstance(event, Ended) and event.reason == "error":
             self.notify(event.message or "cannot play this track", title="Skipped", severity="warning",
                         timeout=4)
+        elif isinstance(event, QueueEdited) and event.kind != "move":
+            undo = self.get_key_display_for("player.undo")
+            hint = f" · {undo} to undo" if event.can_undo and event.kind != "undo" else ""
+            self.notify(f"{event.text}{hint}", timeout=4)
         elif isinstance(event, Notice):
             severity = {"warning": "warning", "error": "error"}.get(event.level, "information")
             self.notify(event.text, severity=severity, timeout=6 if event.level == "error" else 3)  # type: ignore[arg-type]
@@ -193,10 +200,7 @@ class LongtailApp(App):
         self.session.play(track_ids, start)
 
     def enqueue_tracks(self, track_ids: list[str], next_up: bool = False) -> None:
-        self.session.enqueue(track_ids, next_up)
-        n = len(track_ids)
-        self.notify(f"{n} track{'s' if n != 1 else ''} {'next up' if next_up else 'added to the queue'}",
-                    timeout=2)
+        self.session.enqueue(track_ids, next_up)  # the player says what it did (QueueEdited)
 
     def action_toggle_pause(self) -> None:
         self.session.toggle_pause()
@@ -216,6 +220,17 @@ class LongtailApp(App):
     def action_mute(self) -> None:
         self.session.toggle_mute()
 
+    def action_undo(self) -> None:
+        self.session.undo()
+
+    def get_key_display_for(self, binding_id: str) -> str:
+        """The key a binding answers to now (the keymap may have moved it), for hints."""
+        for binding in self.BINDINGS:
+            if isinstance(binding, Binding) and binding.id == binding_id:
+                keys = self._keymap.get(binding_id, binding.key) if binding_id in self._keymap else binding.key
+                return keys.split(",")[0]
+        return binding_id
+
     def action_repeat(self) -> None:
         self.session.cycle_repeat()
 
@@ -225,13 +240,18 @@ class LongtailApp(App):
     # -- navigation -----------------------------------------------------------------------------------
 
     def action_mode(self, mode: str) -> None:
+        if mode != self.current_mode:
+            self.previous_mode = self.current_mode  # where a second Escape goes back to
         self.switch_mode(mode)
 
     def action_search(self) -> None:
-        if self.current_mode == "search":
-            self.screen.focus_input()  # type: ignore[attr-defined]
-        else:
-            self.switch_mode("search")  # the screen focuses its input when shown
+        """`/`: the search screen, its query ready for typing (its text kept, not selected)."""
+        self.action_mode("search")
+        self.call_after_refresh(lambda: self.screen.focus_input())  # type: ignore[attr-defined]
+
+    def go_back(self) -> None:
+        """Back to the screen before this one (a second Escape)."""
+        self.action_mode(self.previous_mode if self.previous_mode != self.current_mode else "library")
 
     def action_help(self) -> None:
         from tui.ui.screens.help import HelpScreen

@@ -96,6 +96,11 @@ class TrackListScreen(MainScreen):
         if track is not None:
             self.app.enqueue_tracks([track.id])
 
+    def action_enqueue_next(self) -> None:
+        track = self.selected_track()
+        if track is not None:
+            self.app.enqueue_tracks([track.id], next_up=True)
+
     def action_details(self) -> None:
         track = self.selected_track()
         if track is not None:

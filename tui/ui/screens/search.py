@@ -23,14 +23,16 @@ DEBOUNCE = 0.01  # seconds: coalesces a burst (a paste), not a typist's keys
 class SearchScreen(TrackListScreen):
     TRACK_LIST_ID = "results"
     BINDINGS = [
-        Binding("escape", "focus_input", "Edit query", id="search.edit"),
+        Binding("escape", "leave", "Back", id="search.back"),
         Binding("down", "focus_results", "Results", show=False, id="search.results"),
         Binding("a", "enqueue", "Queue", id="search.enqueue"),
+        Binding("A", "enqueue_next", "Play next", show=False, id="search.enqueue_next"),
         Binding("i", "details", "Details", id="search.details"),
     ]
 
     def compose_body(self) -> ComposeResult:
-        yield Input(placeholder="search tracks, artists, albums…", id="query")
+        # its text is never selected on focus: the next key edits the query, it does not replace it
+        yield Input(placeholder="search tracks, artists, albums…", id="query", select_on_focus=False)
         yield Label("", id="search-status")
         yield VirtualList(self.renderer(), id="results", empty="type to search")
 
@@ -40,15 +42,17 @@ class SearchScreen(TrackListScreen):
         self._generation = 0
         self.focus_input()
 
-    def on_screen_resume(self) -> None:
-        super().on_screen_resume()
-        self.focus_input()
-
     def focus_input(self) -> None:
         self.query_one("#query", Input).focus()
 
-    def action_focus_input(self) -> None:
-        self.focus_input()
+    def action_leave(self) -> None:
+        """Escape, as in every TUI: from the query to the results (where q, digits and ? work
+        again), and from the results back to the screen before the search."""
+        results = self.query_one("#results", VirtualList)
+        if self.focused is not results and results.count:
+            results.focus()
+        else:
+            self.app.go_back()
 
     def action_focus_results(self) -> None:
         self.query_one("#results", VirtualList).focus()
@@ -102,6 +106,26 @@ class SearchScreen(TrackListScreen):
             pct = f" {min(99.0, 100 * progress.done / progress.total):.0f}%" if progress.total else ""
             label.update(f"building the search index: {progress.label}{pct} · results cover what is "
                          "indexed so far")
+
+    def action_enqueue(self) -> None:
+        self.add_selected(next_up=False)
+
+    def action_enqueue_next(self) -> None:
+        self.add_selected(next_up=True)
+
+    @work(group="add", exclusive=True)
+    async def add_selected(self, next_up: bool) -> None:
+        """A track, or a whole album from an album row."""
+        lst = self.query_one("#results", VirtualList)
+        row = lst.row_at(lst.cursor)
+        if isinstance(row, TrackItem):
+            self.app.enqueue_tracks([row.track.id], next_up)
+        elif isinstance(row, NamedRow) and row.kind == "album":
+            view = await self.app.run_db(self.library.album, row.rowid)
+            if view.items:
+                self.app.enqueue_tracks([item.track.id for item in view.items], next_up)
+        elif isinstance(row, NamedRow):
+            self.notify("open the artist (Enter) to add its albums", timeout=3)
 
     @on(VirtualList.Selected, "#results")
     def selected(self, event: VirtualList.Selected) -> None:

@@ -23,6 +23,7 @@ class ShuffleScreen(TrackListScreen):
         Binding("f", "focus_filters", "Filters", id="shuffle.filters"),
         Binding("escape", "focus_stream", "Back to the list", show=False, id="shuffle.list"),
         Binding("a", "enqueue", "Queue", id="shuffle.enqueue"),
+        Binding("A", "enqueue_next", "Play next", show=False, id="shuffle.enqueue_next"),
         Binding("i", "details", "Details", id="shuffle.details"),
     ]
 

@@ -44,6 +44,7 @@ class TiersScreen(TrackListScreen):
         Binding("v", "tier('vorbis')", "Vorbis tier", id="tiers.vorbis"),
         Binding("o", "tier('opus')", "Opus tier", id="tiers.opus"),
         Binding("a", "enqueue", "Queue", id="tiers.enqueue"),
+        Binding("A", "enqueue_next", "Play next", show=False, id="tiers.enqueue_next"),
         Binding("i", "details", "Details", id="tiers.details"),
         Binding("c", "check_sample", "Check a sample", id="tiers.check"),
     ]
