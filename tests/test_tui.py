@@ -335,3 +335,42 @@ async def test_clear_then_undo_puts_the_queue_back_and_says_how(small_demo, tmp_
         await wait_for(pilot, lambda: app.queue.items == tuple(ids))
         assert any(n.startswith("undone: queue cleared") for n in notes)
     session.close()
+
+
+async def test_theme_replaygain_volume_and_repeat_outlive_a_restart(small_demo, tmp_path):
+    from fake_engine import FakeEngine
+
+    session = demo_session(small_demo, tmp_path)
+    app = make_app(session, engine=FakeEngine())
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: session.player is not None)
+        app.theme = "nord"
+        await pilot.press("minus", "minus", "R", "r")
+        await wait_for(pilot, lambda: app.now_playing.volume == 90 and app.now_playing.replaygain == "album"
+                       and app.queue.repeat == "queue")
+        await pilot.pause(0.3)
+    session.close()  # saves the player's state
+
+    session = demo_session(small_demo, tmp_path)  # the same state directory
+    app = make_app(session, engine=FakeEngine())
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: app.now_playing.volume == 90)
+        await wait_for(pilot, lambda: app.now_playing.replaygain == "album" and app.queue.repeat == "queue")
+        assert app.theme == "nord"
+    session.close()
+
+
+async def test_a_mirror_opened_for_the_first_time_is_indexed_in_the_background_and_says_so(small_demo, tmp_path):
+    services = open_services(Location(small_demo.mirror, StatePaths(tmp_path / "fresh"), None), Settings(),
+                             refresh_files=False)
+    session = Session(services)
+    assert services.files.is_empty()
+    app = make_app(session, start_player=False)
+    notes: list[str] = []
+    original = app.notify
+    app.notify = lambda message, **kw: (notes.append(str(message)), original(message, **kw))[1]  # type: ignore
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: any("file index ready" in n for n in notes), 60)
+        assert any("first look at this mirror" in n for n in notes)
+        assert services.files.counts()["local"] > 0 and app.rows_generation >= 1
+    session.close()

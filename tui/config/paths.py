@@ -64,6 +64,11 @@ class StatePaths:
         return self.root / "player.json"
 
     @property
+    def ui_state(self) -> Path:
+        """What the TUI remembers of the listener's choices (the theme picked in the palette)."""
+        return self.root / "ui.json"
+
+    @property
     def torrent_parts(self) -> Path:
         return self.root / "parts"
 

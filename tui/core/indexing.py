@@ -68,5 +68,5 @@ def build_all(services: Services, publish: Callable[[object], None], files_only:
             publish(IndexProgress("failed", 0, 0, finished=True, error=str(exc)))
             raise
     done = report.search["tracks"] if report.search else report.files.get("files", 0)
-    publish(IndexProgress("done", done, done, finished=True))
+    publish(IndexProgress("files-done" if files_only else "done", done, done, finished=True))
     return report

@@ -318,9 +318,10 @@ class Session:
     def build_indexes(self, files_only: bool = False, inline: bool = False) -> IndexReport:
         return build_all(self.services, self.publish, files_only, inline, self._closed.is_set)
 
-    def start_build_indexes(self) -> None:
-        """Build what is missing in the background, in this process (the TUI's `I`)."""
-        threading.Thread(target=self._guarded, args=(lambda: self.build_indexes(inline=True),),
+    def start_build_indexes(self, files_only: bool = False) -> None:
+        """Build what is missing in the background, in this process (the TUI's `I`; on a mirror
+        with no file index yet, the file index alone, at start)."""
+        threading.Thread(target=self._guarded, args=(lambda: self.build_indexes(files_only, inline=True),),
                          daemon=True, name="longtail-index").start()
 
     def _guarded(self, fn: Callable[[], object]) -> None:

@@ -35,6 +35,7 @@ from tui.core.events import (
 from tui.core.session import Session
 from tui.errors import LongtailError
 from tui.player.engine import Engine
+from tui.ui import remembered
 from tui.ui.live import LiveState
 from tui.ui.messages import CheckUpdated, CoreEvent, IndexUpdated, NowPlayingChanged, QueueUpdated, RowsChanged
 from tui.ui.screens.library import LibraryScreen
@@ -99,6 +100,7 @@ class LongtailApp(App):
         self.player_error: str | None = None
         self.db = ThreadPoolExecutor(max_workers=2, thread_name_prefix="longtail-db")
         self.previous_mode = "library"
+        self.rows_generation = 0  # bumped when what every row shows changed (files indexed)
         self._subscription: Subscription | None = None
 
     @property
@@ -113,8 +115,12 @@ class LongtailApp(App):
 
     def on_mount(self) -> None:
         settings = self.session.settings
+        remembered_theme = remembered.load(self.services.state.ui_state).get("theme")
         if settings.theme:
-            self.theme = settings.theme  # make_app checked it
+            self.theme = settings.theme  # make_app checked it; the config's word comes first
+        elif isinstance(remembered_theme, str) and remembered_theme in self.available_themes:
+            self.theme = remembered_theme
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
         if settings.keymap:
             self.set_keymap(settings.keymap)
         def deliver(event: object) -> None:  # on the bus's delivery thread: post, nothing more
@@ -123,6 +129,21 @@ class LongtailApp(App):
         self._subscription = self.session.bus.subscribe(deliver, name="tui")
         if self.start_player:
             self._start_player()
+        self._index_if_never_indexed()
+
+    @work(group="first-index", exit_on_error=False)
+    async def _index_if_never_indexed(self) -> None:
+        """A mirror opened for the first time: its file index is built in the background, and
+        the listener told, rather than every track shown absent with no word why."""
+        layout = self.services.layout
+        if await self.run_db(self.services.files.is_empty) and (layout.torrents or layout.data_folders):
+            self.notify("first look at this mirror: indexing its torrents and data folders in the "
+                        "background (I builds the search index too)", timeout=8)
+            self.session.start_build_indexes(files_only=True)
+
+    def _remember_theme(self, theme) -> None:
+        path, name = self.services.state.ui_state, theme.name
+        self.db.submit(remembered.remember, path, theme=name)  # a small file, off the UI thread
 
     @work(thread=True, group="player", exit_on_error=False)
     def _start_player(self) -> None:
@@ -191,7 +212,13 @@ class LongtailApp(App):
     def _index_progress(self, event: IndexProgress) -> None:
         if event.error:
             self.notify(event.error, title="Search index", severity="error", timeout=8)
+        elif event.finished and event.label == "files-done":
+            self.rows_generation += 1  # every list shows file states: fetched again
+            self.screen.post_message(RowsChanged())
+            self.notify(f"file index ready: {event.done:,} files", timeout=4)
         elif event.finished:
+            self.rows_generation += 1
+            self.screen.post_message(RowsChanged())
             self.notify(f"indexes complete: {event.done:,} tracks searchable", timeout=4)
 
     # -- playback commands (used by every screen) ---------------------------------------------------

@@ -39,9 +39,22 @@ class MainScreen(Screen):
     def compose_body(self) -> ComposeResult:
         return iter(())
 
+    _rows_seen = 0  # the app's rows generation these lists were fetched at
+
     def on_screen_resume(self) -> None:
         self._show_now_playing()
         self.refresh_lists()
+
+    def refresh_lists(self) -> None:
+        """Redraw the lists (their live fetch, verdict and playing columns); fetch their rows
+        again when what rows show has changed underneath (the file index was built)."""
+        reload = self._rows_seen != self.app.rows_generation
+        self._rows_seen = self.app.rows_generation
+        for lst in self.query(VirtualList):
+            if reload:
+                lst.reload()
+            else:
+                lst.refresh()
 
     def on_mount(self) -> None:
         self.call_after_refresh(self._after_first_frame)
@@ -64,10 +77,6 @@ class MainScreen(Screen):
     def rows_changed(self, _message: RowsChanged) -> None:
         self.refresh_lists()
 
-    def refresh_lists(self) -> None:
-        """Redraw the lists (their live fetch, verdict and playing columns)."""
-        for lst in self.query(VirtualList):
-            lst.refresh()
 
     def renderer(self, numbered: bool = False):
         return renderer(self.app.live, numbered)

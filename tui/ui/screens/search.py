@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -18,6 +19,7 @@ from tui.ui.widgets.rows import Header, NamedRow
 from tui.ui.widgets.virtual_list import VirtualList
 
 DEBOUNCE = 0.01  # seconds: coalesces a burst (a paste), not a typist's keys
+REFRESH_WHILE_INDEXING = 2.0  # seconds between re-runs of the open query while the index grows
 
 
 class SearchScreen(TrackListScreen):
@@ -40,6 +42,7 @@ class SearchScreen(TrackListScreen):
         super().on_mount()
         self._timer: Timer | None = None
         self._generation = 0
+        self._refreshed = 0.0
         self.focus_input()
 
     def focus_input(self) -> None:
@@ -99,6 +102,11 @@ class SearchScreen(TrackListScreen):
     @on(IndexUpdated)
     def index_progress(self, message: IndexUpdated) -> None:
         progress = message.progress
+        query = self.query_one("#query", Input).value
+        if query.strip() and (progress.finished or time.monotonic() - self._refreshed > REFRESH_WHILE_INDEXING):
+            self._refreshed = time.monotonic()  # the index grew: the same query finds more now
+            self._generation += 1
+            self.run_search(query, self._generation)
         label = self.query_one("#search-status", Label)
         if progress.finished:
             label.update(progress.error or "")

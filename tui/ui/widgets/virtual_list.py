@@ -115,6 +115,14 @@ class VirtualList(ScrollView, can_focus=True):
         self.refresh()
         self._announce()
 
+    def reload(self) -> None:
+        """Fetch every row again where it is (what they show changed: files were indexed)."""
+        self._generation += 1
+        self._pages.clear()
+        self._pending.clear()
+        self.update_count()
+        self.refresh()
+
     def update_count(self) -> None:
         """The source's count changed (a scan or stream grew it)."""
         count = self._source.count()
