@@ -374,3 +374,70 @@ async def test_a_mirror_opened_for_the_first_time_is_indexed_in_the_background_a
         assert any("first look at this mirror" in n for n in notes)
         assert services.files.counts()["local"] > 0 and app.rows_generation >= 1
     session.close()
+
+
+async def test_o_finds_the_playing_track_in_the_library(small_demo, tmp_path):
+    from fake_engine import FakeEngine
+
+    session = demo_session(small_demo, tmp_path)
+    app = make_app(session, engine=FakeEngine())
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_for(pilot, lambda: session.player is not None)
+        track_id = next(t for t, s in sorted(session.services.files.all_states()) if s == "local")
+        session.play([track_id])
+        await wait_for(pilot, lambda: app.now_playing.track_id == track_id and app.now_playing.track is not None)
+        await pilot.press("4", "o")
+        assert app.current_mode == "library"
+        tracks = app.screen.query_one("#tracks", VirtualList)
+        await wait_for(pilot, lambda: isinstance(tracks.row_at(tracks.cursor), TrackItem)
+                       and tracks.row_at(tracks.cursor).track.id == track_id)
+        assert app.focused is tracks
+    session.close()
+
+
+async def test_apostrophe_jumps_the_artists_to_a_name_as_it_is_typed(demo_app):
+    async with demo_app.run_test(size=(140, 40)) as pilot:
+        artists = demo_app.screen.query_one("#artists", VirtualList)
+        await wait_for(pilot, lambda: artists.source.complete and artists.row_at(0) is not None, 30)
+        await pilot.press("G")
+        await wait_for(pilot, lambda: artists.row_at(artists.cursor) is not None)
+        target = artists.row_at(artists.cursor).name  # the last artist, far down the list
+        await pilot.press("g", "apostrophe", *target[:3].lower())
+        await wait_for(pilot, lambda: artists.row_at(artists.cursor) is not None
+                       and artists.row_at(artists.cursor).name.lower().startswith(target[:3].lower()))
+        await pilot.press("escape")
+        assert demo_app.focused is artists
+
+
+async def test_search_says_a_cap_is_a_cap_and_enter_on_more_shows_more(demo_app):
+    from tui.ui.widgets.rows import Header, MoreRow
+
+    async with demo_app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("slash", "l", "o", "v", "e")
+        results = demo_app.screen.query_one("#results", VirtualList)
+        await wait_for(pilot, lambda: any(isinstance(results.row_at(i), MoreRow) for i in range(results.count)))
+        assert results.row_at(0) == Header("Tracks (first 25)")
+        more = next(i for i in range(results.count) if isinstance(results.row_at(i), MoreRow))
+        await pilot.press("escape")
+        results.move_cursor(more)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: results.row_at(0) in (Header("Tracks (first 50)"), Header(
+            f"Tracks ({sum(isinstance(results.row_at(i), TrackItem) for i in range(results.count))})")))
+        tracks = sum(isinstance(results.row_at(i), TrackItem) for i in range(results.count))
+        assert 25 < tracks <= 50
+        await pilot.press("P")  # playable only: no absent track among them (and maybe none at all)
+        await wait_for(pilot, lambda: not any(isinstance(results.row_at(i), TrackItem)
+                                              and results.row_at(i).file == "absent" for i in range(results.count)))
+
+
+async def test_P_in_the_library_hides_what_cannot_be_played(demo_app):
+    async with demo_app.run_test(size=(140, 40)) as pilot:
+        tracks = demo_app.screen.query_one("#tracks", VirtualList)
+        await wait_for(pilot, lambda: tracks.count > 0)
+        await pilot.press("P")
+        await pilot.pause(0.5)
+        await wait_for(pilot, lambda: "playable only" in str(demo_app.screen.query_one("#albums-title").render()))
+        await wait_for(pilot, lambda: all(tracks.row_at(i) is not None and tracks.row_at(i).file != "absent"
+                                          for i in range(tracks.count)))
+        await pilot.press("P")  # and back: everything again
+        await wait_for(pilot, lambda: "playable only" not in str(demo_app.screen.query_one("#albums-title").render()))

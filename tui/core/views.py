@@ -112,6 +112,13 @@ class Library:
         position = source.position_of((artist.name, artist.rowid), lambda r: r.rowid == artist_rowid)
         return position, artist.name
 
+    def locate_artist_name(self, source: AnchoredSource[NamedHit], prefix: str) -> int | None:
+        """The first row of the artists list (in its name order) at or after `prefix`; a lower-case
+        first letter is read as a capital, as most names are written."""
+        if prefix[:1].islower():
+            prefix = prefix[:1].upper() + prefix[1:]
+        return source.position_of((prefix, -1), lambda r: (r.name, r.rowid) >= (prefix, -1))
+
     def tier_tracks(self, tier: str, on_grow: Callable[[], None] | None = None) -> TrackItems:
         catalogue = self.services.catalogue
         return TrackItems(self, catalogue.tier_tracks(tier, self.services.state.anchors(f"tier-{tier}"), on_grow))
@@ -123,6 +130,15 @@ class Library:
 
     def discography(self, artist_rowid: int) -> Discography:
         return self.services.catalogue.discography(artist_rowid)
+
+    def playable_albums(self, disco: Discography) -> set[int]:
+        """The albums of a discography with a track that is local or fetchable (one query each)."""
+        out = set()
+        for _title, albums in disco.groups():
+            for album in albums:
+                if any(item.file != "absent" for item in self.album(album.rowid).items):
+                    out.add(album.rowid)
+        return out
 
     def album(self, album_rowid: int) -> AlbumView:
         catalogue = self.services.catalogue

@@ -79,6 +79,7 @@ class LongtailApp(App):
         Binding("I", "build_index", "Build the search index", show=False, id="app.build_index"),
         Binding("C", "check_all", "Check the whole mirror", show=False, id="app.check_all"),
         Binding("u", "undo", "Undo queue change", show=False, id="player.undo"),
+        Binding("o", "jump_to_playing", "Go to the playing track", show=False, id="app.jump_to_playing"),
     ]
 
     def __init__(self, session: Session, ao: str | None = None, play_ids: list[str] | None = None,
@@ -246,6 +247,18 @@ class LongtailApp(App):
 
     def action_mute(self) -> None:
         self.session.toggle_mute()
+
+    def action_jump_to_playing(self) -> None:
+        """The playing track in the library: its artist, album and row (ncmpcpp's `o`)."""
+        track = self.now_playing.track
+        if track is None:
+            self.notify("nothing is playing", timeout=2)
+            return
+        if not track.artists:
+            self.notify("the playing track has no credited artist to find it under", timeout=3)
+            return
+        self.action_mode("library")
+        self.screen.open_artist(track.artists[0].rowid, track.album.rowid, track.rowid)  # type: ignore[attr-defined]
 
     def action_undo(self) -> None:
         self.session.undo()

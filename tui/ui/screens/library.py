@@ -28,7 +28,10 @@ class LibraryScreen(MainScreen):
         Binding("A", "enqueue_next", "Play next", show=False, id="library.enqueue_next"),
         Binding("i", "details", "Details", id="library.details"),
         Binding("c", "check", "Check", id="library.check"),
+        Binding("apostrophe", "jump_by_name", "Jump to a name", id="library.jump"),
+        Binding("P", "toggle_playable", "Playable only", show=False, id="library.playable"),
     ]
+    playable_only = False  # albums and tracks that are local or fetchable (absent ones hidden)
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="library"):
@@ -67,11 +70,22 @@ class LibraryScreen(MainScreen):
             return
         self.load_discography(event.row.rowid, event.row.name)
 
+    def action_toggle_playable(self) -> None:
+        self.playable_only = not self.playable_only
+        self.notify("only what can be played (local or fetchable)" if self.playable_only else "everything",
+                    timeout=2)
+        artists = self.query_one("#artists", VirtualList)
+        row = artists.row_at(artists.cursor)
+        if row is not None:
+            self.load_discography(row.rowid, row.name)
+
     @work(group="discography", exclusive=True)
     async def load_discography(self, artist_rowid: int, name: str) -> None:
         disco = await self.app.run_db(self.library.discography, artist_rowid)
+        playable = (await self.app.run_db(self.library.playable_albums, disco)) if self.playable_only else None
         rows: list = []
-        for title, albums in disco.groups():
+        for title, all_albums in disco.groups():
+            albums = [a for a in all_albums if playable is None or a.rowid in playable]
             if albums:
                 rows.append(Header(f"{title} ({len(albums)})"))
                 rows += [NamedRow("album", a.rowid, a.id, a.name, None, a.year or "----") for a in albums]
@@ -81,9 +95,13 @@ class LibraryScreen(MainScreen):
             cursor = next((i for i, r in enumerate(rows) if isinstance(r, NamedRow)
                            and r.rowid == self._pending_album), cursor)
             self._pending_album = None
-        albums_list.empty = "no releases"
+        albums_list.empty = "nothing playable here (P shows everything)" if self.playable_only else "no releases"
         albums_list.set_source(ListSource(rows), cursor)
-        self.query_one("#albums-title", Label).update(f"{name or '(no name)'}")
+        if not rows:  # no album to highlight: its tracks must not linger
+            self._album_tracks = []
+            self.query_one("#tracks", VirtualList).set_source(ListSource([]))
+        self.query_one("#albums-title", Label).update(f"{name or '(no name)'}"
+                                                      + (" · playable only (P)" if self.playable_only else ""))
 
     # -- album → tracks -------------------------------------------------------------------------
 
@@ -96,6 +114,8 @@ class LibraryScreen(MainScreen):
     async def load_tracks(self, album_rowid: int) -> None:
         view = await self.app.run_db(self.library.album, album_rowid)
         items = list(view.items)
+        if self.playable_only:
+            items = [i for i in items if i.file != "absent"]
         self._album_tracks = [i.track for i in items]
         cursor = 0
         if self._pending_track is not None:
@@ -173,6 +193,20 @@ class LibraryScreen(MainScreen):
         tracks = self._selected_tracks()
         if tracks:
             self.app.show_details(tracks[0])
+
+    def action_jump_by_name(self) -> None:
+        from tui.ui.screens.jump import JumpScreen
+
+        artists = self.query_one("#artists", VirtualList)
+        artists.focus()
+        self.app.push_screen(JumpScreen("artist", self.jump_to_name))
+
+    @work(group="jump-name", exclusive=True)
+    async def jump_to_name(self, prefix: str) -> None:
+        artists = self.query_one("#artists", VirtualList)
+        position = await self.app.run_db(self.library.locate_artist_name, artists.source, prefix)
+        if position is not None:
+            artists.move_cursor(position)
 
     # -- opening from elsewhere (search results) -------------------------------------------------
 

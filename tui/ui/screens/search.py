@@ -15,10 +15,11 @@ from tui.catalogue.lists import ListSource
 from tui.core.views import TrackItem
 from tui.ui.messages import IndexUpdated, SearchFinished
 from tui.ui.screens.base import TrackListScreen
-from tui.ui.widgets.rows import Header, NamedRow
+from tui.ui.widgets.rows import Header, MoreRow, NamedRow
 from tui.ui.widgets.virtual_list import VirtualList
 
 DEBOUNCE = 0.01  # seconds: coalesces a burst (a paste), not a typist's keys
+LIMIT = 25  # results per section
 REFRESH_WHILE_INDEXING = 2.0  # seconds between re-runs of the open query while the index grows
 
 
@@ -30,7 +31,9 @@ class SearchScreen(TrackListScreen):
         Binding("a", "enqueue", "Queue", id="search.enqueue"),
         Binding("A", "enqueue_next", "Play next", show=False, id="search.enqueue_next"),
         Binding("i", "details", "Details", id="search.details"),
+        Binding("P", "toggle_playable", "Playable only", show=False, id="search.playable"),
     ]
+    playable_only = False  # tracks that are local or fetchable
 
     def compose_body(self) -> ComposeResult:
         # its text is never selected on focus: the next key edits the query, it does not replace it
@@ -43,6 +46,7 @@ class SearchScreen(TrackListScreen):
         self._timer: Timer | None = None
         self._generation = 0
         self._refreshed = 0.0
+        self.limits = dict.fromkeys(("track", "artist", "album"), LIMIT)
         self.focus_input()
 
     def focus_input(self) -> None:
@@ -62,6 +66,7 @@ class SearchScreen(TrackListScreen):
 
     @on(Input.Changed, "#query")
     def query_changed(self, event: Input.Changed) -> None:
+        self.limits = dict.fromkeys(("track", "artist", "album"), LIMIT)  # a new query starts short again
         if self._timer is not None:
             self._timer.stop()
         self._generation += 1
@@ -77,21 +82,29 @@ class SearchScreen(TrackListScreen):
         library = self.library
         library.interrupt_search()  # a newer keystroke: cancel the query in flight
         # the two database threads work at once: tracks in one, artists and albums in the other
+        playable, limits = self.playable_only, dict(self.limits)
+        track_limit = limits["track"] * (4 if playable else 1)
         (results, items), (named, _) = await asyncio.gather(
-            self.app.run_db(library.search, query, ("track",), 25),
-            self.app.run_db(library.search, query, ("artist", "album"), 25))
+            self.app.run_db(library.search, query, ("track",), track_limit),
+            self.app.run_db(library.search, query, ("artist", "album"), max(limits["artist"], limits["album"])))
         if generation != self._generation:
             return  # stale
+        more_tracks = len(items) >= track_limit
+        if playable:
+            items = [item for item in items if item.file != "absent"][:limits["track"]]
         rows: list = []
-        if items:
-            rows.append(Header(f"Tracks ({len(items)})"))
-            rows += items
-        if named.artists:
-            rows.append(Header(f"Artists ({len(named.artists)})"))
-            rows += [NamedRow("artist", a.rowid, a.id, a.name, a.popularity) for a in named.artists]
-        if named.albums:
-            rows.append(Header(f"Albums ({len(named.albums)})"))
-            rows += [NamedRow("album", a.rowid, a.id, a.name, a.popularity) for a in named.albums]
+        sections = (("track", "Tracks", items), ("artist", "Artists", named.artists[:limits["artist"]]),
+                    ("album", "Albums", named.albums[:limits["album"]]))
+        for section, title, found in sections:
+            if not found:
+                continue
+            more = more_tracks if section == "track" else len(found) >= limits[section]
+            shown = f"first {len(found)}" if more else f"{len(found)}"  # a cap is not a count
+            rows.append(Header(f"{title} ({shown}{', playable only' if section == 'track' and playable else ''})"))
+            rows += found if section == "track" else [NamedRow(section, a.rowid, a.id, a.name, a.popularity)
+                                                      for a in found]
+            if more:
+                rows.append(MoreRow(section))
         lst = self.query_one("#results", VirtualList)
         lst.empty = "no results" if query.strip() else "type to search"
         first = next((i for i, r in enumerate(rows) if not isinstance(r, Header)), 0)
@@ -114,6 +127,13 @@ class SearchScreen(TrackListScreen):
             pct = f" {min(99.0, 100 * progress.done / progress.total):.0f}%" if progress.total else ""
             label.update(f"building the search index: {progress.label}{pct} · results cover what is "
                          "indexed so far")
+
+    def action_toggle_playable(self) -> None:
+        self.playable_only = not self.playable_only
+        self.notify("tracks that can be played (local or fetchable)" if self.playable_only else "every track",
+                    timeout=2)
+        self._generation += 1
+        self.run_search(self.query_one("#query", Input).value, self._generation)
 
     def action_enqueue(self) -> None:
         self.add_selected(next_up=False)
@@ -138,7 +158,11 @@ class SearchScreen(TrackListScreen):
     @on(VirtualList.Selected, "#results")
     def selected(self, event: VirtualList.Selected) -> None:
         row = event.row
-        if isinstance(row, TrackItem):
+        if isinstance(row, MoreRow):
+            self.limits[row.section] += LIMIT
+            self._generation += 1
+            self.run_search(self.query_one("#query", Input).value, self._generation)
+        elif isinstance(row, TrackItem):
             self.app.play_tracks([row.track.id])
         elif isinstance(row, NamedRow):
             self.open_named(row)

@@ -41,8 +41,7 @@ class TiersScreen(TrackListScreen):
     TRACK_LIST_ID = "tier-tracks"
     BINDINGS = [
         Binding("l", "toggle_log", "Log scale", id="tiers.log"),
-        Binding("v", "tier('vorbis')", "Vorbis tier", id="tiers.vorbis"),
-        Binding("o", "tier('opus')", "Opus tier", id="tiers.opus"),
+        Binding("t", "other_tier", "Other tier", id="tiers.toggle"),
         Binding("a", "enqueue", "Queue", id="tiers.enqueue"),
         Binding("A", "enqueue_next", "Play next", show=False, id="tiers.enqueue_next"),
         Binding("i", "details", "Details", id="tiers.details"),
@@ -74,6 +73,9 @@ class TiersScreen(TrackListScreen):
         h = self.query_one("#histogram", Histogram)
         h.log_scale = not h.log_scale
 
+    def action_other_tier(self) -> None:
+        self.action_tier("opus" if self.tier == "vorbis" else "vorbis")
+
     def action_tier(self, tier: str) -> None:
         lst = self.query_one("#tier-tracks", VirtualList)
         source = self.library.tier_tracks(tier, lambda: self.app.call_from_thread(self._grew, tier))
@@ -86,7 +88,7 @@ class TiersScreen(TrackListScreen):
         lst.update_count()
         more = "" if lst.source.complete else "+"
         self.query_one("#tier-title", Label).update(
-            f"{tier} tier, most popular first · {lst.source.count():,}{more} tracks · v/o switch")
+            f"{tier} tier, most popular first · {lst.source.count():,}{more} tracks · t: the other tier")
 
     def action_check_sample(self) -> None:
         self.app.check(CheckRequest(sample=50, tier=self.tier),

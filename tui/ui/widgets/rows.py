@@ -29,6 +29,13 @@ class Header:
 
 
 @dataclass(frozen=True)
+class MoreRow:
+    """The end of a section that stopped at its limit: Enter shows more of it."""
+
+    section: str  # "track" | "artist" | "album"
+
+
+@dataclass(frozen=True)
 class NamedRow:
     """An artist or an album in a list."""
 
@@ -122,6 +129,8 @@ def render_any(row, width: int, selected: bool, live: LiveState | None = None,
         return render_track(row, width, selected, live, numbered)
     if isinstance(row, NamedRow):
         return render_named(row, width, selected)
+    if isinstance(row, MoreRow):
+        return Text(f"  ⋯ more {row.section}s (Enter)", style="dim italic")
     if isinstance(row, NamedHit):  # an artist of the library's list
         return render_named(NamedRow("artist", row.rowid, row.id, row.name, row.popularity), width, selected)
     return Text(str(row))
