@@ -104,7 +104,7 @@ def test_peers_that_cannot_be_are_refused_with_a_reason(text):
 
 
 def test_the_keymap_is_checked_against_the_bindings():
-    assert keymap_problems({"app.help": "f2", "app.tiers": "t", "player.next": "n,ctrl+n"}) == []
+    assert keymap_problems({"app.help": "f2", "app.tiers": "T", "player.next": "n,ctrl+n"}) == []
     assert "scroll_right" in keymap_problems({"player.next": "n,right"})[0]  # a list scrolls instead
     assert "no binding has this id" in keymap_problems({"player.nxt": "x"})[0]
     assert "not a key name" in keymap_problems({"app.help": "ctrl+bogus"})[0]

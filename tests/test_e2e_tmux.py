@@ -85,3 +85,77 @@ def test_search_browse_shuffle_and_quit(small_demo, tmp_path):
         assert done.exists() and done.read_text().strip() == "0"
     finally:
         tmux.run("kill-session", "-t", name)
+
+
+def hangul_word(mirror: Path) -> str:
+    """A Hangul word of some track title (the demo draws them at random)."""
+    import re
+    import sqlite3
+
+    db = next(mirror.rglob("spotify_clean.sqlite3"))
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        for (name,) in conn.execute("SELECT name FROM tracks"):
+            if found := re.search(r"[\uac00-\ud7a3]{2,}", name):
+                return found.group()
+    raise AssertionError("the demo has no Hangul title")
+
+
+def test_rows_of_every_script_fit_their_box_and_survive_a_resize(small_demo, tmp_path):
+    """Devanagari vowel signs, Hangul and kana in 80×24, then 40×12 and back: every boxed
+    row still ends at its right border (tmux places cells as glibc's wcwidth does), no
+    horizontal scrollbar appears, and the now-playing bar is whole again after the resize."""
+    state = tmp_path / "state"
+    shutil.copytree(small_demo.state, state)
+    exe = Path(sys.executable).with_name("longtail")
+    name = f"longtail-cells-{time.monotonic_ns()}"
+    tmux = Tmux(name)
+    cmd = f"{exe} --mirror {small_demo.mirror} --state {state} --ao null; sleep 5"
+    tmux.run("new-session", "-d", "-s", name, "-x", "80", "-y", "24", cmd)
+    tmux.run("resize-window", "-t", name, "-x", "80", "-y", "24")
+
+    def boxed_rows_close(screen: str) -> list[str]:
+        rows = [line for line in screen.splitlines() if line.startswith("│")]
+        assert rows, screen
+        return [line for line in rows if not line.endswith("│")]
+
+    def settled() -> str:
+        """The screen once the notifications (drawn with ▌ over the boxes) have gone."""
+        deadline = time.monotonic() + 20
+        while "▌" in (screen := tmux.screen()) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        return screen
+
+    hangul = hangul_word(small_demo.mirror)
+    try:
+        tmux.wait_for("Artists")
+        for word in ("सपना", "बारिश", hangul):
+            tmux.keys("/")
+            time.sleep(0.5)
+            tmux.keys("C-u")  # the last query is kept: clear it
+            tmux.wait_for("search tracks, artists, albums")
+            tmux.type(word)
+            tmux.wait_for("Tracks (")
+            screen = settled()
+            assert word in screen, screen
+            assert boxed_rows_close(screen) == [], screen
+            tmux.keys("Escape")
+            time.sleep(0.3)  # two escapes at once would read as one alt+escape
+            tmux.keys("Escape")
+            tmux.wait_for("Artists")
+        tmux.keys("l", "l")  # the library's three boxes, with names of every script
+        time.sleep(1)
+        assert boxed_rows_close(settled()) == []
+        tmux.run("resize-window", "-t", name, "-x", "40", "-y", "12")
+        time.sleep(1.5)
+        small = tmux.screen()
+        assert boxed_rows_close(small) == [], small
+        assert "▌" not in small, small  # a horizontal scrollbar's thumb: rows must fit the width
+        tmux.run("resize-window", "-t", name, "-x", "80", "-y", "24")
+        tmux.wait_for("Jump to a name")  # the footer's keys at 80 columns
+        time.sleep(0.5)
+        screen = tmux.screen()
+        assert boxed_rows_close(screen) == [], screen
+        bar = [line for line in screen.splitlines() if "vol 100" in line]
+        assert bar and bar[0].rstrip().endswith("RG track"), screen  # whole again, not cut at 40
+    finally:
+        tmux.run("kill-session", "-t", name)

@@ -36,11 +36,13 @@ from tui.core.session import Session
 from tui.errors import LongtailError
 from tui.player.engine import Engine
 from tui.ui import remembered
+from tui.ui.cells import use_terminal_widths
 from tui.ui.live import LiveState
 from tui.ui.messages import CheckUpdated, CoreEvent, IndexUpdated, NowPlayingChanged, QueueUpdated, RowsChanged
 from tui.ui.screens.library import LibraryScreen
 
 STYLES = Path(__file__).parent / "styles"
+use_terminal_widths()  # before anything is measured: spacing marks take a cell, as terminals draw them
 
 
 class LongtailApp(App):

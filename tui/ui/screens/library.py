@@ -100,6 +100,7 @@ class LibraryScreen(MainScreen):
         if not rows:  # no album to highlight: its tracks must not linger
             self._album_tracks = []
             self.query_one("#tracks", VirtualList).set_source(ListSource([]))
+            self.query_one("#tracks-title", Label).update("")
         self.query_one("#albums-title", Label).update(f"{name or '(no name)'}"
                                                       + (" · playable only (P)" if self.playable_only else ""))
 

@@ -73,7 +73,10 @@ def name_or_placeholder(name: str, placeholder: str) -> Text:
 
 def render_track(item: TrackItem, width: int, selected: bool, live: LiveState | None = None,
                  numbered: bool = False, mark_playing: bool = True) -> Text:
-    """A track: file glyph, (disc-track numbers | title — artists), fetch, duration, popularity, tier, verdict."""
+    """A track: file glyph, (disc-track numbers | title — artists), fetch, duration, popularity, tier, verdict.
+
+    The title gets the room first: when the row is narrow, the popularity bar, then its
+    number, then the tier, then the duration give way (in that order), never the title."""
     t = item.track
     file, verdict, fetch = item.file, item.verdict, None
     if live is not None:
@@ -81,28 +84,47 @@ def render_track(item: TrackItem, width: int, selected: bool, live: LiveState | 
         verdict = live.verdicts.get(t.id, verdict)
         fetch = live.fetch_text(t.id)
     glyph, color = FILE_GLYPHS.get(file, ("·", "dim"))
-    right = Text()
-    if fetch:
-        right.append(f" {fetch[:24]:>24}", style="red" if "fail" in fetch or "stall" in fetch else "yellow")
-    right.append(f" {clock(t.duration_ms):>7} ")
-    right.append_text(popularity_bar(t.popularity))
-    right.append(f" {t.popularity:>3} ")
-    right.append(f"{t.tier:<6}", style="magenta" if t.tier == "vorbis" else "blue")
-    if verdict:
-        v, vcolor = VERDICT_GLYPHS.get(verdict, ("?", "dim"))
-        right.append(f" {v}", style=vcolor)
     left = Text()
     if mark_playing and live is not None and live.playing == t.id:
         left.append("▶ ", style="bold")
     left.append(f"{glyph} ", style=color)
     if numbered:
         left.append(f"{t.disc_number}-{t.track_number:02d}  ", style="dim")
+    # right-hand columns, the first to give way first
+    optional: list[tuple[str, Text]] = [
+        ("bar", Text(" ").append_text(popularity_bar(t.popularity))),
+        ("popularity", Text(f" {t.popularity:>3}")),
+        ("tier", Text(f" {t.tier:<6}", style="magenta" if t.tier == "vorbis" else "blue")),
+        ("duration", Text(f" {clock(t.duration_ms):>7}")),
+    ]
+    fetched, judged = Text(), Text()  # always shown: what is happening to the file, and its verdict
+    if fetch:
+        fetched.append(f" {fetch[:24]:>24}", style="red" if "fail" in fetch or "stall" in fetch else "yellow")
+    if verdict:
+        v, vcolor = VERDICT_GLYPHS.get(verdict, ("?", "dim"))
+        judged.append(f" {v}", style=vcolor)
+    fixed = Text.assemble(fetched, judged)
+    room_for_title = max(12, (width - left.cell_len) * 11 // 20)
+    kept = dict(optional)
+    for name, _part in optional:  # drop from the least needed while the title would be squeezed
+        used = left.cell_len + fixed.cell_len + sum(p.cell_len for p in kept.values()) + 1
+        if width - used >= room_for_title:
+            break
+        del kept[name]
+    right = fetched.copy()
+    for name in ("duration", "bar", "popularity", "tier"):
+        if name in kept:
+            right.append_text(kept[name])
+    right.append_text(judged)
+    right.append(" ")
     name_width = max(4, width - left.cell_len - right.cell_len)
     middle = name_or_placeholder(t.name, "(no title)")
     if not numbered:
         middle.append(" — " + ", ".join(t.artist_names), style="dim")
     middle.truncate(name_width, overflow="ellipsis", pad=True)
-    return Text.assemble(left, middle, right)
+    line = Text.assemble(left, middle, right)
+    line.truncate(width, overflow="ellipsis")  # never wider than the row, whatever the fonts
+    return line
 
 
 def render_named(row: NamedRow, width: int, selected: bool) -> Text:

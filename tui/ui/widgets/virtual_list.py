@@ -109,7 +109,7 @@ class VirtualList(ScrollView, can_focus=True):
         if old is not source:
             old.close()
         self._count = source.count()
-        self.virtual_size = Size(self.size.width, self._count)
+        self.virtual_size = Size(0, self._count)  # rows fit the width: never a horizontal bar
         self.cursor = max(0, min(cursor, self._count - 1)) if self._count else 0
         self.scroll_to(y=0, animate=False)
         self.refresh()
@@ -128,7 +128,7 @@ class VirtualList(ScrollView, can_focus=True):
         count = self._source.count()
         if count != self._count:
             self._count = count
-            self.virtual_size = Size(self.size.width, count)
+            self.virtual_size = Size(0, count)
             # the last page may have been short: drop it so it is fetched again
             last_page = (count - 1) // PAGE if count else 0
             for page in [p for p in self._pages if p >= last_page - 1]:
