@@ -124,3 +124,44 @@ def test_a_bad_keymap_or_theme_stops_the_tui_before_it_draws(tmp_path):
     assert out.returncode == 2 and out.stderr.count("\n") == 1
     assert "keymap.app.search" in out.stderr and "theme" in out.stderr
     assert longtail(config, "config").returncode == 1
+
+
+def schema_keys(struct, prefix: str = "") -> list[str]:
+    import msgspec
+
+    keys = []
+    for field in msgspec.structs.fields(struct):
+        if isinstance(field.type, type) and issubclass(field.type, msgspec.Struct):
+            keys += schema_keys(field.type, f"{prefix}{field.name}.")
+        else:
+            keys.append(f"{prefix}{field.name}")
+    return keys
+
+
+def test_the_example_config_documents_every_key_and_is_valid_as_it_stands(tmp_path):
+    """assets/config.example.toml: each key of the schema is there (set or commented out,
+    under its table), and the file, and the file with every commented key set, load clean."""
+    import re
+    import tomllib
+
+    from tui.assets import EXAMPLE_CONFIG
+    from tui.config.schema import ConfigFile, problems
+
+    text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
+    table, written = "", set()
+    for line in text.splitlines():
+        if m := re.match(r"^\[(\w+)\]", line):
+            table = m.group(1) + "."
+        elif m := re.match(r'^#? ?"?([\w.]+)"? = ', line):
+            written.add(table + m.group(1) if "." not in m.group(1) else f"{table}*")
+    missing = [k for k in schema_keys(ConfigFile) if k not in written and f"{k}.*" not in written]
+    assert missing == []
+    assert problems(tomllib.loads(text)) == []
+    uncommented = re.sub(r"^# ((\w+|\"[\w.]+\") = )", r"\1", text, flags=re.M)
+    assert problems(tomllib.loads(uncommented)) == []
+    config = tmp_path / "config.toml"
+    config.write_text(uncommented.replace("/data/spotify", str(tmp_path)).replace("/fast-disk/longtail-state",
+                                                                                  str(tmp_path / "st")))
+    checked = longtail(config, "config")
+    assert checked.returncode == 0, checked.stdout  # also what only the TUI judges: keymap and theme
+    assert longtail(config, "config", "--example").stdout == text

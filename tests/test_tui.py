@@ -210,6 +210,12 @@ def test_a_track_row_is_as_wide_as_the_terminal_draws_it_and_the_title_comes_fir
         line = render_track(TrackItem(track, "local", "ok"), width, False).plain
         assert glibc_width(line) == width, (width, line)
         assert line.rstrip().endswith("✓")  # the verdict never gives way
+        plain = render_track(TrackItem(track, "absent"), width, False).plain  # no verdict, another glyph
+        assert [w for w in ("opus", "vorbis", clock(track.duration_ms)) if w in line] == \
+            [w for w in ("opus", "vorbis", clock(track.duration_ms)) if w in plain], (line, plain)
+        for column in (clock(track.duration_ms), track.tier):  # and where they are, they line up
+            if column in line:
+                assert glibc_width(line[:line.index(column)]) == glibc_width(plain[:plain.index(column)])
         if width >= 40:  # the title is never squeezed below about half the row
             assert name in line or glibc_width(line.split(" — ")[0]) >= width // 2, (width, line)
     assert clock(track.duration_ms) in render_track(TrackItem(track, "local"), 80, False).plain
@@ -492,3 +498,47 @@ async def test_P_in_the_library_hides_what_cannot_be_played(demo_app):
                                           for i in range(tracks.count)))
         await pilot.press("P")  # and back: everything again
         await wait_for(pilot, lambda: "playable only" not in str(demo_app.screen.query_one("#albums-title").render()))
+
+
+async def test_a_shipped_theme_from_the_config_is_drawn_with(small_demo, tmp_path):
+    """assets/themes/longtail.toml is offered and taken from `theme =` in the config."""
+    import shutil
+
+    state = tmp_path / "state"
+    shutil.copytree(small_demo.state, state)
+    session = Session(open_services(Location(small_demo.mirror, StatePaths(state), small_demo),
+                                    Settings(theme="longtail")))
+    app = make_app(session, start_player=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.2)
+        assert app.theme == "longtail" and "longtail-light" in app.available_themes
+        assert app.current_theme.accent is not None and app.current_theme.accent.lower() == "#d75fd7"
+    session.close()
+
+
+async def test_every_region_is_drawn_again_after_a_resize(small_demo, tmp_path):
+    """80×24 → 40×12 → 80×24 with playback paused (nothing new arrives): the now-playing
+    bar, the lists and the footer are as wide as the terminal again, nothing cut at 40."""
+    from tui.ui.widgets.now_playing import NowPlayingBar
+
+    session = demo_session(small_demo, tmp_path)
+    local = sorted(t for t, s in session.services.files.all_states() if s == "local")[:2]
+    app = make_app(session, ao="null", play_ids=local)
+    async with app.run_test(size=(80, 24)) as pilot:
+        bar = app.screen.query_one(NowPlayingBar)
+        await wait_for(pilot, lambda: "▶" in str(bar.render()))
+        await pilot.press("space")  # paused: from here on the player sends nothing new
+        await wait_for(pilot, lambda: "⏸" in str(bar.render()))
+        wide = str(bar.render())
+        await pilot.resize_terminal(40, 12)
+        await pilot.pause(0.3)
+        narrow = str(bar.render())
+        assert "…" in narrow and max(len(line) for line in narrow.splitlines()) <= 38
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause(0.3)
+        assert str(bar.render()) == wide  # whole again
+        for lst in app.screen.query(VirtualList):
+            for y in range(min(3, lst.size.height)):
+                assert lst.render_line(y).cell_length == lst.scrollable_content_region.width
+        assert app.screen.size == (80, 24)
+    session.close()

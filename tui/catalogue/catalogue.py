@@ -124,7 +124,7 @@ class Catalogue:
 
     def _build_sql(self) -> None:
         self.track_columns = queries.track_columns(self.schema)
-        self.sql = queries.build(self.schema, self.has_features, self.has_ledger)
+        self.sql = queries.build(self.schema, self.has_features, self.has_ledger, self.has_playlists)
 
     def query_plans(self) -> dict[str, list[str]]:
         """EXPLAIN QUERY PLAN of every query above, for the index-usage test."""

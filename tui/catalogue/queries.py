@@ -69,7 +69,7 @@ def track_columns(s: Schema) -> str:
     ])
 
 
-def build(s: Schema, has_features: bool, has_ledger: bool) -> dict[str, str]:
+def build(s: Schema, has_features: bool, has_ledger: bool, has_playlists: bool = False) -> dict[str, str]:
     opt = s.optional
     tracks = track_columns(s)
     album_cols = ", ".join([
@@ -166,4 +166,27 @@ def build(s: Schema, has_features: bool, has_ledger: bool) -> dict[str, str]:
         sql["ledger_archived_by_tier"] = (
             f"SELECT t.popularity > 0, count(*) FROM {t} AS f JOIN tracks AS t ON t.id = f.track_id "
             "WHERE f.rowid > ? AND f.rowid <= ? AND f.status = 'success' GROUP BY 1")
+    if has_playlists:
+        hit = "rowid, id, name, owner_display_name, followers_total, tracks_total"
+        sql["playlist_by_id"] = f"SELECT {hit}, description FROM pl.playlists WHERE id = ?"
+        sql["playlists_by_rowids"] = f"SELECT {hit} FROM pl.playlists WHERE rowid IN ({{marks}})"
+        sql["playlists_by_name_range"] = (f"SELECT {hit} FROM pl.playlists WHERE name >= ? AND name < ? "
+                                          "ORDER BY name LIMIT ?")
+        # clustered on (playlist_rowid, position): a playlist reads in order, page by page
+        sql["playlist_entries"] = (
+            "SELECT position, is_episode, is_local, track_rowid, id_if_not_in_tracks_table, "
+            "name_if_is_local FROM pl.playlist_tracks WHERE playlist_rowid = ? AND position >= ? "
+            "ORDER BY position LIMIT ?")
+        # the reverse index's build: most-followed first, each playlist's tracks in one range
+        # (followers, rowid) below the last one done; then those with no follower count
+        sql["playlists_by_followers_after"] = (
+            "SELECT rowid, followers_total, name FROM pl.playlists "
+            "WHERE followers_total IS NOT NULL AND (followers_total, rowid) < (?, ?) "
+            "ORDER BY followers_total DESC, rowid DESC LIMIT ?")
+        sql["playlists_unfollowed_after"] = (
+            "SELECT rowid, 0, name FROM pl.playlists WHERE followers_total IS NULL AND rowid > ? "
+            "ORDER BY rowid LIMIT ?")
+        sql["playlist_track_rowids"] = ("SELECT track_rowid FROM pl.playlist_tracks "
+                                        "WHERE playlist_rowid = ? AND track_rowid IS NOT NULL")
+        sql["playlists_max_rowid"] = "SELECT max(rowid) FROM pl.playlists"
     return sql

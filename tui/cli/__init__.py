@@ -2,10 +2,10 @@
 
 A face of the core like the TUI and MPRIS: every command opens a session, drives
 it, and prints what it reports. Commands live by purpose in `library`,
-`playback` and `maintenance`; importing them registers them on `main`.
+`playback`, `playlists` and `maintenance`; importing them registers them on `main`.
 """
 
-from tui.cli import library, maintenance, playback  # noqa: F401  (registers the commands)
+from tui.cli import library, maintenance, playback, playlists  # noqa: F401  (registers the commands)
 from tui.cli.main import main
 
 __all__ = ["main"]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from tui.catalogue.playlists import PlaylistHit
 from tui.catalogue.records import Artist, AudioFeatures, LedgerEntry, Track
-from tui.core.views import DetailsView
+from tui.core.views import DetailsView, PlaylistView
 from tui.mirror.file_index import FileEntry
 
 
@@ -81,8 +82,22 @@ def details_json(view: DetailsView) -> dict:
                           for s in details.isrc_siblings],
         "verdict": view.verdict,  # the last `longtail check`, or null
         "damage": view.damage,  # why a damaged file is not the archive's, or null
+        "playlists": [{"id": p.id, "name": p.name, "followers": p.followers} for p in view.playlists],
     })
     return out
+
+
+def playlist_hit_json(hit: PlaylistHit) -> dict:
+    return {"id": hit.id, "name": hit.name, "owner": hit.owner, "followers": hit.followers,
+            "tracks_total": hit.tracks_total}
+
+
+def playlist_json(view: PlaylistView) -> dict:
+    p = view.playlist
+    return {**playlist_hit_json(p.hit), "description": p.description, "truncated": p.truncated,
+            "entries": [{"position": e.position, "kind": e.kind,
+                         "track": track_json(e.track, view.files.get(e.track.id, "absent")) if e.track else None,
+                         "name": e.name} for e in p.entries]}
 
 
 def artist_json(artist: Artist) -> dict:

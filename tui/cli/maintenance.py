@@ -90,7 +90,7 @@ def unpack(obj: Context) -> None:
 @click.pass_obj
 @friendly_errors
 def index(obj: Context, as_json: bool, files_only: bool) -> None:
-    """Build or refresh longtail's indexes: the file index, then the search index.
+    """Build or refresh longtail's indexes: the file index, the search index, the playlists'.
 
     The search index indexes popular tracks first, then artists and albums, then the
     long tail; it can be interrupted at any point and carries on where it stopped.
@@ -116,6 +116,9 @@ def index(obj: Context, as_json: bool, files_only: bool) -> None:
         if s is not None:
             click.echo(f"search index: {s['tracks']:,} tracks, {s['artists']:,} artists, "
                        f"{s['albums']:,} albums ({'complete' if s['complete'] else s['phase']})", err=True)
+        if (p := report.playlists) is not None:
+            click.echo(f"playlist index: {p['playlists']:,} playlists "
+                       f"({'complete' if p['complete'] else 'carries on next time'})", err=True)
     if report.errors:
         sys.exit(1)
 
@@ -201,9 +204,16 @@ def _sweep(obj: Context, decode: bool, as_json: bool) -> None:
 
 @main.command("config")
 @click.option("--json", "as_json", is_flag=True)
-def config_command(as_json: bool) -> None:
+@click.option("--example", is_flag=True, help="Print an example config with every key documented.")
+def config_command(as_json: bool, example: bool) -> None:
     """Check the config file: every problem, one line each (exit 1 when there is any)."""
     from tui.config import config_problems
+
+    if example:
+        from tui.assets import EXAMPLE_CONFIG
+
+        click.echo(EXAMPLE_CONFIG.read_text(encoding="utf-8"), nl=False)
+        return
 
     path, problems = config_problems()
     if not problems and path.is_file():  # what only the TUI can judge: its bindings and themes

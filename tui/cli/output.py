@@ -142,4 +142,6 @@ def print_details(doc: dict) -> None:
         line("same isrc", f"{len(doc['isrc_siblings'])} other track(s)")
         for s in doc["isrc_siblings"][:5]:
             line("", f"{s['id']}  {s['name']} — {s['album']} ({s['file']})")
+    for i, p in enumerate(doc.get("playlists", [])[:5]):
+        line("in playlists" if i == 0 else "", f"{p['id']}  {p['name']} ({p['followers']:,} followers)")
     line("id", doc["id"])

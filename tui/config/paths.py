@@ -56,6 +56,11 @@ class StatePaths:
         return self.root / "search.sqlite3"
 
     @property
+    def playlist_index(self) -> Path:
+        """Playlist names to search, and which playlists hold each track (most-followed first)."""
+        return self.root / "playlists.sqlite3"
+
+    @property
     def stats(self) -> Path:
         return self.root / "stats.sqlite3"
 

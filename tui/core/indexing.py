@@ -1,4 +1,5 @@
-"""Index builds: the file index, the popularity histogram, then the search index.
+"""Index builds: the file index, the popularity histogram, the search index, then the
+playlists' sidecar (names, and which playlists hold each track).
 
 `longtail index` runs them with one process per core; the TUI's `I` runs the
 search index shard after shard in a background thread. Either way progress
@@ -22,12 +23,15 @@ class IndexReport:
     files: dict = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     search: dict | None = None
+    playlists: dict | None = None
 
     def as_json(self) -> dict:
         doc = dict(self.files)
         doc["errors"] = list(self.errors)
         if self.search is not None:
             doc["search_index"] = self.search
+        if self.playlists is not None:
+            doc["playlist_index"] = self.playlists
         return doc
 
 
@@ -58,12 +62,25 @@ def build_search(services: Services, publish: Callable[[object], None], inline: 
             "seconds": round(time.perf_counter() - started, 2)}
 
 
+def build_playlists(services: Services, publish: Callable[[object], None],
+                    should_stop: Callable[[], bool] = lambda: False) -> dict | None:
+    """Playlist names and track → playlists (most-followed first), when there are playlists."""
+    playlists = services.playlists
+    if not playlists.available:
+        return None
+    started = time.perf_counter()
+    status = playlists.build_index(lambda label, done, total: publish(IndexProgress(label, done, total)),
+                                   should_stop)
+    return {**status, "seconds": round(time.perf_counter() - started, 2)}
+
+
 def build_all(services: Services, publish: Callable[[object], None], files_only: bool = False,
               inline: bool = False, should_stop: Callable[[], bool] = lambda: False) -> IndexReport:
     report = refresh_files(services, publish)
     if not files_only:
         try:
             report.search = build_search(services, publish, inline, should_stop)
+            report.playlists = build_playlists(services, publish, should_stop)
         except LongtailError as exc:
             publish(IndexProgress("failed", 0, 0, finished=True, error=str(exc)))
             raise

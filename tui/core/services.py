@@ -20,6 +20,7 @@ from tui.mirror.file_index import FileIndex
 from tui.mirror.layout import MirrorLayout, discover
 
 if TYPE_CHECKING:  # imported where used: the first screen should not wait for them
+    from tui.catalogue.playlists import Playlists
     from tui.catalogue.search import Searcher
     from tui.catalogue.shuffle import Shuffle, ShuffleFilter
     from tui.catalogue.tiers import Tiers
@@ -82,6 +83,13 @@ class Services:
             if self._searcher is None:
                 self._searcher = Searcher(self.catalogue, self.state.search_index)
             return self._searcher
+
+    @property
+    def playlists(self) -> Playlists:
+        from tui.catalogue.playlist_index import PlaylistIndex
+        from tui.catalogue.playlists import Playlists
+
+        return Playlists(self.catalogue, PlaylistIndex(self.state.playlist_index))
 
     @property
     def tiers(self) -> Tiers:

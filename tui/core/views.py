@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from tui.catalogue.lists import AnchoredSource, RowSource
+from tui.catalogue.playlists import Playlist, PlaylistHit
 from tui.catalogue.records import Album, Discography, NamedHit, Track, TrackDetails
 from tui.catalogue.search import Kind, SearchResults
 from tui.core.services import Services
@@ -41,6 +42,17 @@ class DetailsView:
     verdict: str | None
     sibling_files: Mapping[str, str]
     damage: str | None = None  # why a present file is not the archive's
+    playlists: tuple[PlaylistHit, ...] = ()  # the most-followed that hold it (as far as indexed)
+
+
+@dataclass(frozen=True)
+class PlaylistView:
+    playlist: Playlist
+    files: Mapping[str, str]  # track id -> file state, for the entries that are tracks
+
+    def items(self) -> list[TrackItem]:
+        """The playable part: the entries that are catalogue tracks, in position order."""
+        return [TrackItem(t, self.files.get(t.id, "absent")) for t in self.playlist.tracks]
 
 
 class TrackItems(RowSource[TrackItem]):
@@ -167,7 +179,19 @@ class Library:
         siblings = services.files.states([s.id for s in details.isrc_siblings])
         return DetailsView(details, catalogue.album_by_rowid(track.album.rowid), entry, state,
                            services.verdicts.get(track.id), siblings,
-                           entry.damage() if entry is not None and state == "damaged" else None)
+                           entry.damage() if entry is not None and state == "damaged" else None,
+                           tuple(services.playlists.containing(track)))
+
+    # -- playlists ------------------------------------------------------------------------------
+
+    def playlist_search(self, query: str, limit: int = 25) -> list[PlaylistHit]:
+        return self.services.playlists.search(query, limit)
+
+    def playlist(self, playlist_id: str) -> PlaylistView | None:
+        found = self.services.playlists.open(playlist_id)
+        if found is None:
+            return None
+        return PlaylistView(found, self.services.files.states([t.id for t in found.tracks]))
 
     def search(self, query: str, kinds: tuple[Kind, ...], limit: int) -> tuple[SearchResults, list[TrackItem]]:
         results = self.services.searcher.search(query, kinds, limit)

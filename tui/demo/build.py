@@ -163,7 +163,7 @@ def build_demo(paths: DemoPaths, spec: DemoSpec = DemoSpec(),
             "peak": piece.track_peak, "album_gain": gain}
     step("ledger", 0, 1)
     write_ledger(meta_dir, result.main, spec.seed, real_files)
-    write_playlists(meta_dir, result.main, spec.seed)
+    write_playlists(meta_dir, result.main, spec.seed, audio_ids=sorted(real_files))
     step("ledger", 1, 1)
 
     folders = sorted({folder for _, folder, _ in placements})

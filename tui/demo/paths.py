@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-DEMO_VERSION = 2
+DEMO_VERSION = 3  # 3: playlists with episodes, local files, missing tracks and the real audio
 
 
 @dataclass(frozen=True)

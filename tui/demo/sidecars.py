@@ -7,6 +7,7 @@ import json
 import random
 import sqlite3
 import struct
+from collections.abc import Sequence
 from pathlib import Path
 
 from tui.demo import schema
@@ -123,7 +124,11 @@ def write_ledger(directory: Path, main_path: Path, seed: int,
     return path
 
 
-def write_playlists(directory: Path, main_path: Path, seed: int, count: int = 12) -> Path:
+def write_playlists(directory: Path, main_path: Path, seed: int, count: int = 120,
+                    audio_ids: Sequence[str] = ()) -> Path:
+    """Playlists as the archive has them: mostly catalogue tracks, with the odd podcast
+    episode, a listener's local file and a track the catalogue does not have; a few of
+    them hold the demo's real audio, so that a playlist can be played at once."""
     rng = random.Random(seed + 30)
     names = NameMaker(random.Random(seed + 31))
     path = directory / "spotify_clean_playlists.sqlite3"
@@ -131,21 +136,35 @@ def write_playlists(directory: Path, main_path: Path, seed: int, count: int = 12
     conn.executescript(schema.PLAYLISTS + schema.PLAYLISTS_INDEXES)
     src = sqlite3.connect(main_path)
     max_rowid = src.execute("SELECT max(rowid) FROM tracks").fetchone()[0] or 1
+    audio_rowids = [r for (r,) in src.execute(
+        f"SELECT rowid FROM tracks WHERE id IN ({','.join('?' * len(audio_ids))})", list(audio_ids))]
     ids = Ids(seed + 32)
     for p in range(1, count + 1):
         n = rng.randint(15, 80)
-        rowids: list[int] = []
+        rowids: list[int] = rng.sample(audio_rowids, min(len(audio_rowids), rng.randint(4, 10))) \
+            if p % 4 == 1 and audio_rowids else []
         while len(rowids) < n:
             r = rng.randint(1, max_rowid)
             if src.execute("SELECT 1 FROM tracks WHERE rowid = ?", (r,)).fetchone():
                 rowids.append(r)
+        rng.shuffle(rowids)
+        followers = None if p % 17 == 0 else int(rng.paretovariate(1.2) * 1000)
+        name = names.title() if p % 3 else f"{names.title()} Mix"
         conn.execute("INSERT INTO playlists VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", (
-            p, ids.next(), ids.next(), FETCHED_AT, names.title(), "A demo playlist", 0, 1, None,
-            "demo", "longtail demo", rng.randint(1000, 90000), n))
+            p, ids.next(), ids.next(), FETCHED_AT, name, "A demo playlist", 0, 1, None,
+            f"user{p % 9}", f"listener {p % 9}", followers, n))
         for pos, r in enumerate(rowids):
+            row: tuple = (p, pos, 0, r, None, 0, None)
+            roll = rng.random()
+            if roll < 0.03:
+                row = (p, pos, 1, None, ids.next(), 0, None)  # a podcast episode
+            elif roll < 0.05:
+                row = (p, pos, 0, None, None, 1, f"{names.title()} (home recording)")  # a local file
+            elif roll < 0.07:
+                row = (p, pos, 0, None, ids.next(), 0, None)  # not in the catalogue's tracks
             conn.execute("INSERT INTO playlist_tracks (playlist_rowid, position, is_episode, track_rowid, "
-                         "added_at, is_local) VALUES (?,?,?,?,?,?)",
-                         (p, pos, 0, r, 1_700_000_000 + rng.randrange(10**7), 0))
+                         "id_if_not_in_tracks_table, added_at, is_local, name_if_is_local) "
+                         "VALUES (?,?,?,?,?,?,?,?)", (*row[:5], 1_700_000_000 + rng.randrange(10**7), *row[5:]))
     conn.commit()
     conn.close()
     src.close()

@@ -1,7 +1,7 @@
 """The Textual app: one face of the session core.
 
-Kept thin: screens live in `screens/`, widgets in `widgets/`, styles in
-`styles/*.tcss`. The app subscribes to the core's bus and turns its events into
+Kept thin: screens live in `screens/`, widgets in `widgets/`, styles and themes in
+`assets/` (top level). The app subscribes to the core's bus and turns its events into
 Textual messages in one place (`on_core_event`); commands go to the session. Every
 binding has an id, so `[keymap]` in the config file can rebind any of them.
 Catalogue reads run on a small pool of database threads (so the number of SQLite
@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from tui.assets import STYLES
 from tui.core.bus import Subscription
 from tui.core.checking import CheckRequest
 from tui.core.events import (
@@ -40,14 +40,14 @@ from tui.ui.cells import use_terminal_widths
 from tui.ui.live import LiveState
 from tui.ui.messages import CheckUpdated, CoreEvent, IndexUpdated, NowPlayingChanged, QueueUpdated, RowsChanged
 from tui.ui.screens.library import LibraryScreen
+from tui.ui.themes import shipped_themes
 
-STYLES = Path(__file__).parent / "styles"
 use_terminal_widths()  # before anything is measured: spacing marks take a cell, as terminals draw them
 
 
 class LongtailApp(App):
     TITLE = "longtail"
-    CSS_PATH = [STYLES / "app.tcss"]
+    CSS_PATH = [STYLES / "app.tcss"]  # assets/styles: what the app ships besides code
     MODES = {
         "library": LibraryScreen,
         # Imported when first shown: the first screen should not wait for the others' imports.
@@ -117,6 +117,8 @@ class LongtailApp(App):
     # -- lifecycle ------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        for theme in shipped_themes():
+            self.register_theme(theme)
         settings = self.session.settings
         remembered_theme = remembered.load(self.services.state.ui_state).get("theme")
         if settings.theme:

@@ -94,11 +94,11 @@ def keymap_problems(keymap: dict[str, str]) -> list[str]:
 
 def tui_config_problems(keymap: dict[str, str], theme: str | None) -> list[str]:
     """What only the TUI can judge in the config: its keymap and its theme."""
-    from textual.theme import BUILTIN_THEMES
+    from tui.ui.themes import theme_names
 
     found = keymap_problems(keymap) if keymap else []
-    if theme and theme not in BUILTIN_THEMES:
-        found.append(f"theme: {theme!r} is not one of {', '.join(sorted(BUILTIN_THEMES))}")
+    if theme and theme not in (names := theme_names()):
+        found.append(f"theme: {theme!r} is not one of {', '.join(sorted(names))}")
     return found
 
 

@@ -14,7 +14,16 @@ class NowPlayingBar(Static):
     NowPlayingBar { height: 2; padding: 0 1; }
     """
 
+    _shown: tuple[NowPlaying, str | None] | None = None
+
+    def on_resize(self) -> None:
+        # The lines are cut to the width when shown: a paused or idle player sends nothing
+        # new, so a wider terminal would keep the narrow lines.
+        if self._shown is not None:
+            self.show(*self._shown)
+
     def show(self, state: NowPlaying, player_error: str | None = None) -> None:
+        self._shown = (state, player_error)
         width = max(20, self.size.width - 2)
         line1 = Text()
         if player_error:

@@ -103,11 +103,16 @@ def render_track(item: TrackItem, width: int, selected: bool, live: LiveState | 
     if verdict:
         v, vcolor = VERDICT_GLYPHS.get(verdict, ("?", "dim"))
         judged.append(f" {v}", style=vcolor)
-    fixed = Text.assemble(fetched, judged)
-    room_for_title = max(12, (width - left.cell_len) * 11 // 20)
+    else:
+        judged.append("  ")  # the verdict's place, kept so that columns line up
+    # Which columns give way depends on the width alone (never on this row's verdict or
+    # marker), so every row of a list keeps the same columns and they line up.
+    widths = {"bar": 6, "popularity": 4, "tier": 7, "duration": 8}
+    left_room = 2 + (8 if numbered else 0)
+    room_for_title = max(12, (width - left_room) * 11 // 20)
     kept = dict(optional)
     for name, _part in optional:  # drop from the least needed while the title would be squeezed
-        used = left.cell_len + fixed.cell_len + sum(p.cell_len for p in kept.values()) + 1
+        used = left_room + 3 + sum(widths[n] for n in kept)  # 3: a verdict's place and the margin
         if width - used >= room_for_title:
             break
         del kept[name]

@@ -1,0 +1,131 @@
+"""The archive's playlists: search by name, open one in position order, and the playlists
+that hold a track (through the sidecar in the state directory, `playlist_index`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from tui.catalogue.catalogue import Catalogue
+from tui.catalogue.playlist_index import PlaylistIndex
+from tui.catalogue.records import Track
+from tui.catalogue.text import fold, tokens
+
+EntryKind = Literal["track", "episode", "local", "missing"]
+MAX_ENTRIES = 20_000  # Spotify's own cap on a playlist's length is 10,000
+
+
+@dataclass(frozen=True)
+class PlaylistHit:
+    rowid: int
+    id: str
+    name: str
+    owner: str | None
+    followers: int
+    tracks_total: int
+
+
+@dataclass(frozen=True)
+class PlaylistEntry:
+    position: int
+    kind: EntryKind
+    track: Track | None
+    name: str | None  # a local file's own name, or the id of what the catalogue does not have
+
+
+@dataclass(frozen=True)
+class Playlist:
+    hit: PlaylistHit
+    description: str | None
+    entries: tuple[PlaylistEntry, ...]
+    truncated: bool = False
+
+    @property
+    def tracks(self) -> list[Track]:
+        return [e.track for e in self.entries if e.track is not None]
+
+
+def _hit(row: tuple) -> PlaylistHit:
+    rowid, id_, name, owner, followers, total = row[:6]
+    return PlaylistHit(rowid, id_, name or "", owner, followers or 0, total or 0)
+
+
+class Playlists:
+    def __init__(self, catalogue: Catalogue, index: PlaylistIndex) -> None:
+        self.catalogue = catalogue
+        self.index = index
+
+    @property
+    def available(self) -> bool:
+        return self.catalogue.has_playlists
+
+    def _by_rowids(self, rowids: list[int]) -> list[PlaylistHit]:
+        if not rowids:
+            return []
+        sql = self.catalogue.sql["playlists_by_rowids"].replace("{marks}", ",".join("?" * len(rowids)))
+        hits = {r[0]: _hit(r) for r in self.catalogue.conn().execute(sql, rowids)}
+        return [hits[r] for r in rowids if r in hits]
+
+    def search(self, query: str, limit: int = 25) -> list[PlaylistHit]:
+        """Ranked by match (the whole name, then its start, then its words), then followers."""
+        if not self.available or not tokens(query):
+            return []
+        hits = self._by_rowids(self.index.search(query, max(limit * 4, 100)))
+        if not hits:  # no sidecar yet: names that start with the query, through the name index
+            hits = self._by_name_prefix(query, limit * 4)
+        q = " ".join(tokens(query))
+
+        def rank(h: PlaylistHit) -> tuple:
+            name = " ".join(tokens(h.name))
+            return (0 if name == q else 1 if name.startswith(q) else 2, -h.followers, h.rowid)
+        return sorted(hits, key=rank)[:limit]
+
+    def _by_name_prefix(self, query: str, limit: int) -> list[PlaylistHit]:
+        sql, seen, out = self.catalogue.sql["playlists_by_name_range"], set(), []
+        text = query.strip()
+        for start in dict.fromkeys((text, text.lower(), text.capitalize(), text.title(), text.upper())):
+            for row in self.catalogue.conn().execute(sql, (start, start + "\U0010ffff", limit)):
+                if row[0] not in seen and fold(row[2]).startswith(fold(text)):
+                    seen.add(row[0])
+                    out.append(_hit(row))
+        return out
+
+    def open(self, playlist_id: str) -> Playlist | None:
+        conn = self.catalogue.conn()
+        if not self.available:
+            return None
+        row = conn.execute(self.catalogue.sql["playlist_by_id"], (playlist_id,)).fetchone()
+        if row is None:
+            return None
+        hit = _hit(row)
+        raw = conn.execute(self.catalogue.sql["playlist_entries"], (hit.rowid, 0, MAX_ENTRIES + 1)).fetchall()
+        truncated = len(raw) > MAX_ENTRIES
+        raw = raw[:MAX_ENTRIES]
+        tracks = {t.rowid: t for t in self.catalogue.tracks_by_rowids(
+            [r[3] for r in raw if r[3] is not None and not r[1] and not r[2]])}
+        entries = []
+        for position, is_episode, is_local, track_rowid, other_id, local_name in raw:
+            if is_local:
+                entries.append(PlaylistEntry(position, "local", None, local_name))
+            elif is_episode:
+                entries.append(PlaylistEntry(position, "episode", None, other_id))
+            elif track_rowid is not None and track_rowid in tracks:
+                entries.append(PlaylistEntry(position, "track", tracks[track_rowid], None))
+            else:
+                entries.append(PlaylistEntry(position, "missing", None, other_id))
+        return Playlist(hit, row[6], tuple(entries), truncated)
+
+    def containing(self, track: Track, limit: int = 20) -> list[PlaylistHit]:
+        """The most-followed playlists that hold the track (as far as the sidecar is built)."""
+        if not self.available:
+            return []
+        return self._by_rowids(self.index.containing(track.rowid, limit))
+
+    def build_index(self, progress=None, should_stop=lambda: False) -> dict:
+        """Build (or carry on building) the sidecar: `longtail index` and `I` in the TUI."""
+        if not self.available:
+            return {"playlists": 0, "complete": True}
+        path = self.catalogue.paths.playlists
+        st = path.stat() if path else None
+        signature = f"{st.st_size}:{st.st_mtime_ns}" if st else ""
+        return self.index.build(self.catalogue.connect(), self.catalogue.sql, signature, progress, should_stop)
