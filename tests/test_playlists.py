@@ -182,3 +182,47 @@ def test_odd_queries_find_nothing_and_never_fail(small_demo, tmp_path, query):
     playlists.build_index()
     assert playlists.search(query) == []
     catalogue.close()
+
+
+async def test_the_playlists_screen_finds_opens_and_plays_what_can_be_played(small_demo, tmp_path):
+    """Real libmpv (ao=null): 6, type a name, Enter, Enter on a local entry plays the playlist
+    from there, with only its playable tracks queued; Escape goes back to the results."""
+    from test_tui import demo_session, wait_for
+
+    from tui.core.views import TrackItem
+    from tui.ui.app import make_app
+    from tui.ui.screens.playlists import PlaylistsScreen
+    from tui.ui.widgets.rows import NamedRow, OtherEntry
+    from tui.ui.widgets.virtual_list import VirtualList
+
+    session = demo_session(small_demo, tmp_path)
+    session.services.playlists.build_index()
+    files = dict(session.services.files.all_states())
+    conn = sqlite3.connect(f"file:{playlists_db(small_demo)}?mode=ro", uri=True)
+    name, _rowid = next((n, r) for n, r in conn.execute("SELECT name, rowid FROM playlists ORDER BY rowid")
+                        if any(files.get(t.id) == "local" for t in session.services.playlists.open(
+                            conn.execute("SELECT id FROM playlists WHERE rowid = ?", (r,)).fetchone()[0]).tracks))
+    app = make_app(session, ao="null")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("6")
+        await wait_for(pilot, lambda: isinstance(app.screen, PlaylistsScreen))
+        await pilot.press(*name)
+        rows = app.screen.query_one("#playlist-rows", VirtualList)
+        await wait_for(pilot, lambda: rows.count and isinstance(rows.row_at(0), NamedRow)
+                       and rows.row_at(0).name == name)
+        await pilot.press("enter", "enter")  # the query to the results, then open the first
+        await wait_for(pilot, lambda: rows.count and app.screen.opened is not None)
+        entries = [rows.row_at(i) for i in range(rows.count)]
+        assert all(isinstance(r, (TrackItem, OtherEntry)) for r in entries)
+        local = next(i for i, r in enumerate(entries) if isinstance(r, TrackItem) and r.file == "local")
+        rows.move_cursor(local)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.now_playing.track is not None
+                       and app.now_playing.track.id == entries[local].track.id, timeout=20)
+        playable = [r.track.id for r in entries if isinstance(r, TrackItem) and r.file != "absent"]
+        assert app.now_playing.queue_length == len(playable)  # the absent ones left out
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(rows.row_at(0), NamedRow))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.current_mode != "playlists")
+    session.close()

@@ -55,6 +55,7 @@ class LongtailApp(App):
         "shuffle": lambda: _screen("shuffle", "ShuffleScreen"),
         "tiers": lambda: _screen("tiers", "TiersScreen"),
         "queue": lambda: _screen("queue", "QueueScreen"),
+        "playlists": lambda: _screen("playlists", "PlaylistsScreen"),
     }
     DEFAULT_MODE = "library"
     BINDINGS = [
@@ -66,6 +67,7 @@ class LongtailApp(App):
         Binding("3", "mode('shuffle')", "Shuffle", show=False, id="app.shuffle"),
         Binding("4", "mode('tiers')", "Tiers", show=False, id="app.tiers"),
         Binding("5", "mode('queue')", "Queue", show=False, id="app.queue"),
+        Binding("6", "mode('playlists')", "Playlists", show=False, id="app.playlists"),
         Binding("space", "toggle_pause", "Pause", id="player.pause"),
         Binding("n", "next", "Next", show=False, id="player.next"),
         Binding("p", "previous", "Previous", show=False, id="player.previous"),

@@ -119,6 +119,11 @@ class TrackDetailsScreen(ModalScreen):
                 g, c = FILE_GLYPHS.get(sibling_states.get(s.id, "absent"), ("·", "dim"))
                 grid.add_row("", Text.assemble((g + " ", c), f"{s.name} — {s.album.name} ({s.album.year}) "
                                                f"pop {s.popularity}"))
+        if view.playlists:  # the most-followed first, as far as `longtail index` has gone
+            grid.add_row("", "")
+            for i, p in enumerate(view.playlists):
+                grid.add_row("in playlists" if i == 0 else "", Text.assemble(
+                    p.name or "(no name)", (f"  {p.followers:,} followers", "dim")))
         return grid
 
     def action_close(self) -> None:

@@ -47,6 +47,20 @@ class NamedRow:
     extra: str = ""  # e.g. the year and type of an album
 
 
+@dataclass(frozen=True)
+class OtherEntry:
+    """A playlist entry that is not a catalogue track: an episode, a listener's local file,
+    or a track the catalogue does not have. Shown for what it is; never played."""
+
+    position: int
+    kind: str  # "episode" | "local" | "missing"
+    name: str | None
+
+
+OTHER_ENTRY_WORDS = {"episode": "podcast episode", "local": "the listener's own file",
+                     "missing": "not in the catalogue"}
+
+
 def clock(ms: int | float | None) -> str:
     if not ms:
         return "0:00"
@@ -158,6 +172,10 @@ def render_any(row, width: int, selected: bool, live: LiveState | None = None,
         return render_named(row, width, selected)
     if isinstance(row, MoreRow):
         return Text(f"  ⋯ more {row.section}s (Enter)", style="dim italic")
+    if isinstance(row, OtherEntry):
+        line = Text(f"  {OTHER_ENTRY_WORDS.get(row.kind, row.kind)}: {row.name or '—'}", style="dim italic")
+        line.truncate(width, overflow="ellipsis")
+        return line
     if isinstance(row, NamedHit):  # an artist of the library's list
         return render_named(NamedRow("artist", row.rowid, row.id, row.name, row.popularity), width, selected)
     return Text(str(row))
