@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tui.catalogue.features import PROBE_COLUMNS
 from tui.catalogue.schema import Schema
 
 
@@ -154,6 +155,9 @@ def build(s: Schema, has_features: bool, has_ledger: bool, has_playlists: bool =
                 "loudness", "speechiness", "acousticness", "instrumentalness", "liveness",
                 "valence", "duration_ms")) +
             f" FROM {f} WHERE track_id = ? AND null_response = 0")
+        # shuffle's feature filters and radio: one probe per candidate (null_response decides)
+        sql["features_probe"] = ("SELECT " + ", ".join(opt(f, c) for c in PROBE_COLUMNS) +
+                                 f" FROM {f} WHERE track_id = ?")
     if has_ledger:
         t = "tf.track_files"
         sql["ledger"] = (

@@ -25,10 +25,11 @@ import json
 import random
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from tui.catalogue.catalogue import Catalogue
+from tui.catalogue.features import FeatureFilter
 from tui.catalogue.file_states import FileStates
 from tui.catalogue.records import Track
 from tui.db import open_state_db, state_error
@@ -82,6 +83,7 @@ class ShuffleFilter:
     genre: str | None = None
     year: int | None = None
     present_only: bool = False  # integrity checks sample the files that are at their path
+    features: FeatureFilter = field(default_factory=FeatureFilter)  # tempo, key, energy… (never a null_response row)
 
     def popularity_range(self) -> tuple[int, int]:
         lo, hi = 0, 100
@@ -100,6 +102,8 @@ class ShuffleFilter:
         lo, hi = self.popularity_range()
         if lo > hi:
             return f"no track has a popularity from {lo} to {hi}" + (f" in the {self.tier} tier" if self.tier else "")
+        if self.features.active and "features_probe" not in catalogue.sql:
+            return "this mirror has no audio features (spotify_clean_audio_features.sqlite3)"
         if self.genre:
             known = catalogue.has_genre(self.genre)
             if known is None:
@@ -130,6 +134,8 @@ class ShuffleFilter:
             parts.append(f"genre {self.genre}")
         if self.year:
             parts.append(f"year {self.year}")
+        if self.features.active:
+            parts.append(self.features.describe())
         return ", ".join(parts) or "the whole catalogue"
 
 
@@ -292,6 +298,8 @@ class Shuffle:
             state = self.files.state(track_id)
             if state == "absent" or (f.present_only and state not in ("local", "damaged")):
                 return False
+        if f.features.active:
+            return f.features.matches(conn.execute(sql["features_probe"], (track_id,)).fetchone())
         return True
 
     def __iter__(self) -> Iterator[Track]:

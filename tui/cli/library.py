@@ -53,18 +53,34 @@ def search(obj: Context, query: str, kind: str, limit: int, as_json: bool) -> No
 @click.option("--playable", is_flag=True, help="Only tracks that are local or fetchable.")
 @click.option("--genre", default=None, help="Only tracks by artists with this genre.")
 @click.option("--year", type=int, default=None, help="Only tracks released in this year.")
+@click.option("--tempo", metavar="LOW..HIGH", help="BPM, e.g. 120..128.")
+@click.option("--key", "key_name", metavar="KEY", help="Camelot (8A, 11B) or a name (C, F#, Bb, Am).")
+@click.option("--mode", type=click.Choice(["major", "minor"]))
+@click.option("--energy", metavar="LOW..HIGH", help="0..1, e.g. 0.6..1 (also the four below).")
+@click.option("--danceability", metavar="LOW..HIGH")
+@click.option("--valence", metavar="LOW..HIGH")
+@click.option("--acousticness", metavar="LOW..HIGH")
+@click.option("--instrumentalness", metavar="LOW..HIGH")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 @friendly_errors
 def shuffle(obj: Context, count: int, seed: int | None, tier: str | None, min_popularity: int | None,
             max_popularity: int | None, playable: bool, genre: str | None, year: int | None,
-            as_json: bool) -> None:
-    """A true shuffle: uniform over the catalogue (or the filtered part), no repeats."""
+            tempo: str | None, key_name: str | None, mode: str | None, as_json: bool, **units: str | None) -> None:
+    """A true shuffle: uniform over the catalogue (or the filtered part), no repeats.
+
+    Audio-feature filters (tempo, key, mode, energy, ...) combine with the others and
+    never match a track the API returned no features for."""
+    from tui.catalogue.features import feature_filter
     from tui.catalogue.shuffle import ShuffleFilter
 
+    try:
+        features = feature_filter(tempo, key_name, mode, **units)
+    except ValueError as exc:
+        raise UsageError(str(exc), "see `longtail shuffle --help`") from None
     session = obj.session()
     try:
-        flt = ShuffleFilter(tier, min_popularity, max_popularity, playable, genre, year)
+        flt = ShuffleFilter(tier, min_popularity, max_popularity, playable, genre, year, features=features)
         if why := flt.problem(session.services.catalogue):
             raise UsageError(why, "widen the filter")
         sh = session.services.shuffle(flt, seed)

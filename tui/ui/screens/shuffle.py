@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Input, Label, Select, Switch
 
+from tui.catalogue.features import parse_feature_words
 from tui.catalogue.shuffle import ShuffleFilter
 from tui.core.streams import ShuffleStream
 from tui.core.views import TrackItem
@@ -21,6 +22,7 @@ class ShuffleScreen(TrackListScreen):
     BINDINGS = [
         Binding("s", "reshuffle", "New shuffle", id="shuffle.new"),
         Binding("f", "focus_filters", "Filters", id="shuffle.filters"),
+        Binding("F", "focus_features", "Audio features", id="shuffle.features"),
         Binding("escape", "focus_stream", "Back to the list", show=False, id="shuffle.list"),
         Binding("a", "enqueue", "Queue", id="shuffle.enqueue"),
         Binding("A", "enqueue_next", "Play next", show=False, id="shuffle.enqueue_next"),
@@ -38,6 +40,8 @@ class ShuffleScreen(TrackListScreen):
             yield Switch(id="playable")
             yield Input(placeholder="genre", id="genre")
             yield Input(placeholder="year", id="year", type="integer", max_length=4)
+        yield Input(placeholder="audio features, e.g. tempo 120..128 key 8A energy 0.6.. valence ..0.4",
+                    id="features", select_on_focus=False)
         yield Label("", id="shuffle-status")
         yield VirtualList(self.renderer(), id="stream", empty="nothing matches these filters")
 
@@ -64,7 +68,8 @@ class ShuffleScreen(TrackListScreen):
             max_popularity=None if hi is None else max(0, min(100, hi)),
             playable=self.query_one("#playable", Switch).value,
             genre=self.query_one("#genre", Input).value.strip() or None,
-            year=number("#year"))
+            year=number("#year"),
+            features=parse_feature_words(self.query_one("#features", Input).value))  # ValueError: said
 
     @on(Select.Changed)
     @on(Switch.Changed)
@@ -82,16 +87,27 @@ class ShuffleScreen(TrackListScreen):
     def action_focus_filters(self) -> None:
         self.query_one("#tier", Select).focus()
 
+    def action_focus_features(self) -> None:
+        self.query_one("#features", Input).focus()
+
     def action_focus_stream(self) -> None:
         """Escape leaves the filters for the list (where Enter plays), as it leaves an input in cmus."""
         self.query_one("#stream", VirtualList).focus()
 
     @work(group="shuffle", exclusive=True)
     async def start_shuffle(self) -> None:
-        flt = self.current_filter()
         status = self.query_one("#shuffle-status", Label)
+        try:
+            flt = self.current_filter()
+        except ValueError as exc:
+            status.update(f"features: {exc}")
+            return
         status.update(f"shuffling {flt.describe()}…")
         try:
+            why = await self.app.run_db(flt.problem, self.app.services.catalogue)
+            if why:
+                status.update(f"{why} · widen the filters")
+                return
             shuffle = await self.app.run_db(lambda: self.app.services.shuffle(flt, endless=True))
         except LongtailError as exc:
             status.update(str(exc))
