@@ -35,8 +35,8 @@ def parse_key(text: str) -> tuple[int, int | None]:
         name = FLATS.get(m.group(1), m.group(1))
         if name in PITCHES:
             suffix = m.group(2)
-            mode = None if suffix is None else (1 if suffix.startswith("MAJ") else 0)
-            return PITCHES.index(name), mode
+            named_mode = None if suffix is None else (1 if suffix.startswith("MAJ") else 0)
+            return PITCHES.index(name), named_mode
     raise ValueError(f"{text!r} is not a key: write it as Camelot (8A, 11B) or a name (C, F#, Bb, Am)")
 
 
