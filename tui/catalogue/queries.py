@@ -158,6 +158,11 @@ def build(s: Schema, has_features: bool, has_ledger: bool, has_playlists: bool =
         # shuffle's feature filters and radio: one probe per candidate (null_response decides)
         sql["features_probe"] = ("SELECT " + ", ".join(opt(f, c) for c in PROBE_COLUMNS) +
                                  f" FROM {f} WHERE track_id = ?")
+        # radio's vector sidecar: read once in rowid order; its rows name tracks by this rowid
+        sql["features_scan"] = ("SELECT rowid, " + ", ".join(opt(f, c) for c in PROBE_COLUMNS[1:]) +
+                                f" FROM {f} WHERE rowid > ? AND null_response = 0 ORDER BY rowid LIMIT ?")
+        sql["features_track_ids"] = f"SELECT rowid, track_id FROM {f} WHERE rowid IN ({{marks}})"
+        sql["features_max_rowid"] = f"SELECT max(rowid) FROM {f}"
     if has_ledger:
         t = "tf.track_files"
         sql["ledger"] = (

@@ -153,3 +153,35 @@ def info(obj: Context, track_id: str, as_json: bool) -> None:
         emit_json(doc)
         return
     print_details(doc)
+
+
+@main.command()
+@common_options
+@click.argument("track_id")
+@click.option("-n", "count", type=click.IntRange(1, 10_000), default=20, show_default=True, help="How many tracks.")
+@click.option("--playable", is_flag=True, help="Only tracks that are local or fetchable.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@friendly_errors
+def radio(obj: Context, track_id: str, count: int, playable: bool, as_json: bool) -> None:
+    """Tracks near TRACK_ID in audio-feature space: tempo (half/double-time aware), compatible
+    keys, energy, danceability, valence, acousticness, instrumentalness; never the seed, one
+    track per ISRC, a few per artist. Builds its sidecar in the state directory the first time."""
+    session = obj.session()
+    try:
+        seed = session.services.catalogue.track(track_id)
+        if seed is None:
+            raise UnknownTrack(f"no track with id {track_id!r} in the catalogue",
+                               "track ids are the 22-character base62 Spotify ids")
+        bar = RateBar("  radio index", "rows")
+        try:
+            stations = session.services.radio(seed, playable, lambda _l, done, total: bar.update(done, total))
+        finally:
+            bar.close()
+        items = session.library.items(stations.take(count))
+    finally:
+        session.close()
+    if as_json:
+        emit_json({"seed": track_id, "tracks": track_docs(items)})
+    else:
+        print_tracks(items)

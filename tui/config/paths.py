@@ -61,6 +61,11 @@ class StatePaths:
         return self.root / "playlists.sqlite3"
 
     @property
+    def radio_vectors(self) -> Path:
+        """Radio's sidecar: every track's audio features, quantised, grouped by key (numpy files)."""
+        return self.root / "radio"
+
+    @property
     def stats(self) -> Path:
         return self.root / "stats.sqlite3"
 

@@ -15,12 +15,14 @@ from tui.catalogue.catalogue import Catalogue
 from tui.catalogue.databases import CataloguePaths
 from tui.config import Settings, StatePaths, data_root, default_state_dir
 from tui.demo.paths import DemoPaths
-from tui.errors import MirrorError
+from tui.errors import LongtailError, MirrorError
 from tui.mirror.file_index import FileIndex
 from tui.mirror.layout import MirrorLayout, discover
 
 if TYPE_CHECKING:  # imported where used: the first screen should not wait for them
     from tui.catalogue.playlists import Playlists
+    from tui.catalogue.radio import Radio
+    from tui.catalogue.records import Track
     from tui.catalogue.search import Searcher
     from tui.catalogue.shuffle import Shuffle, ShuffleFilter
     from tui.catalogue.tiers import Tiers
@@ -70,6 +72,7 @@ class Services:
         self._searcher: Searcher | None = None
         self._verdicts: VerdictStore | None = None
         self._lock = threading.Lock()
+        self._radio_lock = threading.Lock()  # one build of the radio sidecar at a time
 
     @property
     def state(self) -> StatePaths:
@@ -90,6 +93,23 @@ class Services:
         from tui.catalogue.playlists import Playlists
 
         return Playlists(self.catalogue, PlaylistIndex(self.state.playlist_index))
+
+    def radio(self, seed: Track, playable: bool = False, progress=None) -> Radio:
+        """Tracks near `seed` in audio-feature space; builds the vector sidecar first when it is
+        missing or the features database changed (a minute at 10^7 tracks: off the UI thread)."""
+        from tui.catalogue.radio import Radio, RadioIndex
+
+        index = RadioIndex(self.state.radio_vectors)
+        path = self.catalogue.paths.features
+        if path is None:
+            raise LongtailError("this mirror has no audio features (spotify_clean_audio_features.sqlite3)",
+                                "radio needs them: download and unpack the audio features database")
+        st = path.stat()
+        signature = f"{st.st_size}:{st.st_mtime_ns}"
+        with self._radio_lock:
+            if not index.ready(signature):
+                index.build(self.catalogue, signature, progress)
+        return Radio(self.catalogue, index, seed, self.files, playable)
 
     @property
     def tiers(self) -> Tiers:

@@ -1,4 +1,4 @@
-"""The shuffle stream: an endless, uniform stream of tracks that the queue follows.
+"""The shuffle stream (and radio's): an endless stream of tracks that the queue follows.
 
 One `ShuffleStream` is both what the shuffle screen lists and what feeds the
 queue, so the two always agree: playing from row `i` queues rows `i...` and the
@@ -9,15 +9,27 @@ loader thread and the core's thread, so every access goes through its lock.
 from __future__ import annotations
 
 import threading
+from typing import Protocol
 
 from tui.catalogue.records import Track
-from tui.catalogue.shuffle import Shuffle
+
+
+class TrackDraws(Protocol):
+    """A shuffle or a radio: tracks drawn n at a time."""
+
+    @property
+    def seed(self) -> int | str: ...
+
+    @property
+    def strategy(self) -> str: ...
+
+    def take(self, n: int) -> list[Track]: ...
 
 
 class ShuffleStream:
     GROW = 100  # tracks drawn at a time
 
-    def __init__(self, shuffle: Shuffle) -> None:
+    def __init__(self, shuffle: TrackDraws) -> None:
         self.shuffle = shuffle
         self._tracks: list[Track] = []
         self._exhausted = False
@@ -25,7 +37,7 @@ class ShuffleStream:
         self._lock = threading.Lock()
 
     @property
-    def seed(self) -> int:
+    def seed(self) -> int | str:
         return self.shuffle.seed
 
     @property

@@ -84,6 +84,7 @@ class LongtailApp(App):
         Binding("C", "check_all", "Check the whole mirror", show=False, id="app.check_all"),
         Binding("u", "undo", "Undo queue change", show=False, id="player.undo"),
         Binding("o", "jump_to_playing", "Go to the playing track", show=False, id="app.jump_to_playing"),
+        Binding("w", "radio", "Radio from this track", show=False, id="app.radio"),
     ]
 
     def __init__(self, session: Session, ao: str | None = None, play_ids: list[str] | None = None,
@@ -265,6 +266,27 @@ class LongtailApp(App):
             return
         self.action_mode("library")
         self.screen.open_artist(track.artists[0].rowid, track.album.rowid, track.rowid)  # type: ignore[attr-defined]
+
+    def action_radio(self) -> None:
+        """An endless stream of tracks near the selected track (else the playing one)."""
+        selected = getattr(self.screen, "selected_track", None)
+        track = (selected() if callable(selected) else None) or self.now_playing.track
+        if track is None:
+            self.notify("select a track (or play one) to start a radio from it", timeout=3)
+            return
+        self._start_radio(track)
+
+    @work(group="radio", exclusive=True)
+    async def _start_radio(self, track) -> None:
+        from tui.core.streams import ShuffleStream
+
+        self.notify(f"radio from {track.name or track.id}: finding what is near it…", timeout=3)
+        try:
+            radio = await self.run_db(self.services.radio, track, True)  # what can be played: a queue that plays
+        except LongtailError as exc:
+            self.notify(str(exc), severity="warning", timeout=6)
+            return
+        self.session.play_stream(ShuffleStream(radio), 0)
 
     def action_undo(self) -> None:
         self.session.undo()
