@@ -49,11 +49,16 @@ def build(small_demo, tmp_path: Path, piece: int, hybrid: bool = False):
 
 
 def absent_track(mirror: Path, indexed: set[str]) -> str:
-    """A track of the catalogue that no torrent or data folder holds (known, but unplayable)."""
+    """A track of the catalogue that no torrent or data folder holds (known, but unplayable),
+    and whose ISRC no held track shares (a sibling would play in its place)."""
     import sqlite3
 
     catalogue = next(mirror.glob("annas_archive_spotify_*/spotify_clean.sqlite3"))
-    for (track_id,) in sqlite3.connect(catalogue).execute("SELECT id FROM tracks ORDER BY rowid LIMIT 500"):
-        if track_id not in indexed:
+    conn = sqlite3.connect(f"file:{catalogue}?mode=ro", uri=True)
+    held = list(indexed)
+    shared = {r[0] for r in conn.execute(
+        f"SELECT external_id_isrc FROM tracks WHERE id IN ({','.join('?' * len(held))})", held)} - {None}
+    for track_id, isrc in conn.execute("SELECT id, external_id_isrc FROM tracks ORDER BY rowid LIMIT 500"):
+        if track_id not in indexed and isrc not in shared:
             return track_id
     raise AssertionError("every track is in a torrent")

@@ -264,3 +264,36 @@ def test_play_json_cli(small_demo, local_ids, services):
     assert nobody.returncode == 1 and nobody.stdout == "" and "no track with id" in nobody.stderr  # refused first
     positions = [d["seconds"] for d in lines if d["event"] == "position"]
     assert positions == sorted(positions) and positions[-1] > 5
+
+
+def test_an_absent_track_plays_its_archived_isrc_sibling_and_says_so(small_demo, local_ids, services):
+    """Real libmpv (ao=null): the same recording under another release stands in, and
+    `started` names it in `via`; the file played is the sibling's, untouched."""
+    import hashlib
+    import json
+    import subprocess
+    import sys
+
+    exe = Path(sys.executable).with_name("longtail")
+    catalogue = services.catalogue
+    pair = None
+    for local_id in local_ids:
+        track = catalogue.track(local_id)
+        siblings = catalogue.isrc_siblings(track) if track.isrc else []
+        absent = [s for s in siblings if services.files.state(s.id) == "absent"]
+        if absent:
+            pair = (absent[0], track)
+            break
+    assert pair is not None, "the demo has an absent track with a local ISRC sibling"
+    absent, sibling = pair
+    path = services.files.entry(sibling.id).path
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    out = subprocess.run([str(exe), "play", absent.id, "--json", "--ao", "null", "--state", str(small_demo.home)],
+                         capture_output=True, text=True, timeout=120)
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    started = next(d for d in lines if d["event"] == "started")
+    assert started["id"] == absent.id and started["via"] == sibling.id and started["source"] == "local"
+    assert "ISRC" in started["note"]
+    ended = [d for d in lines if d["event"] == "ended"]
+    assert ended[0]["reason"] == "eof" and ended[0]["played_seconds"] > 5 and out.returncode == 0
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before

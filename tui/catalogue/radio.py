@@ -91,7 +91,8 @@ class RadioIndex:
         """Read every feature row once (rowid order), group by key, write the files."""
         conn, sql = catalogue.connect(), catalogue.sql
         total = conn.execute(sql["features_max_rowid"]).fetchone()[0] or 0
-        ids, codes, tempo, units, last = [], [], [], [], 0
+        # quantised chunk by chunk: 15 bytes a track in memory, never the floats of them all
+        ids, codes, vectors, last = [], [], [], 0
         while True:
             rows = conn.execute(sql["features_scan"], (last, CHUNK)).fetchall()
             if not rows:
@@ -99,22 +100,24 @@ class RadioIndex:
             last = rows[-1][0]
             ids.append(np.fromiter((r[0] for r in rows), np.int64, len(rows)))
             codes.append(np.fromiter((key_code(r[2], r[3]) for r in rows), np.int8, len(rows)))
-            tempo.append(np.array([np.nan if r[1] is None else r[1] for r in rows], np.float64))
-            units.append(np.array([[np.nan if x is None else x for x in r[4:]] for r in rows], np.float64))
+            vectors.append(quantise([np.nan if r[1] is None else r[1] for r in rows],
+                                    [[np.nan if x is None else x for x in r[4:]] for r in rows]))
+            del rows
             if progress:
                 progress("radio", last, total)
         conn.close()
         n = sum(len(a) for a in ids)
         all_ids = np.concatenate(ids) if ids else np.zeros(0, np.int64)
         all_codes = np.concatenate(codes) if codes else np.zeros(0, np.int8)
-        vectors = quantise(np.concatenate(tempo), np.concatenate(units)) if n else np.zeros((0, 6), np.uint8)
+        all_vectors = np.concatenate(vectors) if vectors else np.zeros((0, 6), np.uint8)
+        del ids, codes, vectors
         order = np.argsort(all_codes, kind="stable")
         starts = np.searchsorted(all_codes[order], np.arange(26)).astype(np.int64)
         tmp = self.directory.with_name(self.directory.name + ".building")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         np.save(tmp / "ids.npy", all_ids[order])
-        np.save(tmp / "vectors.npy", vectors[order])
+        np.save(tmp / "vectors.npy", all_vectors[order])
         np.save(tmp / "starts.npy", starts)
         (tmp / "meta.json").write_text(json.dumps({"signature": signature, "version": VERSION, "tracks": n}))
         shutil.rmtree(self.directory, ignore_errors=True)

@@ -80,6 +80,8 @@ class PlayPrinter:
                        "source": event.kind, "duration": event.duration}
                 if event.note:
                     doc["note"] = event.note
+                if event.via:
+                    doc["via"] = event.via
                 emit_line(doc)
             elif event.track_id != self.said_title:
                 self.title_pending = event  # printed with the track's name, from NowPlaying

@@ -7,10 +7,17 @@ neither): local files are sniffed for their codec; a fetchable track becomes a
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from tui.catalogue.records import Track
 from tui.core.services import Services
 from tui.core.swarm import Swarm
 from tui.mirror.fetch_status import FetchError
 from tui.player.source import Source, SourceError, SourceResolver, sniff_file
+
+
+class AbsentError(SourceError):
+    """Neither a local file nor a torrent: an ISRC sibling may stand in."""
 
 
 class MirrorSources(SourceResolver):
@@ -23,6 +30,33 @@ class MirrorSources(SourceResolver):
         track = catalogue.track(track_id)
         if track is None:
             raise SourceError(f"no track {track_id} in the catalogue")
+        try:
+            return self._resolve(track)
+        except AbsentError:
+            sibling = self._archived_sibling(track)
+            if sibling is None:
+                raise
+        # The same recording (same ISRC) under another release is archived: play its file.
+        source = self._resolve(sibling)
+        where = f"{sibling.album.name} ({sibling.album.year})" if sibling.album.name else sibling.id
+        return replace(source, track_id=track.id, via=sibling.id,
+                       note=f"plays the same recording (ISRC {track.isrc}) from {where}: "
+                            "this release is not archived")
+
+    def _archived_sibling(self, track: Track) -> Track | None:
+        """An ISRC sibling whose file is local, else one a torrent holds."""
+        if not track.isrc:
+            return None
+        siblings = self.services.catalogue.isrc_siblings(track)
+        states = self.services.files.states([s.id for s in siblings])
+        for wanted in ("local", "fetchable"):
+            for s in siblings:
+                if states.get(s.id) == wanted:
+                    return s
+        return None
+
+    def _resolve(self, track: Track) -> Source:
+        catalogue, track_id = self.services.catalogue, track.id
         ledger = catalogue.ledger(track_id)
         rg = ledger.replaygain if ledger else None
         entry = self.services.files.entry(track_id)
@@ -43,7 +77,7 @@ class MirrorSources(SourceResolver):
                           duration_ms=track.duration_ms, note=note)
         if entry is not None and entry.info_hash:
             raise SourceError("not local, and fetching is off")
-        raise SourceError("absent: no local file and no known torrent holds it")
+        raise AbsentError("absent: no local file and no known torrent holds it")
 
     def prefetch(self, track_id: str) -> None:
         if self.swarm is None:

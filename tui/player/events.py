@@ -13,6 +13,7 @@ class Started:
     index: int
     duration: float | None
     note: str | None = None  # how it is being played, when that is not obvious
+    via: str | None = None  # the ISRC sibling whose file plays instead
 
 
 @dataclass(frozen=True)

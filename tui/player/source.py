@@ -62,6 +62,7 @@ class Source:
     replaygain: ReplayGain | None = None  # from the ledger, for files without tags
     duration_ms: int | None = None
     note: str | None = None  # e.g. "a damaged copy was moved aside"
+    via: str | None = None  # the ISRC sibling whose file plays, when this track's is not archived
 
     def close(self) -> None:
         if self.stream is not None:
