@@ -7,7 +7,7 @@ import sys
 import click
 
 from tui.cli.main import Context, check_tui_config, common_options, friendly_errors, main, run_tui
-from tui.cli.output import ProgressPrinter, RateBar, emit_json
+from tui.cli.output import ProgressPrinter, RateBar, emit_json, print_report
 from tui.cli.params import AO, PEER, say
 from tui.config import StatePaths
 from tui.core.events import CheckProgress, FetchProgress, IndexProgress, Notice, SweepProgress
@@ -137,12 +137,14 @@ def index(obj: Context, as_json: bool, files_only: bool) -> None:
 @click.option("--peer", "peers", type=PEER, multiple=True, help="A known peer HOST:PORT for --repair (repeatable).")
 @click.option("--timeout", type=click.FloatRange(min=1), default=120.0, show_default=True,
               help="With --repair: seconds to wait for each file's fetch.")
+@click.option("--report", is_flag=True,
+              help="Also measure the decoded audio: cutoff, peaks, clipping, loudness, silence, suspicions.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 @friendly_errors
 def check(obj: Context, track_ids: tuple[str, ...], sample: int, seed: int | None, tier: str | None,
           sweep_all: bool, decode: bool, repair: bool, peers: tuple[str, ...], timeout: float,
-          as_json: bool) -> None:
+          report: bool, as_json: bool) -> None:
     """Check files against the ledger, the torrents and the Ogg format. Exit 1 if any is corrupt.
 
     With no ids, checks a uniformly random sample of the files on disk (right size or not).
@@ -163,13 +165,20 @@ def check(obj: Context, track_ids: tuple[str, ...], sample: int, seed: int | Non
             session.start_fetching(peers)
         request = CheckRequest(tuple(track_ids), sample, seed, tier, decode, repair, timeout)
         results = session.check(request)
+        reports = {r.track_id: session.library.audio_report(r.track_id) for r in results if report and r.path}
     finally:
         progress.close()
         session.close()
     summary = {k: sum(1 for r in results if r.verdict == k) for k in ("ok", "missing", "corrupt")}
     if as_json:
-        emit_json({"checked": len(results), "summary": summary, "results": [r.as_json() for r in results]})
+        docs = [r.as_json() for r in results]
+        for doc in docs:
+            if doc["id"] in reports:
+                doc["report"] = reports[doc["id"]]
+        emit_json({"checked": len(results), "summary": summary, "results": docs})
     else:
+        for track_id, found in reports.items():
+            print_report(track_id, found)
         for r in results:
             if r.verdict != "ok":
                 codes = ", ".join(f"{p.code} ({p.detail})" for p in r.problems)

@@ -145,3 +145,20 @@ def print_details(doc: dict) -> None:
     for i, p in enumerate(doc.get("playlists", [])[:5]):
         line("in playlists" if i == 0 else "", f"{p['id']}  {p['name']} ({p['followers']:,} followers)")
     line("id", doc["id"])
+
+
+def print_report(track_id: str, report: dict | None) -> None:
+    """`check --report` in words: the figures, then each suspicion and what it means."""
+    if report is None:
+        return
+    if "error" in report:
+        click.echo(f"{track_id}  report: {report['error']}")
+        return
+    silence = report["silence"]
+    click.echo(f"{track_id}  {report['sample_rate']} Hz, {report['channels']} ch, {report['duration_s']:.1f} s · "
+               f"cutoff {report['cutoff_hz'] or 0:,.0f} Hz · peak {report['peak_dbfs']} dBFS, true peak "
+               f"{report['true_peak_dbtp']} dBTP · {report['clipped_samples']:,} clipped samples · "
+               f"{report['loudness_lufs']} LUFS · silence {silence['leading_s']} s in, {silence['trailing_s']} s "
+               f"out, longest gap {silence['longest_gap_s']} s")
+    for s in report["suspicions"]:
+        click.echo(f"    {s['code']}: {s['detail']}")

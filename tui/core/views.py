@@ -182,6 +182,25 @@ class Library:
                            entry.damage() if entry is not None and state == "damaged" else None,
                            tuple(services.playlists.containing(track)))
 
+    def audio_report(self, track_id: str) -> dict | None:
+        """The decoded audio measured (`check --report`), or None when its file is not here;
+        a file that cannot be decoded gets {"error": why}."""
+        import soundfile
+
+        from tui.mirror.report import analyse
+
+        entry = self.services.files.entry(track_id)
+        track = self.services.catalogue.track(track_id)
+        if entry is None or track is None or not entry.is_present():
+            return None
+        ledger = self.services.catalogue.ledger(track_id)
+        rg = ledger.replaygain if ledger is not None else None
+        codec = (ledger.codec if ledger is not None and ledger.codec else None) or track.tier
+        try:
+            return analyse(entry.path, codec, rg.track_gain_db if rg else None).as_json()
+        except (soundfile.LibsndfileError, RuntimeError, ValueError, OSError) as exc:  # said, never a traceback
+            return {"error": f"the audio cannot be decoded ({exc})"}
+
     # -- playlists ------------------------------------------------------------------------------
 
     def playlist_search(self, query: str, limit: int = 25) -> list[PlaylistHit]:

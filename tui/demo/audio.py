@@ -146,18 +146,19 @@ def compose(spec: PieceSpec) -> tuple[np.ndarray, int]:
     return out, sr
 
 
-def replaygain(samples: np.ndarray) -> tuple[float, float]:
-    """(gain dB, peak) with a simple RMS loudness against an -18 dBFS reference."""
-    mono = samples.mean(axis=1)
-    rms = float(np.sqrt(np.mean(mono.astype(np.float64) ** 2))) or 1e-9
-    gain = -18.0 - 20 * np.log10(rms)
+def replaygain(samples: np.ndarray, rate: int) -> tuple[float, float]:
+    """(gain dB, peak) as ReplayGain 2.0 has it: BS.1770 loudness against -18 LUFS."""
+    from tui.mirror.report import integrated_loudness
+
+    loudness = integrated_loudness(samples.astype(np.float32), rate)
+    gain = -18.0 - (loudness if loudness is not None else -70.0)
     return round(float(gain), 2), round(float(np.max(np.abs(samples))), 6)
 
 
 def encode(spec: PieceSpec, path: Path, tags: dict[str, list[str]]) -> EncodedPiece:
     """Render, encode and tag one piece at `path` (written via a temporary name)."""
     samples, sr = compose(spec)
-    gain, peak = replaygain(samples)
+    gain, peak = replaygain(samples, sr)
     tmp = path.with_name(path.name + ".tmp")
     if spec.codec == "vorbis":
         soundfile.write(tmp, samples, sr, format="OGG", subtype="VORBIS", compression_level=0.15)
