@@ -124,3 +124,14 @@ def test_cli_radio_json_and_the_archive_untouched(small_demo, tmp_path):
     assert doc["seed"] == seed and len(doc["tracks"]) == 7 and seed not in [t["id"] for t in doc["tracks"]]
     assert (tmp_path / "state" / "radio" / "vectors.npy").exists()
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+
+
+def test_longtail_index_builds_the_radio_sidecar_too(small_demo, tmp_path):
+    db = next(small_demo.mirror.rglob("spotify_clean_audio_features.sqlite3"))
+    args = ["--mirror", str(small_demo.mirror), "--state", str(tmp_path / "state")]
+    doc = json.loads(subprocess.run([EXE, "index", "--json", *args], capture_output=True, text=True,
+                                    timeout=300).stdout)
+    assert doc["radio_index"]["tracks"] == len(features(db))
+    again = json.loads(subprocess.run([EXE, "index", "--json", *args], capture_output=True, text=True,
+                                      timeout=300).stdout)
+    assert again["radio_index"]["tracks"] == len(features(db))  # current: kept, not rebuilt

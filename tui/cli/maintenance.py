@@ -119,6 +119,8 @@ def index(obj: Context, as_json: bool, files_only: bool) -> None:
         if (p := report.playlists) is not None:
             click.echo(f"playlist index: {p['playlists']:,} playlists "
                        f"({'complete' if p['complete'] else 'carries on next time'})", err=True)
+        if (r := report.radio) is not None:
+            click.echo(f"radio index: {r['tracks']:,} tracks with audio features", err=True)
     if report.errors:
         sys.exit(1)
 

@@ -1,5 +1,5 @@
 """Index builds: the file index, the popularity histogram, the search index, then the
-playlists' sidecar (names, and which playlists hold each track).
+playlists' sidecar (names, and which playlists hold each track) and radio's vectors.
 
 `longtail index` runs them with one process per core; the TUI's `I` runs the
 search index shard after shard in a background thread. Either way progress
@@ -24,6 +24,7 @@ class IndexReport:
     errors: list[str] = field(default_factory=list)
     search: dict | None = None
     playlists: dict | None = None
+    radio: dict | None = None
 
     def as_json(self) -> dict:
         doc = dict(self.files)
@@ -32,6 +33,8 @@ class IndexReport:
             doc["search_index"] = self.search
         if self.playlists is not None:
             doc["playlist_index"] = self.playlists
+        if self.radio is not None:
+            doc["radio_index"] = self.radio
         return doc
 
 
@@ -74,6 +77,22 @@ def build_playlists(services: Services, publish: Callable[[object], None],
     return {**status, "seconds": round(time.perf_counter() - started, 2)}
 
 
+def build_radio(services: Services, publish: Callable[[object], None]) -> dict | None:
+    """Radio's vector sidecar (when the mirror has audio features and it is not current)."""
+    from tui.catalogue.radio import RadioIndex
+
+    path = services.catalogue.paths.features
+    if path is None:
+        return None
+    index = RadioIndex(services.state.radio_vectors)
+    st = path.stat()
+    signature = f"{st.st_size}:{st.st_mtime_ns}"
+    started = time.perf_counter()
+    tracks = (index.meta() or {}).get("tracks", 0) if index.ready(signature) else index.build(
+        services.catalogue, signature, lambda label, done, total: publish(IndexProgress(label, done, total)))
+    return {"tracks": tracks, "seconds": round(time.perf_counter() - started, 2)}
+
+
 def build_all(services: Services, publish: Callable[[object], None], files_only: bool = False,
               inline: bool = False, should_stop: Callable[[], bool] = lambda: False) -> IndexReport:
     report = refresh_files(services, publish)
@@ -81,6 +100,7 @@ def build_all(services: Services, publish: Callable[[object], None], files_only:
         try:
             report.search = build_search(services, publish, inline, should_stop)
             report.playlists = build_playlists(services, publish, should_stop)
+            report.radio = build_radio(services, publish)
         except LongtailError as exc:
             publish(IndexProgress("failed", 0, 0, finished=True, error=str(exc)))
             raise
