@@ -75,6 +75,9 @@ def test_playerctl_drives_play_no_ui(session_bus, small_demo, tmp_path):
         assert playerctl("metadata", "mpris:trackid").strip("'") == f"/org/longtail/track/{a}"
         length = int(playerctl("metadata", "mpris:length"))
         assert length > 5_000_000  # microseconds
+        wait_until(lambda: playerctl("metadata", "mpris:artUrl").startswith("file://"))
+        art = Path(playerctl("metadata", "mpris:artUrl")[len("file://"):])
+        assert art.is_relative_to(state) and art.read_bytes()[:3] == b"\xff\xd8\xff"  # the cached JPEG cover
         playerctl("play-pause")
         wait_until(lambda: playerctl("status") == "Paused")
         time.sleep(0.3)  # the last position update of the paused output may still be on its way

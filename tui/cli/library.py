@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import click
 
@@ -185,3 +186,33 @@ def radio(obj: Context, track_id: str, count: int, playable: bool, as_json: bool
         emit_json({"seed": track_id, "tracks": track_docs(items)})
     else:
         print_tracks(items)
+
+
+@main.command()
+@common_options
+@click.argument("track_id")
+@click.option("--out", "out", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True,
+              help="Where to write the cover (an existing file is replaced).")
+@click.pass_obj
+@friendly_errors
+def art(obj: Context, track_id: str, out: Path) -> None:
+    """Write the cover of TRACK_ID's album: the picture embedded in a local file of the album."""
+    session = obj.session()
+    try:
+        track = session.services.catalogue.track(track_id)
+        if track is None:
+            raise UnknownTrack(f"no track with id {track_id!r} in the catalogue",
+                               "track ids are the 22-character base62 Spotify ids")
+        cover = session.library.cover(track)
+    finally:
+        session.close()
+    if cover is None:
+        raise LongtailError(f"no cover for {track.album.name or track.album.id}: no file of the album is local",
+                            f"fetch one first (`longtail fetch {track_id}`)")
+    try:
+        tmp = out.with_name(out.name + ".tmp")
+        tmp.write_bytes(cover.read_bytes())
+        tmp.replace(out)
+    except OSError as exc:
+        raise LongtailError(f"cannot write {out} ({exc.strerror or exc})", "pick a writable place") from None
+    click.echo(f"{out} ({cover.suffix[1:]}, {out.stat().st_size:,} bytes)", err=True)

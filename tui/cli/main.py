@@ -109,6 +109,8 @@ def run_tui(context: Context, ao: str | None = None, play_ids: list[str] | None 
     from tui.ui.app import make_app
 
     check_tui_config(context.settings)
+    if context.settings.art:
+        import textual_image.widget  # noqa: F401  (asks the terminal what images it draws, before Textual owns it)
     session = context.session(refresh_files=False)
     try:
         try:

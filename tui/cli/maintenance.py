@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -141,12 +142,14 @@ def index(obj: Context, as_json: bool, files_only: bool) -> None:
               help="With --repair: seconds to wait for each file's fetch.")
 @click.option("--report", is_flag=True,
               help="Also measure the decoded audio: cutoff, peaks, clipping, loudness, silence, suspicions.")
+@click.option("--spectrogram", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="With --report and one track: write its spectrogram (PNG) here.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 @friendly_errors
 def check(obj: Context, track_ids: tuple[str, ...], sample: int, seed: int | None, tier: str | None,
           sweep_all: bool, decode: bool, repair: bool, peers: tuple[str, ...], timeout: float,
-          report: bool, as_json: bool) -> None:
+          report: bool, spectrogram: Path | None, as_json: bool) -> None:
     """Check files against the ledger, the torrents and the Ogg format. Exit 1 if any is corrupt.
 
     With no ids, checks a uniformly random sample of the files on disk (right size or not).
@@ -159,6 +162,9 @@ def check(obj: Context, track_ids: tuple[str, ...], sample: int, seed: int | Non
                              "run `longtail check --all`, then `longtail check --repair ID...` on what it finds")
         _sweep(obj, decode, as_json)
         return
+    if spectrogram is not None and (len(track_ids) != 1 or not report):
+        raise UsageError("--spectrogram draws one track's: give one track id and --report",
+                         "longtail check ID --report --spectrogram FILE.png")
     session = obj.session()
     progress = ProgressPrinter(session, (CheckProgress, FetchProgress, Notice))
     try:
@@ -167,7 +173,8 @@ def check(obj: Context, track_ids: tuple[str, ...], sample: int, seed: int | Non
             session.start_fetching(peers)
         request = CheckRequest(tuple(track_ids), sample, seed, tier, decode, repair, timeout)
         results = session.check(request)
-        reports = {r.track_id: session.library.audio_report(r.track_id) for r in results if report and r.path}
+        reports = {r.track_id: session.library.audio_report(r.track_id, spectrogram)
+                   for r in results if report and r.path}
     finally:
         progress.close()
         session.close()

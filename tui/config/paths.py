@@ -66,6 +66,11 @@ class StatePaths:
         return self.root / "radio"
 
     @property
+    def art(self) -> Path:
+        """Album covers read from the files, by album id."""
+        return self.root / "art"
+
+    @property
     def stats(self) -> Path:
         return self.root / "stats.sqlite3"
 

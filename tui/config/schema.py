@@ -36,6 +36,7 @@ class ConfigFile(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True)
     state: str | None = None
     ao: str | None = None
     theme: str | None = None
+    art: bool = True
     peers: list[str] = msgspec.field(default_factory=list)
     keymap: dict[str, str] = msgspec.field(default_factory=dict)
     playback: Playback = msgspec.field(default_factory=Playback)

@@ -36,6 +36,7 @@ class Settings:
     upload_limit_kib: int = 512
     seed_ratio: float = 2.0
     theme: str | None = None
+    art: bool = True  # album art and spectrograms drawn in the TUI
     source: Path | None = None  # the config file the values came from
 
     @classmethod
@@ -65,6 +66,7 @@ class Settings:
         self.seed = config.seeding.enabled
         self.upload_limit_kib, self.seed_ratio = config.seeding.upload_limit_kib, config.seeding.ratio
         self.theme = config.theme
+        self.art = config.art
 
 
 def _read(path: Path) -> dict:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from tui.catalogue.lists import AnchoredSource, RowSource
 from tui.catalogue.playlists import Playlist, PlaylistHit
@@ -182,12 +183,31 @@ class Library:
                            entry.damage() if entry is not None and state == "damaged" else None,
                            tuple(services.playlists.containing(track)))
 
-    def audio_report(self, track_id: str) -> dict | None:
+    def cover(self, track: Track) -> Path | None:
+        """The album's cover as a file in the state directory: cached, else read from the
+        embedded picture of a local file of this track (or of another track of its album)."""
+        from tui.mirror.art import ArtCache, embedded_cover, image_size
+
+        cache = ArtCache(self.services.state.art)
+        if (cached := cache.get(track.album.id)) is not None:
+            return cached
+        candidates = [track.id] + [t.id for t in self.services.catalogue.album_tracks(track.album.rowid)]
+        entries = self.services.files.entries(dict.fromkeys(candidates))
+        for track_id in dict.fromkeys(candidates):
+            entry = entries.get(track_id)
+            if entry is None or not entry.is_present() or entry.state != "local":
+                continue
+            cover = embedded_cover(entry.path)
+            if cover is not None and image_size(cover.data) is not None:
+                return cache.put(track.album.id, cover)
+        return None
+
+    def audio_report(self, track_id: str, spectrogram: Path | None = None) -> dict | None:
         """The decoded audio measured (`check --report`), or None when its file is not here;
-        a file that cannot be decoded gets {"error": why}."""
+        a file that cannot be decoded gets {"error": why}. With `spectrogram`, a PNG too."""
         import soundfile
 
-        from tui.mirror.report import analyse
+        from tui.mirror.report import decode, measure
 
         entry = self.services.files.entry(track_id)
         track = self.services.catalogue.track(track_id)
@@ -197,9 +217,32 @@ class Library:
         rg = ledger.replaygain if ledger is not None else None
         codec = (ledger.codec if ledger is not None and ledger.codec else None) or track.tier
         try:
-            return analyse(entry.path, codec, rg.track_gain_db if rg else None).as_json()
+            samples, rate = decode(entry.path)
         except (soundfile.LibsndfileError, RuntimeError, ValueError, OSError) as exc:  # said, never a traceback
             return {"error": f"the audio cannot be decoded ({exc})"}
+        report = measure(samples, rate, codec, rg.track_gain_db if rg else None)
+        if spectrogram is not None:
+            from tui.mirror.spectrogram import image
+
+            image(samples, rate, report.cutoff_hz).save(spectrogram, "PNG")
+        return report.as_json()
+
+    def audio_picture(self, track_id: str, width: int, height: int):
+        """(report, spectrogram as a PIL image) of a local file, or None (the details screen's)."""
+        import soundfile
+
+        from tui.mirror.report import decode, measure
+        from tui.mirror.spectrogram import image
+
+        entry = self.services.files.entry(track_id)
+        if entry is None or entry.state != "local":
+            return None
+        try:
+            samples, rate = decode(entry.path)
+        except (soundfile.LibsndfileError, RuntimeError, ValueError, OSError):
+            return None  # `c` (check) says why; this is only a picture
+        report = measure(samples, rate)
+        return report.as_json(), image(samples, rate, report.cutoff_hz, width=width, height=height)
 
     # -- playlists ------------------------------------------------------------------------------
 

@@ -77,6 +77,10 @@ def _tags_for(track: AudioTrack, album_gain: float | None = None) -> dict[str, l
         tags["ISRC"] = [track.isrc]
     if track.upc:
         tags["UPC"] = [track.upc]
+    from tui.demo.covers import SIZE, cover_jpeg
+    from tui.mirror.art import picture_tag
+
+    tags["METADATA_BLOCK_PICTURE"] = [picture_tag(cover_jpeg(track.album_seed), "image/jpeg", SIZE, SIZE)]
     return tags
 
 

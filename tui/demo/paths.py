@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-DEMO_VERSION = 4  # 3: playlists of every entry kind; 4: ReplayGain 2.0 gains (BS.1770 loudness)
+DEMO_VERSION = 5  # 3: playlists of every entry kind; 4: ReplayGain 2.0 gains (BS.1770); 5: covers
 
 
 @dataclass(frozen=True)

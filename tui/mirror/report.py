@@ -205,11 +205,22 @@ def clipped(samples: np.ndarray) -> int:
     return count
 
 
-def analyse(path: Path, codec: str | None = None, track_gain_db: float | None = None) -> AudioReport:
-    """Decode the whole file and measure it (raises soundfile.LibsndfileError on undecodable input)."""
+def decode(path: Path) -> tuple[np.ndarray, int]:
+    """The whole file as float32 frames x channels (soundfile.LibsndfileError when it cannot be)."""
     import soundfile
 
     samples, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+    return samples, int(rate)
+
+
+def analyse(path: Path, codec: str | None = None, track_gain_db: float | None = None) -> AudioReport:
+    """Decode the whole file and measure it (raises soundfile.LibsndfileError on undecodable input)."""
+    samples, rate = decode(path)
+    return measure(samples, rate, codec, track_gain_db)
+
+
+def measure(samples: np.ndarray, rate: int, codec: str | None = None,
+            track_gain_db: float | None = None) -> AudioReport:
     channels = samples.shape[1]
     duration = len(samples) / rate if rate else 0.0
     mono = samples[:, 0] if channels == 1 else samples.sum(axis=1, dtype=np.float32) / channels

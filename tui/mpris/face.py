@@ -71,9 +71,21 @@ class MprisFace:
                 break
         self._bus = bus
 
-        def deliver(event: object) -> None:
+        covers: dict[str, str | None] = {}  # track id -> file:// URL of its cover (looked up once)
+
+        def deliver(event: object) -> None:  # on this face's delivery thread: file lookups are fine here
             if isinstance(event, NowPlaying):
-                self.loop.call_soon_threadsafe(player.update, event)
+                art = None
+                if event.track is not None and self.session.settings.art:
+                    if event.track.id not in covers:
+                        covers.clear()
+                        try:
+                            found = self.session.library.cover(event.track)
+                        except OSError:
+                            found = None
+                        covers[event.track.id] = found.resolve().as_uri() if found else None
+                    art = covers[event.track.id]
+                self.loop.call_soon_threadsafe(player.update, event, art)
 
         self._subscription = self.session.bus.subscribe(deliver, (NowPlaying,), name="mpris")
         log.info("MPRIS on the session bus as %s", self.name)

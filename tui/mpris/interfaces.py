@@ -79,13 +79,16 @@ class PlayerInterface(ServiceInterface):
 
     # -- state from the core -------------------------------------------------------------------
 
-    def update(self, now: NowPlaying) -> None:
+    art_url: str | None = None  # the cached cover of the playing track, when there is one
+
+    def update(self, now: NowPlaying, art_url: str | None = None) -> None:
         old, self.now = self.now, now
+        old_art, self.art_url = self.art_url, art_url
         at, self._seen_at = self._seen_at, time.monotonic()
         changed: dict = {}
         if old is None or old.state != now.state:
             changed["PlaybackStatus"] = self._status()
-        if old is None or old.track != now.track or old.duration != now.duration:
+        if old is None or old.track != now.track or old.duration != now.duration or old_art != art_url:
             changed["Metadata"] = self._metadata()
         if old is None or (old.volume, old.muted) != (now.volume, now.muted):
             changed["Volume"] = self._volume()
@@ -117,6 +120,7 @@ class PlayerInterface(ServiceInterface):
             "xesam:trackNumber": Variant("i", t.track_number),
             "xesam:discNumber": Variant("i", t.disc_number),
             "xesam:url": Variant("s", f"https://open.spotify.com/track/{t.id}"),
+            **({"mpris:artUrl": Variant("s", self.art_url)} if self.art_url else {}),
         }
 
     def _volume(self) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from rich.table import Table
@@ -9,7 +10,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Container, Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -42,11 +43,38 @@ class TrackDetailsScreen(ModalScreen):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="details-box"):
-            yield Static(Text(self.track.name or "(no title)", style="bold"), id="details-title")
+            with Horizontal(id="details-head"):
+                yield Static(Text(self.track.name or "(no title)", style="bold"), id="details-title")
+                yield Container(id="details-cover")
             yield Static("loading…", id="details-body")
+            yield Static("", id="details-audio-title")
+            yield Container(id="details-spectrogram")
 
     def on_mount(self) -> None:
         self.load()
+        if self.app.session.settings.art:
+            self.load_cover()
+            self.load_spectrogram()
+
+    @work(exclusive=True, group="details-cover")
+    async def load_cover(self) -> None:
+        path = await self.app.run_db(self.app.session.library.cover, self.track)
+        if path is not None:
+            await self.query_one("#details-cover").mount(picture_widget(path))
+
+    @work(exclusive=True, group="details-spectrogram")
+    async def load_spectrogram(self) -> None:
+        """Decoded and drawn on a thread of its own (a second or so), never on the UI's."""
+        found = await asyncio.to_thread(self.app.session.library.audio_picture, self.track.id, 320, 120)
+        if found is None:
+            return
+        report, picture = found
+        cut = f"{report['cutoff_hz'] / 1000:.1f} kHz" if report.get("cutoff_hz") else "—"
+        words = [Text.assemble(("spectrogram", "bold"), f" · cutoff {cut} (dashed) · {report['loudness_lufs']} LUFS, "
+                               f"true peak {report['true_peak_dbtp']} dBTP · loudness below")]
+        words += [Text(f"{s['code']}: {s['detail']}", style="yellow") for s in report["suspicions"]]
+        self.query_one("#details-audio-title", Static).update(Text("\n").join(words))
+        await self.query_one("#details-spectrogram").mount(picture_widget(picture))
 
     @work(exclusive=True, group="details")
     async def load(self) -> None:
@@ -138,6 +166,14 @@ class TrackDetailsScreen(ModalScreen):
     def action_check(self) -> None:
         self.app.pop_screen()
         self.app.check(CheckRequest((self.track.id,)), f"Checking {self.track.name or self.track.id}")
+
+
+def picture_widget(source):
+    """Textual-image's widget: Kitty graphics or Sixel where the terminal has them (asked at
+    start), else half-block cells, which tmux draws too."""
+    from textual_image.widget import Image
+
+    return Image(source)
 
 
 def _pct(value: float | None) -> str | None:

@@ -1,0 +1,103 @@
+"""Album art: the picture embedded in a local file (METADATA_BLOCK_PICTURE, as every
+archived file carries), cached in the state directory by album id.
+
+The archive's separate cover-art torrent is keyed by the last segment of
+`album_images.url`, but its layout inside the tar is unconfirmed (archive-format §8), so it
+is not guessed at; the embedded picture is always there when the file is.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+FRONT_COVER = 3  # the picture type of a front cover (FLAC/Vorbis picture block)
+MAX_PICTURE_BYTES = 16 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Cover:
+    data: bytes
+    mime: str
+
+    @property
+    def suffix(self) -> str:
+        return {"image/png": ".png", "image/jpeg": ".jpg", "image/jpg": ".jpg"}.get(self.mime, ".img")
+
+
+def embedded_cover(path: Path) -> Cover | None:
+    """The front cover (else the first picture) of an Ogg Vorbis/Opus file; None when it has none."""
+    from mutagen import MutagenError
+    from mutagen.flac import Picture
+    from mutagen.oggopus import OggOpus
+    from mutagen.oggvorbis import OggVorbis
+
+    audio = None
+    for kind in (OggVorbis, OggOpus):
+        try:
+            audio = kind(path)
+            break
+        except (MutagenError, OSError, ValueError, IndexError, KeyError, EOFError, struct.error):
+            continue  # mutagen meets damaged headers with more than its own errors
+    if audio is None or audio.tags is None:
+        return None
+    pictures = []
+    for value in audio.tags.get("metadata_block_picture", []):
+        try:
+            raw = base64.b64decode(value, validate=False)
+            if len(raw) > MAX_PICTURE_BYTES * 2:
+                continue
+            pictures.append(Picture(raw))
+        except (binascii.Error, MutagenError, ValueError, TypeError, IndexError, struct.error):
+            continue  # a damaged picture block: the next one, or none
+    pictures = [p for p in pictures if p.data and len(p.data) <= MAX_PICTURE_BYTES]
+    if not pictures:
+        return None
+    best = next((p for p in pictures if p.type == FRONT_COVER), pictures[0])
+    return Cover(best.data, best.mime or "image/jpeg")
+
+
+def picture_tag(image_bytes: bytes, mime: str, width: int, height: int) -> str:
+    """A METADATA_BLOCK_PICTURE value (the demo writes its covers with it)."""
+    from mutagen.flac import Picture
+
+    picture = Picture()
+    picture.type, picture.mime, picture.desc = FRONT_COVER, mime, "Cover"
+    picture.width, picture.height, picture.depth = width, height, 24
+    picture.data = image_bytes
+    return base64.b64encode(picture.write()).decode("ascii")
+
+
+class ArtCache:
+    """Covers by album id in the state directory, so that a cover is read from its file once."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def get(self, album_id: str) -> Path | None:
+        for found in self.directory.glob(f"{album_id}.*"):
+            return found
+        return None
+
+    def put(self, album_id: str, cover: Cover) -> Path:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        path = self.directory / f"{album_id}{cover.suffix}"
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_bytes(cover.data)
+        tmp.replace(path)
+        return path
+
+
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height, when Pillow can read the image at all (a damaged cover is no cover)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return image.size
+    except (UnidentifiedImageError, OSError, ValueError):
+        return None
