@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 from test_catalogue import open_catalogue
 
@@ -55,3 +56,36 @@ def test_keyset_paging_most_popular_first(tiny_mirror, tmp_path):
     opus = tiers.page("opus", limit=10)
     assert [t.rowid for t in opus] == [4, 11, 12, 13, 15]
     cat.close()
+
+
+@pytest.mark.parametrize("tier", ["vorbis", "opus"])
+async def test_p_lists_a_tiers_playable_tracks_most_popular_first(small_demo, tmp_path, tier):
+    """The pilot presses P in the tiers screen: exactly the tier's local and fetchable tracks,
+    by popularity (then rowid), as the file index and the catalogue say; P again: everything."""
+    from test_tui import demo_session, wait_for
+
+    from tui.core.views import TrackItem
+    from tui.ui.app import make_app
+    from tui.ui.widgets.virtual_list import VirtualList
+
+    session = demo_session(small_demo, tmp_path)
+    playable = [t for t, s in session.services.files.all_states() if s in ("local", "fetchable")]
+    tracks = session.services.catalogue.tracks_by_rowids(session.services.catalogue.rowids_for_ids(playable))
+    expected = [t.id for t in sorted((t for t in tracks if t.tier == tier), key=lambda t: (-t.popularity, t.rowid))]
+    assert expected
+    app = make_app(session, start_player=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("4")
+        await wait_for(pilot, lambda: app.current_mode == "tiers")
+        if tier == "opus":
+            await pilot.press("t")
+        await pilot.press("P")
+        lst = app.screen.query_one("#tier-tracks", VirtualList)
+        await wait_for(pilot, lambda: lst.count == len(expected) and lst.row_at(0) is not None, timeout=20)
+        await wait_for(pilot, lambda: all(lst.row_at(i) is not None for i in range(lst.count)), timeout=20)
+        rows = [lst.row_at(i) for i in range(lst.count)]
+        assert all(isinstance(r, TrackItem) and r.file in ("local", "fetchable") for r in rows)
+        assert [r.track.id for r in rows] == expected
+        await pilot.press("P")
+        await wait_for(pilot, lambda: lst.count > len(expected))
+    session.close()

@@ -136,6 +136,16 @@ class Library:
         catalogue = self.services.catalogue
         return TrackItems(self, catalogue.tier_tracks(tier, self.services.state.anchors(f"tier-{tier}"), on_grow))
 
+    def playable_tier_tracks(self, tier: str) -> TrackItems:
+        """The tier's tracks that are local or fetchable, most popular first (built once per
+        change of the catalogue or the file index: call it off the UI thread)."""
+        from tui.catalogue.playable_tiers import playable_tier_tracks
+
+        services = self.services
+        signature = f"{services.catalogue.signature()}:{services.files.generation()}"
+        return TrackItems(self, playable_tier_tracks(services.catalogue, tier, services.files.playable_track_ids(),
+                                                     services.state.shuffle_subsets, signature))
+
     def stream(self, stream: ShuffleStream) -> StreamItems:
         return StreamItems(self, stream)
 

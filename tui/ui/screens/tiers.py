@@ -46,7 +46,9 @@ class TiersScreen(TrackListScreen):
         Binding("A", "enqueue_next", "Play next", show=False, id="tiers.enqueue_next"),
         Binding("i", "details", "Details", id="tiers.details"),
         Binding("c", "check_sample", "Check a sample", id="tiers.check"),
+        Binding("P", "toggle_playable", "Playable only", show=False, id="tiers.playable"),
     ]
+    playable_only = False
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="tiers"):
@@ -77,9 +79,27 @@ class TiersScreen(TrackListScreen):
         self.action_tier("opus" if self.tier == "vorbis" else "vorbis")
 
     def action_tier(self, tier: str) -> None:
+        self.tier = tier
+        if self.playable_only:
+            self.load_playable(tier)
+            return
         lst = self.query_one("#tier-tracks", VirtualList)
         source = self.library.tier_tracks(tier, lambda: self.app.call_from_thread(self._grew, tier))
-        self.tier = tier
+        lst.set_source(source)
+        self._grew(tier)
+
+    def action_toggle_playable(self) -> None:
+        self.playable_only = not self.playable_only
+        self.action_tier(self.tier)
+
+    @work(group="tier-playable", exclusive=True)
+    async def load_playable(self, tier: str) -> None:
+        self.query_one("#tier-title", Label).update(f"{tier} tier · listing what can be played…")
+        source = await self.app.run_db(self.library.playable_tier_tracks, tier)
+        if self.tier != tier or not self.playable_only:
+            return  # toggled again meanwhile
+        lst = self.query_one("#tier-tracks", VirtualList)
+        lst.empty = "nothing in this tier can be played (P shows everything)"
         lst.set_source(source)
         self._grew(tier)
 
@@ -87,8 +107,10 @@ class TiersScreen(TrackListScreen):
         lst = self.query_one("#tier-tracks", VirtualList)
         lst.update_count()
         more = "" if lst.source.complete else "+"
+        which = "playable (local or fetchable), " if self.playable_only else ""
         self.query_one("#tier-title", Label).update(
-            f"{tier} tier, most popular first · {lst.source.count():,}{more} tracks · t: the other tier")
+            f"{tier} tier, {which}most popular first · {lst.source.count():,}{more} tracks · t: the other tier"
+            f" · P: {'everything' if self.playable_only else 'playable only'}")
 
     def action_check_sample(self) -> None:
         self.app.check(CheckRequest(sample=50, tier=self.tier),

@@ -1,0 +1,85 @@
+"""A tier's playable tracks (local or fetchable), most popular first: what `P` lists in the
+tiers screen.
+
+What is playable is what the file index knows, which the catalogue cannot filter on: the
+playable ids are read once, their popularity looked up in batches, and the tier's rows
+written, sorted by SQLite (memory stays bounded however many files the mirror has), into a
+sidecar table that is then read by position. The table is kept until the catalogue or the
+file index changes.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+
+from tui.catalogue.catalogue import Catalogue
+from tui.catalogue.lists import MappedSource, RowSource
+from tui.catalogue.records import Track
+from tui.db import open_state_db
+
+BATCH = 500
+
+
+class _Positions(RowSource[int]):
+    def __init__(self, path: Path, table: str, size: int) -> None:
+        self.path, self.table, self.size = path, table, size
+
+    def count(self) -> int:
+        return self.size
+
+    def fetch(self, start: int, n: int) -> list[int]:
+        conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        try:
+            return [r[0] for r in conn.execute(
+                f"SELECT track_rowid FROM {self.table} WHERE i >= ? AND i < ? ORDER BY i", (start, start + n))]
+        finally:
+            conn.close()
+
+
+def playable_tier_tracks(catalogue: Catalogue, tier: str, playable_ids: Iterable[str], db_path: Path,
+                         signature: str) -> MappedSource[int, Track]:
+    table = f"playable_{'vorbis' if tier == 'vorbis' else 'opus'}"
+    conn = open_state_db(db_path)
+    try:
+        conn.execute("CREATE TABLE IF NOT EXISTS playable_lists (name TEXT PRIMARY KEY, size INTEGER, "
+                     "signature TEXT)")
+        row = conn.execute("SELECT size, signature FROM playable_lists WHERE name = ?", (table,)).fetchone()
+        if row is None or row[1] != signature:
+            size = _build(conn, catalogue, tier, playable_ids, table)
+            conn.execute("INSERT OR REPLACE INTO playable_lists VALUES (?, ?, ?)", (table, size, signature))
+            conn.commit()
+        else:
+            size = row[0]
+    finally:
+        conn.close()
+    return MappedSource(_Positions(db_path, table, size), catalogue.tracks_by_rowids)
+
+
+def _build(conn: sqlite3.Connection, catalogue: Catalogue, tier: str, playable_ids: Iterable[str],
+           table: str) -> int:
+    sql = catalogue.sql["rowid_popularity_by_ids"]
+    conn.execute("DROP TABLE IF EXISTS playable_unsorted")
+    conn.execute("CREATE TEMP TABLE playable_unsorted (popularity INTEGER, track_rowid INTEGER)")
+    batch: list[str] = []
+
+    def flush() -> None:
+        if batch:
+            rows = catalogue.conn().execute(sql.replace("{marks}", ",".join("?" * len(batch))), batch).fetchall()
+            conn.executemany("INSERT INTO playable_unsorted VALUES (?, ?)",
+                             ((pop, rowid) for rowid, pop in rows if (pop > 0) == (tier == "vorbis")))
+            batch.clear()
+
+    for track_id in playable_ids:
+        batch.append(track_id)
+        if len(batch) >= BATCH:
+            flush()
+    flush()
+    conn.execute(f"DROP TABLE IF EXISTS {table}")
+    conn.execute(f"CREATE TABLE {table} (i INTEGER PRIMARY KEY, track_rowid INTEGER NOT NULL)")
+    conn.execute(f"INSERT INTO {table} (i, track_rowid) SELECT row_number() OVER "
+                 "(ORDER BY popularity DESC, track_rowid) - 1, track_rowid FROM playable_unsorted")
+    size = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # once, while building
+    conn.execute("DROP TABLE playable_unsorted")
+    return size
