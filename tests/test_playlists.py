@@ -189,10 +189,11 @@ async def test_the_playlists_screen_finds_opens_and_plays_what_can_be_played(sma
     from there, with only its playable tracks queued; Escape goes back to the results."""
     from test_tui import demo_session, wait_for
 
+    from tui.catalogue.playlists import PlaylistEntry
     from tui.core.views import TrackItem
     from tui.ui.app import make_app
     from tui.ui.screens.playlists import PlaylistsScreen
-    from tui.ui.widgets.rows import NamedRow, OtherEntry
+    from tui.ui.widgets.rows import NamedRow
     from tui.ui.widgets.virtual_list import VirtualList
 
     session = demo_session(small_demo, tmp_path)
@@ -211,9 +212,10 @@ async def test_the_playlists_screen_finds_opens_and_plays_what_can_be_played(sma
         await wait_for(pilot, lambda: rows.count and isinstance(rows.row_at(0), NamedRow)
                        and rows.row_at(0).name == name)
         await pilot.press("enter", "enter")  # the query to the results, then open the first
-        await wait_for(pilot, lambda: rows.count and app.screen.opened is not None)
+        await wait_for(pilot, lambda: rows.count and app.screen.opened is not None
+                       and all(rows.row_at(i) is not None for i in range(rows.count)))
         entries = [rows.row_at(i) for i in range(rows.count)]
-        assert all(isinstance(r, (TrackItem, OtherEntry)) for r in entries)
+        assert all(isinstance(r, (TrackItem, PlaylistEntry)) for r in entries)
         local = next(i for i, r in enumerate(entries) if isinstance(r, TrackItem) and r.file == "local")
         rows.move_cursor(local)
         await pilot.press("enter")

@@ -90,17 +90,22 @@ class Playlists:
                     out.append(_hit(row))
         return out
 
-    def open(self, playlist_id: str) -> Playlist | None:
-        conn = self.catalogue.conn()
+    def header(self, playlist_id: str) -> tuple[PlaylistHit, str | None] | None:
+        """The playlist's own row (name, owner, followers, description), or None."""
         if not self.available:
             return None
-        row = conn.execute(self.catalogue.sql["playlist_by_id"], (playlist_id,)).fetchone()
-        if row is None:
-            return None
-        hit = _hit(row)
-        raw = conn.execute(self.catalogue.sql["playlist_entries"], (hit.rowid, 0, MAX_ENTRIES + 1)).fetchall()
-        truncated = len(raw) > MAX_ENTRIES
-        raw = raw[:MAX_ENTRIES]
+        row = self.catalogue.conn().execute(self.catalogue.sql["playlist_by_id"], (playlist_id,)).fetchone()
+        return None if row is None else (_hit(row), row[6])
+
+    def length(self, playlist_rowid: int) -> int:
+        """How many entries (positions are 0-based and dense): one seek to the last."""
+        row = self.catalogue.conn().execute(self.catalogue.sql["playlist_length"], (playlist_rowid,)).fetchone()
+        return row[0] or 0 if row else 0
+
+    def entries(self, playlist_rowid: int, start: int, n: int) -> list[PlaylistEntry]:
+        """Entries from position `start` (the clustered key: one range read), as records."""
+        raw = self.catalogue.conn().execute(self.catalogue.sql["playlist_entries"],
+                                            (playlist_rowid, start, n)).fetchall()
         tracks = {t.rowid: t for t in self.catalogue.tracks_by_rowids(
             [r[3] for r in raw if r[3] is not None and not r[1] and not r[2]])}
         entries = []
@@ -113,7 +118,16 @@ class Playlists:
                 entries.append(PlaylistEntry(position, "track", tracks[track_rowid], None))
             else:
                 entries.append(PlaylistEntry(position, "missing", None, other_id))
-        return Playlist(hit, row[6], tuple(entries), truncated)
+        return entries
+
+    def open(self, playlist_id: str) -> Playlist | None:
+        """The whole playlist (the CLI's `playlist`); a screen reads it page by page instead."""
+        found = self.header(playlist_id)
+        if found is None:
+            return None
+        hit, description = found
+        entries = self.entries(hit.rowid, 0, MAX_ENTRIES + 1)
+        return Playlist(hit, description, tuple(entries[:MAX_ENTRIES]), len(entries) > MAX_ENTRIES)
 
     def containing(self, track: Track, limit: int = 20) -> list[PlaylistHit]:
         """The most-followed playlists that hold the track (as far as the sidecar is built)."""

@@ -187,6 +187,7 @@ def build(s: Schema, has_features: bool, has_ledger: bool, has_playlists: bool =
             "SELECT position, is_episode, is_local, track_rowid, id_if_not_in_tracks_table, "
             "name_if_is_local FROM pl.playlist_tracks WHERE playlist_rowid = ? AND position >= ? "
             "ORDER BY position LIMIT ?")
+        sql["playlist_length"] = "SELECT max(position) + 1 FROM pl.playlist_tracks WHERE playlist_rowid = ?"
         # the reverse index's build: most-followed first, each playlist's tracks in one range
         # (followers, rowid) below the last one done; then those with no follower count
         sql["playlists_by_followers_after"] = (

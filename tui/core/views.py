@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tui.catalogue.lists import AnchoredSource, RowSource
-from tui.catalogue.playlists import Playlist, PlaylistHit
+from tui.catalogue.playlists import Playlist, PlaylistEntry, PlaylistHit
 from tui.catalogue.records import Album, Discography, NamedHit, Track, TrackDetails
 from tui.catalogue.search import Kind, SearchResults
 from tui.core.services import Services
@@ -44,6 +44,25 @@ class DetailsView:
     sibling_files: Mapping[str, str]
     damage: str | None = None  # why a present file is not the archive's
     playlists: tuple[PlaylistHit, ...] = ()  # the most-followed that hold it (as far as indexed)
+
+
+class PlaylistRows(RowSource["TrackItem | PlaylistEntry"]):
+    """A playlist's entries by position, page by page: tracks with their file state; episodes,
+    local files and missing tracks as they are. Opening a 10,000-entry playlist reads a page."""
+
+    def __init__(self, library: Library, playlist_rowid: int) -> None:
+        self.library = library
+        self.playlist_rowid = playlist_rowid
+        self._count = library.services.playlists.length(playlist_rowid)
+
+    def count(self) -> int:
+        return self._count
+
+    def fetch(self, start: int, n: int) -> list[TrackItem | PlaylistEntry]:
+        entries = self.library.services.playlists.entries(self.playlist_rowid, start, n)
+        states = self.library.services.files.states([e.track.id for e in entries if e.track is not None])
+        return [TrackItem(e.track, states.get(e.track.id, "absent")) if e.track is not None else e
+                for e in entries]
 
 
 @dataclass(frozen=True)
@@ -258,6 +277,13 @@ class Library:
 
     def playlist_search(self, query: str, limit: int = 25) -> list[PlaylistHit]:
         return self.services.playlists.search(query, limit)
+
+    def playlist_rows(self, playlist_id: str) -> tuple[PlaylistHit, PlaylistRows] | None:
+        """The playlist's header and its entries as a paged source (what a screen lists)."""
+        found = self.services.playlists.header(playlist_id)
+        if found is None:
+            return None
+        return found[0], PlaylistRows(self, found[0].rowid)
 
     def playlist(self, playlist_id: str) -> PlaylistView | None:
         found = self.services.playlists.open(playlist_id)

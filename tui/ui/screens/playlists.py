@@ -12,9 +12,10 @@ from textual.timer import Timer
 from textual.widgets import Input, Label
 
 from tui.catalogue.lists import ListSource
-from tui.core.views import PlaylistView, TrackItem
+from tui.catalogue.playlists import PlaylistEntry
+from tui.core.views import TrackItem
 from tui.ui.screens.base import TrackListScreen
-from tui.ui.widgets.rows import NamedRow, OtherEntry
+from tui.ui.widgets.rows import NamedRow
 from tui.ui.widgets.virtual_list import VirtualList
 
 DEBOUNCE = 0.05
@@ -41,7 +42,7 @@ class PlaylistsScreen(TrackListScreen):
         super().on_mount()
         self._timer: Timer | None = None
         self._generation = 0
-        self.opened: PlaylistView | None = None
+        self.opened: str | None = None  # the open playlist's id
         self._hits: list[NamedRow] = []
         self._hit_cursor = 0
         self.query_one("#playlist-query", Input).focus()
@@ -113,37 +114,29 @@ class PlaylistsScreen(TrackListScreen):
             if row.file == "absent":
                 self.notify("this track is absent: no local file and no known torrent holds it", timeout=3)
                 return
-            tracks = self._playlist_tracks()  # from here on, what can be played
-            self.app.play_tracks(tracks, tracks.index(row.track.id))
-        elif isinstance(row, OtherEntry):
+            self.play_from(self.opened, row.track.id)
+        elif isinstance(row, PlaylistEntry):
             self.notify("a playlist entry that is not a catalogue track cannot be played", timeout=3)
 
     @work(group="playlist-open", exclusive=True)
     async def open_playlist(self, playlist_id: str) -> None:
-        view = await self.app.run_db(self.library.playlist, playlist_id)
-        if view is None:
+        found = await self.app.run_db(self.library.playlist_rows, playlist_id)
+        if found is None:
             self.notify("that playlist is gone from the database", severity="warning")
             return
-        self.opened = view
-        rows: list = []
-        for entry in view.playlist.entries:
-            if entry.track is not None:
-                rows.append(TrackItem(entry.track, view.files.get(entry.track.id, "absent")))
-            else:
-                rows.append(OtherEntry(entry.position, entry.kind, entry.name))
-        p = view.playlist
-        playable = sum(1 for i in view.items() if i.file != "absent")
+        hit, rows = found
+        self.opened = playlist_id
         self.query_one("#playlists-title", Label).update(
-            f"{p.hit.name} · {p.hit.owner or '—'} · {p.hit.followers:,} followers · {len(p.entries)} entries, "
-            f"{playable} playable · Enter plays from here, s shuffles, a adds it all, Esc back")
+            f"{hit.name} · {hit.owner or '—'} · {hit.followers:,} followers · {rows.count():,} entries · "
+            "Enter plays from here, s shuffles, a adds it all, Esc back")
         self.rows.empty = "an empty playlist"
-        self.rows.set_source(ListSource(rows), 0)
+        self.rows.set_source(rows, 0)  # read page by page as it scrolls
         self.rows.focus()
 
-    def _playlist_tracks(self, view: PlaylistView | None = None) -> list[str]:
+    async def _playable(self, playlist_id: str) -> list[str]:
         """What of a playlist can be played (local or fetchable): absent tracks would only
         stop the queue with an error, so they are left out, and the count says so."""
-        view = view or self.opened
+        view = await self.app.run_db(self.library.playlist, playlist_id)
         if view is None:
             return []
         items = view.items()
@@ -153,11 +146,18 @@ class PlaylistsScreen(TrackListScreen):
                         "the others are left out", timeout=4)
         return playable
 
-    def action_shuffle_playlist(self) -> None:
+    @work(group="playlist-play", exclusive=True)
+    async def play_from(self, playlist_id: str, track_id: str) -> None:
+        tracks = await self._playable(playlist_id)
+        if track_id in tracks:
+            self.app.play_tracks(tracks, tracks.index(track_id))
+
+    @work(group="playlist-play", exclusive=True)
+    async def action_shuffle_playlist(self) -> None:
         if self.opened is None:
             self.notify("open a playlist first (Enter)", timeout=2)
             return
-        tracks = self._playlist_tracks()
+        tracks = await self._playable(self.opened)
         if tracks:
             self.app.play_tracks(random.sample(tracks, len(tracks)))
 
@@ -176,7 +176,6 @@ class PlaylistsScreen(TrackListScreen):
 
     @work(group="playlist-add", exclusive=True)
     async def add_playlist(self, playlist_id: str, next_up: bool) -> None:
-        view = await self.app.run_db(self.library.playlist, playlist_id)
-        tracks = self._playlist_tracks(view)
+        tracks = await self._playable(playlist_id)
         if tracks:
             self.app.enqueue_tracks(tracks, next_up)

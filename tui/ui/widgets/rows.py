@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from rich.text import Text
 
+from tui.catalogue.playlists import PlaylistEntry
 from tui.catalogue.records import NamedHit
 from tui.core.views import TrackItem
 from tui.ui.live import LiveState
@@ -45,16 +46,6 @@ class NamedRow:
     name: str
     popularity: int | None = None
     extra: str = ""  # e.g. the year and type of an album
-
-
-@dataclass(frozen=True)
-class OtherEntry:
-    """A playlist entry that is not a catalogue track: an episode, a listener's local file,
-    or a track the catalogue does not have. Shown for what it is; never played."""
-
-    position: int
-    kind: str  # "episode" | "local" | "missing"
-    name: str | None
 
 
 OTHER_ENTRY_WORDS = {"episode": "podcast episode", "local": "the listener's own file",
@@ -172,7 +163,7 @@ def render_any(row, width: int, selected: bool, live: LiveState | None = None,
         return render_named(row, width, selected)
     if isinstance(row, MoreRow):
         return Text(f"  ⋯ more {row.section}s (Enter)", style="dim italic")
-    if isinstance(row, OtherEntry):
+    if isinstance(row, PlaylistEntry):  # not a catalogue track: shown for what it is, never played
         line = Text(f"  {OTHER_ENTRY_WORDS.get(row.kind, row.kind)}: {row.name or '—'}", style="dim italic")
         line.truncate(width, overflow="ellipsis")
         return line
