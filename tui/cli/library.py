@@ -13,6 +13,15 @@ from tui.cli.output import RateBar, emit_json, print_details, print_tracks, trac
 from tui.errors import LongtailError, UnknownTrack, UsageError
 
 
+def known_track(session, track_id: str):
+    """The catalogue's track, or the one-line error `info`, `radio` and `art` share."""
+    track = session.services.catalogue.track(track_id)
+    if track is None:
+        raise UnknownTrack(f"no track with id {track_id!r} in the catalogue",
+                           "track ids are the 22-character base62 Spotify ids")
+    return track
+
+
 @main.command()
 @common_options
 @click.argument("query")
@@ -143,10 +152,7 @@ def info(obj: Context, track_id: str, as_json: bool) -> None:
     """Everything known about one track: credits, features, ledger, file."""
     session = obj.session()
     try:
-        track = session.services.catalogue.track(track_id)
-        if track is None:
-            raise UnknownTrack(f"no track with id {track_id!r} in the catalogue",
-                               "track ids are the 22-character base62 Spotify ids")
+        track = known_track(session, track_id)
         doc = details_json(session.library.details(track))
     finally:
         session.close()
@@ -170,10 +176,7 @@ def radio(obj: Context, track_id: str, count: int, playable: bool, as_json: bool
     track per ISRC, a few per artist. Builds its sidecar in the state directory the first time."""
     session = obj.session()
     try:
-        seed = session.services.catalogue.track(track_id)
-        if seed is None:
-            raise UnknownTrack(f"no track with id {track_id!r} in the catalogue",
-                               "track ids are the 22-character base62 Spotify ids")
+        seed = known_track(session, track_id)
         bar = RateBar("  radio index", "rows")
         try:
             stations = session.services.radio(seed, playable, lambda _l, done, total: bar.update(done, total))
@@ -199,10 +202,7 @@ def art(obj: Context, track_id: str, out: Path) -> None:
     """Write the cover of TRACK_ID's album: the picture embedded in a local file of the album."""
     session = obj.session()
     try:
-        track = session.services.catalogue.track(track_id)
-        if track is None:
-            raise UnknownTrack(f"no track with id {track_id!r} in the catalogue",
-                               "track ids are the 22-character base62 Spotify ids")
+        track = known_track(session, track_id)
         cover = session.library.cover(track)
     finally:
         session.close()
