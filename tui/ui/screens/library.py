@@ -66,8 +66,8 @@ class LibraryScreen(MainScreen):
 
     @on(VirtualList.Highlighted, "#artists")
     def artist_highlighted(self, event: VirtualList.Highlighted) -> None:
-        if event.row is None:
-            return
+        if event.row is None or event.row.rowid == self._disco_artist:
+            return  # already shown or on its way (a jump moved the cursor here and loads it)
         self.load_discography(event.row.rowid, event.row.name)
 
     def action_toggle_playable(self) -> None:
@@ -79,8 +79,11 @@ class LibraryScreen(MainScreen):
         if row is not None:
             self.load_discography(row.rowid, row.name)
 
+    _disco_artist: int | None = None  # the artist whose releases are shown (or loading)
+
     @work(group="discography", exclusive=True)
     async def load_discography(self, artist_rowid: int, name: str) -> None:
+        self._disco_artist = artist_rowid
         disco = await self.app.run_db(self.library.discography, artist_rowid)
         playable = (await self.app.run_db(self.library.playable_albums, disco)) if self.playable_only else None
         rows: list = []
