@@ -97,3 +97,47 @@ async def test_the_details_screen_draws_the_cover_and_the_spectrogram(small_demo
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, TrackDetailsScreen))
     session.close()
+
+
+async def test_the_album_view_shows_its_cover_when_there_is_room(small_demo, tmp_path):
+    """o on a playing local track: a wide terminal shows the album's cover above its tracks;
+    narrowed to 80x24 the cover gives its rows back to the list."""
+    from fake_engine import FakeEngine
+    from test_tui import demo_session, wait_for
+
+    from tui.ui.app import make_app
+
+    session = demo_session(small_demo, tmp_path)
+    track_id, _path = local_track(session)
+    app = make_app(session, engine=FakeEngine())
+    async with app.run_test(size=(150, 44)) as pilot:
+        await wait_for(pilot, lambda: session.player is not None)
+        session.play([track_id])
+        await wait_for(pilot, lambda: app.now_playing.track_id == track_id and app.now_playing.track is not None)
+        await pilot.press("o")
+        await wait_for(pilot, lambda: len(app.screen.query("#album-cover Image")) == 1, timeout=20)
+        await pilot.resize_terminal(80, 24)
+        await wait_for(pilot, lambda: len(app.screen.query("#album-cover Image")) == 0)
+        await pilot.resize_terminal(150, 44)
+        await wait_for(pilot, lambda: len(app.screen.query("#album-cover Image")) == 1)
+    session.close()
+
+
+async def test_checking_one_track_shows_its_spectrogram_after_the_verdict(small_demo, tmp_path):
+    from test_tui import demo_session, wait_for
+
+    from tui.core.checking import CheckRequest
+    from tui.ui.app import make_app
+    from tui.ui.screens.check import CheckScreen
+
+    session = demo_session(small_demo, tmp_path)
+    track_id, _path = local_track(session)
+    app = make_app(session, start_player=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.check(CheckRequest((track_id,)), "Checking one")
+        await wait_for(pilot, lambda: isinstance(app.screen, CheckScreen) and app.screen.finished, timeout=30)
+        await wait_for(pilot, lambda: len(app.screen.query("#check-spectrogram Image")) == 1, timeout=20)
+        assert "cutoff" in str(app.screen.query_one("#check-audio-title").render())
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, CheckScreen))
+    session.close()

@@ -7,15 +7,16 @@ Closing it stops the run (a whole-mirror sweep carries on from there the next ti
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Container, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Label, ProgressBar
+from textual.widgets import Label, ProgressBar, Static
 
 from tui.catalogue.lists import ListSource
 from tui.core.checking import CheckRequest
@@ -64,6 +65,8 @@ class CheckScreen(ModalScreen):
             yield ProgressBar(id="check-progress", show_eta=True)
             yield Label("", id="check-summary")
             yield VirtualList(render_result, id="check-results", empty="checking…")
+            yield Static("", id="check-audio-title")
+            yield Container(id="check-spectrogram")  # one track checked: what it sounds like
 
     def on_mount(self) -> None:
         self.query_one("#check-results", VirtualList).focus()
@@ -103,6 +106,21 @@ class CheckScreen(ModalScreen):
             elif not self.results:
                 results.empty = "every file checked is ok"
             results.refresh()
+            if self.request is not None and len(self.request.track_ids) == 1 and self.app.session.settings.art:
+                self.show_spectrogram(self.request.track_ids[0])
+
+    @work(group="check-spectrogram", exclusive=True)
+    async def show_spectrogram(self, track_id: str) -> None:
+        """Decoded and drawn on a thread of its own, after the check: hashes say the bytes are
+        right, this shows whether the sound is."""
+        from tui.ui.screens.details import audio_words, picture_widget
+
+        found = await asyncio.to_thread(self.app.session.library.audio_picture, track_id, 320, 90)
+        if found is None:
+            return
+        report, picture = found
+        self.query_one("#check-audio-title", Static).update(audio_words(report))
+        await self.query_one("#check-spectrogram", Container).mount(picture_widget(picture))
 
     def _summary(self, head: str) -> None:
         counts = {k: sum(1 for r in self.results if r.verdict == k) for k in ("ok", "missing", "corrupt", "stray")}

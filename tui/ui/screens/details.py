@@ -69,11 +69,7 @@ class TrackDetailsScreen(ModalScreen):
         if found is None:
             return
         report, picture = found
-        cut = f"{report['cutoff_hz'] / 1000:.1f} kHz" if report.get("cutoff_hz") else "—"
-        words = [Text.assemble(("spectrogram", "bold"), f" · cutoff {cut} (dashed) · {report['loudness_lufs']} LUFS, "
-                               f"true peak {report['true_peak_dbtp']} dBTP · loudness below")]
-        words += [Text(f"{s['code']}: {s['detail']}", style="yellow") for s in report["suspicions"]]
-        self.query_one("#details-audio-title", Static).update(Text("\n").join(words))
+        self.query_one("#details-audio-title", Static).update(audio_words(report))
         await self.query_one("#details-spectrogram").mount(picture_widget(picture))
 
     @work(exclusive=True, group="details")
@@ -166,6 +162,15 @@ class TrackDetailsScreen(ModalScreen):
     def action_check(self) -> None:
         self.app.pop_screen()
         self.app.check(CheckRequest((self.track.id,)), f"Checking {self.track.name or self.track.id}")
+
+
+def audio_words(report: dict) -> Text:
+    """The line above a spectrogram, and each suspicion with what it means."""
+    cut = f"{report['cutoff_hz'] / 1000:.1f} kHz" if report.get("cutoff_hz") else "—"
+    words = [Text.assemble(("spectrogram", "bold"), f" · cutoff {cut} (dashed) · {report['loudness_lufs']} LUFS, "
+                           f"true peak {report['true_peak_dbtp']} dBTP · loudness below")]
+    words += [Text(f"{s['code']}: {s['detail']}", style="yellow") for s in report["suspicions"]]
+    return Text("\n").join(words)
 
 
 def picture_widget(source):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Container, Horizontal, Vertical
 from textual.widgets import Label
 
 from tui.catalogue.lists import ListSource
@@ -43,6 +43,7 @@ class LibraryScreen(MainScreen):
                 yield VirtualList(self.renderer(), id="albums", empty="")
             with Vertical(id="tracks-pane", classes="pane"):
                 yield Label("Tracks", id="tracks-title", classes="pane-title")
+                yield Container(id="album-cover")  # the album's cover, when there is room and a local file
                 yield VirtualList(self.renderer(numbered=True), id="tracks", empty="")
 
     def on_mount(self) -> None:
@@ -109,6 +110,27 @@ class LibraryScreen(MainScreen):
 
     # -- album → tracks -------------------------------------------------------------------------
 
+    ROOM_FOR_COVER = (44, 22)  # the tracks pane's width and height below which the list keeps it all
+
+    def on_resize(self) -> None:
+        # the cover keeps its room only while the pane has it to give (after the new layout)
+        if self._album_tracks:
+            self.call_after_refresh(self.show_album_cover, self._album_tracks[0])
+
+    @work(group="album-cover", exclusive=True)
+    async def show_album_cover(self, track: Track | None) -> None:
+        holder = self.query_one("#album-cover", Container)
+        pane = self.query_one("#tracks-pane").size
+        path = None
+        if track is not None and self.app.session.settings.art and \
+                pane.width >= self.ROOM_FOR_COVER[0] and pane.height >= self.ROOM_FOR_COVER[1]:
+            path = await self.app.run_db(self.library.cover, track)
+        await holder.remove_children()
+        if path is not None:
+            from tui.ui.screens.details import picture_widget
+
+            await holder.mount(picture_widget(path))
+
     @on(VirtualList.Highlighted, "#albums")
     def album_highlighted(self, event: VirtualList.Highlighted) -> None:
         if isinstance(event.row, NamedRow):
@@ -121,6 +143,7 @@ class LibraryScreen(MainScreen):
         if self.playable_only:
             items = [i for i in items if i.file != "absent"]
         self._album_tracks = [i.track for i in items]
+        self.show_album_cover(view.items[0].track if view.items else None)
         cursor = 0
         if self._pending_track is not None:
             cursor = next((i for i, item in enumerate(items) if item.track.rowid == self._pending_track), 0)
