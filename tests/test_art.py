@@ -100,8 +100,8 @@ async def test_the_details_screen_draws_the_cover_and_the_spectrogram(small_demo
 
 
 async def test_the_album_view_shows_its_cover_when_there_is_room(small_demo, tmp_path):
-    """o on a playing local track: a wide terminal shows the album's cover above its tracks;
-    narrowed to 80x24 the cover gives its rows back to the list."""
+    """Playing a local track shows its cover beside the now-playing bar; o: a wide terminal
+    shows it above the album's tracks; narrowed to 80x24 it gives its rows back to the list."""
     from fake_engine import FakeEngine
     from test_tui import demo_session, wait_for
 
@@ -114,6 +114,7 @@ async def test_the_album_view_shows_its_cover_when_there_is_room(small_demo, tmp
         await wait_for(pilot, lambda: session.player is not None)
         session.play([track_id])
         await wait_for(pilot, lambda: app.now_playing.track_id == track_id and app.now_playing.track is not None)
+        await wait_for(pilot, lambda: len(app.screen.query("#now-art Image")) == 1)  # small, beside the bar
         await pilot.press("o")
         await wait_for(pilot, lambda: len(app.screen.query("#album-cover Image")) == 1, timeout=20)
         await pilot.resize_terminal(80, 24)

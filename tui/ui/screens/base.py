@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
+from textual.containers import Container, Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
@@ -32,7 +33,9 @@ class MainScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield from self.compose_body()
-        yield NowPlayingBar()
+        with Horizontal(id="now-playing"):
+            yield Container(id="now-art")  # the playing album's cover, small
+            yield NowPlayingBar()
         # The footer is mounted just after the first frame: building it costs ~90 ms,
         # which the first screen should not wait for.
 
@@ -65,9 +68,27 @@ class MainScreen(Screen):
             self.refresh_bindings()  # the footer missed the first bindings signal
         self._show_now_playing()
 
+    _art_for: str | None = None  # the album whose cover the bar shows
+
     def _show_now_playing(self) -> None:
+        now = self.app.now_playing
         for bar in self.query(NowPlayingBar):
-            bar.show(self.app.now_playing, self.app.player_error)
+            bar.show(now, self.app.player_error)
+        album = now.track.album.id if now.track is not None else None
+        if album != self._art_for and self.app.session.settings.art:
+            self._art_for = album
+            self.show_now_art(now.track)
+
+    @work(group="now-art", exclusive=True)
+    async def show_now_art(self, track) -> None:
+        holder = self.query_one("#now-art", Container)
+        path = await self.app.run_db(self.library.cover, track) if track is not None else None
+        await holder.remove_children()
+        holder.display = path is not None
+        if path is not None:
+            from tui.ui.screens.details import picture_widget
+
+            await holder.mount(picture_widget(path))
 
     @on(NowPlayingChanged)
     def now_playing_changed(self, _message: NowPlayingChanged) -> None:
