@@ -135,3 +135,53 @@ def test_longtail_index_builds_the_radio_sidecar_too(small_demo, tmp_path):
     again = json.loads(subprocess.run([EXE, "index", "--json", *args], capture_output=True, text=True,
                                       timeout=300).stdout)
     assert again["radio_index"]["tracks"] == len(features(db))  # current: kept, not rebuilt
+
+
+RADIO_SLOWLY = """
+import sys, time
+from pathlib import Path
+import tui.catalogue.radio as radio
+radio.CHUNK = 200
+from tui.catalogue.catalogue import Catalogue
+from tui.catalogue.databases import CataloguePaths
+from tui.mirror.layout import discover
+cat = Catalogue(CataloguePaths.from_databases(discover(Path(sys.argv[1])).databases))
+radio.RadioIndex(Path(sys.argv[2])).build(cat, "sig", lambda *a: time.sleep(0.05))
+"""
+
+
+def test_a_radio_build_killed_with_sigkill_carries_on_and_ends_the_same(small_demo, tmp_path):
+    import os
+    import signal
+    import time
+
+    import numpy as np
+
+    path = tmp_path / "radio"
+    progress = tmp_path / "radio.building" / "progress.json"
+    proc = subprocess.Popen([sys.executable, "-c", RADIO_SLOWLY, str(small_demo.mirror), str(path)])
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if progress.exists() and json.loads(progress.read_text())["chunks"] >= 3:
+            break
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    chunks_before = json.loads(progress.read_text())["chunks"]
+    assert chunks_before >= 3 and not path.exists()  # killed mid-way: nothing half-written in place
+    layout = discover(small_demo.mirror)
+    catalogue = Catalogue(CataloguePaths.from_databases(layout.databases))
+    import tui.catalogue.radio as radio
+    read = []
+    original = radio.CHUNK
+    radio.CHUNK = 200
+    try:
+        resumed = RadioIndex(path).build(catalogue, "sig", lambda _l, done, _t: read.append(done))
+    finally:
+        radio.CHUNK = original
+    assert read and read[0] > 200 * (chunks_before - 1)  # carried on; did not start again from row 1
+    fresh = RadioIndex(tmp_path / "fresh")
+    assert fresh.build(catalogue, "sig") == resumed == len(features(catalogue.paths.features))
+    for name in ("ids.npy", "vectors.npy", "starts.npy"):
+        assert np.array_equal(np.load(path / name), np.load(tmp_path / "fresh" / name)), name
+    catalogue.close()

@@ -73,6 +73,12 @@ def distances(vectors: np.ndarray, seed: np.ndarray) -> np.ndarray:
     return np.sqrt(d)
 
 
+def write_json(path: Path, value: dict) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(value))
+    tmp.replace(path)
+
+
 class RadioIndex:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
@@ -87,41 +93,60 @@ class RadioIndex:
         meta = self.meta()
         return meta is not None and meta.get("signature") == signature and meta.get("version") == VERSION
 
-    def build(self, catalogue: Catalogue, signature: str, progress: Progress | None = None) -> int:
-        """Read every feature row once (rowid order), group by key, write the files."""
+    def build(self, catalogue: Catalogue, signature: str, progress: Progress | None = None,
+              should_stop: Callable[[], bool] = lambda: False) -> int:
+        """Read every feature row once (rowid order), group by key, write the files.
+
+        Each chunk is quantised and saved in `radio.building/` as it is read, with where it
+        ended: a build stopped (or killed) carries on from its last chunk. The finished index
+        replaces the old one at once. Returns the tracks indexed (0 when stopped)."""
         conn, sql = catalogue.connect(), catalogue.sql
+        tmp = self.directory.with_name(self.directory.name + ".building")
+        progress_file = tmp / "progress.json"
+        try:
+            done = json.loads(progress_file.read_text())
+        except (OSError, ValueError):
+            done = {}
+        if done.get("signature") != signature or done.get("version") != VERSION:
+            shutil.rmtree(tmp, ignore_errors=True)
+            done = {"signature": signature, "version": VERSION, "chunks": 0, "last": 0}
+        tmp.mkdir(parents=True, exist_ok=True)
         total = conn.execute(sql["features_max_rowid"]).fetchone()[0] or 0
-        # quantised chunk by chunk: 15 bytes a track in memory, never the floats of them all
-        ids, codes, vectors, last = [], [], [], 0
-        while True:
-            rows = conn.execute(sql["features_scan"], (last, CHUNK)).fetchall()
+        while not should_stop():
+            rows = conn.execute(sql["features_scan"], (done["last"], CHUNK)).fetchall()
             if not rows:
                 break
-            last = rows[-1][0]
-            ids.append(np.fromiter((r[0] for r in rows), np.int64, len(rows)))
-            codes.append(np.fromiter((key_code(r[2], r[3]) for r in rows), np.int8, len(rows)))
-            vectors.append(quantise([np.nan if r[1] is None else r[1] for r in rows],
-                                    [[np.nan if x is None else x for x in r[4:]] for r in rows]))
-            del rows
+            chunk = tmp / f"chunk-{done['chunks']:06d}.npz"
+            np.savez(chunk.with_suffix(".tmp.npz"),
+                     ids=np.fromiter((r[0] for r in rows), np.int64, len(rows)),
+                     codes=np.fromiter((key_code(r[2], r[3]) for r in rows), np.int8, len(rows)),
+                     vectors=quantise([np.nan if r[1] is None else r[1] for r in rows],
+                                      [[np.nan if x is None else x for x in r[4:]] for r in rows]))
+            chunk.with_suffix(".tmp.npz").replace(chunk)
+            done.update(chunks=done["chunks"] + 1, last=rows[-1][0])
+            write_json(progress_file, done)  # after the chunk: a kill between them redoes one chunk
             if progress:
-                progress("radio", last, total)
+                progress("radio", done["last"], total)
         conn.close()
-        n = sum(len(a) for a in ids)
-        all_ids = np.concatenate(ids) if ids else np.zeros(0, np.int64)
-        all_codes = np.concatenate(codes) if codes else np.zeros(0, np.int8)
-        all_vectors = np.concatenate(vectors) if vectors else np.zeros((0, 6), np.uint8)
-        del ids, codes, vectors
+        if should_stop():
+            return 0
+        parts = [np.load(tmp / f"chunk-{i:06d}.npz") for i in range(done["chunks"])]
+        all_ids = np.concatenate([p["ids"] for p in parts]) if parts else np.zeros(0, np.int64)
+        all_codes = np.concatenate([p["codes"] for p in parts]) if parts else np.zeros(0, np.int8)
+        all_vectors = np.concatenate([p["vectors"] for p in parts]) if parts else np.zeros((0, 6), np.uint8)
+        n = len(all_ids)
         order = np.argsort(all_codes, kind="stable")
         starts = np.searchsorted(all_codes[order], np.arange(26)).astype(np.int64)
-        tmp = self.directory.with_name(self.directory.name + ".building")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        np.save(tmp / "ids.npy", all_ids[order])
-        np.save(tmp / "vectors.npy", all_vectors[order])
-        np.save(tmp / "starts.npy", starts)
-        (tmp / "meta.json").write_text(json.dumps({"signature": signature, "version": VERSION, "tracks": n}))
+        final = self.directory.with_name(self.directory.name + ".final")
+        shutil.rmtree(final, ignore_errors=True)
+        final.mkdir(parents=True)
+        np.save(final / "ids.npy", all_ids[order])
+        np.save(final / "vectors.npy", all_vectors[order])
+        np.save(final / "starts.npy", starts)
+        (final / "meta.json").write_text(json.dumps({"signature": signature, "version": VERSION, "tracks": n}))
         shutil.rmtree(self.directory, ignore_errors=True)
-        tmp.rename(self.directory)  # the whole index appears at once, or not at all
+        final.rename(self.directory)  # the whole index appears at once, or not at all
+        shutil.rmtree(tmp, ignore_errors=True)
         return n
 
     def nearest(self, seed_vector: np.ndarray, codes: list[int], k: int) -> list[int]:

@@ -77,7 +77,8 @@ def build_playlists(services: Services, publish: Callable[[object], None],
     return {**status, "seconds": round(time.perf_counter() - started, 2)}
 
 
-def build_radio(services: Services, publish: Callable[[object], None]) -> dict | None:
+def build_radio(services: Services, publish: Callable[[object], None],
+                should_stop: Callable[[], bool] = lambda: False) -> dict | None:
     """Radio's vector sidecar (when the mirror has audio features and it is not current)."""
     from tui.catalogue.radio import RadioIndex
 
@@ -89,7 +90,8 @@ def build_radio(services: Services, publish: Callable[[object], None]) -> dict |
     signature = f"{st.st_size}:{st.st_mtime_ns}"
     started = time.perf_counter()
     tracks = (index.meta() or {}).get("tracks", 0) if index.ready(signature) else index.build(
-        services.catalogue, signature, lambda label, done, total: publish(IndexProgress(label, done, total)))
+        services.catalogue, signature, lambda label, done, total: publish(IndexProgress(label, done, total)),
+        should_stop)
     return {"tracks": tracks, "seconds": round(time.perf_counter() - started, 2)}
 
 
@@ -100,7 +102,7 @@ def build_all(services: Services, publish: Callable[[object], None], files_only:
         try:
             report.search = build_search(services, publish, inline, should_stop)
             report.playlists = build_playlists(services, publish, should_stop)
-            report.radio = build_radio(services, publish)
+            report.radio = build_radio(services, publish, should_stop)
         except LongtailError as exc:
             publish(IndexProgress("failed", 0, 0, finished=True, error=str(exc)))
             raise
