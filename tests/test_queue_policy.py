@@ -212,3 +212,19 @@ def test_undo_of_a_removal_keeps_the_playing_track_uninterrupted(rig):
     player.undo()
     player.sync()
     assert player.queue.items == ["a", "b", "c"] and engine.playing_id() == "a" and engine.loads == loads
+
+
+def test_undo_of_a_clear_plays_on_from_where_it_was(rig):
+    """A clear stops the music; u puts back the queue and the track, at its position."""
+    player, engine, _rec = rig
+    player.play(["a", "b"])
+    player.sync()
+    engine.at(42.0)
+    player.sync()
+    player.clear()
+    player.sync()
+    assert engine.playing_id() is None
+    player.undo()
+    player.sync()
+    assert player.queue.items == ["a", "b"] and engine.playing_id() == "a"
+    assert abs(player.policy.position - 42.0) < 1.0

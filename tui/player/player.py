@@ -33,7 +33,8 @@ class Player:
         self._listeners: list[Callable[[PlayerEvent], None]] = []
         self._tasks: queue_mod.Queue = queue_mod.Queue()
         self._closed = False
-        self._history: list[tuple[tuple[str, ...], int | None, str]] = []  # the worker's alone
+        # (queue, current, what was done, where the playing track was): the worker's alone
+        self._history: list[tuple[tuple[str, ...], int | None, str, float | None]] = []
         self.policy = QueuePolicy(resolver, engine, state_path, replaygain, preamp, self._emit, self._submit)
         engine.attach(self.policy)
         engine.set_replaygain(self.policy.replaygain, preamp)
@@ -106,16 +107,17 @@ class Player:
             if not self._history:
                 self._emit(QueueEdited("undo", "nothing to undo", False))
                 return
-            items, current, text = self._history.pop()
-            self.policy.restore_queue(list(items), current)
+            items, current, text, position = self._history.pop()
+            self.policy.restore_queue(list(items), current, position)
             self._emit(QueueEdited("undo", f"undone: {text}", bool(self._history)))
         self._submit(run)
 
     def _edit(self, kind: str, text: str, fn: Callable, *args) -> None:
         """A queue change that can be undone: the queue as it was is kept first (on the worker)."""
         def run() -> None:
-            queue = self.policy.queue
-            self._history.append((tuple(queue.items), queue.current, text))
+            queue, policy = self.policy.queue, self.policy
+            playing = policy.position if policy.current_source is not None else None
+            self._history.append((tuple(queue.items), queue.current, text, playing))
             del self._history[:-UNDO_DEPTH]
             fn(*args)
             self._emit(QueueEdited(kind, text, True))

@@ -179,7 +179,7 @@ class QueuePolicy:
             return
         self.edit(lambda q: q.remove(index))
 
-    def restore_queue(self, items: list[str], current: int | None) -> None:
+    def restore_queue(self, items: list[str], current: int | None, resume_at: float | None = None) -> None:
         playing = self.queue.current_id if self._playing_entry is not None else None
         if playing is not None and current is not None and 0 <= current < len(items) \
                 and items[current] == playing:
@@ -190,8 +190,8 @@ class QueuePolicy:
         self._stop_engine()
         self.queue.items, self.queue.current = items, None
         self._emit_queue()
-        if current is not None and playing is not None:
-            self.play_index(current)
+        if current is not None and (playing is not None or resume_at is not None):  # a clear stopped it: resume
+            self.play_index(current, resume_at or 0.0)
 
     def _remap_indexes(self) -> None:
         if self._playing_entry in self._entries and self.queue.current is not None:
