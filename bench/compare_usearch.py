@@ -5,8 +5,12 @@ vectors: build time, memory and a k=2000 query. Not a dependency: install it to 
     .venv/bin/python bench/compare_usearch.py      # after bench_radio.py built the sidecar
 """
 
-import time, numpy as np, resource
+import resource
+import time
+
+import numpy as np
 from usearch.index import Index
+
 v = np.load("bench/data/state-10m/radio/vectors.npy").astype(np.float32)
 v[:, 0] *= 3 / 0.5  # the same weights as radio's distance: a tempo octave counts 2 units
 v /= 255.0
