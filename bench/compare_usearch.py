@@ -24,7 +24,9 @@ rng = np.random.default_rng(1)
 qs = v[rng.integers(0, n, 40)]
 lat = []
 for q in qs:
-    t = time.perf_counter(); index.search(q, 2000); lat.append(time.perf_counter() - t)
+    t = time.perf_counter()
+    index.search(q, 2000)
+    lat.append(time.perf_counter() - t)
 lat.sort()
 print(f"usearch HNSW f32, {n:,} vectors: build {build:.0f} s on 2 threads ({n/build:,.0f}/s), peak RSS {rss:.0f} MB, "
       f"k=2000 query p50 {lat[20]*1000:.1f} ms p95 {lat[38]*1000:.1f} ms, index {index.memory_usage/1e6:.0f} MB")
