@@ -5,7 +5,8 @@ must not be shared across threads while in use) and can interrupt or let go of a
 of them; the catalogue, the file index, the search index and the list sources
 use it. `open_state_db` opens one of longtail's own databases in the state
 directory (WAL, a busy timeout), and `state_error` turns what SQLite or the OS
-said into one line that names the real cause.
+said into one line that names the real cause. `write_atomically` is for the state
+directory's plain files (covers, progress, remembered choices).
 """
 
 from __future__ import annotations
@@ -128,3 +129,10 @@ def state_error(exc: BaseException, path: Path) -> LongtailError:
                              f"delete {path.name} from the state directory; longtail rebuilds it")
     return LongtailError(f"cannot use {path} ({text})",
                          "check the state directory (--state DIR) and its permissions")
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """`data` at `path` whole or not at all: written beside it, then renamed into place."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)

@@ -81,9 +81,10 @@ class Catalogue:
     def _open(self) -> sqlite3.Connection:
         return open_readonly(self.paths)
 
-    def signature(self) -> str:
-        """Changes whenever the catalogue file does: the key of every cache built from it."""
-        st = self.paths.main.stat()
+    def signature(self, path: Path | None = None) -> str:
+        """Changes whenever the catalogue file (or another of its databases) does: the key of
+        every cache built from it."""
+        st = (path or self.paths.main).stat()
         return f"{st.st_size}:{st.st_mtime_ns}"
 
     def close(self) -> None:

@@ -17,25 +17,25 @@ from pathlib import Path
 from tui.catalogue.catalogue import Catalogue
 from tui.catalogue.lists import MappedSource, RowSource
 from tui.catalogue.records import Track
-from tui.db import open_state_db
+from tui.db import PerThread, open_state_db
 
 BATCH = 500
 
 
 class _Positions(RowSource[int]):
     def __init__(self, path: Path, table: str, size: int) -> None:
-        self.path, self.table, self.size = path, table, size
+        self.table, self.size = table, size
+        self._conns = PerThread(lambda: sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False))
 
     def count(self) -> int:
         return self.size
 
     def fetch(self, start: int, n: int) -> list[int]:
-        conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
-        try:
-            return [r[0] for r in conn.execute(
-                f"SELECT track_rowid FROM {self.table} WHERE i >= ? AND i < ? ORDER BY i", (start, start + n))]
-        finally:
-            conn.close()
+        return [r[0] for r in self._conns.get().execute(
+            f"SELECT track_rowid FROM {self.table} WHERE i >= ? AND i < ? ORDER BY i", (start, start + n))]
+
+    def close(self) -> None:
+        self._conns.close_all()
 
 
 def playable_tier_tracks(catalogue: Catalogue, tier: str, playable_ids: Iterable[str], db_path: Path,

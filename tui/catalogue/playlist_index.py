@@ -16,7 +16,7 @@ from pathlib import Path
 
 from tui.catalogue.search_shard import TOKENIZE
 from tui.catalogue.text import match_expression, space_out
-from tui.db import open_state_db
+from tui.db import PerThread, open_state_db
 
 Progress = Callable[[str, int, int], None]
 BATCH = 2_000  # playlists per transaction (~500,000 entries)
@@ -36,6 +36,11 @@ CREATE VIRTUAL TABLE IF NOT EXISTS names USING fts5(name, content='', columnsize
 class PlaylistIndex:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._readers = PerThread(lambda: sqlite3.connect(f"file:{self.path}?mode=ro", uri=True,
+                                                          check_same_thread=False))
+
+    def close(self) -> None:
+        self._readers.close_all()
 
     def _connect(self) -> sqlite3.Connection:
         conn = open_state_db(self.path)
@@ -48,9 +53,8 @@ class PlaylistIndex:
     # -- reading (UI path: index lookups only) -------------------------------------------------
 
     def _read(self) -> sqlite3.Connection | None:
-        if not self.path.exists():
-            return None
-        return sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+        """This thread's read-only connection, kept (None while nothing is built)."""
+        return self._readers.get() if self.path.exists() else None
 
     def containing(self, track_rowid: int, limit: int) -> list[int]:
         """Playlist rowids that hold the track, most-followed first (as far as built)."""
@@ -63,8 +67,6 @@ class PlaylistIndex:
                 "WHERE h.track_rowid = ? ORDER BY h.rank LIMIT ?", (track_rowid, limit))]
         except sqlite3.OperationalError:
             return []  # an index being created right now: nothing yet
-        finally:
-            conn.close()
 
     def search(self, query: str, limit: int) -> list[int]:
         """Playlist rowids whose name has the query's words (the last as a prefix), most-followed first."""
@@ -88,8 +90,6 @@ class PlaylistIndex:
             return [by_rank[r] for r in ranks if r in by_rank]
         except sqlite3.OperationalError:
             return []
-        finally:
-            conn.close()
 
     def status(self) -> dict:
         conn = self._read()
@@ -99,8 +99,6 @@ class PlaylistIndex:
             meta = dict(conn.execute("SELECT key, value FROM meta"))
         except sqlite3.OperationalError:
             meta = {}
-        finally:
-            conn.close()
         return {"playlists": int(meta.get("done", 0)), "complete": meta.get("phase") == "done"}
 
     # -- building ------------------------------------------------------------------------------

@@ -139,7 +139,5 @@ class Playlists:
         """Build (or carry on building) the sidecar: `longtail index` and `I` in the TUI."""
         if not self.available:
             return {"playlists": 0, "complete": True}
-        path = self.catalogue.paths.playlists
-        st = path.stat() if path else None
-        signature = f"{st.st_size}:{st.st_mtime_ns}" if st else ""
+        signature = self.catalogue.signature(self.catalogue.paths.playlists)
         return self.index.build(self.catalogue.connect(), self.catalogue.sql, signature, progress, should_stop)

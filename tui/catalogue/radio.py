@@ -24,6 +24,7 @@ from tui.catalogue.catalogue import Catalogue
 from tui.catalogue.features import UNIT_FEATURES, camelot
 from tui.catalogue.file_states import FileStates
 from tui.catalogue.records import Track
+from tui.db import write_atomically
 from tui.errors import LongtailError
 
 Progress = Callable[[str, int, int], None]
@@ -73,12 +74,6 @@ def distances(vectors: np.ndarray, seed: np.ndarray) -> np.ndarray:
     return np.sqrt(d)
 
 
-def write_json(path: Path, value: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(value))
-    tmp.replace(path)
-
-
 class RadioIndex:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
@@ -124,7 +119,8 @@ class RadioIndex:
                                       [[np.nan if x is None else x for x in r[4:]] for r in rows]))
             chunk.with_suffix(".tmp.npz").replace(chunk)
             done.update(chunks=done["chunks"] + 1, last=rows[-1][0])
-            write_json(progress_file, done)  # after the chunk: a kill between them redoes one chunk
+            # after the chunk: a kill between the two redoes one chunk
+            write_atomically(progress_file, json.dumps(done).encode())
             if progress:
                 progress("radio", done["last"], total)
         conn.close()

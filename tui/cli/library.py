@@ -10,6 +10,7 @@ import click
 from tui.cli.jsonout import details_json
 from tui.cli.main import Context, common_options, friendly_errors, main
 from tui.cli.output import RateBar, emit_json, print_details, print_tracks, track_docs
+from tui.db import write_atomically
 from tui.errors import LongtailError, UnknownTrack, UsageError
 
 
@@ -210,9 +211,7 @@ def art(obj: Context, track_id: str, out: Path) -> None:
         raise LongtailError(f"no cover for {track.album.name or track.album.id}: no file of the album is local",
                             f"fetch one first (`longtail fetch {track_id}`)")
     try:
-        tmp = out.with_name(out.name + ".tmp")
-        tmp.write_bytes(cover.read_bytes())
-        tmp.replace(out)
+        write_atomically(out, cover.read_bytes())
     except OSError as exc:
         raise LongtailError(f"cannot write {out} ({exc.strerror or exc})", "pick a writable place") from None
     click.echo(f"{out} ({cover.suffix[1:]}, {out.stat().st_size:,} bytes)", err=True)

@@ -80,19 +80,11 @@ def build_playlists(services: Services, publish: Callable[[object], None],
 def build_radio(services: Services, publish: Callable[[object], None],
                 should_stop: Callable[[], bool] = lambda: False) -> dict | None:
     """Radio's vector sidecar (when the mirror has audio features and it is not current)."""
-    from tui.catalogue.radio import RadioIndex
-
-    path = services.catalogue.paths.features
-    if path is None:
+    if services.catalogue.paths.features is None:
         return None
-    index = RadioIndex(services.state.radio_vectors)
-    st = path.stat()
-    signature = f"{st.st_size}:{st.st_mtime_ns}"
     started = time.perf_counter()
-    tracks = (index.meta() or {}).get("tracks", 0) if index.ready(signature) else index.build(
-        services.catalogue, signature, lambda label, done, total: publish(IndexProgress(label, done, total)),
-        should_stop)
-    return {"tracks": tracks, "seconds": round(time.perf_counter() - started, 2)}
+    index = services.radio_index(lambda label, done, total: publish(IndexProgress(label, done, total)), should_stop)
+    return {"tracks": (index.meta() or {}).get("tracks", 0), "seconds": round(time.perf_counter() - started, 2)}
 
 
 def build_all(services: Services, publish: Callable[[object], None], files_only: bool = False,

@@ -7,6 +7,7 @@ paths and on errors.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,7 +22,7 @@ from tui.mirror.layout import MirrorLayout, discover
 
 if TYPE_CHECKING:  # imported where used: the first screen should not wait for them
     from tui.catalogue.playlists import Playlists
-    from tui.catalogue.radio import Radio
+    from tui.catalogue.radio import Radio, RadioIndex
     from tui.catalogue.records import Track
     from tui.catalogue.search import Searcher
     from tui.catalogue.shuffle import Shuffle, ShuffleFilter
@@ -70,6 +71,7 @@ class Services:
         self.catalogue = catalogue
         self.files = files
         self._searcher: Searcher | None = None
+        self._playlists: Playlists | None = None
         self._verdicts: VerdictStore | None = None
         self._lock = threading.Lock()
         self._radio_lock = threading.Lock()  # one build of the radio sidecar at a time
@@ -92,24 +94,32 @@ class Services:
         from tui.catalogue.playlist_index import PlaylistIndex
         from tui.catalogue.playlists import Playlists
 
-        return Playlists(self.catalogue, PlaylistIndex(self.state.playlist_index))
+        with self._lock:  # one, so that its read connections are kept between lookups
+            if self._playlists is None:
+                self._playlists = Playlists(self.catalogue, PlaylistIndex(self.state.playlist_index))
+            return self._playlists
 
-    def radio(self, seed: Track, playable: bool = False, progress=None) -> Radio:
-        """Tracks near `seed` in audio-feature space; builds the vector sidecar first when it is
-        missing or the features database changed (a minute at 10^7 tracks: off the UI thread)."""
-        from tui.catalogue.radio import Radio, RadioIndex
+    def radio_index(self, progress=None, should_stop: Callable[[], bool] = lambda: False) -> RadioIndex:
+        """Radio's vector sidecar, built first when it is missing or the features database
+        changed (20 s at 10^7 tracks: off the UI thread); one build at a time, whoever asks."""
+        from tui.catalogue.radio import RadioIndex
 
-        index = RadioIndex(self.state.radio_vectors)
         path = self.catalogue.paths.features
         if path is None:
             raise LongtailError("this mirror has no audio features (spotify_clean_audio_features.sqlite3)",
                                 "radio needs them: download and unpack the audio features database")
-        st = path.stat()
-        signature = f"{st.st_size}:{st.st_mtime_ns}"
+        index = RadioIndex(self.state.radio_vectors)
+        signature = self.catalogue.signature(path)
         with self._radio_lock:
             if not index.ready(signature):
-                index.build(self.catalogue, signature, progress)
-        return Radio(self.catalogue, index, seed, self.files, playable)
+                index.build(self.catalogue, signature, progress, should_stop)
+        return index
+
+    def radio(self, seed: Track, playable: bool = False, progress=None) -> Radio:
+        """Tracks near `seed` in audio-feature space."""
+        from tui.catalogue.radio import Radio
+
+        return Radio(self.catalogue, self.radio_index(progress), seed, self.files, playable)
 
     @property
     def tiers(self) -> Tiers:
@@ -136,6 +146,8 @@ class Services:
     def close(self) -> None:
         if self._searcher is not None:
             self._searcher.close()
+        if self._playlists is not None:
+            self._playlists.index.close()
         if self._verdicts is not None:
             self._verdicts.close()
         self.catalogue.close()

@@ -220,11 +220,12 @@ class Library:
         cache = ArtCache(self.services.state.art)
         if (cached := cache.get(track.album.id)) is not None:
             return cached
-        candidates = [track.id] + [t.id for t in self.services.catalogue.album_tracks(track.album.rowid)]
-        entries = self.services.files.entries(dict.fromkeys(candidates))
-        for track_id in dict.fromkeys(candidates):
+        candidates = list(dict.fromkeys(
+            [track.id] + [t.id for t in self.services.catalogue.album_tracks(track.album.rowid)]))
+        entries = self.services.files.entries(candidates)
+        for track_id in candidates:
             entry = entries.get(track_id)
-            if entry is None or not entry.is_present() or entry.state != "local":
+            if entry is None or entry.state != "local":
                 continue
             cover = embedded_cover(entry.path)
             if cover is not None and image_size(cover.data) is not None:
@@ -234,9 +235,7 @@ class Library:
     def audio_report(self, track_id: str, spectrogram: Path | None = None) -> dict | None:
         """The decoded audio measured (`check --report`), or None when its file is not here;
         a file that cannot be decoded gets {"error": why}. With `spectrogram`, a PNG too."""
-        import soundfile
-
-        from tui.mirror.report import decode, measure
+        from tui.mirror.report import UndecodableAudio, decode, measure
 
         entry = self.services.files.entry(track_id)
         track = self.services.catalogue.track(track_id)
@@ -244,11 +243,11 @@ class Library:
             return None
         ledger = self.services.catalogue.ledger(track_id)
         rg = ledger.replaygain if ledger is not None else None
-        codec = (ledger.codec if ledger is not None and ledger.codec else None) or track.tier
+        codec = (ledger.codec if ledger is not None else None) or track.tier
         try:
             samples, rate = decode(entry.path)
-        except (soundfile.LibsndfileError, RuntimeError, ValueError, OSError) as exc:  # said, never a traceback
-            return {"error": f"the audio cannot be decoded ({exc})"}
+        except UndecodableAudio as exc:  # said, never a traceback
+            return {"error": str(exc)}
         report = measure(samples, rate, codec, rg.track_gain_db if rg else None)
         if spectrogram is not None:
             from tui.mirror.spectrogram import image
@@ -258,9 +257,7 @@ class Library:
 
     def audio_picture(self, track_id: str, width: int, height: int):
         """(report, spectrogram as a PIL image) of a local file, or None (the details screen's)."""
-        import soundfile
-
-        from tui.mirror.report import decode, measure
+        from tui.mirror.report import UndecodableAudio, decode, measure
         from tui.mirror.spectrogram import image
 
         entry = self.services.files.entry(track_id)
@@ -268,7 +265,7 @@ class Library:
             return None
         try:
             samples, rate = decode(entry.path)
-        except (soundfile.LibsndfileError, RuntimeError, ValueError, OSError):
+        except UndecodableAudio:
             return None  # `c` (check) says why; this is only a picture
         report = measure(samples, rate)
         return report.as_json(), image(samples, rate, report.cutoff_hz, width=width, height=height)

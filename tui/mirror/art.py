@@ -15,6 +15,8 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
+from tui.db import write_atomically
+
 FRONT_COVER = 3  # the picture type of a front cover (FLAC/Vorbis picture block)
 MAX_PICTURE_BYTES = 16 * 1024 * 1024
 
@@ -86,9 +88,7 @@ class ArtCache:
     def put(self, album_id: str, cover: Cover) -> Path:
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self.directory / f"{album_id}{cover.suffix}"
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_bytes(cover.data)
-        tmp.replace(path)
+        write_atomically(path, cover.data)
         return path
 
 

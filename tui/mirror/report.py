@@ -205,16 +205,23 @@ def clipped(samples: np.ndarray) -> int:
     return count
 
 
+class UndecodableAudio(Exception):
+    """The file cannot be decoded; the message says why, in one line."""
+
+
 def decode(path: Path) -> tuple[np.ndarray, int]:
-    """The whole file as float32 frames x channels (soundfile.LibsndfileError when it cannot be)."""
+    """The whole file as float32 frames x channels."""
     import soundfile
 
-    samples, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+    try:
+        samples, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+    except (RuntimeError, ValueError, OSError) as exc:  # libsndfile's errors are RuntimeErrors
+        raise UndecodableAudio(f"the audio cannot be decoded ({exc})") from None
     return samples, int(rate)
 
 
 def analyse(path: Path, codec: str | None = None, track_gain_db: float | None = None) -> AudioReport:
-    """Decode the whole file and measure it (raises soundfile.LibsndfileError on undecodable input)."""
+    """Decode the whole file and measure it (UndecodableAudio when it cannot be decoded)."""
     samples, rate = decode(path)
     return measure(samples, rate, codec, track_gain_db)
 

@@ -4,8 +4,9 @@ state directory; the config file is the user's and is never written."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
+
+from tui.db import write_atomically
 
 
 def load(path: Path) -> dict:
@@ -19,9 +20,7 @@ def load(path: Path) -> dict:
 def remember(path: Path, **choices: object) -> None:
     """Merge `choices` in, written whole and renamed into place (never half a file)."""
     doc = {**load(path), **choices}
-    tmp = path.with_name(path.name + ".tmp")
     try:
-        tmp.write_text(json.dumps(doc, indent=1), encoding="utf-8")
-        os.replace(tmp, path)
+        write_atomically(path, json.dumps(doc, indent=1).encode("utf-8"))
     except OSError:
         pass  # a read-only or full state dir: the choice lasts this session only

@@ -14,6 +14,7 @@ from textual.widgets import Footer, Header
 from tui.core.views import TrackItem
 from tui.ui.messages import NowPlayingChanged, RowsChanged
 from tui.ui.widgets.now_playing import NowPlayingBar
+from tui.ui.widgets.pictures import show_picture
 from tui.ui.widgets.rows import renderer
 from tui.ui.widgets.virtual_list import VirtualList
 
@@ -83,12 +84,8 @@ class MainScreen(Screen):
     async def show_now_art(self, track) -> None:
         holder = self.query_one("#now-art", Container)
         path = await self.app.run_db(self.library.cover, track) if track is not None else None
-        await holder.remove_children()
+        await show_picture(holder, path)
         holder.display = path is not None
-        if path is not None:
-            from tui.ui.screens.details import picture_widget
-
-            await holder.mount(picture_widget(path))
 
     @on(NowPlayingChanged)
     def now_playing_changed(self, _message: NowPlayingChanged) -> None:

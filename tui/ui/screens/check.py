@@ -113,14 +113,14 @@ class CheckScreen(ModalScreen):
     async def show_spectrogram(self, track_id: str) -> None:
         """Decoded and drawn on a thread of its own, after the check: hashes say the bytes are
         right, this shows whether the sound is."""
-        from tui.ui.screens.details import audio_words, picture_widget
+        from tui.ui.widgets.pictures import audio_words, show_picture
 
         found = await asyncio.to_thread(self.app.session.library.audio_picture, track_id, 320, 90)
         if found is None:
             return
         report, picture = found
         self.query_one("#check-audio-title", Static).update(audio_words(report))
-        await self.query_one("#check-spectrogram", Container).mount(picture_widget(picture))
+        await show_picture(self.query_one("#check-spectrogram", Container), picture)
 
     def _summary(self, head: str) -> None:
         counts = {k: sum(1 for r in self.results if r.verdict == k) for k in ("ok", "missing", "corrupt", "stray")}

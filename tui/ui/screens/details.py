@@ -17,6 +17,7 @@ from textual.widgets import Static
 from tui.catalogue.records import Track
 from tui.core.checking import CheckRequest
 from tui.core.views import DetailsView
+from tui.ui.widgets.pictures import audio_words, show_picture
 from tui.ui.widgets.rows import FILE_GLYPHS, clock, popularity_bar
 
 if TYPE_CHECKING:
@@ -59,8 +60,7 @@ class TrackDetailsScreen(ModalScreen):
     @work(exclusive=True, group="details-cover")
     async def load_cover(self) -> None:
         path = await self.app.run_db(self.app.session.library.cover, self.track)
-        if path is not None:
-            await self.query_one("#details-cover").mount(picture_widget(path))
+        await show_picture(self.query_one("#details-cover"), path)
 
     @work(exclusive=True, group="details-spectrogram")
     async def load_spectrogram(self) -> None:
@@ -70,7 +70,7 @@ class TrackDetailsScreen(ModalScreen):
             return
         report, picture = found
         self.query_one("#details-audio-title", Static).update(audio_words(report))
-        await self.query_one("#details-spectrogram").mount(picture_widget(picture))
+        await show_picture(self.query_one("#details-spectrogram"), picture)
 
     @work(exclusive=True, group="details")
     async def load(self) -> None:
@@ -162,23 +162,6 @@ class TrackDetailsScreen(ModalScreen):
     def action_check(self) -> None:
         self.app.pop_screen()
         self.app.check(CheckRequest((self.track.id,)), f"Checking {self.track.name or self.track.id}")
-
-
-def audio_words(report: dict) -> Text:
-    """The line above a spectrogram, and each suspicion with what it means."""
-    cut = f"{report['cutoff_hz'] / 1000:.1f} kHz" if report.get("cutoff_hz") else "—"
-    words = [Text.assemble(("spectrogram", "bold"), f" · cutoff {cut} (dashed) · {report['loudness_lufs']} LUFS, "
-                           f"true peak {report['true_peak_dbtp']} dBTP · loudness below")]
-    words += [Text(f"{s['code']}: {s['detail']}", style="yellow") for s in report["suspicions"]]
-    return Text("\n").join(words)
-
-
-def picture_widget(source):
-    """Textual-image's widget: Kitty graphics or Sixel where the terminal has them (asked at
-    start), else half-block cells, which tmux draws too."""
-    from textual_image.widget import Image
-
-    return Image(source)
 
 
 def _pct(value: float | None) -> str | None:

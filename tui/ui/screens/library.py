@@ -13,6 +13,7 @@ from tui.catalogue.records import Track
 from tui.core.checking import CheckRequest
 from tui.core.views import TrackItem
 from tui.ui.screens.base import MainScreen
+from tui.ui.widgets.pictures import show_picture
 from tui.ui.widgets.rows import Header, NamedRow
 from tui.ui.widgets.virtual_list import VirtualList
 
@@ -125,11 +126,7 @@ class LibraryScreen(MainScreen):
         if track is not None and self.app.session.settings.art and \
                 pane.width >= self.ROOM_FOR_COVER[0] and pane.height >= self.ROOM_FOR_COVER[1]:
             path = await self.app.run_db(self.library.cover, track)
-        await holder.remove_children()
-        if path is not None:
-            from tui.ui.screens.details import picture_widget
-
-            await holder.mount(picture_widget(path))
+        await show_picture(holder, path)
 
     @on(VirtualList.Highlighted, "#albums")
     def album_highlighted(self, event: VirtualList.Highlighted) -> None:
