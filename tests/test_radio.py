@@ -185,3 +185,33 @@ def test_a_radio_build_killed_with_sigkill_carries_on_and_ends_the_same(small_de
     for name in ("ids.npy", "vectors.npy", "starts.npy"):
         assert np.array_equal(np.load(path / name), np.load(tmp_path / "fresh" / name)), name
     catalogue.close()
+
+
+async def test_w_in_the_library_starts_a_radio_from_the_selected_track(small_demo, tmp_path):
+    """Nothing plays: w on a track of the library's tracks pane starts from that track."""
+    from fake_engine import FakeEngine
+    from test_tui import demo_session, wait_for
+
+    from tui.core.views import TrackItem
+    from tui.ui.app import make_app
+    from tui.ui.widgets.virtual_list import VirtualList
+
+    session = demo_session(small_demo, tmp_path)
+    local = sorted(t for t, s in session.services.files.all_states() if s == "local")
+    seed = next(t for t in session.services.catalogue.tracks_by_rowids(
+        session.services.catalogue.rowids_for_ids(local)) if features(session.services.catalogue.paths.features)
+        .get(t.id) and t.artists)
+    app = make_app(session, engine=FakeEngine())
+    notes: list[str] = []
+    original = app.notify
+    app.notify = lambda message, **kw: (notes.append(str(message)), original(message, **kw))[1]
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_for(pilot, lambda: session.player is not None)
+        app.screen.open_artist(seed.artists[0].rowid, seed.album.rowid, seed.rowid)
+        tracks = app.screen.query_one("#tracks", VirtualList)
+        await wait_for(pilot, lambda: isinstance(tracks.row_at(tracks.cursor), TrackItem)
+                       and tracks.row_at(tracks.cursor).track.id == seed.id and app.focused is tracks)
+        await pilot.press("w")
+        await wait_for(pilot, lambda: app.now_playing.queue_length > 0, timeout=20)
+        assert any(f"radio from {seed.name}" in n for n in notes)
+    session.close()

@@ -39,7 +39,7 @@ from tui.ui import remembered
 from tui.ui.cells import use_terminal_widths
 from tui.ui.live import LiveState
 from tui.ui.messages import CheckUpdated, CoreEvent, IndexUpdated, NowPlayingChanged, QueueUpdated, RowsChanged
-from tui.ui.screens.base import TrackListScreen
+from tui.ui.screens.base import MainScreen
 from tui.ui.screens.library import LibraryScreen
 from tui.ui.themes import shipped_themes
 
@@ -271,7 +271,7 @@ class LongtailApp(App):
     def action_radio(self) -> None:
         """An endless stream of tracks near the selected track (else the playing one)."""
         screen = self.screen
-        track = (screen.selected_track() if isinstance(screen, TrackListScreen) else None) or self.now_playing.track
+        track = (screen.selected_track() if isinstance(screen, MainScreen) else None) or self.now_playing.track
         if track is None:
             self.notify("select a track (or play one) to start a radio from it", timeout=3)
             return

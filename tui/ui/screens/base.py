@@ -107,6 +107,10 @@ class MainScreen(Screen):
     def library(self):
         return self.app.session.library
 
+    def selected_track(self):
+        """The track under the cursor, if the screen has one selected (radio starts there)."""
+        return None
+
 
 class TrackListScreen(MainScreen):
     """A screen whose main list holds tracks: `a` queues, `i` shows details, `c` checks."""

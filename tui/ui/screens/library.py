@@ -188,11 +188,17 @@ class LibraryScreen(MainScreen):
         current = next((i for i, p in enumerate(panes) if p.has_focus), 0)
         panes[max(0, current - 1)].focus()
 
-    def _selected_tracks(self) -> list:
+    def selected_track(self):
         focused = self.focused
         if isinstance(focused, VirtualList) and focused.id == "tracks":
             row = focused.row_at(focused.cursor)
-            return [row.track] if isinstance(row, TrackItem) else []
+            return row.track if isinstance(row, TrackItem) else None
+        return None
+
+    def _selected_tracks(self) -> list:
+        if isinstance(self.focused, VirtualList) and self.focused.id == "tracks":
+            track = self.selected_track()
+            return [track] if track is not None else []
         return list(self._album_tracks)
 
     def action_enqueue(self) -> None:
