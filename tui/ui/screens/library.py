@@ -53,8 +53,9 @@ class LibraryScreen(MainScreen):
         artists.set_source(self.library.artists(lambda: self.app.call_from_thread(self._artists_grew)))
         self._artists_grew()
         artists.focus()
-        self._pending_album: int | None = None
-        self._pending_track: int | None = None
+        # where open_artist wants the cursors: (artist, album, track), kept until that artist's
+        # releases and that album's tracks are shown, so a load that started earlier cannot take it
+        self._pending: tuple[int, int | None, int | None] | None = None
         self._album_tracks: list[Track] = []
 
     def _artists_grew(self) -> None:
@@ -70,6 +71,8 @@ class LibraryScreen(MainScreen):
     def artist_highlighted(self, event: VirtualList.Highlighted) -> None:
         if event.row is None or event.row.rowid == self._disco_artist:
             return  # already shown or on its way (a jump moved the cursor here and loads it)
+        if event.row is not event.list.row_at(event.list.cursor):
+            return  # the cursor has moved on since (a jump landed first): that row is not wanted
         self.load_discography(event.row.rowid, event.row.name)
 
     def action_toggle_playable(self) -> None:
@@ -96,10 +99,13 @@ class LibraryScreen(MainScreen):
                 rows += [NamedRow("album", a.rowid, a.id, a.name, None, a.year or "----") for a in albums]
         albums_list = self.query_one("#albums", VirtualList)
         cursor = next((i for i, r in enumerate(rows) if isinstance(r, NamedRow)), 0)
-        if self._pending_album is not None:
-            cursor = next((i for i, r in enumerate(rows) if isinstance(r, NamedRow)
-                           and r.rowid == self._pending_album), cursor)
-            self._pending_album = None
+        pending = self._pending
+        if pending is not None and pending[0] == artist_rowid:
+            wanted = next((i for i, r in enumerate(rows) if isinstance(r, NamedRow)
+                           and r.rowid == pending[1]), None)
+            if wanted is None:
+                self._pending = None  # no album asked for, or it is hidden: nothing more to place
+            cursor = cursor if wanted is None else wanted
         albums_list.empty = "nothing playable here (P shows everything)" if self.playable_only else "no releases"
         albums_list.set_source(ListSource(rows), cursor)
         if not rows:  # no album to highlight: its tracks must not linger
@@ -142,9 +148,11 @@ class LibraryScreen(MainScreen):
         self._album_tracks = [i.track for i in items]
         self.show_album_cover(view.items[0].track if view.items else None)
         cursor = 0
-        if self._pending_track is not None:
-            cursor = next((i for i, item in enumerate(items) if item.track.rowid == self._pending_track), 0)
-            self._pending_track = None
+        pending = self._pending
+        if pending is not None and pending[1] == album_rowid:
+            if pending[2] is not None:
+                cursor = next((i for i, item in enumerate(items) if item.track.rowid == pending[2]), 0)
+            self._pending = None
         track_list = self.query_one("#tracks", VirtualList)
         track_list.empty = "no tracks"
         track_list.set_source(ListSource(items), cursor)
@@ -242,17 +250,17 @@ class LibraryScreen(MainScreen):
 
     def open_artist(self, artist_rowid: int, album_rowid: int | None = None,
                     track_rowid: int | None = None) -> None:
-        self._pending_album = album_rowid
-        self._pending_track = track_rowid
+        self._pending = (artist_rowid, album_rowid, track_rowid)
         self.jump_to_artist(artist_rowid)
 
     @work(group="jump", exclusive=True)
     async def jump_to_artist(self, artist_rowid: int) -> None:
         """Put the artists cursor on this artist: its position by name, via the anchors."""
         artists = self.query_one("#artists", VirtualList)
+        to_a_track = self._pending is not None and self._pending[2] is not None
         position, name = await self.app.run_db(self.library.locate_artist, artists.source, artist_rowid)
         if position is not None:
             artists.move_cursor(position)
         self.load_discography(artist_rowid, name)
-        target = "#tracks" if self._pending_track is not None else "#albums"
+        target = "#tracks" if to_a_track else "#albums"
         self.query_one(target, VirtualList).focus()
