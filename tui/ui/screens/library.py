@@ -69,11 +69,12 @@ class LibraryScreen(MainScreen):
 
     @on(VirtualList.Highlighted, "#artists")
     def artist_highlighted(self, event: VirtualList.Highlighted) -> None:
-        if event.row is None or event.row.rowid == self._disco_artist:
+        row = event.row
+        if row is None or row.rowid == self._disco_artist:
             return  # already shown or on its way (a jump moved the cursor here and loads it)
-        if event.row is not event.list.row_at(event.list.cursor):
+        if row is not event.list.row_at(event.list.cursor):
             return  # the cursor has moved on since (a jump landed first): that row is not wanted
-        self.load_discography(event.row.rowid, event.row.name)
+        self.load_discography(row.rowid, row.name)
 
     def action_toggle_playable(self) -> None:
         self.playable_only = not self.playable_only
