@@ -72,7 +72,7 @@ class LibraryScreen(MainScreen):
         row = event.row
         if row is None or row.rowid == self._disco_artist:
             return  # already shown or on its way (a jump moved the cursor here and loads it)
-        if row is not event.list.row_at(event.list.cursor):
+        if event.index != event.list.cursor:
             return  # the cursor has moved on since (a jump landed first): that row is not wanted
         self.load_discography(row.rowid, row.name)
 
