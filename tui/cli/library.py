@@ -200,16 +200,23 @@ def radio(obj: Context, track_id: str, count: int, playable: bool, as_json: bool
 @click.pass_obj
 @friendly_errors
 def art(obj: Context, track_id: str, out: Path) -> None:
-    """Write the cover of TRACK_ID's album: the picture embedded in a local file of the album."""
+    """Write the cover of TRACK_ID's album: the picture embedded in a local file of the album,
+    else the archive's cover-art tar's (when the mirror has it and `longtail index` read it)."""
     session = obj.session()
     try:
         track = known_track(session, track_id)
         cover = session.library.cover(track)
+        has_tar = bool(session.services.layout.coverart)
+        tar_indexed = has_tar and session.services.coverart.status()["members"] > 0
     finally:
         session.close()
     if cover is None:
-        raise LongtailError(f"no cover for {track.album.name or track.album.id}: no file of the album is local",
-                            f"fetch one first (`longtail fetch {track_id}`)")
+        name = track.album.name or track.album.id
+        if has_tar and not tar_indexed:
+            raise LongtailError(f"no cover for {name}: no file of the album is local and the cover-art tar "
+                                "is not indexed", "run `longtail index`")
+        where = "no file of the album is local" + (" and the cover-art tar has none for it" if has_tar else "")
+        raise LongtailError(f"no cover for {name}: {where}", f"fetch one first (`longtail fetch {track_id}`)")
     try:
         write_atomically(out, cover.read_bytes())
     except OSError as exc:

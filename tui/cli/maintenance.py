@@ -122,6 +122,10 @@ def index(obj: Context, as_json: bool, files_only: bool) -> None:
                        f"({'complete' if p['complete'] else 'carries on next time'})", err=True)
         if (r := report.radio) is not None:
             click.echo(f"radio index: {r['tracks']:,} tracks with audio features", err=True)
+        if (c := report.covers) is not None:
+            click.echo(f"cover-art index: {c['members']:,} covers "
+                       f"({'complete' if c['complete'] else 'the tar is not all there yet: carries on next time'})",
+                       err=True)
     if report.errors:
         sys.exit(1)
 

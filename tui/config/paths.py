@@ -71,6 +71,11 @@ class StatePaths:
         return self.root / "art"
 
     @property
+    def coverart_index(self) -> Path:
+        """Where each cover of the archive's cover-art tar sits in it (by file name)."""
+        return self.root / "coverart.sqlite3"
+
+    @property
     def stats(self) -> Path:
         return self.root / "stats.sqlite3"
 

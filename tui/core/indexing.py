@@ -1,5 +1,6 @@
 """Index builds: the file index, the popularity histogram, the search index, then the
-playlists' sidecar (names, and which playlists hold each track) and radio's vectors.
+playlists' sidecar (names, and which playlists hold each track), radio's vectors, and where
+each cover of the cover-art tar sits in it.
 
 `longtail index` runs them with one process per core; the TUI's `I` runs the
 search index shard after shard in a background thread. Either way progress
@@ -13,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from tui.core.events import IndexProgress
+from tui.core.events import IndexProgress, Notice
 from tui.core.services import Services
 from tui.errors import LongtailError
 
@@ -25,6 +26,7 @@ class IndexReport:
     search: dict | None = None
     playlists: dict | None = None
     radio: dict | None = None
+    covers: dict | None = None
 
     def as_json(self) -> dict:
         doc = dict(self.files)
@@ -35,6 +37,8 @@ class IndexReport:
             doc["playlist_index"] = self.playlists
         if self.radio is not None:
             doc["radio_index"] = self.radio
+        if self.covers is not None:
+            doc["coverart_index"] = self.covers
         return doc
 
 
@@ -87,6 +91,18 @@ def build_radio(services: Services, publish: Callable[[object], None],
     return {"tracks": (index.meta() or {}).get("tracks", 0), "seconds": round(time.perf_counter() - started, 2)}
 
 
+def build_covers(services: Services, publish: Callable[[object], None],
+                 should_stop: Callable[[], bool] = lambda: False) -> dict | None:
+    """Where each cover of the cover-art tar sits (when the mirror has the tar)."""
+    if not services.layout.coverart:
+        return None
+    started = time.perf_counter()
+    status = services.coverart.build(services.layout.coverart[0],
+                                     lambda label, done, total: publish(IndexProgress(label, done, total)),
+                                     should_stop)
+    return {**status, "seconds": round(time.perf_counter() - started, 2)}
+
+
 def build_all(services: Services, publish: Callable[[object], None], files_only: bool = False,
               inline: bool = False, should_stop: Callable[[], bool] = lambda: False) -> IndexReport:
     report = refresh_files(services, publish)
@@ -98,6 +114,11 @@ def build_all(services: Services, publish: Callable[[object], None], files_only:
         except LongtailError as exc:
             publish(IndexProgress("failed", 0, 0, finished=True, error=str(exc)))
             raise
+        try:  # covers are extra: a tar still downloading (or not a tar) is said, the rest stands
+            report.covers = build_covers(services, publish, should_stop)
+        except LongtailError as exc:
+            report.errors.append(str(exc))
+            publish(Notice(str(exc), "warning"))
     done = report.search["tracks"] if report.search else report.files.get("files", 0)
     publish(IndexProgress("files-done" if files_only else "done", done, done, finished=True))
     return report

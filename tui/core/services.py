@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # imported where used: the first screen should not wait for t
     from tui.catalogue.search import Searcher
     from tui.catalogue.shuffle import Shuffle, ShuffleFilter
     from tui.catalogue.tiers import Tiers
+    from tui.mirror.coverart import CoverArtIndex
     from tui.mirror.verdicts import VerdictStore
 
 
@@ -73,6 +74,7 @@ class Services:
         self._searcher: Searcher | None = None
         self._playlists: Playlists | None = None
         self._verdicts: VerdictStore | None = None
+        self._coverart: CoverArtIndex | None = None
         self._lock = threading.Lock()
         self._radio_lock = threading.Lock()  # one build of the radio sidecar at a time
 
@@ -134,6 +136,16 @@ class Services:
                        histogram=self.tiers.cached_histogram(), endless=endless)
 
     @property
+    def coverart(self) -> CoverArtIndex:
+        """Where the covers of the mirror's cover-art tar sit in it (empty until indexed)."""
+        from tui.mirror.coverart import CoverArtIndex
+
+        with self._lock:  # one, so that its read connections are kept between lookups
+            if self._coverart is None:
+                self._coverart = CoverArtIndex(self.state.coverart_index)
+            return self._coverart
+
+    @property
     def verdicts(self) -> VerdictStore:
         """The last integrity verdict per track (badges, `info`)."""
         from tui.mirror.verdicts import VerdictStore
@@ -150,6 +162,8 @@ class Services:
             self._playlists.index.close()
         if self._verdicts is not None:
             self._verdicts.close()
+        if self._coverart is not None:
+            self._coverart.close()
         self.catalogue.close()
         self.files.close()
 

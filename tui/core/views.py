@@ -214,7 +214,8 @@ class Library:
 
     def cover(self, track: Track) -> Path | None:
         """The album's cover as a file in the state directory: cached, else read from the
-        embedded picture of a local file of this track (or of another track of its album)."""
+        embedded picture of a local file of this track (or of another track of its album),
+        else from the archive's cover-art tar when the mirror has it (and it is indexed)."""
         from tui.mirror.art import ArtCache, embedded_cover, image_size
 
         cache = ArtCache(self.services.state.art)
@@ -230,7 +231,23 @@ class Library:
             cover = embedded_cover(entry.path)
             if cover is not None and image_size(cover.data) is not None:
                 return cache.put(track.album.id, cover)
-        return None
+        cover = self._tar_cover(track)
+        return cache.put(track.album.id, cover) if cover is not None else None
+
+    def _tar_cover(self, track: Track):
+        from tui.mirror.art import Cover, image_mime
+        from tui.mirror.coverart import read_member
+
+        tars = self.services.layout.coverart
+        album = self.services.catalogue.album_by_rowid(track.album.rowid)
+        if not tars or album is None or not album.images:
+            return None
+        found = self.services.coverart.locate([image.url for image in album.images])
+        if found is None:
+            return None
+        data = read_member(tars[0], *found)
+        mime = image_mime(data) if data is not None else None
+        return Cover(data, mime) if data is not None and mime is not None else None
 
     def audio_report(self, track_id: str, spectrogram: Path | None = None) -> dict | None:
         """The decoded audio measured (`check --report`), or None when its file is not here;

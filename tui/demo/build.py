@@ -85,7 +85,7 @@ def _tags_for(track: AudioTrack, album_gain: float | None = None) -> dict[str, l
 
 
 def _index_demo(tmp: DemoPaths) -> None:
-    """Build the file and search indexes, so the demo searches at once."""
+    """Build the search and cover-art indexes, so the demo searches and shows covers at once."""
     from tui.catalogue.catalogue import Catalogue
     from tui.catalogue.databases import CataloguePaths
     from tui.catalogue.search_index import SearchIndexBuilder
@@ -97,6 +97,12 @@ def _index_demo(tmp: DemoPaths) -> None:
         SearchIndexBuilder(catalogue, tmp.state / "search.sqlite3", shards=1).build()
     finally:
         catalogue.close()
+    from tui.config import StatePaths
+    from tui.mirror.coverart import CoverArtIndex
+
+    covers = CoverArtIndex(StatePaths(tmp.state).coverart_index)
+    covers.build(layout.coverart[0])
+    covers.close()
 
 
 def build_demo(paths: DemoPaths, spec: DemoSpec = DemoSpec(),
@@ -175,6 +181,12 @@ def build_demo(paths: DemoPaths, spec: DemoSpec = DemoSpec(),
     for i, folder in enumerate(folders, start=1):
         make_v1_torrent(tmp.swarm / folder, PIECE_LENGTH, tmp.mirror / f"{folder}.torrent")
         step("torrents", i, len(folders))
+    step("covers", 0, 1)
+    from tui.demo.covers import COVERART_TAR, write_coverart_tar
+
+    write_coverart_tar(result.main, tmp.mirror / COVERART_TAR,
+                       {track.album_id: track.album_seed for track in result.audio})
+    step("covers", 1, 1)
     # About half of the audio is local; the rest only the swarm has.
     local_rng = random.Random(spec.seed + 7)
     local = 0

@@ -1,9 +1,8 @@
 """Album art: the picture embedded in a local file (METADATA_BLOCK_PICTURE, as every
 archived file carries), cached in the state directory by album id.
 
-The archive's separate cover-art torrent is keyed by the last segment of
-`album_images.url`, but its layout inside the tar is unconfirmed (archive-format §8), so it
-is not guessed at; the embedded picture is always there when the file is.
+Albums with no local file take their cover from the archive's cover-art tar when the
+mirror has it (tui.mirror.coverart).
 """
 
 from __future__ import annotations
@@ -90,6 +89,19 @@ class ArtCache:
         path = self.directory / f"{album_id}{cover.suffix}"
         write_atomically(path, cover.data)
         return path
+
+
+def image_mime(data: bytes) -> str | None:
+    """The picture's type when Pillow can read it whole (zeros of a tar not yet downloaded,
+    or a damaged cover, are no cover)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+            return Image.MIME.get(image.format or "", None)
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        return None
 
 
 def image_size(data: bytes) -> tuple[int, int] | None:

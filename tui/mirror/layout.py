@@ -15,6 +15,7 @@ from pathlib import Path
 
 from tui.catalogue.schema import DATABASE_NAMES, MAIN_DB
 from tui.errors import MirrorError
+from tui.mirror.coverart import COVERART_SUFFIX
 
 DATA_FOLDER_PREFIX = "annas_archive_data__"
 MAX_DEPTH = 4  # mirror/<group>/<subgroup>/<folder> is deep enough for any sane layout
@@ -27,6 +28,7 @@ class MirrorLayout:
     compressed_only: dict[str, Path] = field(default_factory=dict)  # name -> .zst path
     torrents: list[Path] = field(default_factory=list)
     data_folders: dict[str, Path] = field(default_factory=dict)  # folder name -> path
+    coverart: list[Path] = field(default_factory=list)  # the cover-art torrent's tar (§2.2)
 
     @property
     def main_db(self) -> Path | None:
@@ -67,6 +69,7 @@ def discover(root: Path) -> MirrorLayout:
         if name not in layout.databases:
             layout.compressed_only[name] = path
     layout.torrents.sort()
+    layout.coverart.sort()
     return layout
 
 
@@ -94,5 +97,15 @@ def _walk(directory: Path, depth: int, layout: MirrorLayout, zst: dict[str, Path
             zst.setdefault(name[:-4], Path(entry.path))
         elif name.endswith(".torrent"):
             layout.torrents.append(Path(entry.path))
+        elif name.endswith(COVERART_SUFFIX) and _is_regular(entry):
+            layout.coverart.append(Path(entry.path))
     for sub in sorted(subdirs):
         _walk(sub, depth + 1, layout, zst)
+
+
+def _is_regular(entry: os.DirEntry) -> bool:
+    """A file (or a symlink to one): a FIFO or device under a tar's name is never opened."""
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
