@@ -33,7 +33,7 @@ def build(small_demo, tmp_path: Path, piece: int, hybrid: bool = False):
     swarm = tmp_path / "swarm"
     shutil.copytree(folder, swarm / folder.name)
     mirror = tmp_path / "mirror"
-    shutil.copytree(next(small_demo.mirror.glob("annas_archive_spotify_*")),
+    shutil.copytree(next(small_demo.mirror.glob("annas_archive_spotify_*_metadata")),
                     mirror / "annas_archive_spotify_2025_07_metadata")
     torrent = mirror / f"{folder.name}.torrent"
     if hybrid:
@@ -53,7 +53,7 @@ def absent_track(mirror: Path, indexed: set[str]) -> str:
     and whose ISRC no held track shares (a sibling would play in its place)."""
     import sqlite3
 
-    catalogue = next(mirror.glob("annas_archive_spotify_*/spotify_clean.sqlite3"))
+    catalogue = next(mirror.glob("annas_archive_spotify_*_metadata/spotify_clean.sqlite3"))
     conn = sqlite3.connect(f"file:{catalogue}?mode=ro", uri=True)
     held = list(indexed)
     shared = {r[0] for r in conn.execute(

@@ -34,7 +34,7 @@ class Rig:
         return self.home / "state"
 
     def meta(self) -> Path:
-        return next(self.mirror.glob("annas_archive_spotify_*"))
+        return next(self.mirror.glob("annas_archive_spotify_*_metadata"))
 
 
 @dataclass

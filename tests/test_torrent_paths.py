@@ -56,7 +56,7 @@ def odd_torrent(tmp_path: Path, track_id: str, body: bytes) -> tuple[Path, list[
 
 
 def test_the_index_and_the_fetch_name_the_file_libtorrent_writes(small_demo, tmp_path):
-    meta = next(small_demo.mirror.glob("annas_archive_spotify_*"))
+    meta = next(small_demo.mirror.glob("annas_archive_spotify_*_metadata"))
     mirror = tmp_path / "mirror"
     shutil.copytree(meta, mirror / meta.name)
     track_id = "4uLU6hMCjMI75M1A2tKUQC"
