@@ -313,9 +313,12 @@ async def test_escape_leaves_the_shuffle_filters_for_the_list_where_enter_plays(
         await pilot.pause(1.0)
         await pilot.press("f", "tab", "tab", "tab")
         switch = app.screen.query_one("#playable", Switch)
-        assert app.focused is switch
-        await pilot.press("space")  # playable only
-        await wait_for(pilot, lambda: "playable" in str(app.screen.query_one("#shuffle-status").render()))
+        assert app.focused is switch and switch.value  # playable only, at first
+        status = app.screen.query_one("#shuffle-status")
+        await pilot.press("space")  # the whole catalogue
+        await wait_for(pilot, lambda: "whole catalogue" in str(status.render()))
+        await pilot.press("space")  # playable only again
+        await wait_for(pilot, lambda: "playable" in str(status.render()))
         await pilot.press("escape")
         stream = app.screen.query_one("#stream", VirtualList)
         assert app.focused is stream and switch.value  # Escape did not toggle anything

@@ -22,13 +22,13 @@ from typing import TYPE_CHECKING
 from tui.config import Settings
 from tui.core.bus import EventBus, Subscription
 from tui.core.checking import CheckRequest, CheckRun
-from tui.core.events import CheckFinished, FetchProgress, FileStateChanged, Notice, QueueChanged
+from tui.core.events import CheckFinished, FetchProgress, FileStateChanged, Notice
 from tui.core.indexing import IndexReport, build_all
 from tui.core.logs import log_to, native_output_to
 from tui.core.nowplaying import NowPlayingTracker
 from tui.core.services import Location, Services, open_services
 from tui.core.sources import MirrorSources
-from tui.core.streams import ShuffleStream
+from tui.core.streams import STREAM_BATCH, ShuffleStream, StreamFeeder
 from tui.core.swarm import FETCH_TIMEOUT, FetchReport, Swarm
 
 if TYPE_CHECKING:
@@ -41,8 +41,6 @@ from tui.player.engine import Engine
 from tui.player.player import Player
 from tui.player.source import SourceError
 
-STREAM_AHEAD = 5  # keep at least this many stream tracks queued after the current one
-STREAM_BATCH = 20
 SAVE_EVERY = 30.0  # seconds between saves of the queue and position
 log = logging.getLogger("longtail")
 
@@ -60,7 +58,7 @@ class Session:
         self.player: Player | None = None
         self._swarm: Swarm | None = None
         self._tracker = NowPlayingTracker(services.catalogue.track, services.settings.replaygain)
-        self._stream: ShuffleStream | None = None  # the core thread's alone
+        self._feeder = StreamFeeder(lambda text: self.publish(Notice(text, "warning")))  # the core thread's
         self._runs = itertools.count(1)
         self._lock = threading.Lock()  # guards _stops, which the UI thread and workers both touch
         self._stops: dict[int, threading.Event] = {}
@@ -151,7 +149,7 @@ class Session:
     def play(self, track_ids: list[str], start: int = 0) -> None:
         """Replace the queue with these tracks and play from `start` (the stream stops)."""
         def run() -> None:
-            self._stream = None
+            self._feeder.attach(None)
             self._with_player(lambda p: p.play(list(track_ids), start))
         self._on_core(run)
 
@@ -160,7 +158,7 @@ class Session:
         def run() -> None:
             tracks = stream.start_at(index, STREAM_BATCH)
             if tracks:
-                self._stream = stream
+                self._feeder.attach(stream)
                 self._with_player(lambda p: p.play([t.id for t in tracks]))
         self._on_core(run)
 
@@ -176,7 +174,7 @@ class Session:
 
     def clear(self) -> None:
         def run() -> None:
-            self._stream = None
+            self._feeder.attach(None)
             self._with_player(lambda p: p.clear())
         self._on_core(run)
 
@@ -357,19 +355,7 @@ class Session:
         snapshot = self._tracker.apply(event)
         if snapshot is not None:
             self.publish(snapshot)
-        if isinstance(event, QueueChanged):
-            self._feed_stream(event)
-
-    def _feed_stream(self, event: QueueChanged) -> None:
-        """The shuffle stream keeps a few tracks queued after the current one."""
-        stream = self._stream
-        if stream is None or self.player is None:
-            return
-        ahead = event.length - (event.current or 0) - 1
-        if ahead < STREAM_AHEAD:
-            tracks = stream.feed(STREAM_BATCH)
-            if tracks:
-                self.player.enqueue([t.id for t in tracks], undoable=False)
+        self._feeder.on_event(event, self.player)
 
 
 def _native_log(level: str, prefix: str, text: str) -> None:

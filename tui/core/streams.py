@@ -9,9 +9,14 @@ loader thread and the core's thread, so every access goes through its lock.
 from __future__ import annotations
 
 import threading
-from typing import Protocol
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
 
 from tui.catalogue.records import Track
+from tui.player.events import QueueChanged, QueueFinished, Started
+
+if TYPE_CHECKING:
+    from tui.player.player import Player
 
 
 class TrackDraws(Protocol):
@@ -81,3 +86,56 @@ class ShuffleStream:
             out = self._tracks[self._fed_until:self._fed_until + n]
             self._fed_until += len(out)
             return out
+
+
+STREAM_AHEAD = 5  # keep at least this many stream tracks queued after the current one
+STREAM_BATCH = 20
+UNPLAYABLE_BATCHES = 10  # batches in a row with nothing playable before the feed gives up
+
+
+class StreamFeeder:
+    """What the queue follows while a stream plays: it keeps a few of the stream's tracks
+    queued after the current one, and carries on past a run of tracks that cannot play (on a
+    mirror that holds a part of the audio, most of a whole-catalogue shuffle is absent) until
+    one plays or `UNPLAYABLE_BATCHES` batches in a row did not; then it says what to do.
+
+    The core thread's alone: it learns the queue's length from the player's events, never
+    by reading the player's state."""
+
+    def __init__(self, say: Callable[[str], None]) -> None:
+        self.stream: ShuffleStream | None = None
+        self._say = say
+        self._queue_length = 0
+        self._fruitless = 0  # batches fed in a row since something last started
+
+    def attach(self, stream: ShuffleStream | None) -> None:
+        self.stream, self._fruitless = stream, 0
+
+    def on_event(self, event: object, player: Player | None) -> None:
+        if isinstance(event, QueueChanged):
+            self._queue_length = event.length
+            ahead = event.length - (event.current or 0) - 1
+            if ahead < STREAM_AHEAD and self.stream is not None and player is not None:
+                tracks = self.stream.feed(STREAM_BATCH)
+                if tracks:
+                    player.enqueue([t.id for t in tracks], undoable=False)
+        elif isinstance(event, Started):
+            self._fruitless = 0
+        elif isinstance(event, QueueFinished) and event.unplayable:
+            self._carry_on(player)
+
+    def _carry_on(self, player: Player | None) -> None:
+        stream = self.stream
+        if stream is None or player is None or stream.exhausted:
+            return
+        self._fruitless += 1
+        if self._fruitless > UNPLAYABLE_BATCHES:
+            self.stream = None
+            self._say(f"nothing playable in {UNPLAYABLE_BATCHES * STREAM_BATCH} tracks in a row of this stream: "
+                      "turn on `playable` (or widen the filters)")
+            return
+        tracks = stream.feed(STREAM_BATCH)
+        if tracks:
+            start = self._queue_length
+            player.enqueue([t.id for t in tracks], undoable=False)
+            player.play_index(start)  # after the enqueue: the player runs its commands in order

@@ -65,7 +65,7 @@ class QueueChanged:
 
 @dataclass(frozen=True)
 class QueueFinished:
-    pass
+    unplayable: bool = False  # every track left was skipped: none could be played (absent, unreadable)
 
 
 @dataclass(frozen=True)

@@ -95,7 +95,7 @@ class QueuePolicy:
             if nxt is not None and nxt != index and tries < len(self.queue.items):
                 self.play_index(nxt, 0.0, paused, tries + 1)
             else:
-                self._emit(QueueFinished())
+                self._emit(QueueFinished(unplayable=True))
             return
         self._forget_entries()
         self.queue.current = index

@@ -37,7 +37,9 @@ class ShuffleScreen(TrackListScreen):
             yield Input(placeholder="min pop", id="min-pop", type="integer", max_length=3)
             yield Input(placeholder="max pop", id="max-pop", type="integer", max_length=3)
             yield Label("playable")
-            yield Switch(id="playable")
+            # on at first: Enter should play, and on a mirror with a part of the audio most of the
+            # whole catalogue cannot (switched off, the stream skips what cannot play)
+            yield Switch(value=True, id="playable")
             yield Input(placeholder="genre", id="genre")
             yield Input(placeholder="year", id="year", type="integer", max_length=4)
         yield Input(placeholder="audio features, e.g. tempo 120..128 key 8A energy 0.6.. valence ..0.4",
