@@ -130,6 +130,7 @@ async def test_playerctl_drives_the_tui(session_bus, small_demo, tmp_path):
     finally:
         mpris.stop()
         session.close()
+    assert mpris.loop is not None and mpris.loop.is_closed()  # closed by its thread, not at exit
 
 
 def test_no_session_bus_is_one_line_in_the_log(small_demo, tmp_path, monkeypatch):
@@ -142,5 +143,6 @@ def test_no_session_bus_is_one_line_in_the_log(small_demo, tmp_path, monkeypatch
     try:
         face = start_mpris(session)
         assert face.name is None
+        assert face.loop is None  # no event loop made (one left to the collector prints at exit)
     finally:
         session.close()

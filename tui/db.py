@@ -132,7 +132,13 @@ def state_error(exc: BaseException, path: Path) -> LongtailError:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """`data` at `path` whole or not at all: written beside it, then renamed into place."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    """`data` at `path` whole or not at all: written beside it, then renamed into place. The
+    copy in progress is hidden and its writer's own, so two threads writing one path never
+    write into one file, and nobody looking for `path` finds it half-written."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

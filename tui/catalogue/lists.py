@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from tui.catalogue.queries import Listing
-from tui.db import PerThread
+from tui.db import PerThread, write_atomically
 
 Row = TypeVar("Row")
 Out = TypeVar("Out")
@@ -120,10 +120,9 @@ class AnchoredSource(RowSource[Row]):
             self.on_grow()
         if self.cache_path is not None:
             try:
-                tmp = self.cache_path.with_name(self.cache_path.name + ".tmp")
-                tmp.write_text(json.dumps({"key": self.cache_key, "every": ANCHOR_EVERY,
-                                           "count": self._count, "anchors": self._anchors}))
-                tmp.replace(self.cache_path)
+                write_atomically(self.cache_path, json.dumps({
+                    "key": self.cache_key, "every": ANCHOR_EVERY, "count": self._count,
+                    "anchors": self._anchors}).encode())
             except OSError:
                 pass  # no cache next time; nothing else is lost
 

@@ -80,8 +80,10 @@ class ArtCache:
         self.directory = directory
 
     def get(self, album_id: str) -> Path | None:
-        for found in self.directory.glob(f"{album_id}.*"):
-            return found
+        for suffix in (".jpg", ".png", ".img"):  # never a copy another thread is still writing
+            found = self.directory / f"{album_id}{suffix}"
+            if found.is_file():
+                return found
         return None
 
     def put(self, album_id: str, cover: Cover) -> Path:

@@ -27,7 +27,7 @@ class MprisFace:
     def __init__(self, session: Session, on_quit: Callable[[], None] | None = None) -> None:
         self.session = session
         self.on_quit = on_quit or session.stop
-        self.loop = asyncio.new_event_loop()
+        self.loop: asyncio.AbstractEventLoop | None = None  # made by start(), closed by its thread
         self.name: str | None = None  # the bus name we own, once connected
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True, name="longtail-mpris")
@@ -38,22 +38,30 @@ class MprisFace:
         if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
             log.info("MPRIS is off: there is no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)")
             return self
+        # made only when there is a bus, and closed when its thread ends: an event loop left to
+        # the garbage collector at exit prints a traceback about its self-pipe on stderr
+        self.loop = asyncio.new_event_loop()
         self._thread.start()
         self._ready.wait(wait)
         return self
 
     def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
+        loop = self.loop
+        assert loop is not None
+        asyncio.set_event_loop(loop)
         try:
-            self.loop.run_until_complete(self._connect())
-        except Exception as exc:  # noqa: BLE001 - no bus, or a bus that refuses us: MPRIS is off
-            log.info("MPRIS is off: %s", exc)
-            self._ready.set()
-            return
-        self._ready.set()
-        self.loop.run_forever()
-        if self._bus is not None:
-            self._bus.disconnect()
+            try:
+                loop.run_until_complete(self._connect())
+            except Exception as exc:  # noqa: BLE001 - no bus, or a bus that refuses us: MPRIS is off
+                log.info("MPRIS is off: %s", exc)
+                return
+            finally:
+                self._ready.set()
+            loop.run_forever()
+            if self._bus is not None:
+                self._bus.disconnect()
+        finally:
+            loop.close()
 
     async def _connect(self) -> None:
         from dbus_fast import NameFlag, RequestNameReply
@@ -71,6 +79,7 @@ class MprisFace:
                 break
         self._bus = bus
 
+        loop = asyncio.get_running_loop()
         covers: dict[str, str | None] = {}  # track id -> file:// URL of its cover (looked up once)
 
         def deliver(event: object) -> None:  # on this face's delivery thread: file lookups are fine here
@@ -85,7 +94,7 @@ class MprisFace:
                             found = None
                         covers[event.track.id] = found.resolve().as_uri() if found else None
                     art = covers[event.track.id]
-                self.loop.call_soon_threadsafe(player.update, event, art)
+                loop.call_soon_threadsafe(player.update, event, art)
 
         self._subscription = self.session.bus.subscribe(deliver, (NowPlaying,), name="mpris")
         log.info("MPRIS on the session bus as %s", self.name)
@@ -93,8 +102,12 @@ class MprisFace:
     def stop(self) -> None:
         if self._subscription is not None:
             self._subscription.close()
-        if self._thread.is_alive():
-            self.loop.call_soon_threadsafe(self.loop.stop)
+        loop = self.loop
+        if loop is not None and self._thread.is_alive():
+            try:
+                loop.call_soon_threadsafe(loop.stop)
+            except RuntimeError:
+                pass  # closed in between: its thread has ended
             self._thread.join(timeout=2)
 
 

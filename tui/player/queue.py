@@ -7,10 +7,11 @@ repeat mode decides what "next" means at the end of the queue.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
+
+from tui.db import write_atomically
 
 RepeatMode = Literal["off", "queue", "track"]
 REPEAT_MODES: tuple[RepeatMode, ...] = ("off", "queue", "track")
@@ -114,9 +115,7 @@ class SavedState:
     def save(self, path: Path) -> None:
         """Atomic: a crash never leaves a half-written state file."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
         try:
-            tmp.write_text(json.dumps(asdict(self)), encoding="utf-8")
-            os.replace(tmp, path)
+            write_atomically(path, json.dumps(asdict(self)).encode("utf-8"))
         except OSError:
-            tmp.unlink(missing_ok=True)  # a full disk loses the resume point, nothing else
+            pass  # a full disk loses the resume point, nothing else

@@ -4,6 +4,8 @@ terminal), else half-block cells, which tmux draws too."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.text import Text
 from textual.widget import Widget
 
@@ -12,6 +14,16 @@ async def show_picture(holder: Widget, source) -> None:
     """`holder` shows this picture (a file path or a PIL image) instead of what it showed,
     or nothing when `source` is None."""
     await holder.remove_children()
+    if isinstance(source, Path):
+        from PIL import Image as PILImage
+        from PIL import UnidentifiedImageError
+
+        try:  # read whole here: a file that is gone or damaged by now is no picture, not a crash
+            with PILImage.open(source) as opened:
+                opened.load()
+                source = opened.copy()
+        except (OSError, UnidentifiedImageError, ValueError):
+            source = None
     if source is not None:
         from textual_image.widget import Image
 
