@@ -190,6 +190,8 @@ class LongtailApp(App):
 
     def on_core_event(self, message: CoreEvent) -> None:
         event = message.event
+        if not self.screen_stack:
+            return  # closing: an event still on its way has no screen to show on
         screen = self.screen
         if self.live.apply(event):
             screen.post_message(RowsChanged())

@@ -90,6 +90,9 @@ class VirtualList(ScrollView, can_focus=True):
         self._pending: set[int] = set()
         self._requests: queue.LifoQueue = queue.LifoQueue()  # newest first: what is on screen now
         self._generation = 0
+        # the pages on screen, as the UI thread last drew them: the loader thread reads this
+        # snapshot, never the widget's geometry (Textual's layout is the UI thread's alone)
+        self._viewport_pages: tuple[int, int] = (0, 0)
         self._count = 0
         self._loader = threading.Thread(target=self._load_loop, daemon=True, name="virtual-list")
         self._loader.start()
@@ -176,8 +179,7 @@ class VirtualList(ScrollView, can_focus=True):
                 return
 
     def _near_viewport(self, page: int) -> bool:
-        top = self.scroll_offset.y // PAGE
-        bottom = (self.scroll_offset.y + max(1, self.size.height)) // PAGE
+        top, bottom = self._viewport_pages
         return top - 2 <= page <= bottom + 2
 
     def _page_loaded(self, generation: int, page: int, rows: list) -> None:
@@ -210,7 +212,8 @@ class VirtualList(ScrollView, can_focus=True):
         page = index // PAGE
         if y == 0:  # once per frame: prefetch around the viewport
             top = self.scroll_offset.y // PAGE
-            bottom = (self.scroll_offset.y + self.size.height) // PAGE
+            bottom = (self.scroll_offset.y + max(1, self.size.height)) // PAGE
+            self._viewport_pages = (top, bottom)
             for p in range(top - 1, bottom + 2):
                 self._request(p)
         rows = self._pages.get(page)
