@@ -308,25 +308,27 @@ async def test_escape_leaves_the_shuffle_filters_for_the_list_where_enter_plays(
     session = demo_session(small_demo, tmp_path)
     session.start_fetching()  # playable means local or fetchable: the demo's seeder serves the rest
     app = make_app(session, ao="null")
-    async with app.run_test(size=(140, 40)) as pilot:
-        await pilot.press("3")
-        await pilot.pause(1.0)
-        await pilot.press("f", "tab", "tab", "tab")
-        switch = app.screen.query_one("#playable", Switch)
-        assert app.focused is switch and switch.value  # playable only, at first
-        status = app.screen.query_one("#shuffle-status")
-        await pilot.press("space")  # the whole catalogue
-        await wait_for(pilot, lambda: "whole catalogue" in str(status.render()))
-        await pilot.press("space")  # playable only again
-        await wait_for(pilot, lambda: "playable" in str(status.render()))
-        await pilot.press("escape")
-        stream = app.screen.query_one("#stream", VirtualList)
-        assert app.focused is stream and switch.value  # Escape did not toggle anything
-        await wait_for(pilot, lambda: stream.row_at(0) is not None)
-        first = stream.row_at(0).track.id
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: app.now_playing.track_id == first and app.now_playing.state == "playing", 20)
-    session.close()
+    try:
+        async with app.run_test(size=(140, 40)) as pilot:
+            await pilot.press("3")
+            await pilot.pause(1.0)
+            await pilot.press("f", "tab", "tab", "tab")
+            switch = app.screen.query_one("#playable", Switch)
+            assert app.focused is switch and switch.value  # playable only, at first
+            status = app.screen.query_one("#shuffle-status")
+            await pilot.press("space")  # the whole catalogue
+            await wait_for(pilot, lambda: "whole catalogue" in str(status.render()))
+            await pilot.press("space")  # playable only again
+            await wait_for(pilot, lambda: "playable" in str(status.render()))
+            await pilot.press("escape")
+            stream = app.screen.query_one("#stream", VirtualList)
+            assert app.focused is stream and switch.value  # Escape did not toggle anything
+            await wait_for(pilot, lambda: stream.row_at(0) is not None)
+            first = stream.row_at(0).track.id
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: app.now_playing.track_id == first and app.now_playing.state == "playing", 20)
+    finally:  # a libtorrent session left to the exit would abort the process
+        session.close()
 
 
 async def test_slash_type_escape_then_q_quits_like_every_tui(demo_app):
