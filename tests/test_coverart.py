@@ -168,3 +168,18 @@ def test_longtail_art_takes_the_tars_cover_for_an_album_with_no_local_file(small
                           timeout=60)
     assert done.returncode == 0, done.stderr
     assert out.read_bytes() == expected
+
+
+def test_a_tar_symlinked_into_the_mirror_from_another_disk_is_read_where_it_points(tmp_path):
+    elsewhere = tmp_path / "big-disk" / "annas_archive_spotify_2025_07_coverart.tar"
+    elsewhere.parent.mkdir()
+    h = "c" * 24
+    write_tar(elsewhere, {f"{h[:2]}/{VARIANT}{h}": jpeg(9)})
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    (mirror / elsewhere.name).symlink_to(elsewhere)
+    [found_tar] = discover(mirror).coverart
+    index = CoverArtIndex(tmp_path / "coverart.sqlite3")
+    assert index.build(found_tar)["members"] == 1
+    assert read_member(found_tar, *index.locate([url(h)])) == jpeg(9)
+    index.close()

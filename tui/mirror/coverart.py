@@ -15,7 +15,6 @@ zeros reads as the end), says it is incomplete, and carries on from there next t
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import tarfile
 from collections.abc import Callable
@@ -177,17 +176,10 @@ class CoverArtIndex:
 
 
 def read_member(tar_path: Path, offset: int, size: int) -> bytes | None:
-    """A cover's bytes, read in place; None when they are not (all) there yet."""
+    """A cover's bytes, read in place; None when they are not (all) there yet. (A tar that
+    is a symlink to another disk is read where it points; a FIFO never is.)"""
     if size <= 0 or size > MAX_COVER_BYTES:
         return None
-    try:
-        fd = os.open(tar_path, os.O_RDONLY)
-    except OSError:
-        return None
-    try:
-        data = os.pread(fd, size, offset)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-    return data if len(data) == size else None
+    from tui.mirror.pieces import read_regular
+
+    return read_regular(tar_path.resolve(), offset, size)
