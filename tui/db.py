@@ -15,6 +15,7 @@ import errno
 import os
 import sqlite3
 import threading
+import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -62,6 +63,13 @@ class PerThread:
         with self._lock:
             self._all = []
         self._local = threading.local()
+
+
+def read_only_connections(path: Path) -> PerThread:
+    """Each thread's read-only connection to one of longtail's own databases (a reader never
+    creates the file or takes a write lock; the builder writes through `open_state_db`)."""
+    uri = "file:" + urllib.parse.quote(str(path)) + "?mode=ro"
+    return PerThread(lambda: sqlite3.connect(uri, uri=True, check_same_thread=False))
 
 
 def open_state_db(path: Path, *, wal: bool = True, timeout: float = 30.0,

@@ -17,7 +17,7 @@ from pathlib import Path
 from tui.catalogue.catalogue import Catalogue
 from tui.catalogue.lists import MappedSource, RowSource
 from tui.catalogue.records import Track
-from tui.db import PerThread, open_state_db
+from tui.db import open_state_db, read_only_connections
 
 BATCH = 500
 
@@ -25,7 +25,7 @@ BATCH = 500
 class _Positions(RowSource[int]):
     def __init__(self, path: Path, table: str, size: int) -> None:
         self.table, self.size = table, size
-        self._conns = PerThread(lambda: sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False))
+        self._conns = read_only_connections(path)
 
     def count(self) -> int:
         return self.size

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from tui.catalogue.search_shard import TOKENIZE
 from tui.catalogue.text import match_expression, space_out
-from tui.db import PerThread, open_state_db
+from tui.db import open_state_db, read_only_connections
 
 Progress = Callable[[str, int, int], None]
 BATCH = 2_000  # playlists per transaction (~500,000 entries)
@@ -36,8 +36,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS names USING fts5(name, content='', columnsize
 class PlaylistIndex:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._readers = PerThread(lambda: sqlite3.connect(f"file:{self.path}?mode=ro", uri=True,
-                                                          check_same_thread=False))
+        self._readers = read_only_connections(path)
 
     def close(self) -> None:
         self._readers.close_all()

@@ -20,7 +20,7 @@ import tarfile
 from collections.abc import Callable
 from pathlib import Path
 
-from tui.db import PerThread, open_state_db, state_error, transaction
+from tui.db import open_state_db, read_only_connections, state_error, transaction
 from tui.errors import LongtailError
 
 COVERART_SUFFIX = "coverart.tar"
@@ -56,8 +56,7 @@ class CoverArtIndex:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._readers = PerThread(lambda: sqlite3.connect(f"file:{self.path}?mode=ro", uri=True,
-                                                          check_same_thread=False))
+        self._readers = read_only_connections(path)
 
     def close(self) -> None:
         self._readers.close_all()
@@ -66,14 +65,11 @@ class CoverArtIndex:
 
     def status(self) -> dict:
         if not self.path.exists():
-            return {"members": 0, "complete": False, "tar": None}
+            return _summary(None)
         try:
-            conn = self._readers.get()
-            meta = dict(conn.execute("SELECT key, value FROM meta"))
+            return _summary(self._readers.get())
         except sqlite3.Error:
-            return {"members": 0, "complete": False, "tar": None}
-        return {"members": int(meta.get("members", 0)), "complete": bool(meta.get("complete", 0)),
-                "tar": meta.get("tar")}
+            return _summary(None)
 
     def locate(self, urls: list[str]) -> tuple[int, int] | None:
         """Where the first of these cover URLs (widest first) that the tar holds sits in it."""
@@ -111,7 +107,7 @@ class CoverArtIndex:
                     conn.execute("DELETE FROM meta")
                 meta = {}
             if meta.get("signature") == signature and meta.get("complete"):
-                return self._summary(conn)
+                return _summary(conn)
             return self._scan(conn, tar_path, stat.st_size, signature, int(meta.get("resume", 0)),
                               int(meta.get("members", 0)), progress, should_stop)
         except sqlite3.Error as exc:
@@ -155,7 +151,7 @@ class CoverArtIndex:
         self._commit(conn, batch, members, end, complete, tar_path, signature, size)
         if progress:
             progress("covers", size if complete else end, size)
-        return self._summary(conn)
+        return _summary(conn)
 
     @staticmethod
     def _commit(conn: sqlite3.Connection, batch: list[tuple[str, int, int]], members: int, resume: int,
@@ -168,11 +164,12 @@ class CoverArtIndex:
                 ("complete", int(complete)), ("signature", signature)])
         return members
 
-    @staticmethod
-    def _summary(conn: sqlite3.Connection) -> dict:
-        meta = dict(conn.execute("SELECT key, value FROM meta"))
-        return {"members": int(meta.get("members", 0)), "complete": bool(meta.get("complete", 0)),
-                "bytes_read": int(meta.get("resume", 0)), "tar": meta.get("tar")}
+
+def _summary(conn: sqlite3.Connection | None) -> dict:
+    """What an index holds, from its meta (nothing yet without a connection)."""
+    meta = dict(conn.execute("SELECT key, value FROM meta")) if conn is not None else {}
+    return {"members": int(meta.get("members", 0)), "complete": bool(meta.get("complete", 0)),
+            "bytes_read": int(meta.get("resume", 0)), "tar": meta.get("tar")}
 
 
 def read_member(tar_path: Path, offset: int, size: int) -> bytes | None:

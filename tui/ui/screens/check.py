@@ -7,7 +7,6 @@ Closing it stops the run (a whole-mirror sweep carries on from there the next ti
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -111,16 +110,12 @@ class CheckScreen(ModalScreen):
 
     @work(group="check-spectrogram", exclusive=True)
     async def show_spectrogram(self, track_id: str) -> None:
-        """Decoded and drawn on a thread of its own, after the check: hashes say the bytes are
-        right, this shows whether the sound is."""
-        from tui.ui.widgets.pictures import audio_words, show_picture
+        """After the check: hashes say the bytes are right, this shows whether the sound is."""
+        from tui.ui.widgets.pictures import show_audio_picture
 
-        found = await asyncio.to_thread(self.app.session.library.audio_picture, track_id, 320, 90)
-        if found is None:
-            return
-        report, picture = found
-        self.query_one("#check-audio-title", Static).update(audio_words(report))
-        await show_picture(self.query_one("#check-spectrogram", Container), picture)
+        await show_audio_picture(self.query_one("#check-audio-title", Static),
+                                 self.query_one("#check-spectrogram", Container),
+                                 self.app.session.library, track_id, 320, 90)
 
     def _summary(self, head: str) -> None:
         counts = {k: sum(1 for r in self.results if r.verdict == k) for k in ("ok", "missing", "corrupt", "stray")}

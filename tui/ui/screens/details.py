@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING
 
 from rich.table import Table
@@ -17,7 +16,7 @@ from textual.widgets import Static
 from tui.catalogue.records import Track
 from tui.core.checking import CheckRequest
 from tui.core.views import DetailsView
-from tui.ui.widgets.pictures import audio_words, show_picture
+from tui.ui.widgets.pictures import show_audio_picture, show_picture
 from tui.ui.widgets.rows import FILE_GLYPHS, clock, popularity_bar
 
 if TYPE_CHECKING:
@@ -64,13 +63,8 @@ class TrackDetailsScreen(ModalScreen):
 
     @work(exclusive=True, group="details-spectrogram")
     async def load_spectrogram(self) -> None:
-        """Decoded and drawn on a thread of its own (a second or so), never on the UI's."""
-        found = await asyncio.to_thread(self.app.session.library.audio_picture, self.track.id, 320, 120)
-        if found is None:
-            return
-        report, picture = found
-        self.query_one("#details-audio-title", Static).update(audio_words(report))
-        await show_picture(self.query_one("#details-spectrogram"), picture)
+        await show_audio_picture(self.query_one("#details-audio-title", Static), self.query_one("#details-spectrogram"),
+                                 self.app.session.library, self.track.id, 320, 120)
 
     @work(exclusive=True, group="details")
     async def load(self) -> None:

@@ -4,30 +4,49 @@ terminal), else half-block cells, which tmux draws too."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from rich.text import Text
 from textual.widget import Widget
+from textual.widgets import Static
+
+
+def _decoded(path: Path):
+    """The picture at `path` read whole (a file gone or damaged by now is no picture)."""
+    from PIL import Image as PILImage
+    from PIL import UnidentifiedImageError
+
+    try:
+        with PILImage.open(path) as opened:
+            opened.load()
+            return opened.copy()
+    except (OSError, UnidentifiedImageError, ValueError):
+        return None
 
 
 async def show_picture(holder: Widget, source) -> None:
     """`holder` shows this picture (a file path or a PIL image) instead of what it showed,
-    or nothing when `source` is None."""
-    await holder.remove_children()
+    or nothing when `source` is None. A file is decoded on a thread, never the UI's."""
     if isinstance(source, Path):
-        from PIL import Image as PILImage
-        from PIL import UnidentifiedImageError
-
-        try:  # read whole here: a file that is gone or damaged by now is no picture, not a crash
-            with PILImage.open(source) as opened:
-                opened.load()
-                source = opened.copy()
-        except (OSError, UnidentifiedImageError, ValueError):
-            source = None
+        source = await asyncio.to_thread(_decoded, source)
+    await holder.remove_children()
     if source is not None:
         from textual_image.widget import Image
 
         await holder.mount(Image(source))
+
+
+async def show_audio_picture(title: Static, holder: Widget, library, track_id: str, width: int,
+                             height: int) -> None:
+    """A local file's spectrogram with the words above it: decoded, measured and drawn on a
+    thread of its own (a second or so); nothing when the file is not here or not audio."""
+    found = await asyncio.to_thread(library.audio_picture, track_id, width, height)
+    if found is None:
+        return
+    report, picture = found
+    title.update(audio_words(report))
+    await show_picture(holder, picture)
 
 
 def audio_words(report: dict) -> Text:
