@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tui.config import Settings, StatePaths
+from tui.core.commands import Play, Stop
 from tui.core.events import NowPlaying
 from tui.core.services import Location, open_services
 from tui.core.session import Session
@@ -48,14 +49,14 @@ def longtail_runs(demo: DemoPaths, track_id: str, runs: int, state: Path) -> tup
     snapshots = session.bus.queue((NowPlaying,))
     audio, shown = [], []
     for _ in range(runs):
-        session.stop()
+        session.send(Stop())
         session.player.sync()
         time.sleep(0.1)
         while snapshots.get(0) is not None:
             pass
         restart.clear()
         t0 = time.perf_counter()
-        session.play([track_id])
+        session.send(Play((track_id,)))
         restart.wait(10)
         audio.append((time.perf_counter() - t0) * 1000)
         while True:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from mutagen.oggvorbis import OggVorbis
 
+from tui.core.commands import Play
 from tui.mirror.art import embedded_cover
 
 EXE = Path(sys.executable).with_name("longtail")
@@ -112,7 +113,7 @@ async def test_the_album_view_shows_its_cover_when_there_is_room(small_demo, tmp
     app = make_app(session, engine=FakeEngine())
     async with app.run_test(size=(150, 44)) as pilot:
         await wait_for(pilot, lambda: session.player is not None)
-        session.play([track_id])
+        session.send(Play((track_id,)))
         await wait_for(pilot, lambda: app.now_playing.track_id == track_id and app.now_playing.track is not None)
         await wait_for(pilot, lambda: len(app.screen.query("#now-art Image")) == 1)  # small, beside the bar
         await pilot.press("o")

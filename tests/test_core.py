@@ -11,6 +11,7 @@ from fake_engine import FakeEngine
 
 from tui.config import Settings, StatePaths
 from tui.core.bus import EventBus
+from tui.core.commands import Play, PlayIndex, PlayStream
 from tui.core.events import (
     Ended,
     FetchProgress,
@@ -116,12 +117,12 @@ def test_the_shuffle_stream_feeds_the_queue_from_where_enter_was_pressed(session
     stream = ShuffleStream(session.services.shuffle(ShuffleFilter(present_only=True), seed=7, endless=True))
     listed = stream.tracks(0, 200)  # what the shuffle screen shows
     queues = session.bus.queue((QueueChanged,))
-    session.play_stream(stream, 3)  # Enter on the fourth row
+    session.send(PlayStream(stream, 3))  # Enter on the fourth row
     first = wait(lambda: queues.get(0.1))
     assert [t.id for t in listed[3:23]] == list(first.items)[:20]
     # near the end of what was queued, the core feeds the very next rows of the same stream
     for index in range(16, 20):
-        session.play_index(index)
+        session.send(PlayIndex(index))
     last = wait(lambda: next((q for q in iter(lambda: queues.get(0.2), None) if len(q.items) > 20), None))
     assert list(last.items) == [t.id for t in listed[3:43]]
 
@@ -132,11 +133,11 @@ def test_playing_other_tracks_stops_the_stream(session):
     stream = ShuffleStream(session.services.shuffle(ShuffleFilter(present_only=True), seed=8, endless=True))
     stream.tracks(0, 50)
     queues = session.bus.queue((QueueChanged,))
-    session.play_stream(stream, 0)
+    session.send(PlayStream(stream, 0))
     wait(lambda: queues.get(0.1))
     other = [t.id for t in stream.tracks(40, 2)]
-    session.play(other)
-    session.play_index(1)  # at the end of the new queue: a live stream would add tracks now
+    session.send(Play(tuple(other)))
+    session.send(PlayIndex(1))  # at the end of the new queue: a live stream would add tracks now
     time.sleep(0.5)
     seen = list(iter(lambda: queues.get(0.1), None))
     since = next(i for i, q in enumerate(seen) if q.items == tuple(other))
@@ -146,7 +147,7 @@ def test_playing_other_tracks_stops_the_stream(session):
 def test_now_playing_reaches_subscribers_from_the_core(session, small_demo):
     snaps = session.bus.queue((NowPlaying,))
     local = [t for t, s in session.services.files.all_states() if s == "local"][:1]
-    session.play(local)
+    session.send(Play(tuple(local)))
     snap = wait(lambda: next((s for s in iter(lambda: snaps.get(0.1), None)
                               if s.state == "playing"), None))
     assert snap.track is not None and snap.track.id == local[0] and snap.kind == "local"

@@ -244,3 +244,22 @@ def test_full_disk_fails_cleanly(small_demo, tmp_path):
         assert not files.entry(entry.track_id).local
     finally:
         sp.run(["umount", str(mount)], capture_output=True)
+
+
+def test_a_fetch_state_changed_off_its_owner_thread_is_refused():
+    import threading
+
+    from tui.mirror.fetch_status import FetchStatus, FetchStatuses, WrongThread
+
+    statuses = FetchStatuses(threading.Condition(), None, 0.0)
+    owner = threading.Thread(target=lambda: None, name="longtail-alerts")
+    statuses.owner = owner
+    status = statuses.start(FetchStatus("t", "fetching", 100))  # creating one is anyone's
+    with pytest.raises(WrongThread):
+        statuses.fail(status, "from the wrong thread")
+    assert status.state == "fetching"
+    changes: list[str] = []
+    statuses.submit(lambda: changes.append("made"))  # other threads post instead
+    statuses.owner = threading.current_thread()
+    statuses.drain()
+    assert changes == ["made"]

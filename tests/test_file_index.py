@@ -130,3 +130,28 @@ def test_bad_torrent_is_reported_and_the_rest_indexed(mirror, tmp_path):
     report = index.refresh(discover(mirror))
     assert len(report.errors) == 1 and "broken.torrent" in str(report.errors[0])
     assert report.files_indexed == 3
+
+
+def test_what_can_play_is_one_rule_in_python_and_in_sql(mirror, tmp_path):
+    """Every kind of file (local, damaged with and without a torrent, fetchable, absent):
+    the SQL that P, shuffle and radio use agrees with `can_play`, and so does the resolver's
+    choice of copy when a track is in two places."""
+    from tui.catalogue.file_states import FileState
+
+    bare = "annas_archive_data__aacid__spotify_files_pop_1__20260116T000346Z--20260116T000347Z"
+    id_d, id_e = "1uLU6hMCjMI75M1A2tKUQD", "2uLU6hMCjMI75M1A2tKUQE"
+    folder = mirror / bare  # a data folder with no .torrent: local, never fetchable
+    folder.mkdir()
+    (folder / aacid(id_d)).write_bytes(b"ogg")
+    os.symlink("/dev/null", folder / aacid(id_e))  # damaged, and no torrent holds it
+    (mirror / FOLDER / aacid(ID_B)).write_bytes(b"truncated")  # damaged, a torrent can replace it
+    index = FileIndex(tmp_path / "files.sqlite3")
+    index.refresh(discover(mirror))
+    ids = [ID_A, ID_B, ID_C, id_d, id_e]
+    files = index.files_of(ids)
+    assert files[ID_B] == (FileState.DAMAGED, True) and files[id_e] == (FileState.DAMAGED, False)
+    assert files[id_d] == (FileState.LOCAL, True)
+    by_rule = {t for t, (_state, playable) in files.items() if playable}
+    assert set(index.playable_track_ids()) == by_rule
+    assert all(index.playable(t) == (t in by_rule) for t in ids)
+    index.close()

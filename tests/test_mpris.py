@@ -69,6 +69,11 @@ def test_playerctl_drives_play_no_ui(session_bus, small_demo, tmp_path):
     exe = Path(sys.executable).with_name("longtail")
     proc = subprocess.Popen([str(exe), "play", a, b, "--no-ui", "--ao", "null", "--state", str(state)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+    signals = tmp_path / "seeked.txt"
+    with signals.open("w") as out:  # the Seeked signals on the bus, as a client sees them
+        monitor = subprocess.Popen(["dbus-monitor", "--session",
+                                    "type='signal',interface='org.mpris.MediaPlayer2.Player',member='Seeked'"],
+                                   stdout=out, stderr=subprocess.DEVNULL)
     try:
         wait_until(lambda: playerctl("status") == "Playing")
         assert playerctl("metadata", "xesam:title") == title_a
@@ -84,8 +89,12 @@ def test_playerctl_drives_play_no_ui(session_bus, small_demo, tmp_path):
         paused_at = float(playerctl("position"))
         time.sleep(0.6)
         assert abs(float(playerctl("position")) - paused_at) < 0.05  # paused means paused
+        assert "int64" not in signals.read_text()  # playing and pausing are no seeks
         playerctl("position", "4")
         wait_until(lambda: abs(float(playerctl("position")) - 4.0) < 0.5)
+        # the player said where the seek landed: one Seeked signal, at 4 s
+        landed = wait_until(lambda: [int(w.split()[1]) for w in signals.read_text().splitlines() if "int64" in w])
+        assert len(landed) == 1 and abs(landed[0] - 4_000_000) < 100_000
         playerctl("play-pause")
         wait_until(lambda: playerctl("status") == "Playing")
         playerctl("next")
@@ -93,6 +102,7 @@ def test_playerctl_drives_play_no_ui(session_bus, small_demo, tmp_path):
         playerctl("volume", "0.5")
         wait_until(lambda: abs(float(playerctl("volume") or 0) - 0.5) < 0.01)
     finally:
+        monitor.terminate()
         proc.terminate()
         proc.wait(15)
 
@@ -118,6 +128,10 @@ async def test_playerctl_drives_the_tui(session_bus, small_demo, tmp_path):
     try:
         async with app.run_test(size=(120, 36)) as pilot:
             await wait_for(pilot, lambda: app.now_playing.state == "playing", 15)
+            for _ in range(50):  # MPRIS hears the same event on its own thread: a moment later, maybe
+                if await ctl("metadata", "xesam:title") == title_a:
+                    break
+                await pilot.pause(0.1)
             assert await ctl("metadata", "xesam:title") == title_a
             await ctl("pause")
             await wait_for(pilot, lambda: app.now_playing.state == "paused")

@@ -14,6 +14,7 @@ import pytest
 from test_player import Recorder
 
 from tui.config import PeerAddress, Settings, StatePaths
+from tui.core.commands import Play
 from tui.core.events import Ended, NowPlaying
 from tui.core.services import Location, open_services
 from tui.core.session import Session
@@ -101,7 +102,7 @@ def test_play_with_no_peer_ends_with_an_error_after_the_give_up_time_and_counts_
         session.start_fetching((f"127.0.0.1:{free_port()}",))  # nobody there, ever
         session.start_player(ao="null", remember=False)
         began = time.monotonic()
-        session.play([track])
+        session.send(Play((track,)))
         ended = rec.wait_for(lambda e: isinstance(e, Ended) and e.track_id == track, 30)
         assert ended.reason == "error" and "no peer sent any of it" in ended.message
         assert 2.5 < time.monotonic() - began < 15

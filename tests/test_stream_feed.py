@@ -11,6 +11,7 @@ from test_core import wait
 
 from tui.catalogue.shuffle import ShuffleFilter
 from tui.config import Settings, StatePaths
+from tui.core.commands import PlayStream
 from tui.core.events import Notice, Started
 from tui.core.services import Location, open_services
 from tui.core.session import Session
@@ -50,7 +51,7 @@ def test_enter_on_an_absent_row_plays_the_streams_first_playable_track_past_a_ba
     else:
         pytest.skip("no seed puts the first playable track past a batch")
     started = session.bus.queue((Started,))
-    session.play_stream(stream, 0)  # Enter on the first row: absent
+    session.send(PlayStream(stream, 0))  # Enter on the first row: absent
     got = wait(lambda: started.get(0.1), timeout=20)
     assert got.track_id == rows[first].id  # nothing skipped that could play, nothing played out of order
 
@@ -73,7 +74,7 @@ def test_a_stream_with_nothing_playable_stops_after_the_bound_with_one_line(sess
     draws = OnlyAbsent()
     assert len(absent) > BOUND + 2 * STREAM_BATCH
     notices = session.bus.queue((Notice,))
-    session.play_stream(ShuffleStream(draws), 0)
+    session.send(PlayStream(ShuffleStream(draws), 0))
     said = wait(lambda: next((n for n in iter(lambda: notices.get(0.1), None) if "playable" in n.text), None),
                 timeout=30)
     assert "\n" not in said.text and "turn on `playable`" in said.text

@@ -6,7 +6,9 @@ import time
 
 import pytest
 
+from tui.catalogue.file_states import FileState
 from tui.config import Settings, StatePaths
+from tui.core.commands import Play
 from tui.core.services import Location, open_services
 from tui.core.session import Session
 from tui.core.views import TrackItem
@@ -172,10 +174,10 @@ async def test_track_list_of_long_rtl_cjk_and_empty_names(tiny_mirror, tmp_path)
     tracks = session.services.catalogue.tracks_by_rowids([15, 11, 13, 10])
     for width in (20, 40, 80):
         for t in tracks:
-            text = render_track(TrackItem(t, "absent"), width, False, numbered=True)
+            text = render_track(TrackItem(t, FileState.ABSENT), width, False, numbered=True)
             text.truncate(width)
             assert Console(width=200).measure(text).maximum <= width
-    empty = render_track(TrackItem(tracks[1], "absent"), 60, False, numbered=True)
+    empty = render_track(TrackItem(tracks[1], FileState.ABSENT), 60, False, numbered=True)
     assert "(no title)" in empty.plain
     session.close()
 
@@ -207,10 +209,10 @@ def test_a_track_row_is_as_wide_as_the_terminal_draws_it_and_the_title_comes_fir
     track = dataclasses.replace(session.services.catalogue.tracks_by_rowids([10])[0], name=name)
     session.close()
     for width in range(24, 141, 4):
-        line = render_track(TrackItem(track, "local", "ok"), width, False).plain
+        line = render_track(TrackItem(track, FileState.LOCAL, True, "ok"), width, False).plain
         assert glibc_width(line) == width, (width, line)
         assert line.rstrip().endswith("✓")  # the verdict never gives way
-        plain = render_track(TrackItem(track, "absent"), width, False).plain  # no verdict, another glyph
+        plain = render_track(TrackItem(track, FileState.ABSENT), width, False).plain  # no verdict, another glyph
         assert [w for w in ("opus", "vorbis", clock(track.duration_ms)) if w in line] == \
             [w for w in ("opus", "vorbis", clock(track.duration_ms)) if w in plain], (line, plain)
         for column in (clock(track.duration_ms), track.tier):  # and where they are, they line up
@@ -218,8 +220,8 @@ def test_a_track_row_is_as_wide_as_the_terminal_draws_it_and_the_title_comes_fir
                 assert glibc_width(line[:line.index(column)]) == glibc_width(plain[:plain.index(column)])
         if width >= 40:  # the title is never squeezed below about half the row
             assert name in line or glibc_width(line.split(" — ")[0]) >= width // 2, (width, line)
-    assert clock(track.duration_ms) in render_track(TrackItem(track, "local"), 80, False).plain
-    wide = render_track(TrackItem(track, "local"), 140, False).plain
+    assert clock(track.duration_ms) in render_track(TrackItem(track, FileState.LOCAL, True), 80, False).plain
+    wide = render_track(TrackItem(track, FileState.LOCAL, True), 140, False).plain
     assert popularity_bar(track.popularity).plain in wide and track.tier in wide  # room for every column
 
 
@@ -279,7 +281,7 @@ async def test_C_checks_the_whole_mirror_and_escape_stops_and_closes(small_demo,
     from tui.ui.screens.check import CheckScreen
 
     session = demo_session(small_demo, tmp_path)
-    local = sum(1 for _ in session.services.files.local_track_ids())
+    local = sum(1 for _t, state in session.services.files.all_states() if state == "local")
     app = make_app(session, start_player=False)
     finished = []
     session.bus.subscribe(finished.append, (CheckFinished,))
@@ -388,7 +390,7 @@ async def test_clear_then_undo_puts_the_queue_back_and_says_how(small_demo, tmp_
         original = app.notify
         app.notify = lambda message, **kw: (notes.append(str(message)), original(message, **kw))[1]
         ids = [t for t, s in sorted(session.services.files.all_states()) if s == "local"][:3]
-        session.play(ids)
+        session.send(Play(tuple(ids)))
         await wait_for(pilot, lambda: app.queue.items == tuple(ids))
         await pilot.press("5", "c")
         await wait_for(pilot, lambda: app.queue.items == ())
@@ -446,7 +448,7 @@ async def test_o_finds_the_playing_track_in_the_library(small_demo, tmp_path):
     async with app.run_test(size=(140, 40)) as pilot:
         await wait_for(pilot, lambda: session.player is not None)
         track_id = next(t for t, s in sorted(session.services.files.all_states()) if s == "local")
-        session.play([track_id])
+        session.send(Play((track_id,)))
         await wait_for(pilot, lambda: app.now_playing.track_id == track_id and app.now_playing.track is not None)
         await pilot.press("4", "o")
         assert app.current_mode == "library"

@@ -5,10 +5,14 @@ machine the loader died with a LookupError and the list stayed empty)."""
 from __future__ import annotations
 
 import threading
+import time
 
+from rich.text import Text
 from test_tui import demo_session, wait_for
+from textual.app import App, ComposeResult
 from textual.widget import Widget
 
+from tui.catalogue.lists import ListSource
 from tui.ui.app import make_app
 from tui.ui.widgets.virtual_list import VirtualList
 
@@ -37,4 +41,66 @@ async def test_the_loader_never_reads_the_widgets_geometry(small_demo, tmp_path,
             await pilot.pause(0.05)
         await wait_for(pilot, lambda: artists.row_at(artists.cursor) is not None)
     session.close()
+    assert off_thread == []
+
+
+class UiThreadSet(set):
+    """A set that notes every use from a thread other than the UI's."""
+
+    def __init__(self, off_thread: list[str]) -> None:
+        super().__init__()
+        self.off_thread = off_thread
+
+    def _note(self, what: str) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            self.off_thread.append(f"_pending.{what} on {threading.current_thread().name}")
+
+    def add(self, item) -> None:
+        self._note("add")
+        super().add(item)
+
+    def discard(self, item) -> None:
+        self._note("discard")
+        super().discard(item)
+
+    def clear(self) -> None:
+        self._note("clear")
+        super().clear()
+
+    def __contains__(self, item) -> bool:
+        self._note("in")
+        return super().__contains__(item)
+
+
+class SlowRows(ListSource):
+    """A busy database: every page takes a while, so keys outrun the loader."""
+
+    def fetch(self, start: int, n: int) -> list:
+        time.sleep(0.1)
+        return super().fetch(start, n)
+
+
+class OneList(App):
+    def compose(self) -> ComposeResult:
+        yield VirtualList(lambda row, _width, _selected: Text(str(row)), id="rows")
+
+    def on_mount(self) -> None:
+        self.query_one("#rows", VirtualList).set_source(SlowRows(range(10_000)))
+
+
+async def test_the_pending_pages_are_the_ui_threads_alone():
+    """The loader drops a request for a page scrolled away from, and answers every other one,
+    by message: only the UI thread ever touches what is pending."""
+    off_thread: list[str] = []
+    app = OneList()
+    async with app.run_test(size=(60, 20)) as pilot:
+        rows = app.query_one("#rows", VirtualList)
+        rows._pending = UiThreadSet(off_thread)
+        rows.focus()
+        for key in ("end", "home"):  # pages left behind before the loader reaches them
+            await pilot.press(key)
+            await pilot.pause(0.02)
+        await wait_for(pilot, lambda: rows.row_at(rows.cursor) is not None)
+        await pilot.pause(0.5)
+        assert not set(rows._pending)  # every request was answered, none left hanging
     assert off_thread == []

@@ -5,7 +5,24 @@ catalogue never imports the mirror."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from enum import StrEnum
 from typing import Protocol
+
+
+class FileState(StrEnum):
+    """What a track's file is, as users see it (and as JSON says it)."""
+
+    LOCAL = "local"  # a regular file of the torrent's size is at its path, no check found it wrong
+    DAMAGED = "damaged"  # something is at its path but it is not the file
+    PARTIAL = "partial"  # a fetch is writing it
+    FETCHABLE = "fetchable"  # not here; a known torrent holds it
+    ABSENT = "absent"  # none of the above
+
+
+def can_play(state: str, fetchable: bool) -> bool:
+    """The one rule for what can play: the right file is here, or a torrent can fetch it (a
+    damaged copy is then moved aside first). A damaged file no torrent holds cannot."""
+    return state == FileState.LOCAL or fetchable
 
 
 class FileStates(Protocol):
@@ -21,8 +38,6 @@ class FileStates(Protocol):
         """(track id, file state) of every track the mirror knows."""
         ...
 
-    def local_track_ids(self) -> Iterator[str]: ...
-
     def present_track_ids(self) -> Iterator[str]:
         """Tracks with anything at their file's path, the right file or not."""
         ...
@@ -33,4 +48,8 @@ class FileStates(Protocol):
 
     def state(self, track_id: str) -> str:
         """local | damaged | partial | fetchable | absent."""
+        ...
+
+    def playable(self, track_id: str) -> bool:
+        """`can_play` for this track's best copy."""
         ...

@@ -221,7 +221,7 @@ class Radio:
             return False
         if any(self.per_artist_count.get(a.id, 0) >= self.per_artist for a in track.artists):
             return False
-        return not (self.playable and self.files is not None and self.files.state(track.id) == "absent")
+        return not (self.playable and self.files is not None and not self.files.playable(track.id))
 
     def take(self, n: int) -> list[Track]:
         out: list[Track] = []

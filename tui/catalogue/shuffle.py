@@ -295,8 +295,10 @@ class Shuffle:
             if not any(f.genre in self.catalogue.artist_genres(a) for a in artists):
                 return False
         if (f.playable or f.present_only) and self.files is not None:
-            state = self.files.state(track_id)
-            if state == "absent" or (f.present_only and state not in ("local", "damaged")):
+            if f.present_only:
+                if self.files.state(track_id) not in ("local", "damaged"):
+                    return False
+            elif not self.files.playable(track_id):
                 return False
         if f.features.active:
             return f.features.matches(conn.execute(sql["features_probe"], (track_id,)).fetchone())

@@ -9,6 +9,7 @@ import click
 from tui.cli.main import Context, common_options, friendly_errors, main, run_tui
 from tui.cli.output import ProgressPrinter, clock, emit_json, emit_line
 from tui.cli.params import AO, PEER
+from tui.core.commands import Play
 from tui.core.events import Ended, FetchProgress, NowPlaying, OutputChanged, Position, QueueFinished, Started
 
 
@@ -41,7 +42,7 @@ def play(obj: Context, track_ids: tuple[str, ...], peers: tuple[str, ...], ao: s
         session.start_fetching(peers, seed=False if no_seed else None)
         session.start_player(ao=ao, remember=False)
         mpris = start_mpris(session)
-        session.play(list(track_ids))
+        session.send(Play(track_ids))
         while True:
             event = events.get(0.5)
             if isinstance(event, QueueFinished):

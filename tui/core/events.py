@@ -23,13 +23,14 @@ from tui.player.events import (
     QueueEdited,
     QueueFinished,
     ReplayGainChanged,
+    Seeked,
     Started,
 )
 
 __all__ = [
     "Buffering", "CheckFinished", "CheckProgress", "Ended", "Event", "FetchProgress", "FileStateChanged",
     "IndexProgress", "MixerChanged", "Notice", "NowPlaying", "OutputChanged", "PauseChanged",
-    "PlayerEvent", "Position", "QueueChanged", "QueueEdited", "QueueFinished", "ReplayGainChanged", "Started",
+    "PlayerEvent", "Position", "QueueChanged", "QueueEdited", "QueueFinished", "ReplayGainChanged", "Seeked", "Started",
     "SweepProgress", "coalesce_key",
 ]
 

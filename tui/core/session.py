@@ -1,34 +1,61 @@
 """The session: the one core that owns the work, and its one stream of events.
 
-Faces (the TUI, the CLI, MPRIS) send it typed commands and subscribe to its bus;
-none of them reads another thread's state. The core's own thread turns player and
-fetch events into `NowPlaying` snapshots and keeps the shuffle stream feeding the
-queue; check runs and index builds run on threads of their own and report through
-the bus too.
+Faces (the TUI, the CLI, MPRIS, the MPD server) send it typed commands
+(`tui.core.commands`) through `send` and subscribe to its bus; none of them reads
+another thread's state. The session's mailbox thread owns the player (queue policy,
+undo history), the now-playing snapshot and the stream feeder: commands are applied
+there in the order they were sent, and mpv's and the swarm's reports are posted there.
+Check runs and index builds run on threads of their own and report through the bus.
 
-    key press -> face -> Session command -> player worker -> engine (mpv)
-    engine -> player events -> bus -> core thread -> NowPlaying -> bus -> faces
+    key press -> face -> Session.send -> core thread -> engine (mpv)
+    mpv thread -> core thread (policy, NowPlaying) -> bus -> face's thread -> face
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
-import queue
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from tui.config import Settings
-from tui.core.bus import EventBus, Subscription
+from tui.core.bus import EventBus
 from tui.core.checking import CheckRequest, CheckRun
+from tui.core.commands import (
+    ChangeVolume,
+    Clear,
+    Command,
+    CycleRepeat,
+    CycleReplayGain,
+    Enqueue,
+    Move,
+    Next,
+    Play,
+    PlayIndex,
+    PlayStream,
+    Previous,
+    Remove,
+    Restore,
+    Save,
+    Seek,
+    SetMuted,
+    SetPaused,
+    SetRepeat,
+    SetReplayGain,
+    SetVolume,
+    Stop,
+    ToggleMute,
+    TogglePause,
+    Undo,
+)
 from tui.core.events import CheckFinished, FetchProgress, FileStateChanged, Notice
 from tui.core.indexing import IndexReport, build_all
 from tui.core.logs import log_to, native_output_to
 from tui.core.nowplaying import NowPlayingTracker
 from tui.core.services import Location, Services, open_services
 from tui.core.sources import MirrorSources
-from tui.core.streams import STREAM_BATCH, ShuffleStream, StreamFeeder
+from tui.core.streams import STREAM_BATCH, StreamFeeder
 from tui.core.swarm import FETCH_TIMEOUT, FetchReport, Swarm
 
 if TYPE_CHECKING:
@@ -36,18 +63,14 @@ if TYPE_CHECKING:
 from tui.core.views import Library
 from tui.errors import LongtailError
 from tui.mirror.checks import CheckResult
-from tui.player import events as player_events
 from tui.player.engine import Engine
+from tui.player.events import PlayerEvent
 from tui.player.player import Player
 from tui.player.source import SourceError
+from tui.threads import Mailbox
 
 SAVE_EVERY = 30.0  # seconds between saves of the queue and position
 log = logging.getLogger("longtail")
-
-_CORE_EVENTS = (player_events.Started, player_events.Position, player_events.Ended,
-                player_events.PauseChanged, player_events.Buffering, player_events.QueueChanged,
-                player_events.QueueFinished, player_events.MixerChanged, player_events.ReplayGainChanged,
-                player_events.OutputChanged, FetchProgress)
 
 
 class Session:
@@ -55,18 +78,17 @@ class Session:
         self.services = services
         self.library = Library(services)
         self.bus = EventBus()
-        self.player: Player | None = None
+        self.player: Player | None = None  # the mailbox's, like everything below
         self._swarm: Swarm | None = None
         self._tracker = NowPlayingTracker(services.catalogue.track, services.settings.replaygain)
-        self._feeder = StreamFeeder(lambda text: self.publish(Notice(text, "warning")))  # the core thread's
+        self._feeder = StreamFeeder(lambda text: self.publish(Notice(text, "warning")))
+        self._starting = False  # a player is being made: commands wait for it, in order
+        self._waiting: list[Command] = []
         self._runs = itertools.count(1)
         self._lock = threading.Lock()  # guards _stops, which the UI thread and workers both touch
         self._stops: dict[int, threading.Event] = {}
-        self._inbox: queue.Queue = queue.Queue()
         self._closed = threading.Event()
-        self._events: Subscription = self.bus.subscribe(self._inbox.put, _CORE_EVENTS, name="core-in")
-        self._thread = threading.Thread(target=self._run, daemon=True, name="longtail-core")
-        self._thread.start()
+        self.mailbox = Mailbox("longtail-core", on_idle=self._save, idle_every=SAVE_EVERY)
 
     @classmethod
     def open(cls, location: Location, settings: Settings, refresh_files: bool = True) -> Session:
@@ -87,7 +109,7 @@ class Session:
     def start_fetching(self, extra_peers: tuple[str, ...] = (), seed: bool | None = None) -> None:
         """The torrent service (and the demo's seeder); once per session."""
         if self._swarm is None:
-            self._swarm = Swarm(self.services, self.publish, extra_peers, seed)
+            self._swarm = Swarm(self.services, self._from_swarm, extra_peers, seed)
 
     @property
     def fetching(self) -> bool:
@@ -95,138 +117,160 @@ class Session:
 
     def start_player(self, ao: str | None = None, engine: Engine | None = None,
                      engine_options: dict | None = None, remember: bool = True) -> None:
-        """Create the player (libmpv unless an engine is given). Blocks for ~50 ms: call it off the UI thread."""
-        if self.player is not None:
+        """Create the player (libmpv unless an engine is given). Blocks for ~50 ms: call it off the
+        UI thread. Commands sent while it starts wait for it and are applied in order."""
+        if not self.mailbox.call(self._begin_starting):
             return
         settings = self.settings
-        if engine is None:
-            from tui.player.mpv_engine import MpvEngine
+        try:
+            if engine is None:
+                from tui.player.mpv_engine import MpvEngine
 
-            try:
-                engine = MpvEngine(ao=ao or settings.ao, options=engine_options,
-                                   replaygain=settings.replaygain, preamp=settings.replaygain_preamp,
-                                   log=_native_log)
-            except (SourceError, OSError) as exc:  # PlayerUnavailable says what to do by itself
-                raise LongtailError(f"the player cannot start: {exc}",
-                                    "check that libmpv2 is installed and --ao names an output") from None
+                try:
+                    engine = MpvEngine(ao=ao or settings.ao, options=engine_options,
+                                       replaygain=settings.replaygain, preamp=settings.replaygain_preamp,
+                                       log=_native_log)
+                except (SourceError, OSError) as exc:  # PlayerUnavailable says what to do by itself
+                    raise LongtailError(f"the player cannot start: {exc}",
+                                        "check that libmpv2 is installed and --ao names an output") from None
+        except BaseException:
+            self.mailbox.call(self._install, None)
+            raise
         player = Player(MirrorSources(self.services, self._swarm), engine,
                         self.services.state.player_state if remember else None,
-                        settings.replaygain, settings.replaygain_preamp)
-        player.subscribe(self.publish)
-        self.player = player
+                        settings.replaygain, settings.replaygain_preamp, mailbox=self.mailbox)
+        player.subscribe(self._on_player_event)
+        self.mailbox.call(self._install, player)
+
+    def _begin_starting(self) -> bool:
+        if self.player is not None or self._starting:
+            return False
+        self._starting = True
+        return True
+
+    def _install(self, player: Player | None) -> None:
+        self.player, self._starting = player, False
+        waiting, self._waiting = self._waiting, []
+        for command in waiting:
+            self._apply(command)
 
     def stop_player(self) -> None:
         """Stop and close the player (it saves the queue and position first)."""
-        player, self.player = self.player, None
+        player = self.mailbox.call(self._take_player) if not self.mailbox.closed else self.player
         if player is not None:
             player.close()
+
+    def _take_player(self) -> Player | None:
+        player, self.player = self.player, None
+        return player
 
     def close(self) -> None:
         if self._closed.is_set():
             return
         self._closed.set()
-        self._inbox.put(None)
-        self._thread.join(timeout=5)
-        self._events.close()
         self.stop_player()
+        self.mailbox.close()
         if self._swarm is not None:
             self._swarm.close()
             self._swarm = None
         self.services.close()
 
-    # -- playback commands (any thread, never blocking) -----------------------------------------
+    # -- commands: one ordered channel ----------------------------------------------------------
 
-    def _with_player(self, fn: Callable[[Player], None]) -> None:
+    def send(self, command: Command) -> None:
+        """Apply `command` on the core's thread, after every command sent before it (any thread,
+        never blocking)."""
+        self.mailbox.post(self._apply, command)
+
+    def sync(self, timeout: float = 5.0) -> None:
+        """Wait until every command sent so far has been applied (tests, the CLI)."""
+        self.mailbox.sync(timeout)
+
+    def _apply(self, command: Command) -> None:
         player = self.player
         if player is None:
-            self.publish(Notice("the player is not ready", "warning"))
+            if self._starting:
+                self._waiting.append(command)
+            elif not isinstance(command, Save):
+                self.publish(Notice("the player is not ready", "warning"))
             return
-        fn(player)
+        match command:
+            case Play(track_ids, start):
+                self._feeder.attach(None)
+                player.play(list(track_ids), start)
+            case PlayStream(stream, index):
+                tracks = stream.start_at(index, STREAM_BATCH)
+                if tracks:
+                    self._feeder.attach(stream)
+                    player.play([t.id for t in tracks])
+            case Enqueue(track_ids, next_up):
+                (player.insert_next if next_up else player.enqueue)(list(track_ids))
+            case Remove(index):
+                player.remove(index)
+            case Move(src, dst):
+                player.move(src, dst)
+            case Clear():
+                self._feeder.attach(None)
+                player.clear()
+            case Undo():
+                player.undo()
+            case PlayIndex(index):
+                player.play_index(index)
+            case Next():
+                player.next()
+            case Previous():
+                player.previous()
+            case TogglePause():
+                player.toggle_pause()
+            case SetPaused(paused):
+                player.set_paused(paused)
+            case Stop():
+                player.stop()
+            case Seek(seconds, relative):
+                player.seek(seconds, relative)
+            case SetVolume(volume):
+                player.set_volume(volume)
+            case ChangeVolume(delta):
+                player.change_volume(delta)
+            case ToggleMute():
+                player.toggle_mute()
+            case SetMuted(muted):
+                player.set_muted(muted)
+            case CycleRepeat():
+                player.cycle_repeat()
+            case SetRepeat(mode):
+                player.set_repeat(mode)
+            case CycleReplayGain():
+                player.cycle_replaygain()
+            case SetReplayGain(mode):
+                player.set_replaygain(mode)
+            case Restore():
+                player.restore()
+            case Save():
+                player.save()
 
-    def _on_core(self, fn: Callable[[], None]) -> None:
-        self._inbox.put(fn)
+    def _save(self) -> None:
+        if self.player is not None:
+            self.player.save()
 
-    def play(self, track_ids: list[str], start: int = 0) -> None:
-        """Replace the queue with these tracks and play from `start` (the stream stops)."""
-        def run() -> None:
-            self._feeder.attach(None)
-            self._with_player(lambda p: p.play(list(track_ids), start))
-        self._on_core(run)
+    # -- what the player and the swarm report (on the core's thread) ----------------------------
 
-    def play_stream(self, stream: ShuffleStream, index: int) -> None:
-        """Play the shuffle stream from row `index`; it keeps feeding the queue from there."""
-        def run() -> None:
-            tracks = stream.start_at(index, STREAM_BATCH)
-            if tracks:
-                self._feeder.attach(stream)
-                self._with_player(lambda p: p.play([t.id for t in tracks]))
-        self._on_core(run)
+    def _on_player_event(self, event: PlayerEvent) -> None:
+        self._publish_with_snapshot(event)
+        # after the command that caused it has finished: the feeder may send the player more
+        self.mailbox.post(self._feeder.on_event, event, self.player)
 
-    def enqueue(self, track_ids: list[str], next_up: bool = False) -> None:
-        ids = list(track_ids)
-        self._with_player(lambda p: (p.insert_next if next_up else p.enqueue)(ids))
+    def _from_swarm(self, event: object) -> None:
+        if isinstance(event, FetchProgress):  # the bar shows the current track's fetch: the core's
+            self.mailbox.post(self._publish_with_snapshot, event)
+        else:
+            self.publish(event)
 
-    def remove(self, index: int) -> None:
-        self._with_player(lambda p: p.remove(index))
-
-    def move(self, src: int, dst: int) -> None:
-        self._with_player(lambda p: p.move(src, dst))
-
-    def clear(self) -> None:
-        def run() -> None:
-            self._feeder.attach(None)
-            self._with_player(lambda p: p.clear())
-        self._on_core(run)
-
-    def undo(self) -> None:
-        """Take back the last queue change the listener made."""
-        self._with_player(lambda p: p.undo())
-
-    def restore_queue(self, items: list[str], current: int | None) -> None:
-        self._with_player(lambda p: p.restore_queue(items, current))
-
-    def play_index(self, index: int) -> None:
-        self._with_player(lambda p: p.play_index(index))
-
-    def next(self) -> None:
-        self._with_player(lambda p: p.next())
-
-    def previous(self) -> None:
-        self._with_player(lambda p: p.previous())
-
-    def toggle_pause(self) -> None:
-        self._with_player(lambda p: p.toggle_pause())
-
-    def set_paused(self, paused: bool) -> None:
-        self._with_player(lambda p: p.set_paused(paused))
-
-    def stop(self) -> None:
-        self._with_player(lambda p: p.stop())
-
-    def seek(self, seconds: float, relative: bool = True) -> None:
-        self._with_player(lambda p: p.seek(seconds, relative))
-
-    def set_volume(self, volume: float) -> None:
-        self._with_player(lambda p: p.set_volume(volume))
-
-    def change_volume(self, delta: float) -> None:
-        self._with_player(lambda p: p.change_volume(delta))
-
-    def toggle_mute(self) -> None:
-        self._with_player(lambda p: p.toggle_mute())
-
-    def cycle_repeat(self) -> None:
-        self._with_player(lambda p: p.cycle_repeat())
-
-    def set_repeat(self, mode: str) -> None:
-        self._with_player(lambda p: p.set_repeat(mode))
-
-    def cycle_replaygain(self) -> None:
-        self._with_player(lambda p: p.cycle_replaygain())
-
-    def restore(self) -> None:
-        """Bring back the saved queue and position (paused there)."""
-        self._with_player(lambda p: _ignore(p.restore()))
+    def _publish_with_snapshot(self, event: object) -> None:
+        self.publish(event)
+        snapshot = self._tracker.apply(event)
+        if snapshot is not None:
+            self.publish(snapshot)
 
     # -- work: checks, fetches, index builds ----------------------------------------------------
 
@@ -331,38 +375,9 @@ class Session:
             log.exception("background job failed")
             self.publish(Notice(f"internal error: {exc}", "error"))
 
-    # -- the core thread ------------------------------------------------------------------------
-
-    def _run(self) -> None:
-        while True:
-            try:
-                item = self._inbox.get(timeout=SAVE_EVERY)
-            except queue.Empty:
-                if self.player is not None:
-                    self.player.save()
-                continue
-            if item is None:
-                return
-            try:
-                if callable(item):
-                    item()
-                else:
-                    self._on_event(item)
-            except Exception:
-                log.exception("core thread")
-
-    def _on_event(self, event: object) -> None:
-        snapshot = self._tracker.apply(event)
-        if snapshot is not None:
-            self.publish(snapshot)
-        self._feeder.on_event(event, self.player)
-
 
 def _native_log(level: str, prefix: str, text: str) -> None:
     """What libmpv has to say goes to the log file, never to the terminal."""
     logging.getLogger(f"longtail.mpv.{prefix}").log(
         logging.ERROR if level in ("error", "fatal") else logging.WARNING, text.rstrip())
 
-
-def _ignore(_value: object) -> None:
-    return None

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from tui.config import parse_peer
 from tui.core.services import Services
 from tui.errors import UsageError
-from tui.mirror.fetch_status import FINAL_STATES, GIVE_UP_SECONDS, FetchError, FetchProgress
+from tui.mirror.fetch_status import FINAL_STATES, GIVE_UP_SECONDS, FetchError
 from tui.mirror.file_index import FileEntry
 from tui.mirror.peers import all_loopback, resolve_peers
 from tui.mirror.torrent_service import TorrentService
@@ -67,7 +67,7 @@ class Swarm:
             services.files, services.state.torrent_parts, services.state.quarantine, peers,
             loopback=loopback, seed=settings.seed if seed is None else seed,
             upload_limit_kib=settings.upload_limit_kib, seed_ratio=settings.seed_ratio,
-            ledger_sha256=self._ledger_sha256)
+            ledger_sha256=self._ledger_sha256, peers_named=bool(settings.peers or extra_peers))
         self.service.subscribe(publish)
 
     def _ledger_sha256(self, track_id: str) -> str | None:
@@ -87,13 +87,13 @@ class Swarm:
         then each is waited for, the deadline counting from the start.
         """
         deadline = time.monotonic() + timeout
-        reports = [self._start(track_id) for track_id in dict.fromkeys(track_ids)]
+        reports = [self._start(track_id, timeout) for track_id in dict.fromkeys(track_ids)]
         for report in reports:
             if report.error is None and report.note is None:
                 self._wait(report, deadline, timeout)
         return reports
 
-    def _start(self, track_id: str) -> FetchReport:
+    def _start(self, track_id: str, timeout: float) -> FetchReport:
         services = self.services
         report = FetchReport(track_id)
         entry = services.files.entry(track_id)
@@ -108,7 +108,7 @@ class Swarm:
         assert entry is not None
         report.path = str(entry.path)
         try:
-            status = self.service.request(entry)
+            status = self.service.request(entry, timeout=timeout)
         except FetchError as exc:
             report.error = str(exc)
             return report
@@ -133,10 +133,6 @@ class Swarm:
             self.service.cancel(report.id)
         elif status.state != "done":
             report.error = status.message or status.line()
-
-    def progress_of(self, track_id: str) -> FetchProgress | None:
-        status = self.service.file_status(track_id)
-        return status.snapshot() if status is not None else None
 
     def close(self) -> None:
         self.service.close()

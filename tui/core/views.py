@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from tui.catalogue.file_states import FileState
 from tui.catalogue.lists import AnchoredSource, RowSource
 from tui.catalogue.playlists import Playlist, PlaylistEntry, PlaylistHit
 from tui.catalogue.records import Album, Discography, NamedHit, Track, TrackDetails
@@ -24,8 +25,20 @@ from tui.mirror.file_index import FileEntry
 @dataclass(frozen=True)
 class TrackItem:
     track: Track
-    file: str  # local | fetchable | absent
+    file: FileState
+    playable: bool = False  # `can_play`: Enter plays it, `a` may queue it
     verdict: str | None = None  # the last check's: ok | missing | corrupt
+
+    @property
+    def why_not_playable(self) -> str:
+        return unplayable_reason(self.file)
+
+
+def unplayable_reason(state: str) -> str:
+    """Why a track cannot play, in words (the one wording every face uses)."""
+    if state == FileState.DAMAGED:
+        return "its file is damaged and no known torrent holds a good copy (`longtail check ID` says more)"
+    return "absent: no local file and no known torrent holds it"
 
 
 @dataclass(frozen=True)
@@ -60,19 +73,22 @@ class PlaylistRows(RowSource["TrackItem | PlaylistEntry"]):
 
     def fetch(self, start: int, n: int) -> list[TrackItem | PlaylistEntry]:
         entries = self.library.services.playlists.entries(self.playlist_rowid, start, n)
-        states = self.library.services.files.states([e.track.id for e in entries if e.track is not None])
-        return [TrackItem(e.track, states.get(e.track.id, "absent")) if e.track is not None else e
-                for e in entries]
+        files = self.library.services.files.files_of([e.track.id for e in entries if e.track is not None])
+        return [TrackItem(e.track, *files[e.track.id]) if e.track is not None else e for e in entries]
 
 
 @dataclass(frozen=True)
 class PlaylistView:
     playlist: Playlist
-    files: Mapping[str, str]  # track id -> file state, for the entries that are tracks
+    track_files: Mapping[str, tuple[FileState, bool]]  # track id -> (state, can play), for the tracks
+
+    @property
+    def files(self) -> dict[str, FileState]:
+        return {t: state for t, (state, _playable) in self.track_files.items()}
 
     def items(self) -> list[TrackItem]:
-        """The playable part: the entries that are catalogue tracks, in position order."""
-        return [TrackItem(t, self.files.get(t.id, "absent")) for t in self.playlist.tracks]
+        """The entries that are catalogue tracks, in position order."""
+        return [TrackItem(t, *self.track_files.get(t.id, (FileState.ABSENT, False))) for t in self.playlist.tracks]
 
 
 class TrackItems(RowSource[TrackItem]):
@@ -127,9 +143,9 @@ class Library:
 
     def items(self, tracks: Sequence[Track]) -> list[TrackItem]:
         ids = [t.id for t in tracks]
-        states = self.services.files.states(ids)
+        files = self.services.files.files_of(ids)
         verdicts = self.services.verdicts.get_many(ids)
-        return [TrackItem(t, states.get(t.id, "absent"), verdicts.get(t.id)) for t in tracks]
+        return [TrackItem(t, *files[t.id], verdicts.get(t.id)) for t in tracks]
 
     # -- lists by position ------------------------------------------------------------------
 
@@ -178,7 +194,7 @@ class Library:
         out = set()
         for _title, albums in disco.groups():
             for album in albums:
-                if any(item.file != "absent" for item in self.album(album.rowid).items):
+                if any(item.playable for item in self.album(album.rowid).items):
                     out.add(album.rowid)
         return out
 
@@ -205,7 +221,7 @@ class Library:
         entry = services.files.entry(track.id)
         if entry is not None:
             entry = entry.on_disk_now()  # the details say what is there now
-        state = entry.state if entry is not None else "absent"
+        state = entry.state if entry is not None else FileState.ABSENT
         siblings = services.files.states([s.id for s in details.isrc_siblings])
         return DetailsView(details, catalogue.album_by_rowid(track.album.rowid), entry, state,
                            services.verdicts.get(track.id), siblings,
@@ -303,7 +319,7 @@ class Library:
         found = self.services.playlists.open(playlist_id)
         if found is None:
             return None
-        return PlaylistView(found, self.services.files.states([t.id for t in found.tracks]))
+        return PlaylistView(found, self.services.files.files_of([t.id for t in found.tracks]))
 
     def search(self, query: str, kinds: tuple[Kind, ...], limit: int) -> tuple[SearchResults, list[TrackItem]]:
         results = self.services.searcher.search(query, kinds, limit)

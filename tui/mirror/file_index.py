@@ -17,108 +17,24 @@ audio. A track's file is, in this order of truth:
 from __future__ import annotations
 
 import functools
-import os
 import sqlite3
-import stat
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
+from tui.catalogue.file_states import FileState
 from tui.db import PerThread, process_lock, state_error
-from tui.errors import LongtailError
+from tui.mirror.file_entry import DISK_MISSING, DISK_OK, DISK_WRONG, PLAYABLE_SQL, FileEntry, disk_kind, file_state
 from tui.mirror.layout import MirrorLayout
+
+__all__ = ["DISK_MISSING", "DISK_OK", "DISK_WRONG", "KEY_SHIFT", "PLAYABLE_SQL", "FileEntry", "FileIndex",
+           "disk_kind", "file_state"]
 
 if TYPE_CHECKING:
     from tui.mirror.file_scan import RefreshReport
 
-FileState = Literal["local", "damaged", "partial", "fetchable", "absent"]
 SCHEMA_VERSION = 5  # 5: disk (0 missing, 1 the file, 2 something else) and bad, instead of local
 KEY_SHIFT = 24  # files.key = torrent_id << 24 | file_index
-DISK_MISSING, DISK_OK, DISK_WRONG = 0, 1, 2
-
-
-def file_state(disk: int, bad: bool, partial: bool, fetchable: bool) -> FileState:
-    """The one rule from what is known about a file to the state users see."""
-    if partial:
-        return "partial"
-    if disk == DISK_WRONG or (disk == DISK_OK and bad):
-        return "damaged"
-    if disk == DISK_OK:
-        return "local"
-    return "fetchable" if fetchable else "absent"
-
-
-def disk_kind(path: Path, size: int) -> int:
-    """What is at `path` now, without following a symlink (one lstat)."""
-    try:
-        st = os.lstat(path)
-    except OSError:
-        return DISK_MISSING
-    return DISK_OK if stat.S_ISREG(st.st_mode) and st.st_size == size else DISK_WRONG
-
-
-@dataclass(frozen=True, slots=True)
-class FileEntry:
-    track_id: str
-    torrent_id: int
-    torrent_path: Path | None  # None for a data folder that has no .torrent
-    info_hash: str | None
-    save_path: Path
-    file_index: int
-    rel_path: str
-    size: int
-    offset: int
-    disk: int = DISK_MISSING
-    bad: bool = False  # the last integrity check found it corrupt
-    partial: bool = False  # a fetch is writing it
-
-    @property
-    def path(self) -> Path:
-        return self.save_path / self.rel_path
-
-    @property
-    def state(self) -> FileState:
-        return file_state(self.disk, self.bad, self.partial, self.info_hash is not None)
-
-    @property
-    def local(self) -> bool:
-        return self.state == "local"
-
-    @property
-    def present(self) -> bool:
-        """Something is at its path (the right file or not)."""
-        return self.disk != DISK_MISSING
-
-    def is_present(self) -> bool:
-        """Re-checked on disk now: a regular file of the torrent's size, not known bad."""
-        return not self.partial and not self.bad and disk_kind(self.path, self.size) == DISK_OK
-
-    def on_disk_now(self) -> FileEntry:
-        """The same entry with what is at its path now (one lstat)."""
-        from dataclasses import replace
-
-        return replace(self, disk=disk_kind(self.path, self.size))
-
-    def damage(self) -> str | None:
-        """Why a present file is not the archive's, in words (None when nothing is known wrong)."""
-        try:
-            st = os.lstat(self.path)
-        except OSError:
-            return None
-        if stat.S_ISLNK(st.st_mode):
-            return "a symlink, not the file itself (longtail never reads or writes through it)"
-        if not stat.S_ISREG(st.st_mode):
-            return "not a regular file (a FIFO, socket, device or directory)"
-        if st.st_size != self.size:
-            return f"{st.st_size:,} bytes on disk, the torrent says {self.size:,}"
-        if self.bad:
-            return "the last integrity check found it corrupt"
-        return None
-
-
-def disk_full_error(exc: BaseException, where: Path) -> LongtailError:
-    return state_error(exc, where)
 
 
 _ENTRY_SQL = ("SELECT f.track_id, f.torrent_id, t.torrent_path, t.info_hash, t.save_path, "
@@ -131,6 +47,11 @@ def _folder_path(text: str) -> Path:
 
 
 _PREFERENCE = {"local": 0, "partial": 1, "damaged": 2, "fetchable": 3, "absent": 4}
+
+
+def _rank(entry: FileEntry) -> tuple[bool, int]:
+    """Which copy of a track in several torrents counts: one that can play, the best state first."""
+    return not entry.playable, _PREFERENCE[entry.state]
 
 
 class FileIndex:
@@ -297,18 +218,28 @@ class FileIndex:
             for row in self.conn().execute(q, chunk):
                 e = self._entry(row, incomplete)
                 best = out.get(e.track_id)
-                if best is None or _PREFERENCE[e.state] < _PREFERENCE[best.state]:
+                if best is None or _rank(e) < _rank(best):
                     out[e.track_id] = e
         return out
 
     def state(self, track_id: str) -> FileState:
         entry = self.entry(track_id)
-        return entry.state if entry is not None else "absent"
+        return entry.state if entry is not None else FileState.ABSENT
+
+    def playable(self, track_id: str) -> bool:
+        entry = self.entry(track_id)
+        return entry is not None and entry.playable
 
     def states(self, track_ids: Iterable[str]) -> dict[str, FileState]:
         ids = list(track_ids)
         found = self.entries(ids)
-        return {t: (found[t].state if t in found else "absent") for t in ids}
+        return {t: (found[t].state if t in found else FileState.ABSENT) for t in ids}
+
+    def files_of(self, track_ids: Iterable[str]) -> dict[str, tuple[FileState, bool]]:
+        """(state, can play) of each track's best copy."""
+        ids = list(track_ids)
+        found = self.entries(ids)
+        return {t: (found[t].state, found[t].playable) if t in found else (FileState.ABSENT, False) for t in ids}
 
     def torrent_files(self, torrent_id: int) -> Iterator[tuple[int, str, int, int, int, bool]]:
         """(file_index, track_id, size, offset, disk, bad) of one torrent, by file index."""
@@ -331,12 +262,6 @@ class FileIndex:
         return [(r[0], r[1], Path(r[2]), None if r[3].startswith("folder:") else Path(r[3]))
                 for r in self.conn().execute("SELECT id, name, save_path, torrent_path FROM torrents ORDER BY id")]
 
-    def local_track_ids(self) -> Iterator[str]:
-        """Tracks with a regular file of the right size that no check found bad."""
-        for (track_id,) in self.conn().execute(
-                "SELECT DISTINCT track_id FROM files WHERE disk = 1 AND bad = 0 ORDER BY track_id"):
-            yield track_id
-
     def present_track_ids(self) -> Iterator[str]:
         """Tracks with anything at their file's path, right or wrong (what checks sample)."""
         for (track_id,) in self.conn().execute(
@@ -344,10 +269,10 @@ class FileIndex:
             yield track_id
 
     def playable_track_ids(self) -> Iterator[str]:
-        """Tracks that are local or that a known torrent can fetch."""
+        """Tracks that can play (`can_play`): local, or a known torrent can fetch them."""
         for (track_id,) in self.conn().execute(
                 "SELECT DISTINCT f.track_id FROM files AS f JOIN torrents AS t ON t.id = f.torrent_id "
-                "WHERE (f.disk = 1 AND f.bad = 0) OR t.info_hash IS NOT NULL ORDER BY f.track_id"):
+                f"WHERE {PLAYABLE_SQL} ORDER BY f.track_id"):
             yield track_id
 
     def all_states(self) -> Iterator[tuple[str, FileState]]:
@@ -357,17 +282,17 @@ class FileIndex:
             "SELECT f.track_id, f.disk, f.bad, t.info_hash IS NOT NULL, "
             "CASE WHEN f.name = '' THEN t.name ELSE t.name || '/' || f.name END "
             "FROM files AS f JOIN torrents AS t ON t.id = f.torrent_id ORDER BY f.track_id")
-        current, best = None, "absent"
+        current, best = None, FileState.ABSENT
         for track_id, disk, bad, fetchable, rel in rows:
             state = file_state(disk, bool(bad), rel in incomplete, bool(fetchable))
             if track_id != current:
                 if current is not None:
-                    yield current, best  # type: ignore[misc]
+                    yield current, best
                 current, best = track_id, state
             elif _PREFERENCE[state] < _PREFERENCE[best]:
                 best = state
         if current is not None:
-            yield current, best  # type: ignore[misc]
+            yield current, best
 
     def counts(self) -> dict[str, int]:
         files, present, local = self.conn().execute(

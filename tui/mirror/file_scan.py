@@ -10,9 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tui.db import state_error
 from tui.errors import TorrentError
 from tui.mirror.aacid import track_id_from_name
-from tui.mirror.file_index import DISK_MISSING, DISK_OK, DISK_WRONG, KEY_SHIFT, FileIndex, disk_full_error
+from tui.mirror.file_index import DISK_MISSING, DISK_OK, DISK_WRONG, KEY_SHIFT, FileIndex
 from tui.mirror.layout import MirrorLayout
 from tui.mirror.torrents import ParsedTorrent, parse_torrent
 
@@ -77,7 +78,7 @@ def refresh_index(index: FileIndex, layout: MirrorLayout,
         conn.commit()
     except sqlite3.OperationalError as exc:
         conn.rollback()
-        raise disk_full_error(exc, index.db_path) from None
+        raise state_error(exc, index.db_path) from None
     report.files_indexed, report.local_files = conn.execute(
         "SELECT count(*), coalesce(sum(disk = 1 AND bad = 0), 0) FROM files").fetchone()
     report.seconds = time.perf_counter() - started

@@ -165,3 +165,20 @@ def dial_missing_peers(handle, peers: list[tuple[str, int]]) -> None:
                 handle.connect_peer(peer, KNOWN_PEER_SOURCE)
             except Exception:  # noqa: BLE001 - libtorrent refuses some addresses outright
                 pass
+
+
+def arm_deadlines(torrent: ActiveTorrent, entry: FileEntry, tail_bytes: int, base_ms: int = 0) -> None:
+    """Deadlines on the head and the tail (Ogg reads the tail first), then in-order bulk."""
+    parsed = torrent.parsed
+    pieces = parsed.file_pieces(parsed.files[entry.file_index])
+    if not pieces:
+        return
+    head = list(pieces[:2])
+    tail_start = (entry.offset + max(0, entry.size - tail_bytes)) // parsed.piece_length
+    tail = [p for p in range(tail_start, pieces[-1] + 1) if p not in head]
+    for i, p in enumerate(head):
+        if p not in torrent.have:
+            torrent.handle.set_piece_deadline(p, base_ms + 20 * i)
+    for i, p in enumerate(tail):
+        if p not in torrent.have:
+            torrent.handle.set_piece_deadline(p, base_ms + 40 + 20 * i)

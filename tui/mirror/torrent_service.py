@@ -24,6 +24,7 @@ path (P5).
 
 from __future__ import annotations
 
+import functools
 import queue
 import threading
 import time
@@ -35,6 +36,7 @@ from tui.mirror.file_index import DISK_MISSING, DISK_OK, FileEntry, FileIndex
 from tui.mirror.torrent_add import (
     ActiveTorrent,
     add_params,
+    arm_deadlines,
     dial_missing_peers,
     disk_message,
     have_pieces,
@@ -56,7 +58,7 @@ class TorrentService:
                  peers: list[tuple[str, int]] | None = None, loopback: bool = False,
                  seed: bool = True, upload_limit_kib: int = 512, seed_ratio: float = 2.0,
                  ledger_sha256: Callable[[str], str | None] | None = None,
-                 download_limit: int = 0) -> None:
+                 download_limit: int = 0, peers_named: bool | None = None) -> None:
         import libtorrent as lt
 
         self.lt = lt
@@ -64,6 +66,7 @@ class TorrentService:
         self.parts_dir = parts_dir
         self.quarantine_dir = quarantine_dir
         self.peers = list(peers or [])
+        self.peers_named = bool(self.peers) if peers_named is None else peers_named
         self.seed = seed
         self.upload_limit = upload_limit_kib * 1024
         self.seed_ratio = seed_ratio
@@ -72,7 +75,7 @@ class TorrentService:
         self.torrents: dict[str, ActiveTorrent] = {}  # info hash -> torrent
         self._fetched: dict[str, set[int]] = {}  # info hash -> files fetched and verified in this run
         self.statuses = FetchStatuses(self.cond, lt, seed_ratio)
-        self.status = self.statuses.by_track  # track id -> status, changed under self.cond
+        self.status = self.statuses.by_track  # track id -> status: read under self.cond
         self.closed = threading.Event()
         self._verify_queue: queue.Queue = queue.Queue()
         self._verifier = threading.Thread(target=self._verify_loop, daemon=True, name="longtail-verify")
@@ -80,6 +83,7 @@ class TorrentService:
         settings = session_settings(lt, loopback, self.upload_limit, download_limit)
         self.session = lt.session(settings)  # type: ignore[call-overload]  # the stubs lack the dict form
         self._alerts = threading.Thread(target=self._alert_loop, daemon=True, name="longtail-alerts")
+        self.statuses.owner = self._alerts  # the fetch state machine runs there alone
         self._alerts.start()
 
     # -- adding torrents -------------------------------------------------------------------------
@@ -142,22 +146,6 @@ class TorrentService:
             torrent.wanted[index] = entry.track_id
             return torrent
 
-    def _arm(self, torrent: ActiveTorrent, entry: FileEntry, base_ms: int = 0) -> None:
-        """Deadlines on the head and the tail (Ogg reads the tail first), then in-order bulk."""
-        parsed = torrent.parsed
-        pieces = parsed.file_pieces(parsed.files[entry.file_index])
-        if not pieces:
-            return
-        head = list(pieces[:2])
-        tail_start = (entry.offset + max(0, entry.size - TAIL_BYTES)) // parsed.piece_length
-        tail = [p for p in range(tail_start, pieces[-1] + 1) if p not in head]
-        for i, p in enumerate(head):
-            if p not in torrent.have:
-                torrent.handle.set_piece_deadline(p, base_ms + 20 * i)
-        for i, p in enumerate(tail):
-            if p not in torrent.have:
-                torrent.handle.set_piece_deadline(p, base_ms + 40 + 20 * i)
-
     def _sequential_after_priority(self, torrent: ActiveTorrent, timeout: float = 2.0) -> None:
         """P3: once the new file priority reached the picker, toggle the sequential flag."""
         seq = self.lt.torrent_flags.sequential_download
@@ -172,8 +160,10 @@ class TorrentService:
 
     # -- public API ----------------------------------------------------------------------------------
 
-    def request(self, entry: FileEntry, priority: int = FILE_PRIORITY, deadlines: bool = True) -> FetchStatus:
-        """Start (or continue) fetching one file; returns its live status."""
+    def request(self, entry: FileEntry, priority: int = FILE_PRIORITY, deadlines: bool = True,
+                timeout: float | None = None) -> FetchStatus:
+        """Start (or continue) fetching one file; returns its live status. `timeout`: when the
+        asker stops waiting (what the stall message counts down to, when it comes first)."""
         if not entry.info_hash or entry.torrent_path is None:
             raise FetchError("no torrent holds this file")
         status = self.status.get(entry.track_id)
@@ -185,14 +175,19 @@ class TorrentService:
         self.files.mark_incomplete(entry.rel_path, entry.track_id)
         torrent = self._torrent_for(entry, priority)
         parsed_pieces = torrent.parsed.file_pieces(torrent.parsed.files[entry.file_index])
-        status = FetchStatus(entry.track_id, "fetching", entry.size, 0, pieces_total=len(parsed_pieces),
-                             moved_aside=str(moved) if moved else None)
-        self.status[entry.track_id] = status
+        complete = all(p in torrent.have for p in parsed_pieces)  # every piece already verified
+        status = FetchStatus(entry.track_id, "verifying" if complete else "fetching", entry.size, 0,
+                             pieces_total=len(parsed_pieces), moved_aside=str(moved) if moved else None,
+                             deadline=None if timeout is None else time.monotonic() + timeout,
+                             peers_named=self.peers_named)
+        with self.cond:
+            status = self.statuses.start(status)
+        if complete:
+            self._verify_queue.put((torrent, entry.file_index, entry.track_id, status))
+            return status
         if deadlines:
-            self._arm(torrent, entry)
+            arm_deadlines(torrent, entry, TAIL_BYTES)
         self._connect_peers(torrent)
-        if all(p in torrent.have for p in parsed_pieces):
-            self._on_file_complete(torrent, entry.file_index)  # every piece already verified
         return status
 
     def prefetch(self, entry: FileEntry) -> None:
@@ -201,9 +196,10 @@ class TorrentService:
             if entry.present:
                 return  # a damaged copy is moved aside only when its track is asked for
             torrent = self._torrent_for(entry, 1)
-            self.status.setdefault(entry.track_id, FetchStatus(entry.track_id, "queued", entry.size))
+            with self.cond:
+                self.statuses.start(FetchStatus(entry.track_id, "queued", entry.size, peers_named=self.peers_named))
             self.files.mark_incomplete(entry.rel_path, entry.track_id)
-            self._arm(torrent, entry, base_ms=3000)
+            arm_deadlines(torrent, entry, TAIL_BYTES, base_ms=3000)
             self._connect_peers(torrent)
         except Exception:  # noqa: BLE001 - prefetching is best effort
             pass
@@ -227,7 +223,6 @@ class TorrentService:
                 if remaining is not None and remaining <= 0:
                     return status
                 self.cond.wait(0.1 if remaining is None else min(0.1, remaining))
-                self.statuses.update_locked(self.torrents.values())
 
     def subscribe(self, listener: Callable[[FetchProgress], None]) -> None:
         """Progress snapshots: at most 4 a second per file while active, state changes at once."""
@@ -235,7 +230,6 @@ class TorrentService:
 
     def file_status(self, track_id: str) -> FetchStatus | None:
         with self.cond:
-            self.statuses.update_locked(self.torrents.values())
             return self.status.get(track_id)
 
     def cancel(self, track_id: str) -> None:
@@ -247,12 +241,9 @@ class TorrentService:
                     if tid == track_id and index not in torrent.files_done:
                         torrent.handle.file_priority(index, 0)
                         del torrent.wanted[index]
-            if status is not None and status.state not in ("done", "failed"):
-                status.state = "cancelled"
+            if status is not None:
+                self.statuses.submit(lambda: self.statuses.cancel(status))
             self.cond.notify_all()
-
-    def uploaded_bytes(self) -> int:
-        return sum(t.handle.status().total_payload_upload for t in self.torrents.values())
 
     def downloaded_bytes(self) -> int:
         return sum(t.handle.status().total_payload_download for t in self.torrents.values())
@@ -313,16 +304,21 @@ class TorrentService:
                         completed.append((torrent, int(a.index)))
                     elif isinstance(a, lt.file_prio_alert):
                         torrent.prio_seen = torrent.prio_generation
+                    elif isinstance(a, lt.hash_failed_alert):
+                        piece = int(a.piece_index)
+                        torrent.have.discard(piece)
+                        for failed in self.statuses.of_piece(torrent, piece):
+                            self.statuses.hash_failed(failed)
                     elif isinstance(a, (lt.file_error_alert, lt.torrent_error_alert)):
                         torrent.error = disk_message(a, torrent.save_path, torrent.parsed.piece_length)
                         for index, track_id in torrent.wanted.items():
                             status = self.status.get(track_id)
                             if status is not None and index not in torrent.files_done:
-                                status.state, status.message = "failed", torrent.error
+                                self.statuses.fail(status, torrent.error)
                 self.statuses.update_locked(self.torrents.values())
                 self.cond.notify_all()
-            for torrent, index in completed:
-                self._on_file_complete(torrent, index)
+                for torrent, index in completed:
+                    self._on_file_complete(torrent, index)
             self.statuses.publish()
 
     def _redial(self) -> None:
@@ -353,7 +349,7 @@ class TorrentService:
         status = self.status.get(track_id)
         if status is None:
             return
-        status.state = "verifying"
+        self.statuses.verifying(status)
         self._verify_queue.put((torrent, index, track_id, status))
 
     def _verify_loop(self) -> None:
@@ -365,33 +361,30 @@ class TorrentService:
             try:
                 self._verify(*item)
             except Exception as exc:  # noqa: BLE001 - a failed check fails that fetch, not the service
-                with self.cond:
-                    item[3].state, item[3].message = "failed", f"verification failed: {exc}"
-                    self.cond.notify_all()
+                self.statuses.submit(functools.partial(self.statuses.fail, item[3], f"verification failed: {exc}"))
 
     def _verify(self, torrent: ActiveTorrent, index: int, track_id: str, status: FetchStatus) -> None:
         f = torrent.parsed.files[index]
         path = torrent.save_path / f.path
         torrent.handle.flush_cache()  # P2: bytes may still be in the write buffer
         ok, message = verify_fetched(path, f.size, self.ledger_sha256(track_id))
-        with self.cond:
+        if ok:
+            self.files.set_disk(track_id, torrent.torrent_id, DISK_OK)
+            self.files.set_bad([track_id], False)
+        else:
+            try:
+                move_aside(path, self.quarantine_dir, track_id, "failed")
+            except MoveError as exc:
+                message = f"{message}; and {exc.strerror}"
+        self.files.clear_incomplete(f.path)
+
+        def settle() -> None:  # on the alert thread, like every change of a fetch's state
             torrent.files_done.add(index)
-            status.complete_ms = (time.monotonic() - status.started) * 1000
             if ok:
                 self._fetched.setdefault(torrent.parsed.info_hash, set()).add(index)
-                self.files.set_disk(track_id, torrent.torrent_id, DISK_OK)
-                self.files.set_bad([track_id], False)
-                self.files.clear_incomplete(f.path)
-                status.state, status.verified, status.bytes_done = "done", True, f.size
                 if not self.seed:
                     torrent.handle.pause()
-            else:
-                status.state, status.message = "failed", message
-                try:
-                    move_aside(path, self.quarantine_dir, track_id, "failed")
-                except MoveError as exc:
-                    status.message = f"{message}; and {exc.strerror}"
-                self.files.clear_incomplete(f.path)
-            self.cond.notify_all()
-        self.statuses.publish()
+            self.statuses.verified(status, ok, f.size, message)
+
+        self.statuses.submit(settle)
 

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import threading
-import time
 from typing import TYPE_CHECKING
 
-from tui.mirror import fetch_status
 from tui.mirror.fetch_status import FetchCancelled, FetchError
 from tui.mirror.file_index import FileEntry
 
@@ -19,7 +17,8 @@ class TorrentStream:
     """What mpv reads through its stream protocol: the file's bytes, piece by piece.
 
     `read` returns at most up to the end of the current piece and blocks until that piece
-    has passed its hash check; `cancel`/`close` unblock it at once (a skip).
+    has passed its hash check; `cancel`/`close` unblock it at once (a skip). It changes no
+    fetch state: stalls and give-ups are the alert thread's (`FetchStatuses`), read here.
     """
 
     def __init__(self, service: TorrentService, torrent: ActiveTorrent, entry: FileEntry) -> None:
@@ -76,29 +75,20 @@ class TorrentStream:
                     raise FetchError(torrent.error)
                 if torrent.read_errors.pop(piece, None) is not None:
                     asked = False  # try the read again
+                status = service.status.get(self.entry.track_id)
+                if status is not None and status.state in ("failed", "cancelled"):
+                    if status.state == "cancelled":
+                        raise FetchCancelled()
+                    raise FetchError(status.message or "the fetch failed")
                 # P13 backstop: a missed alert must not leave a read waiting forever
-                if piece not in torrent.have and torrent.handle.have_piece(piece):
-                    torrent.have.add(piece)
-                if piece in torrent.have:
+                if piece in torrent.have or torrent.handle.have_piece(piece):
                     if not asked:
                         torrent.handle.read_piece(piece)
                         asked = True
-                else:
-                    if not armed:
-                        torrent.handle.set_piece_deadline(piece, 0)
-                        self._rearm()
-                        armed = True
-                    service.statuses.update_locked(service.torrents.values())
-                    status = service.status.get(self.entry.track_id)
-                    idle = time.monotonic() - torrent.last_progress
-                    if status is not None and status.state == "fetching" and idle > fetch_status.STALL_SECONDS:
-                        status.state = "stalled"
-                    if idle > fetch_status.GIVE_UP_SECONDS:
-                        message = (f"no peer sent any of it for {fetch_status.GIVE_UP_SECONDS:.0f} s "
-                                   f"({status.peers if status else 0} peers); check the network or add --peer")
-                        if status is not None:
-                            status.state, status.message = "failed", message
-                        raise FetchError(message)
+                elif not armed:
+                    torrent.handle.set_piece_deadline(piece, 0)
+                    self._rearm()
+                    armed = True
                 service.cond.wait(0.05)
 
     def seek(self, pos: int) -> int:

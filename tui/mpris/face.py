@@ -12,7 +12,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from tui.core.bus import Subscription
-from tui.core.events import NowPlaying
+from tui.core.commands import Stop
+from tui.core.events import NowPlaying, Seeked
 from tui.core.session import Session
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ OBJECT_PATH = "/org/mpris/MediaPlayer2"
 class MprisFace:
     def __init__(self, session: Session, on_quit: Callable[[], None] | None = None) -> None:
         self.session = session
-        self.on_quit = on_quit or session.stop
+        self.on_quit = on_quit or (lambda: session.send(Stop()))
         self.loop: asyncio.AbstractEventLoop | None = None  # made by start(), closed by its thread
         self.name: str | None = None  # the bus name we own, once connected
         self._ready = threading.Event()
@@ -95,8 +96,10 @@ class MprisFace:
                         covers[event.track.id] = found.resolve().as_uri() if found else None
                     art = covers[event.track.id]
                 loop.call_soon_threadsafe(player.update, event, art)
+            elif isinstance(event, Seeked):
+                loop.call_soon_threadsafe(player.seeked, event.track_id, event.seconds)
 
-        self._subscription = self.session.bus.subscribe(deliver, (NowPlaying,), name="mpris")
+        self._subscription = self.session.bus.subscribe(deliver, (NowPlaying, Seeked), name="mpris")
         log.info("MPRIS on the session bus as %s", self.name)
 
     def stop(self) -> None:

@@ -20,10 +20,10 @@ from dbus_fast.annotations import (
 )
 from dbus_fast.service import ServiceInterface, dbus_method, dbus_property, dbus_signal
 
+from tui.core import commands
 from tui.core.events import NowPlaying
 
 NO_TRACK = "/org/mpris/MediaPlayer2/TrackList/NoTrack"
-SEEK_JUMP = 1.5  # seconds a position may move unexplained by playing before it counts as a seek
 LOOP = {"off": "None", "track": "Track", "queue": "Playlist"}
 DBusStrList = Annotated[list[str], DBusSignature("as")]
 
@@ -84,7 +84,7 @@ class PlayerInterface(ServiceInterface):
     def update(self, now: NowPlaying, art_url: str | None = None) -> None:
         old, self.now = self.now, now
         old_art, self.art_url = self.art_url, art_url
-        at, self._seen_at = self._seen_at, time.monotonic()
+        self._seen_at = time.monotonic()
         changed: dict = {}
         if old is None or old.state != now.state:
             changed["PlaybackStatus"] = self._status()
@@ -96,10 +96,11 @@ class PlayerInterface(ServiceInterface):
             changed["LoopStatus"] = LOOP.get(now.repeat, "None")
         if changed:
             self.emit_properties_changed(changed)
-        if old is not None and old.track_id == now.track_id and now.state in ("playing", "paused"):
-            expected = old.position + (self._seen_at - at if old.state == "playing" else 0.0)
-            if abs(now.position - expected) > SEEK_JUMP:
-                self.Seeked(int(now.position * 1e6))
+
+    def seeked(self, track_id: str, seconds: float) -> None:
+        """The player says where a seek landed (never guessed from positions)."""
+        if self.now is not None and self.now.track_id == track_id:
+            self.Seeked(int(seconds * 1e6))
 
     def _status(self) -> str:
         state = self.now.state if self.now else "stopped"
@@ -132,38 +133,38 @@ class PlayerInterface(ServiceInterface):
 
     @dbus_method()
     def Next(self) -> None:  # noqa: N802
-        self.session.next()
+        self.session.send(commands.Next())
 
     @dbus_method()
     def Previous(self) -> None:  # noqa: N802
-        self.session.previous()
+        self.session.send(commands.Previous())
 
     @dbus_method()
     def Pause(self) -> None:  # noqa: N802
-        self.session.set_paused(True)
+        self.session.send(commands.SetPaused(True))
 
     @dbus_method()
     def PlayPause(self) -> None:  # noqa: N802
-        self.session.toggle_pause()
+        self.session.send(commands.TogglePause())
 
     @dbus_method()
     def Stop(self) -> None:  # noqa: N802
-        self.session.stop()
+        self.session.send(commands.Stop())
 
     @dbus_method()
     def Play(self) -> None:  # noqa: N802
-        self.session.set_paused(False)
+        self.session.send(commands.SetPaused(False))
 
     @dbus_method()
     def Seek(self, offset: DBusInt64) -> None:  # noqa: N802
-        self.session.seek(offset / 1e6, relative=True)
+        self.session.send(commands.Seek(offset / 1e6, relative=True))
 
     @dbus_method()
     def SetPosition(self, track_id: DBusObjectPath, position: DBusInt64) -> None:  # noqa: N802
         now = self.now
         if now is None or now.track is None or track_id != track_path(now.track.id) or position < 0:
             return  # the spec: a stale track id or a negative position is ignored
-        self.session.seek(position / 1e6, relative=False)
+        self.session.send(commands.Seek(position / 1e6, relative=False))
 
     @dbus_method()
     def OpenUri(self, uri: DBusStr) -> None:  # noqa: N802
@@ -187,7 +188,7 @@ class PlayerInterface(ServiceInterface):
     def LoopStatus(self, value: DBusStr) -> None:  # noqa: N802
         mode = {v: k for k, v in LOOP.items()}.get(value)
         if mode is not None:
-            self.session.set_repeat(mode)
+            self.session.send(commands.SetRepeat(mode))
 
     @dbus_property()
     def Rate(self) -> DBusDouble:  # noqa: N802
@@ -215,7 +216,7 @@ class PlayerInterface(ServiceInterface):
 
     @Volume.setter  # type: ignore[no-redef]
     def Volume(self, value: DBusDouble) -> None:  # noqa: N802
-        self.session.set_volume(max(0.0, value) * 100.0)
+        self.session.send(commands.SetVolume(value * 100.0))
 
     @dbus_property(access=PropertyAccess.READ)
     def Position(self) -> DBusInt64:  # noqa: N802

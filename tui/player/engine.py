@@ -2,7 +2,7 @@
 
 An engine holds the current entry and, ahead of time, the next one; it reports
 what happens through an `EngineListener`, from whatever thread it likes (the
-player hands every report to its own worker). libmpv is one engine
+player posts every report to the thread that owns it). libmpv is one engine
 (`MpvEngine`); the tests also run the policy on a fake one.
 
 ReplayGain: the player decides, per file, the gain to fall back on (the ledger's,
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -23,6 +24,12 @@ from tui.catalogue.records import ReplayGain
 from tui.player.source import Source
 
 REPLAYGAIN_MODES = ("track", "album", "off")
+VOLUME_MAX = 130.0  # mpv's own volume-max: above 100 it amplifies
+
+
+def clamp_volume(volume: float) -> float:
+    """The one rule for a volume any face asks for: 0 to VOLUME_MAX, NaN as 0."""
+    return max(0.0, min(VOLUME_MAX, volume)) if volume == volume else 0.0
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,41 @@ class EngineListener(Protocol):
 
     def engine_output(self, output: str, fallback: str | None) -> None:
         """The audio output in use (and why, when it is not the one asked for)."""
+
+
+class PostedReports:
+    """The listener an engine calls on its own threads: it changes nothing, it posts each report
+    to the owner of `target` (in the order they came), where `target` handles it."""
+
+    def __init__(self, target: EngineListener, post: Callable[..., None]) -> None:
+        self._target, self._post = target, post
+
+    def engine_started(self, entry: int) -> None:
+        self._post(self._target.engine_started, entry)
+
+    def engine_loaded(self, entry: int, duration: float | None) -> None:
+        self._post(self._target.engine_loaded, entry, duration)
+
+    def engine_position(self, seconds: float) -> None:
+        self._post(self._target.engine_position, seconds)
+
+    def engine_seeking(self) -> None:
+        self._post(self._target.engine_seeking)
+
+    def engine_ended(self, entry: int, reason: str, error: str | None) -> None:
+        self._post(self._target.engine_ended, entry, reason, error)
+
+    def engine_paused(self, paused: bool) -> None:
+        self._post(self._target.engine_paused, paused)
+
+    def engine_buffering(self, buffering: bool) -> None:
+        self._post(self._target.engine_buffering, buffering)
+
+    def engine_mixer(self, volume: float, muted: bool) -> None:
+        self._post(self._target.engine_mixer, volume, muted)
+
+    def engine_output(self, output: str, fallback: str | None) -> None:
+        self._post(self._target.engine_output, output, fallback)
 
 
 class Engine(ABC):

@@ -24,6 +24,14 @@ class Position:
 
 
 @dataclass(frozen=True)
+class Seeked:
+    """A seek landed: the position jumped to `seconds` (MPRIS's Seeked signal, MPD's player idle)."""
+
+    track_id: str
+    seconds: float
+
+
+@dataclass(frozen=True)
 class Ended:
     track_id: str
     reason: str  # eof | error | stopped
@@ -88,5 +96,5 @@ class OutputChanged:
     fallback: str | None = None
 
 
-PlayerEvent = (Started | Position | Ended | PauseChanged | Buffering | QueueChanged | QueueEdited | QueueFinished
-               | MixerChanged | ReplayGainChanged | OutputChanged)
+PlayerEvent = (Started | Position | Seeked | Ended | PauseChanged | Buffering | QueueChanged | QueueEdited
+               | QueueFinished | MixerChanged | ReplayGainChanged | OutputChanged)

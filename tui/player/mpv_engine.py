@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tui.errors import LongtailError
-from tui.player.engine import Engine, EngineListener, FileGain
+from tui.player.engine import Engine, EngineListener, FileGain, clamp_volume
 from tui.player.source import ByteStream, Source, SourceError
 
 LogSink = Callable[[str, str, str], None]  # level, prefix, text
@@ -179,7 +179,7 @@ class MpvEngine(Engine):
             pass
 
     def set_volume(self, volume: float) -> None:
-        self._set("volume", max(0.0, min(130.0, volume)))
+        self._set("volume", clamp_volume(volume))
 
     def set_muted(self, muted: bool) -> None:
         self._set("mute", muted)

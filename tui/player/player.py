@@ -1,24 +1,25 @@
-"""The player: a thread-safe front to the queue policy, which runs on one worker thread.
+"""The player: the queue policy and its undo history, owned by one thread (a `Mailbox`).
 
-Every command is handed to the worker, so user commands, the engine's threads and
-stream callbacks never race: the worker alone decides what plays and what the
-engine holds (`policy.QueuePolicy`). Listeners get frozen events
-(`tui.player.events`) on the thread that produced them; the core's bus takes them
-from there.
+The session hands the player its own mailbox, so the player's state has the same owner
+as everything else in the core: a command applied there runs at once, in the order
+the session received it. Used on its own (tests, benches), the player makes a mailbox
+of its own and commands from other threads are posted to it. Engine reports (mpv's
+threads) are always posted, never applied where they arrive. Listeners get frozen
+events (`tui.player.events`) on the owner's thread.
 """
 
 from __future__ import annotations
 
-import queue as queue_mod
-import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from tui.player.engine import Engine
+from tui.player.engine import Engine, PostedReports, clamp_volume
 from tui.player.events import Ended, PlayerEvent, QueueEdited
 from tui.player.policy import QueuePolicy
 from tui.player.queue import Queue, SavedState
 from tui.player.source import Source, SourceResolver
+from tui.threads import Mailbox, MailboxClosed
 
 UNDO_DEPTH = 50  # queue changes that `undo` can take back
 
@@ -29,19 +30,18 @@ def _tracks(n: int) -> str:
 
 class Player:
     def __init__(self, resolver: SourceResolver, engine: Engine, state_path: Path | None = None,
-                 replaygain: str = "track", preamp: float = 0.0) -> None:
+                 replaygain: str = "track", preamp: float = 0.0, mailbox: Mailbox | None = None) -> None:
         self._listeners: list[Callable[[PlayerEvent], None]] = []
-        self._tasks: queue_mod.Queue = queue_mod.Queue()
+        self._own_mailbox = mailbox is None
+        self.mailbox = mailbox or Mailbox("longtail-player")
         self._closed = False
-        # (queue, current, what was done, where the playing track was): the worker's alone
+        # (queue, current, what was done, where the playing track was): the owner's alone
         self._history: list[tuple[tuple[str, ...], int | None, str, float | None]] = []
-        self.policy = QueuePolicy(resolver, engine, state_path, replaygain, preamp, self._emit, self._submit)
-        engine.attach(self.policy)
+        self.policy = QueuePolicy(resolver, engine, state_path, replaygain, preamp, self._emit)
+        engine.attach(PostedReports(self.policy, self._post))  # mpv's threads only post
         engine.set_replaygain(self.policy.replaygain, preamp)
-        self._worker = threading.Thread(target=self._run, name="longtail-player", daemon=True)
-        self._worker.start()
 
-    # -- listeners and the worker ---------------------------------------------------------
+    # -- listeners and the owner ----------------------------------------------------------
 
     def subscribe(self, listener: Callable[[PlayerEvent], None]) -> None:
         self._listeners.append(listener)
@@ -53,25 +53,29 @@ class Player:
             except Exception:  # noqa: BLE001 - a broken listener must not stop playback
                 pass
 
-    def _submit(self, fn: Callable, *args) -> None:
+    def _post(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Engine reports: always after what the owner is doing now."""
         if not self._closed:
-            self._tasks.put((fn, args))
+            self.mailbox.post(self._guarded, fn, *args)
 
-    def _run(self) -> None:
-        while True:
-            fn, args = self._tasks.get()
-            if fn is None:
-                return
-            try:
-                fn(*args)
-            except Exception as exc:  # noqa: BLE001 - keep the player alive
-                self._emit(Ended(self.policy.queue.current_id or "", "error", 0.0, f"player error: {exc}"))
+    def _submit(self, fn: Callable[..., Any], *args: Any) -> None:
+        """A command: at once on the owner (in the order the owner received it), else posted."""
+        if self._closed:
+            return
+        if self.mailbox.owns():
+            self._guarded(fn, *args)
+        else:
+            self.mailbox.post(self._guarded, fn, *args)
+
+    def _guarded(self, fn: Callable[..., Any], *args: Any) -> None:
+        try:
+            fn(*args)
+        except Exception as exc:  # noqa: BLE001 - keep the player alive
+            self._emit(Ended(self.policy.queue.current_id or "", "error", 0.0, f"player error: {exc}"))
 
     def sync(self, timeout: float = 5.0) -> None:
         """Wait until every command submitted so far has been carried out (tests, CLI)."""
-        done = threading.Event()
-        self._submit(done.set)
-        done.wait(timeout)
+        self.mailbox.sync(timeout)
 
     # -- commands (any thread, never blocking) ----------------------------------------------------
 
@@ -146,13 +150,16 @@ class Player:
         self._submit(self.policy.seek, seconds, relative)
 
     def set_volume(self, volume: float) -> None:
-        self._submit(self.policy.engine.set_volume, max(0.0, min(130.0, volume)))
+        self._submit(self.policy.engine.set_volume, clamp_volume(volume))
 
     def change_volume(self, delta: float) -> None:
         self._submit(self.policy.change_volume, delta)
 
     def toggle_mute(self) -> None:
         self._submit(self.policy.toggle_mute)
+
+    def set_muted(self, muted: bool) -> None:
+        self._submit(self.policy.engine.set_muted, muted)
 
     def cycle_repeat(self) -> None:
         self._submit(self.policy.set_repeat, None)
@@ -221,13 +228,22 @@ class Player:
     # -- shutdown -----------------------------------------------------------------------------------
 
     def close(self) -> None:
+        """Save the queue and position, close the sources and the engine: on the owner, after
+        everything already sent to it."""
         if self._closed:
             return
-        if self.policy.state_path is not None:
-            self.sync()
+
+        def shut() -> None:
             self.policy.save()
-        self._closed = True
-        self._tasks.put((None, ()))
-        self._worker.join(timeout=5)
-        self.policy.close_sources()
-        self.policy.engine.close()
+            self._closed = True
+            self.policy.close_sources()
+            self.policy.engine.close()
+
+        try:
+            self.mailbox.call(shut)
+        except MailboxClosed:  # the owner is stuck: close the engine from here rather than never
+            shut()
+        finally:
+            self._closed = True
+            if self._own_mailbox:
+                self.mailbox.close()

@@ -1,10 +1,10 @@
-"""The queue policy: what plays now and next, decided on the player's worker thread only.
+"""The queue policy: what plays now and next, decided on its owner's thread only.
 
 The engine always holds the current track and, ahead of time, the next one: that is
 what makes the transition gapless. Unplayable tracks are skipped forward, each with
 one `Ended(error)`; a dead audio output is no track's fault: it stops the queue (or,
 after the engine fell back to another output, plays the track again). Engine reports
-come on its threads: positions and pauses are recorded there, the rest goes to the worker.
+come on its threads and are posted to the owner: nothing here is touched anywhere else.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tui.player.engine import REPLAYGAIN_MODES, Engine, FileGain, file_gain
+from tui.player.engine import REPLAYGAIN_MODES, Engine, FileGain, clamp_volume, file_gain
 from tui.player.events import (
     Buffering,
     Ended,
@@ -25,6 +25,7 @@ from tui.player.events import (
     QueueChanged,
     QueueFinished,
     ReplayGainChanged,
+    Seeked,
     Started,
 )
 from tui.player.played import PlayedTime
@@ -37,8 +38,7 @@ PREVIOUS_RESTARTS_AFTER = 3.0  # "previous" past 3 s restarts the track, like ev
 
 class QueuePolicy:
     def __init__(self, resolver: SourceResolver, engine: Engine, state_path: Path | None,
-                 replaygain: str, preamp: float, emit: Callable[[PlayerEvent], None],
-                 submit: Callable[..., None]) -> None:
+                 replaygain: str, preamp: float, emit: Callable[[PlayerEvent], None]) -> None:
         self.resolver = resolver
         self.engine = engine
         self.state_path = state_path
@@ -46,7 +46,6 @@ class QueuePolicy:
         self.replaygain = replaygain if replaygain in REPLAYGAIN_MODES else "track"
         self.preamp = preamp
         self._emit = emit
-        self._submit = submit
         self._entries: dict[int, tuple[int, Source]] = {}  # engine entry -> (queue index, source)
         self._playing_entry: int | None = None
         self._next_entry: int | None = None
@@ -54,7 +53,7 @@ class QueuePolicy:
         self.duration: float | None = None
         self.paused = False
         self.volume, self.muted = 100.0, False
-        self.played = PlayedTime()  # written on the engine's threads only
+        self.played = PlayedTime()
         self._last_position_event = 0.0
         self._announced = False  # Started sent for the playing entry; positions wait for it
 
@@ -234,7 +233,7 @@ class QueuePolicy:
             self.engine.seek(seconds, relative)
 
     def change_volume(self, delta: float) -> None:
-        self.engine.set_volume(max(0.0, min(130.0, self.volume + delta)))
+        self.engine.set_volume(clamp_volume(self.volume + delta))
 
     def toggle_mute(self) -> None:
         self.engine.set_muted(not self.muted)
@@ -287,23 +286,25 @@ class QueuePolicy:
         SavedState(list(self.queue.items), self.queue.current, round(self.position, 2),
                    self.queue.repeat, self.volume, self.replaygain, self.muted).save(self.state_path)
 
-    # -- engine reports (engine threads: state that is only written here, then the worker) ------
+    # -- engine reports, on the owner (posted there by `PostedReports`) --------------------------
 
     def engine_seeking(self) -> None:
         self.played.seek_began(self.position)
 
     def engine_position(self, seconds: float) -> None:
         landed = self.played.moved_to(seconds)
-        self.position = seconds
+        self.position = max(0.0, seconds)  # mpv reports a hair below 0 at a track's start
         now = time.monotonic()
+        track_id = self.queue.current_id
+        if not (self._announced and track_id):
+            return
+        if landed:
+            self._emit(Seeked(track_id, self.position))
         # Throttled while playing; where a seek lands, or anything while paused, always goes out
         # (no later position would correct a dropped one).
-        due = landed or self.paused or now - self._last_position_event >= POSITION_INTERVAL
-        if self._announced and due:
+        if landed or self.paused or now - self._last_position_event >= POSITION_INTERVAL:
             self._last_position_event = now
-            track_id = self.queue.current_id
-            if track_id:
-                self._emit(Position(track_id, self.position, self.duration))
+            self._emit(Position(track_id, self.position, self.duration))
 
     def engine_paused(self, paused: bool) -> None:
         self.paused = paused
@@ -319,6 +320,9 @@ class QueuePolicy:
             self.volume, self.muted = volume, muted
             self._emit(MixerChanged(volume, muted))
 
+    def engine_output(self, output: str, fallback: str | None) -> None:
+        self._emit(OutputChanged(output, fallback))
+
     def _output_failed(self, index: int, source: Source, retry: bool, error: str | None, position: float,
                        played: float) -> None:
         self._stop_engine()  # never race through the queue on a dead output
@@ -329,21 +333,8 @@ class QueuePolicy:
                          "with --ao or `ao` in the config (`ao = \"null\"` plays silently)"))
         self._emit(QueueFinished())
 
-    def engine_output(self, output: str, fallback: str | None) -> None:
-        self._emit(OutputChanged(output, fallback))
-
-    def engine_started(self, entry: int) -> None:
-        # on the engine's thread, like every position counted into the played time
+    def engine_started(self, entry_id: int) -> None:
         self.played.restart()
-        self._submit(self._started, entry)
-
-    def engine_loaded(self, entry: int, duration: float | None) -> None:
-        self._submit(self._loaded, entry, duration)
-
-    def engine_ended(self, entry: int, reason: str, error: str | None) -> None:
-        self._submit(self._ended, entry, reason, error, self.position, self.played.snapshot())
-
-    def _started(self, entry_id: int) -> None:
         if entry_id not in self._entries:
             return
         index, _source = self._entries[entry_id]
@@ -353,7 +344,7 @@ class QueuePolicy:
         self._announced = False
         self.queue.current = index
 
-    def _loaded(self, entry: int, duration: float | None) -> None:
+    def engine_loaded(self, entry: int, duration: float | None) -> None:
         source = self.current_source
         if source is None or self.queue.current is None or entry not in (-1, self._playing_entry):
             return  # (an entry that was already dropped: mpv moved on before it was told)
@@ -364,8 +355,8 @@ class QueuePolicy:
         self._announced = True
         self._append_next()
 
-    def _ended(self, entry_id: int, reason: str, error: str | None, position: float,
-               stretch: PlayedTime) -> None:
+    def engine_ended(self, entry_id: int, reason: str, error: str | None) -> None:
+        position, stretch = self.position, self.played.snapshot()
         entry = self._entries.get(entry_id)
         if entry is None:
             return

@@ -19,6 +19,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from tui.assets import STYLES
+from tui.core import commands as cmd
 from tui.core.bus import Subscription
 from tui.core.checking import CheckRequest
 from tui.core.events import (
@@ -162,9 +163,9 @@ class LongtailApp(App):
             self.call_from_thread(self._player_failed, str(exc))
             return
         if self.play_ids:
-            self.session.play(self.play_ids)
+            self.session.send(cmd.Play(tuple(self.play_ids)))
         else:
-            self.session.restore()
+            self.session.send(cmd.Restore())
 
     def _player_failed(self, error: str) -> None:
         self.player_error = error
@@ -235,28 +236,28 @@ class LongtailApp(App):
     # -- playback commands (used by every screen) ---------------------------------------------------
 
     def play_tracks(self, track_ids: list[str], start: int = 0) -> None:
-        self.session.play(track_ids, start)
+        self.session.send(cmd.Play(tuple(track_ids), start))
 
     def enqueue_tracks(self, track_ids: list[str], next_up: bool = False) -> None:
-        self.session.enqueue(track_ids, next_up)  # the player says what it did (QueueEdited)
+        self.session.send(cmd.Enqueue(tuple(track_ids), next_up))  # the player says what it did (QueueEdited)
 
     def action_toggle_pause(self) -> None:
-        self.session.toggle_pause()
+        self.session.send(cmd.TogglePause())
 
     def action_next(self) -> None:
-        self.session.next()
+        self.session.send(cmd.Next())
 
     def action_previous(self) -> None:
-        self.session.previous()
+        self.session.send(cmd.Previous())
 
     def action_seek(self, seconds: float) -> None:
-        self.session.seek(float(seconds))
+        self.session.send(cmd.Seek(float(seconds)))
 
     def action_volume(self, delta: float) -> None:
-        self.session.change_volume(float(delta))
+        self.session.send(cmd.ChangeVolume(float(delta)))
 
     def action_mute(self) -> None:
-        self.session.toggle_mute()
+        self.session.send(cmd.ToggleMute())
 
     def action_jump_to_playing(self) -> None:
         """The playing track in the library: its artist, album and row (ncmpcpp's `o`)."""
@@ -289,10 +290,10 @@ class LongtailApp(App):
         except LongtailError as exc:
             self.notify(str(exc), severity="warning", timeout=6)
             return
-        self.session.play_stream(ShuffleStream(radio), 0)
+        self.session.send(cmd.PlayStream(ShuffleStream(radio), 0))
 
     def action_undo(self) -> None:
-        self.session.undo()
+        self.session.send(cmd.Undo())
 
     def get_key_display_for(self, binding_id: str) -> str:
         """The key a binding answers to now (the keymap may have moved it), for hints."""
@@ -303,10 +304,10 @@ class LongtailApp(App):
         return binding_id
 
     def action_repeat(self) -> None:
-        self.session.cycle_repeat()
+        self.session.send(cmd.CycleRepeat())
 
     def action_replaygain(self) -> None:
-        self.session.cycle_replaygain()
+        self.session.send(cmd.CycleReplayGain())
 
     # -- navigation -----------------------------------------------------------------------------------
 

@@ -145,7 +145,7 @@ class LibraryScreen(MainScreen):
         view = await self.app.run_db(self.library.album, album_rowid)
         items = list(view.items)
         if self.playable_only:
-            items = [i for i in items if i.file != "absent"]
+            items = [i for i in items if i.playable]
         self._album_tracks = [i.track for i in items]
         self.show_album_cover(view.items[0].track if view.items else None)
         cursor = 0

@@ -111,8 +111,8 @@ class PlaylistsScreen(TrackListScreen):
             self._hit_cursor = self.rows.cursor
             self.open_playlist(row.id)
         elif isinstance(row, TrackItem) and self.opened is not None:
-            if row.file == "absent":
-                self.notify("this track is absent: no local file and no known torrent holds it", timeout=3)
+            if not row.playable:
+                self.notify(f"{row.track.name or row.track.id} cannot play: {row.why_not_playable}", timeout=3)
                 return
             self.play_from(self.opened, row.track.id)
         elif isinstance(row, PlaylistEntry):
@@ -140,7 +140,7 @@ class PlaylistsScreen(TrackListScreen):
         if view is None:
             return []
         items = view.items()
-        playable = [i.track.id for i in items if i.file != "absent"]
+        playable = [i.track.id for i in items if i.playable]
         if len(playable) < len(items):
             self.notify(f"{len(playable)} of {len(items)} tracks can be played (local or fetchable); "
                         "the others are left out", timeout=4)

@@ -9,6 +9,7 @@ from textual.binding import Binding
 from textual.widgets import Label
 
 from tui.catalogue.lists import ListSource
+from tui.core.commands import Clear, Move, PlayIndex, Remove
 from tui.ui.messages import QueueUpdated
 from tui.ui.screens.base import MainScreen
 from tui.ui.widgets.rows import render_track
@@ -60,7 +61,7 @@ class QueueScreen(MainScreen):
 
     @on(VirtualList.Selected, "#queue")
     def selected(self, event: VirtualList.Selected) -> None:
-        self.session.play_index(event.row[0])
+        self.session.send(PlayIndex(event.row[0]))
 
     def _cursor_index(self) -> int | None:
         lst = self.query_one("#queue", VirtualList)
@@ -70,7 +71,7 @@ class QueueScreen(MainScreen):
     def action_remove(self) -> None:
         index = self._cursor_index()
         if index is not None:
-            self.session.remove(index)
+            self.session.send(Remove(index))
 
     def action_move(self, delta: int) -> None:
         index = self._cursor_index()
@@ -78,11 +79,11 @@ class QueueScreen(MainScreen):
             return
         target = index + int(delta)
         if 0 <= target < self.app.queue.length:
-            self.session.move(index, target)
+            self.session.send(Move(index, target))
             self.query_one("#queue", VirtualList).move_cursor(target)
 
     def action_clear(self) -> None:
-        self.session.clear()
+        self.session.send(Clear())
 
     def action_details(self) -> None:
         lst = self.query_one("#queue", VirtualList)

@@ -91,7 +91,7 @@ class SearchScreen(TrackListScreen):
             return  # stale
         more_tracks = len(items) >= track_limit
         if playable:
-            items = [item for item in items if item.file != "absent"][:limits["track"]]
+            items = [item for item in items if item.playable][:limits["track"]]
         rows: list = []
         sections = (("track", "Tracks", items), ("artist", "Artists", named.artists[:limits["artist"]]),
                     ("album", "Albums", named.albums[:limits["album"]]))

@@ -10,6 +10,7 @@ from textual.widgets import Input, Label, Select, Switch
 
 from tui.catalogue.features import parse_feature_words
 from tui.catalogue.shuffle import ShuffleFilter
+from tui.core.commands import PlayStream
 from tui.core.streams import ShuffleStream
 from tui.core.views import TrackItem
 from tui.errors import LongtailError
@@ -123,5 +124,5 @@ class ShuffleScreen(TrackListScreen):
     def selected(self, event: VirtualList.Selected) -> None:
         if self.stream is None or not isinstance(event.row, TrackItem):
             return
-        self.session.play_stream(self.stream, event.index)
+        self.session.send(PlayStream(self.stream, event.index))
         self.notify("playing the shuffle stream from here; it keeps feeding the queue", timeout=3)

@@ -83,7 +83,8 @@ def render_track(item: TrackItem, width: int, selected: bool, live: LiveState | 
     The title gets the room first: when the row is narrow, the popularity bar, then its
     number, then the tier, then the duration give way (in that order), never the title."""
     t = item.track
-    file, verdict, fetch = item.file, item.verdict, None
+    file: str = item.file
+    verdict, fetch = item.verdict, None
     if live is not None:
         file = live.files.get(t.id, file)
         verdict = live.verdicts.get(t.id, verdict)

@@ -86,8 +86,8 @@ class VirtualList(ScrollView, can_focus=True):
         self.placeholder = placeholder
         self.empty = empty
         self._source: RowSource = source or ListSource()
-        self._pages: OrderedDict[int, list] = OrderedDict()
-        self._pending: set[int] = set()
+        self._pages: OrderedDict[int, list] = OrderedDict()  # the UI thread's, like _pending
+        self._pending: set[int] = set()  # pages asked of the loader and not yet answered
         self._requests: queue.LifoQueue = queue.LifoQueue()  # newest first: what is on screen now
         self._generation = 0
         # the pages on screen, as the UI thread last drew them: the loader thread reads this
@@ -161,30 +161,32 @@ class VirtualList(ScrollView, can_focus=True):
         self._requests.put((self._generation, page, self._source))
 
     def _load_loop(self) -> None:
+        """The loader thread: reads pages and posts them back; it changes nothing of the widget's."""
         while True:
             item = self._requests.get()
             if item is None:
                 return
             generation, page, source = item
-            if generation != self._generation or not self._near_viewport(page):
-                self._pending.discard(page)  # scrolled away (or a new source) before we got to it
-                continue
-            try:
-                rows = source.fetch(page * PAGE, PAGE)
-            except Exception as exc:  # noqa: BLE001 - shown in the list, never a crash
-                rows = [_LoadError(str(exc))]
-            try:
-                self.app.call_from_thread(self._page_loaded, generation, page, rows)
-            except Exception:  # noqa: BLE001 - the app is shutting down
-                return
+            rows: list | None = None  # None: scrolled away (or a new source) before we got to it
+            if generation == self._generation and self._near_viewport(page):
+                try:
+                    rows = source.fetch(page * PAGE, PAGE)
+                except Exception as exc:  # noqa: BLE001 - shown in the list, never a crash
+                    rows = [_LoadError(str(exc))]
+            if not self.post_message(_PageArrived(generation, page, rows)):
+                return  # the widget is gone
 
     def _near_viewport(self, page: int) -> bool:
         top, bottom = self._viewport_pages
         return top - 2 <= page <= bottom + 2
 
-    def _page_loaded(self, generation: int, page: int, rows: list) -> None:
+    def on__page_arrived(self, message: _PageArrived) -> None:
+        message.stop()
+        self._page_loaded(message.generation, message.page, message.rows)
+
+    def _page_loaded(self, generation: int, page: int, rows: list | None) -> None:
         self._pending.discard(page)
-        if generation != self._generation:
+        if generation != self._generation or rows is None:
             return
         self._pages[page] = rows
         self._pages.move_to_end(page)
@@ -299,6 +301,14 @@ class VirtualList(ScrollView, can_focus=True):
 
     def on_blur(self) -> None:
         self.refresh()
+
+
+class _PageArrived(Message):
+    """A page the loader read (rows None: it dropped the request), for the UI thread."""
+
+    def __init__(self, generation: int, page: int, rows: list | None) -> None:
+        super().__init__()
+        self.generation, self.page, self.rows = generation, page, rows
 
 
 class _LoadError:
