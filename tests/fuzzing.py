@@ -94,17 +94,17 @@ def config_target(data: bytes, workdir: Path) -> str:
     except UsageError as exc:
         assert "\n" not in str(exc)
         return "rejected"
-    assert settings.replaygain in ("track", "album", "off")
-    assert isinstance(settings.replaygain_preamp, float) and -15 <= settings.replaygain_preamp <= 15
-    assert isinstance(settings.upload_limit_kib, int) and settings.upload_limit_kib >= 0
-    assert isinstance(settings.seed, bool) and isinstance(settings.keymap, dict)
+    assert settings.playback.replaygain in ("track", "album", "off")
+    assert isinstance(settings.playback.preamp, float) and -15 <= settings.playback.preamp <= 15
+    assert isinstance(settings.seeding.upload_limit_kib, int) and settings.seeding.upload_limit_kib >= 0
+    assert isinstance(settings.seeding.enabled, bool) and isinstance(settings.keymap, dict)
     assert all(isinstance(k, str) and isinstance(v, str) for k, v in settings.keymap.items())
-    assert settings.mirror is None or "\0" not in str(settings.mirror)
+    assert settings.mirror_dir is None or "\0" not in str(settings.mirror_dir)
     return "ok"
 
 
 CONFIG_SEEDS = [
-    b'mirror = "/data/spotify"\nao = "pulse"\ntheme = "nord"\npeers = ["192.0.2.10:6881", "[::1]:7000"]\n'
+    b'mirror = "/data/spotify"\ntheme = "nord"\npeers = ["192.0.2.10:6881", "[::1]:7000"]\n'
     b'[seeding]\nenabled = true\nupload_limit_kib = 512\nratio = 2.0\n'
     b'[playback]\nreplaygain = "track"\npreamp = 0.0\n[keymap]\n"app.search" = "ctrl+s"\n',
     b'state = "state"\n[playback]\nreplaygain = "album"\npreamp = -3\n',

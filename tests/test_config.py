@@ -37,7 +37,8 @@ BAD = {
     'peer_bare_v6': ('peers = ["::1:6881"]\n', "peers[0]", "brackets"),
     'nul_in_mirror': ('mirror = "a\\u0000b"\n', "mirror", "NUL"),
     'long_mirror': (f'mirror = "{"m" * 5000}"\n', "mirror", "bytes long"),
-    'ao_spaces': ('ao = "a b"\n', "ao", "audio output"),
+    'ao_spaces': ('[playback]\nao = "a b"\n', "playback.ao", "audio output"),
+    'ao_moved': ('ao = "pulse"\n', "ao", "moved to [playback] ao"),
     'keymap_value': ('[keymap]\n"app.help" = 2\n', "keymap.app.help", "expected a string"),
     'not_toml': ('mirror = \n', None, "not valid TOML"),
 }
@@ -76,14 +77,15 @@ def test_every_problem_is_found_at_once_and_longtail_config_lists_them(tmp_path)
 
 def test_a_good_config_is_taken_as_written(tmp_path):
     config = tmp_path / "config.toml"
-    config.write_text('mirror = "data"\nao = "pulse,alsa"\npeers = ["localhost:6881", "[::1]:7000", "10.0.0.2:1"]\n'
-                      '[playback]\nreplaygain = "album"\npreamp = -3\n[seeding]\nenabled = false\n'
+    config.write_text('mirror = "data"\npeers = ["localhost:6881", "[::1]:7000", "10.0.0.2:1"]\n'
+                      '[playback]\nao = "pulse,alsa"\nreplaygain = "album"\npreamp = -3\n[seeding]\nenabled = false\n'
                       'upload_limit_kib = 0\nratio = 1.5\n[keymap]\n"app.help" = "f2"\n')
     settings = Settings.load(config)
-    assert settings.mirror == tmp_path / "data" and settings.ao == "pulse,alsa"
-    assert settings.peers == [PeerAddress("localhost", 6881), PeerAddress("::1", 7000), PeerAddress("10.0.0.2", 1)]
-    assert (settings.replaygain, settings.replaygain_preamp, settings.seed) == ("album", -3.0, False)
-    assert (settings.upload_limit_kib, settings.seed_ratio, settings.keymap) == (0, 1.5, {"app.help": "f2"})
+    assert settings.mirror_dir == tmp_path / "data" and settings.playback.ao == "pulse,alsa"
+    assert settings.peer_addresses == [PeerAddress("localhost", 6881), PeerAddress("::1", 7000),
+                                       PeerAddress("10.0.0.2", 1)]
+    assert (settings.playback.replaygain, settings.playback.preamp, settings.seeding.enabled) == ("album", -3.0, False)
+    assert (settings.seeding.upload_limit_kib, settings.seeding.ratio, settings.keymap) == (0, 1.5, {"app.help": "f2"})
     assert longtail(config, "config").returncode == 0
 
 

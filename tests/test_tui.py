@@ -549,3 +549,15 @@ async def test_every_region_is_drawn_again_after_a_resize(small_demo, tmp_path):
                 assert lst.render_line(y).cell_length == lst.scrollable_content_region.width
         assert app.screen.size == (80, 24)
     session.close()
+
+
+def test_a_rich_outside_the_tested_range_is_refused_in_one_line():
+    """cells.py patches a private table of Rich: outside the tested range, one line, not bad rows."""
+    from tui.errors import LongtailError
+    from tui.ui.cells import TESTED_RICH, check_rich
+
+    check_rich()  # the installed one is in range (pyproject pins it)
+    for found in (f"{TESTED_RICH[1]}.0.0", f"{TESTED_RICH[0] - 1}.9.9", "nonsense"):
+        with pytest.raises(LongtailError) as caught:
+            check_rich(found)
+        assert "\n" not in str(caught.value) and found in str(caught.value) and "install rich" in str(caught.value)

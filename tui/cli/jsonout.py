@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from tui.catalogue.playlists import PlaylistHit
-from tui.catalogue.records import Artist, AudioFeatures, LedgerEntry, Track
+from tui.core.types import Artist, AudioFeatures, FileEntry, LedgerEntry, PlaylistHit, Track
 from tui.core.views import DetailsView, PlaylistView
-from tui.mirror.file_index import FileEntry
 
 
 def track_json(track: Track, file_state: str) -> dict:

@@ -11,16 +11,13 @@ from tui.cli.jsonout import details_json
 from tui.cli.main import Context, common_options, friendly_errors, main
 from tui.cli.output import RateBar, emit_json, print_details, print_tracks, track_docs
 from tui.db import write_atomically
-from tui.errors import LongtailError, UnknownTrack, UsageError
+from tui.errors import LongtailError, UsageError
 
 
 def known_track(session, track_id: str):
     """The catalogue's track, or the one-line error `info`, `radio` and `art` share."""
-    track = session.services.catalogue.track(track_id)
-    if track is None:
-        raise UnknownTrack(f"no track with id {track_id!r} in the catalogue",
-                           "track ids are the 22-character base62 Spotify ids")
-    return track
+    session.library.require_tracks([track_id])
+    return session.library.track(track_id)
 
 
 @main.command()
@@ -82,8 +79,7 @@ def shuffle(obj: Context, count: int, seed: int | None, tier: str | None, min_po
 
     Audio-feature filters (tempo, key, mode, energy, ...) combine with the others and
     never match a track the API returned no features for."""
-    from tui.catalogue.features import feature_filter
-    from tui.catalogue.shuffle import ShuffleFilter
+    from tui.core.types import ShuffleFilter, feature_filter
 
     try:
         features = feature_filter(tempo, key_name, mode, **units)
@@ -92,9 +88,7 @@ def shuffle(obj: Context, count: int, seed: int | None, tier: str | None, min_po
     session = obj.session()
     try:
         flt = ShuffleFilter(tier, min_popularity, max_popularity, playable, genre, year, features=features)
-        if why := flt.problem(session.services.catalogue):
-            raise UsageError(why, "widen the filter")
-        sh = session.services.shuffle(flt, seed)
+        sh = session.library.shuffle(flt, seed)
         items = session.library.items(sh.take(count))
     finally:
         session.close()
@@ -114,14 +108,14 @@ def shuffle(obj: Context, count: int, seed: int | None, tier: str | None, min_po
 @friendly_errors
 def tiers(obj: Context, as_json: bool) -> None:
     """The popularity histogram and, per tier, how much is archived, local, fetchable, absent."""
-    from tui.catalogue.tiers import TIER_LABELS
+    from tui.core.types import TIER_LABELS
 
     session = obj.session()
     try:
         bar = RateBar("counting", "rows")
-        coverage = session.services.tiers.coverage(lambda _l, d, t: bar.update(d, t))
+        coverage = session.library.tier_coverage(lambda _l, d, t: bar.update(d, t))
         bar.close()
-        histogram = session.services.tiers.histogram()
+        histogram = session.library.tier_histogram()
     finally:
         session.close()
     if as_json:
@@ -180,7 +174,7 @@ def radio(obj: Context, track_id: str, count: int, playable: bool, as_json: bool
         seed = known_track(session, track_id)
         bar = RateBar("  radio index", "rows")
         try:
-            stations = session.services.radio(seed, playable, lambda _l, done, total: bar.update(done, total))
+            stations = session.library.radio(seed, playable, lambda _l, done, total: bar.update(done, total))
         finally:
             bar.close()
         items = session.library.items(stations.take(count))
@@ -206,8 +200,7 @@ def art(obj: Context, track_id: str, out: Path) -> None:
     try:
         track = known_track(session, track_id)
         cover = session.library.cover(track)
-        has_tar = bool(session.services.layout.coverart)
-        tar_indexed = has_tar and session.services.coverart.status()["members"] > 0
+        has_tar, tar_indexed = session.library.coverart_state()
     finally:
         session.close()
     if cover is None:

@@ -88,8 +88,8 @@ def main(ctx: click.Context, ao: str | None, peers: tuple[str, ...], no_seed: bo
     if ctx.invoked_subcommand is None:
         obj: Context = ctx.obj
         check_tui_config(obj.settings)  # before a demo is built or a session opened
-        if obj.mirror is None and obj.settings.mirror is None and not demo_paths(
-                obj.state or obj.settings.state).is_built():
+        if obj.mirror is None and obj.settings.mirror_dir is None and not demo_paths(
+                obj.state or obj.settings.state_dir).is_built():
             from tui.cli.maintenance import demo
 
             ctx.invoke(demo, rebuild=False, no_ui=False, ao=ao)  # no mirror yet: the demo

@@ -26,7 +26,7 @@ from tui.errors import LongtailError, UsageError
 @friendly_errors
 def demo(obj: Context, rebuild: bool, no_ui: bool, ao: str | None) -> None:
     """Build the demo mirror (once), start its loopback seeder and open the TUI on it."""
-    from tui.demo.build import build_demo
+    from tui.core.demos import build_demo
 
     if obj.mirror is not None:
         raise UsageError("`longtail demo` builds its own mirror; --mirror does not apply",
@@ -52,7 +52,7 @@ def demo(obj: Context, rebuild: bool, no_ui: bool, ao: str | None) -> None:
     session = Session.open(Location(paths.mirror, StatePaths(paths.state), paths), obj.settings)
     try:
         if no_ui:
-            counts = session.services.files.counts()
+            counts = session.library.file_counts()
             click.echo(f"{counts['files']} audio files in {counts['torrents']} torrents, "
                        f"{counts['local']} local", err=True)
             return
@@ -68,18 +68,16 @@ def demo(obj: Context, rebuild: bool, no_ui: bool, ao: str | None) -> None:
 @friendly_errors
 def unpack(obj: Context) -> None:
     """Decompress the mirror's .sqlite3.zst databases beside themselves (resumable)."""
-    from tui.mirror.layout import discover
-    from tui.mirror.unpack import unpack as unpack_one
+    from tui.core.unpacking import compressed_databases, unpack_database
 
     location = obj.location()
-    layout = discover(location.mirror)
-    if not layout.compressed_only:
-        found = ", ".join(sorted(layout.databases)) or "no databases"
-        click.echo(f"Nothing to unpack: {found}.", err=True)
+    compressed, unpacked = compressed_databases(location.mirror)
+    if not compressed:
+        click.echo(f"Nothing to unpack: {', '.join(unpacked) or 'no databases'}.", err=True)
         return
-    for name, zst in sorted(layout.compressed_only.items()):
+    for name, zst in compressed.items():
         bar = RateBar(name, "bytes")
-        out = unpack_one(zst, bar.update)
+        out = unpack_database(zst, bar.update)
         bar.close()
         click.echo(f"Unpacked {out}", err=True)
 

@@ -13,7 +13,7 @@ KIND_MARKS = {"track": " ", "episode": "E", "local": "L", "missing": "?"}
 
 
 def _require_playlists(session) -> None:
-    if not session.services.playlists.available:
+    if not session.library.playlists_available:
         raise LongtailError("this mirror has no playlists database (spotify_clean_playlists.sqlite3)",
                             "download it with the metadata torrent, then unpack it into the mirror")
 
@@ -31,7 +31,7 @@ def playlists(obj: Context, query: str, limit: int, as_json: bool) -> None:
     try:
         _require_playlists(session)
         hits = session.library.playlist_search(query, limit)
-        complete = session.services.playlists.index.status()["complete"]
+        complete = session.library.playlist_index_status()["complete"]
     finally:
         session.close()
     if not complete:

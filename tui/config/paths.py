@@ -93,10 +93,6 @@ class StatePaths:
         return self.root / "parts"
 
     @property
-    def torrent_resume(self) -> Path:
-        return self.root / "resume"
-
-    @property
     def quarantine(self) -> Path:
         return self.root / "quarantine"
 

@@ -17,6 +17,7 @@ from tui.config.peers import parse_peer
 
 AO_NAME = re.compile(r"^[a-z0-9_-]+(,[a-z0-9_-]+)*,?$")  # mpv's --ao: names in order of preference
 PATH_MAX, NAME_MAX = 4096, 255
+MOVED = {"ao": "[playback] ao"}  # keys that have one home now
 
 
 class Playback(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
@@ -34,7 +35,6 @@ class Seeding(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
 class ConfigFile(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     mirror: str | None = None
     state: str | None = None
-    ao: str | None = None
     theme: str | None = None
     art: bool = True
     peers: list[str] = msgspec.field(default_factory=list)
@@ -72,9 +72,8 @@ def problems(raw: dict[str, Any]) -> list[str]:
     for key, value in (("mirror", config.mirror), ("state", config.state)):
         if value is not None and (why := path_problem(value)):
             found.append(f"{key}: {why}")
-    for key, value in (("ao", config.ao), ("playback.ao", config.playback.ao)):
-        if value is not None and (why := ao_problem(value)):
-            found.append(f"{key}: {why}")
+    if config.playback.ao is not None and (why := ao_problem(config.playback.ao)):
+        found.append(f"playback.ao: {why}")
     for i, peer in enumerate(config.peers):
         try:
             parse_peer(peer)
@@ -96,7 +95,9 @@ def _typed(raw: dict[str, Any], struct: type[msgspec.Struct], prefix: str) -> li
         field = fields.get(key)
         if field is None:
             known = ", ".join(sorted(fields))
-            found.append(f"{name}: not a setting longtail knows (known here: {known})")
+            moved = MOVED.get(name)
+            found.append(f"{name}: moved to {moved}" if moved else
+                         f"{name}: not a setting longtail knows (known here: {known})")
             continue
         if isinstance(field.type, type) and issubclass(field.type, msgspec.Struct) and isinstance(value, dict):
             found += _typed(value, field.type, f"{name}.")

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field
 from pathlib import Path
+
+import msgspec
 
 from tui.config import schema
 from tui.config.paths import config_file_path
@@ -23,50 +24,36 @@ from tui.errors import UsageError
 MAX_SHOWN = 3  # problems in the one-line error; the rest are counted
 
 
-@dataclass
-class Settings:
-    mirror: Path | None = None
-    state: Path | None = None
-    ao: str | None = None
-    peers: list[PeerAddress] = field(default_factory=list)
-    keymap: dict[str, str] = field(default_factory=dict)
-    replaygain: str = "track"  # track | album | off
-    replaygain_preamp: float = 0.0
-    seed: bool = True
-    upload_limit_kib: int = 512
-    seed_ratio: float = 2.0
-    theme: str | None = None
-    art: bool = True  # album art and spectrograms drawn in the TUI
+class Settings(schema.ConfigFile, kw_only=True):
+    """Every setting: the config file's schema itself (`schema.ConfigFile`: its keys, sections
+    and defaults are declared there once), plus what is resolved when it is loaded."""
+
+    mirror_dir: Path | None = None  # `mirror`, relative to the config file, or $LONGTAIL_MIRROR
+    state_dir: Path | None = None  # `state`, likewise, or $LONGTAIL_STATE
     source: Path | None = None  # the config file the values came from
+
+    @property
+    def peer_addresses(self) -> list[PeerAddress]:
+        return [parse_peer(p) for p in self.peers]  # checked when the file was loaded
 
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:
         path = path or config_file_path()
         settings = cls()
         if path.is_file():
-            settings._apply(schema.load(_read(path)), path)
-            settings.source = path
-        for variable, attribute in (("LONGTAIL_MIRROR", "mirror"), ("LONGTAIL_STATE", "state")):
+            config = schema.load(_read(path))
+            settings = cls(**msgspec.structs.asdict(config), source=path)
+            if config.mirror is not None:
+                settings.mirror_dir = schema.source_relative(config.mirror, path)
+            if config.state is not None:
+                settings.state_dir = schema.source_relative(config.state, path)
+        for variable, attribute in (("LONGTAIL_MIRROR", "mirror_dir"), ("LONGTAIL_STATE", "state_dir")):
             value = os.environ.get(variable)
             if value:
                 if why := schema.path_problem(value):
                     raise UsageError(f"${variable} {why}", f"set {variable} to a directory, or unset it")
                 setattr(settings, attribute, Path(value).expanduser())
         return settings
-
-    def _apply(self, config: schema.ConfigFile, path: Path) -> None:
-        if config.mirror is not None:
-            self.mirror = schema.source_relative(config.mirror, path)
-        if config.state is not None:
-            self.state = schema.source_relative(config.state, path)
-        self.ao = config.playback.ao or config.ao
-        self.peers = [parse_peer(p) for p in config.peers]
-        self.keymap = dict(config.keymap)
-        self.replaygain, self.replaygain_preamp = config.playback.replaygain, config.playback.preamp
-        self.seed = config.seeding.enabled
-        self.upload_limit_kib, self.seed_ratio = config.seeding.upload_limit_kib, config.seeding.ratio
-        self.theme = config.theme
-        self.art = config.art
 
 
 def _read(path: Path) -> dict:

@@ -8,9 +8,11 @@ states that changed, and notices for the user.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from tui.catalogue.records import Track
 from tui.mirror.fetch_status import FetchProgress
+from tui.mirror.problems import CheckCode, Verdict
 from tui.player.events import (
     Buffering,
     Ended,
@@ -40,11 +42,11 @@ class NowPlaying:
     """Everything a face shows about playback, in one snapshot."""
 
     track: Track | None
-    state: str  # playing | paused | stopped
+    state: Literal["playing", "paused", "stopped", "loading"]
     position: float
     duration: float | None
     codec: str | None
-    kind: str | None  # local | stream
+    kind: Literal["local", "stream"] | None
     queue_index: int | None
     queue_length: int
     volume: float
@@ -80,8 +82,8 @@ class CheckProgress:
     total: int
     track_id: str
     name: str
-    verdict: str  # ok | missing | corrupt (and, for sweeps, stray)
-    codes: tuple[str, ...]
+    verdict: Verdict
+    codes: tuple[CheckCode, ...]
     detail: str | None
 
 
@@ -118,7 +120,7 @@ class FileStateChanged:
 @dataclass(frozen=True)
 class Notice:
     text: str
-    level: str = "info"  # info | warning | error
+    level: Literal["info", "warning", "error"] = "info"
 
 
 Event = (PlayerEvent | FetchProgress | NowPlaying | IndexProgress | CheckProgress | SweepProgress

@@ -8,6 +8,7 @@ track that streams from a stalled swarm is "loading", not "nothing playing".
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Literal
 
 from tui.catalogue.records import Track
 from tui.core.events import (
@@ -36,7 +37,7 @@ class NowPlayingTracker:
         self.position = 0.0
         self.duration: float | None = None
         self.codec: str | None = None
-        self.kind: str | None = None
+        self.kind: Literal["local", "stream"] | None = None
         self.queue_index: int | None = None
         self.queue_length = 0
         self.volume, self.muted = 100.0, False
@@ -102,6 +103,7 @@ class NowPlayingTracker:
         return self.snapshot()
 
     def snapshot(self) -> NowPlaying:
+        state: Literal["playing", "paused", "stopped", "loading"]
         if self.current_id is None:
             state = "stopped"
         elif not self.started:

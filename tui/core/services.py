@@ -44,8 +44,8 @@ def demo_paths(state_option: Path | None) -> DemoPaths:
 
 def resolve_location(mirror_option: Path | None, state_option: Path | None,
                      settings: Settings, allow_unbuilt_demo: bool = False) -> Location:
-    mirror = mirror_option or settings.mirror
-    state = state_option or settings.state
+    mirror = mirror_option or settings.mirror_dir
+    state = state_option or settings.state_dir
     if mirror is not None:
         mirror = Path(mirror).expanduser()
         state_dir = Path(state).expanduser() if state else default_state_dir(mirror)

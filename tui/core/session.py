@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from tui.config import Settings
+from tui.config import Settings, StatePaths
 from tui.core.bus import EventBus
 from tui.core.checking import CheckRequest, CheckRun
 from tui.core.commands import (
@@ -80,7 +80,7 @@ class Session:
         self.bus = EventBus()
         self.player: Player | None = None  # the mailbox's, like everything below
         self._swarm: Swarm | None = None
-        self._tracker = NowPlayingTracker(services.catalogue.track, services.settings.replaygain)
+        self._tracker = NowPlayingTracker(services.catalogue.track, services.settings.playback.replaygain)
         self._feeder = StreamFeeder(lambda text: self.publish(Notice(text, "warning")))
         self._starting = False  # a player is being made: commands wait for it, in order
         self._waiting: list[Command] = []
@@ -100,6 +100,11 @@ class Session:
     @property
     def settings(self) -> Settings:
         return self.services.settings
+
+    @property
+    def state(self) -> StatePaths:
+        """Where this mirror's state lives (faces keep their own small files there)."""
+        return self.services.state
 
     def publish(self, event: object) -> None:
         self.bus.publish(event)
@@ -127,8 +132,8 @@ class Session:
                 from tui.player.mpv_engine import MpvEngine
 
                 try:
-                    engine = MpvEngine(ao=ao or settings.ao, options=engine_options,
-                                       replaygain=settings.replaygain, preamp=settings.replaygain_preamp,
+                    engine = MpvEngine(ao=ao or settings.playback.ao, options=engine_options,
+                                       replaygain=settings.playback.replaygain, preamp=settings.playback.preamp,
                                        log=_native_log)
                 except (SourceError, OSError) as exc:  # PlayerUnavailable says what to do by itself
                     raise LongtailError(f"the player cannot start: {exc}",
@@ -138,7 +143,7 @@ class Session:
             raise
         player = Player(MirrorSources(self.services, self._swarm), engine,
                         self.services.state.player_state if remember else None,
-                        settings.replaygain, settings.replaygain_preamp, mailbox=self.mailbox)
+                        settings.playback.replaygain, settings.playback.preamp, mailbox=self.mailbox)
         player.subscribe(self._on_player_event)
         self.mailbox.call(self._install, player)
 

@@ -49,7 +49,7 @@ class Swarm:
                  extra_peers: tuple[str, ...] = (), seed: bool | None = None) -> None:
         settings = services.settings
         try:
-            addresses = [*settings.peers, *(parse_peer(p) for p in extra_peers)]
+            addresses = [*settings.peer_addresses, *(parse_peer(p) for p in extra_peers)]
         except ValueError as exc:
             raise UsageError(f"bad peer: {exc}", "give peers as HOST:PORT or [IPv6]:PORT") from None
         peers = resolve_peers(addresses)  # names once, here: libtorrent dials addresses
@@ -65,9 +65,9 @@ class Swarm:
         loopback = demo is not None or all_loopback(peers)
         self.service = TorrentService(
             services.files, services.state.torrent_parts, services.state.quarantine, peers,
-            loopback=loopback, seed=settings.seed if seed is None else seed,
-            upload_limit_kib=settings.upload_limit_kib, seed_ratio=settings.seed_ratio,
-            ledger_sha256=self._ledger_sha256, peers_named=bool(settings.peers or extra_peers))
+            loopback=loopback, seed=settings.seeding.enabled if seed is None else seed,
+            upload_limit_kib=settings.seeding.upload_limit_kib, seed_ratio=settings.seeding.ratio,
+            ledger_sha256=self._ledger_sha256, peers_named=bool(settings.peer_addresses or extra_peers))
         self.service.subscribe(publish)
 
     def _ledger_sha256(self, track_id: str) -> str | None:

@@ -137,7 +137,7 @@ def _real_stderr() -> Iterator[None]:
 def _keep(services: Services, store: SweepStore, run: int, batch: Batch, rows: list[SweepRow]) -> None:
     """A finished batch: its verdicts, the files' bad flags, and the sweep's progress."""
     from tui.mirror.checks import CheckResult
-    from tui.mirror.ogg import Problem
+    from tui.mirror.problems import Problem
 
     results = [CheckResult(r.track_id or "", r.path, r.verdict, [Problem(c, "") for c in r.codes])
                for r in rows if r.track_id]

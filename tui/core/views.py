@@ -1,4 +1,6 @@
-"""What the faces list: tracks with their file state and last verdict, read by position.
+"""What the faces read: lists by position, records, covers and reports, searches, playlists,
+tiers, shuffles and radios (the core's read side; faces import neither the catalogue nor
+the mirror).
 
 Screens ask for typed row sources and records here; they never see SQL, tables or
 columns. Every method may block on the database: call them off the UI thread (a
@@ -7,132 +9,41 @@ row source's `fetch` already runs on the list's loader thread).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tui.catalogue.file_states import FileState
-from tui.catalogue.lists import AnchoredSource, RowSource
-from tui.catalogue.playlists import Playlist, PlaylistEntry, PlaylistHit
-from tui.catalogue.records import Album, Discography, NamedHit, Track, TrackDetails
+from tui.catalogue.lists import AnchoredSource
+from tui.catalogue.playlists import PlaylistHit
+from tui.catalogue.records import Discography, NamedHit, Track
 from tui.catalogue.search import Kind, SearchResults
+from tui.core.items import (
+    AlbumView,
+    DetailsView,
+    PlaylistRows,
+    PlaylistView,
+    StreamItems,
+    TrackItem,
+    TrackItems,
+    unplayable_reason,
+)
 from tui.core.services import Services
 from tui.core.streams import ShuffleStream
-from tui.errors import UnknownTrack
-from tui.mirror.file_index import FileEntry
+from tui.errors import UnknownTrack, UsageError
 
-
-@dataclass(frozen=True)
-class TrackItem:
-    track: Track
-    file: FileState
-    playable: bool = False  # `can_play`: Enter plays it, `a` may queue it
-    verdict: str | None = None  # the last check's: ok | missing | corrupt
-
-    @property
-    def why_not_playable(self) -> str:
-        return unplayable_reason(self.file)
-
-
-def unplayable_reason(state: str) -> str:
-    """Why a track cannot play, in words (the one wording every face uses)."""
-    if state == FileState.DAMAGED:
-        return "its file is damaged and no known torrent holds a good copy (`longtail check ID` says more)"
-    return "absent: no local file and no known torrent holds it"
-
-
-@dataclass(frozen=True)
-class AlbumView:
-    album: Album | None
-    items: tuple[TrackItem, ...]
-
-
-@dataclass(frozen=True)
-class DetailsView:
-    details: TrackDetails
-    album: Album | None
-    entry: FileEntry | None
-    file: str
-    verdict: str | None
-    sibling_files: Mapping[str, str]
-    damage: str | None = None  # why a present file is not the archive's
-    playlists: tuple[PlaylistHit, ...] = ()  # the most-followed that hold it (as far as indexed)
-
-
-class PlaylistRows(RowSource["TrackItem | PlaylistEntry"]):
-    """A playlist's entries by position, page by page: tracks with their file state; episodes,
-    local files and missing tracks as they are. Opening a 10,000-entry playlist reads a page."""
-
-    def __init__(self, library: Library, playlist_rowid: int) -> None:
-        self.library = library
-        self.playlist_rowid = playlist_rowid
-        self._count = library.services.playlists.length(playlist_rowid)
-
-    def count(self) -> int:
-        return self._count
-
-    def fetch(self, start: int, n: int) -> list[TrackItem | PlaylistEntry]:
-        entries = self.library.services.playlists.entries(self.playlist_rowid, start, n)
-        files = self.library.services.files.files_of([e.track.id for e in entries if e.track is not None])
-        return [TrackItem(e.track, *files[e.track.id]) if e.track is not None else e for e in entries]
-
-
-@dataclass(frozen=True)
-class PlaylistView:
-    playlist: Playlist
-    track_files: Mapping[str, tuple[FileState, bool]]  # track id -> (state, can play), for the tracks
-
-    @property
-    def files(self) -> dict[str, FileState]:
-        return {t: state for t, (state, _playable) in self.track_files.items()}
-
-    def items(self) -> list[TrackItem]:
-        """The entries that are catalogue tracks, in position order."""
-        return [TrackItem(t, *self.track_files.get(t.id, (FileState.ABSENT, False))) for t in self.playlist.tracks]
-
-
-class TrackItems(RowSource[TrackItem]):
-    """Tracks by position, each with its file state and verdict (looked up per page)."""
-
-    def __init__(self, library: Library, tracks: RowSource[Track]) -> None:
-        self.library = library
-        self.tracks = tracks
-
-    def count(self) -> int:
-        return self.tracks.count()
-
-    @property
-    def complete(self) -> bool:
-        return self.tracks.complete
-
-    def fetch(self, start: int, n: int) -> list[TrackItem]:
-        return self.library.items(self.tracks.fetch(start, n))
-
-    def close(self) -> None:
-        self.tracks.close()
-
-
-class StreamItems(RowSource[TrackItem]):
-    """The shuffle stream as a list that grows as it is scrolled."""
-
-    def __init__(self, library: Library, stream: ShuffleStream) -> None:
-        self.library = library
-        self.stream = stream
-
-    def count(self) -> int:
-        return self.stream.count()
-
-    @property
-    def complete(self) -> bool:
-        return self.stream.exhausted
-
-    def fetch(self, start: int, n: int) -> list[TrackItem]:
-        return self.library.items(self.stream.tracks(start, n))
+if TYPE_CHECKING:
+    from tui.catalogue.radio import Radio
+    from tui.catalogue.shuffle import Shuffle, ShuffleFilter
+    from tui.catalogue.tiers import Progress, TierCoverage
 
 
 class Library:
     def __init__(self, services: Services) -> None:
         self.services = services
+
+    def track(self, track_id: str) -> Track | None:
+        return self.services.catalogue.track(track_id)
 
     def require_tracks(self, track_ids: Sequence[str]) -> None:
         """Every id is a track of the catalogue, or one line naming the first that is not."""
@@ -303,6 +214,43 @@ class Library:
         report = measure(samples, rate)
         return report.as_json(), image(samples, rate, report.cutoff_hz, width=width, height=height)
 
+    # -- tiers, shuffles, radio (for faces that must not reach the catalogue themselves) ------
+
+    def tier_histogram(self, progress: Progress | None = None) -> dict[int, int]:
+        return self.services.tiers.histogram(progress)
+
+    def tier_coverage(self, progress: Progress | None = None) -> dict[str, TierCoverage]:
+        return self.services.tiers.coverage(progress)
+
+    def shuffle(self, flt: ShuffleFilter, seed: int | None = None, endless: bool = False) -> Shuffle:
+        """A shuffle over the filter; a filter that no track can pass is one line, said before looking."""
+        if why := flt.problem(self.services.catalogue):
+            raise UsageError(why, "widen the filter")
+        return self.services.shuffle(flt, seed, endless)
+
+    def radio(self, seed: Track, playable: bool = False, progress: Progress | None = None) -> Radio:
+        return self.services.radio(seed, playable, progress)
+
+    def file_counts(self) -> dict[str, int]:
+        return self.services.files.counts()
+
+    def never_indexed(self) -> bool:
+        """A mirror with torrents or data folders whose file index was never built (the first look)."""
+        layout = self.services.layout
+        return bool(layout.torrents or layout.data_folders) and self.services.files.is_empty()
+
+    def coverart_state(self) -> tuple[bool, bool]:
+        """(the mirror has a cover-art tar, its index has members)."""
+        has_tar = bool(self.services.layout.coverart)
+        return has_tar, has_tar and self.services.coverart.status()["members"] > 0
+
+    @property
+    def playlists_available(self) -> bool:
+        return self.services.playlists.available
+
+    def playlist_index_status(self) -> dict:
+        return self.services.playlists.index.status()
+
     # -- playlists ------------------------------------------------------------------------------
 
     def playlist_search(self, query: str, limit: int = 25) -> list[PlaylistHit]:
@@ -327,3 +275,7 @@ class Library:
 
     def interrupt_search(self) -> None:
         self.services.searcher.interrupt()
+
+
+__all__ = ["AlbumView", "DetailsView", "Library", "PlaylistRows", "PlaylistView", "StreamItems", "TrackItem",
+           "TrackItems", "unplayable_reason"]

@@ -29,13 +29,12 @@ from typing import BinaryIO, NamedTuple
 
 from tui.catalogue.records import tier_for_popularity
 from tui.mirror.file_index import FileEntry
-from tui.mirror.ogg import OggInfo, OggScanner, Problem
+from tui.mirror.ogg import OggInfo, OggScanner
 from tui.mirror.pieces import FAIL, SKIP, PieceReport, SpanCheck, TorrentView
+from tui.mirror.problems import CheckCode, Problem, Verdict
 
-CODES = ("size-mismatch", "sha256-mismatch", "piece-hash-mismatch", "ogg-structure", "ogg-crc",
-         "codec-mismatch", "duration-mismatch", "decode-error", "not-a-regular-file", "torrent-mismatch")
-NOT_CORRUPTION = {"torrent-mismatch"}  # the torrent disagrees with the ledger, not the file
-OWN_BYTES_WRONG = {"size-mismatch", "sha256-mismatch", "not-a-regular-file"}
+NOT_CORRUPTION: set[CheckCode] = {"torrent-mismatch"}  # the torrent disagrees with the ledger, not the file
+OWN_BYTES_WRONG: set[CheckCode] = {"size-mismatch", "sha256-mismatch", "not-a-regular-file"}
 DURATION_TOLERANCE_MS = 1000
 CHUNK = 1 << 20
 KEEP_TORRENTS = 2  # parsed .torrents kept: a sweep goes torrent by torrent
@@ -45,7 +44,7 @@ KEEP_TORRENTS = 2  # parsed .torrents kept: a sweep goes torrent by torrent
 class CheckResult:
     track_id: str
     path: str | None
-    verdict: str  # ok | missing | corrupt
+    verdict: Verdict
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what could not be checked, and why
     seconds: float = 0.0
@@ -60,7 +59,7 @@ class CheckResult:
         return out
 
     @property
-    def codes(self) -> list[str]:
+    def codes(self) -> list[CheckCode]:
         return [p.code for p in self.problems]
 
     @property

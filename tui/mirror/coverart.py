@@ -2,8 +2,8 @@
 for albums with no local audio file to take the embedded picture from.
 
 Its files are named after the last segment of `album_images.url` and filed in directories of
-name prefixes, but how many prefix characters and levels is unconfirmed (archive-format §2.2,
-§8), and so is whether a name keeps the 16-character size variant in front of the image hash.
+name prefixes, but how many prefix characters and levels is unconfirmed (docs/archive.md,
+"Cover art"), and so is whether a name keeps the 16-character size variant in front of the image hash.
 So nothing about the layout is assumed: the index maps each member's own file name (without a
 suffix) to where its bytes sit in the tar, and a lookup tries the URL's segment whole, then
 without its variant. Covers are read in place at their offset: nothing is unpacked, and no

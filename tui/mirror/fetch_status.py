@@ -12,13 +12,16 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
+
+from tui.errors import LongtailError
 
 if TYPE_CHECKING:
     from tui.mirror.torrent_add import ActiveTorrent
 
 STALL_SECONDS = 6.0  # no new data for this long while a file is wanted: "stalled"
 GIVE_UP_SECONDS = 120.0  # no new data for this long: `fetch` times out, a streaming `play` gives up
+FetchState = Literal["queued", "fetching", "stalled", "verifying", "done", "failed", "cancelled"]
 PUBLISH_INTERVAL = 0.25  # progress snapshots at most 4 a second per file; state changes at once
 ACTIVE_STATES = ("queued", "fetching", "stalled", "verifying")
 FINAL_STATES = ("done", "failed", "cancelled")
@@ -27,7 +30,7 @@ FINAL_STATES = ("done", "failed", "cancelled")
 @dataclass(frozen=True)
 class FetchProgress:
     track_id: str
-    state: str  # queued | fetching | stalled | verifying | done | failed | cancelled
+    state: FetchState
     bytes_total: int
     bytes_done: int
     rate: float  # bytes/s
@@ -58,7 +61,7 @@ class FetchStatus:
     change is made by `FetchStatuses` on the alert thread (the one state machine)."""
 
     track_id: str
-    state: str = "queued"  # queued | fetching | stalled | verifying | done | failed | cancelled
+    state: FetchState = "queued"
     bytes_total: int = 0
     bytes_done: int = 0
     rate: float = 0.0  # bytes/s
@@ -126,12 +129,12 @@ class FetchStatus:
                 f"{self.advice()}")
 
 
-class FetchError(Exception):
-    pass
+class FetchError(LongtailError):
+    """A fetch cannot be done (or failed); the message says why, in one line."""
 
 
 class FetchCancelled(Exception):
-    pass
+    """A read was stopped on purpose (a skip): not an error to report."""
 
 
 class FetchStatuses:

@@ -28,7 +28,7 @@ class MirrorLayout:
     compressed_only: dict[str, Path] = field(default_factory=dict)  # name -> .zst path
     torrents: list[Path] = field(default_factory=list)
     data_folders: dict[str, Path] = field(default_factory=dict)  # folder name -> path
-    coverart: list[Path] = field(default_factory=list)  # the cover-art torrent's tar (§2.2)
+    coverart: list[Path] = field(default_factory=list)  # the cover-art torrent's tar (docs/archive.md)
 
     @property
     def main_db(self) -> Path | None:

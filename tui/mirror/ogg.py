@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 import anycrc
 
+from tui.mirror.problems import Problem
+
 _OGG_CRC = anycrc.CRC(width=32, poly=0x04C11DB7, init=0, refin=False, refout=False, xorout=0)
 _ZEROS = b"\0\0\0\0"
 HEADER = 27
@@ -27,15 +29,6 @@ MAX_GARBAGE_SCAN = 1 << 16  # bytes kept while looking for the next page after g
 def ogg_crc(data: bytes | memoryview) -> int:
     """The Ogg page checksum of `data` (with its CRC field zeroed)."""
     return _OGG_CRC.calc(data)
-
-
-@dataclass
-class Problem:
-    code: str
-    detail: str
-
-    def as_json(self) -> dict:
-        return {"code": self.code, "detail": self.detail}
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """A loopback seeder: serves complete copies of data folders on 127.0.0.1.
 
 The demo uses it as its "swarm"; tests and bench/ use it as a real BitTorrent
-peer. Settings follow the reference recipe (../shared/reference/torrent-streaming.md):
+peer. Settings follow what docs/libtorrent.md records:
 no DHT/LSD/UPnP/NAT-PMP, several connections per IP allowed, a 100 ms tick.
 """
 
@@ -47,7 +47,7 @@ class LoopbackSeeder:
             settings["upload_rate_limit"] = self.upload_rate_limit
         ses = lt.session(settings)  # type: ignore[call-overload]  # the stubs lack the dict form
         if self.upload_rate_limit:
-            # Rate limits skip the local peer class, so loopback would be unlimited (P8).
+            # Rate limits skip the local peer class, so loopback would be unlimited (docs/libtorrent.md P8).
             f = lt.ip_filter()
             f.add_rule("0.0.0.0", "255.255.255.255", 1 << ses.global_peer_class_id)
             ses.set_peer_class_filter(f)

@@ -23,6 +23,7 @@ from tui.catalogue.databases import CataloguePaths
 from tui.db import PerThread, open_state_db, state_error, transaction
 from tui.mirror.aacid import track_id_from_name
 from tui.mirror.file_index import FileIndex
+from tui.mirror.problems import CheckCode, Verdict
 
 BATCH = 256
 BATCH_BYTES = 256 << 20  # many pieces each, so a batch's two boundary pieces are a small extra
@@ -46,8 +47,8 @@ class SweepRow:
     kind: str  # track | stray
     track_id: str | None
     path: str
-    verdict: str  # ok | missing | corrupt | stray
-    codes: tuple[str, ...]
+    verdict: Verdict
+    codes: tuple[CheckCode, ...]
     detail: str | None
     bytes_read: int = 0
 
@@ -98,7 +99,7 @@ def strays(files: FileIndex) -> Iterator[SweepRow]:
             known_name = track_id_from_name(entry.name) is not None
             if (expected is not None and entry.name in expected) or (expected is None and known_name):
                 continue
-            codes = ["not-in-torrent" if known_name else "malformed-name"]
+            codes: list[CheckCode] = ["not-in-torrent" if known_name else "malformed-name"]
             try:
                 if not entry.is_file(follow_symlinks=False):
                     codes.append("not-a-regular-file")

@@ -107,7 +107,7 @@ def add_params(lt, parsed: ParsedTorrent, entry: FileEntry, priorities: dict[int
         prios[index] = prio
     atp.file_priorities = prios
     # Part files (neighbours' bytes of shared boundary pieces) go to the state directory;
-    # libtorrent joins part_file_dir under the save path, so give it a relative path (P5).
+    # libtorrent joins part_file_dir under the save path, so give it a relative path (docs/libtorrent.md P5).
     parts_dir.mkdir(parents=True, exist_ok=True)
     atp.part_file_dir = os.path.relpath(parts_dir, entry.save_path)
     atp.renamed_files = {f.file_index: mapped_away(parts_dir, parsed.info_hash, f.file_index)
@@ -119,7 +119,7 @@ def add_params(lt, parsed: ParsedTorrent, entry: FileEntry, priorities: dict[int
     # 2.1.1's pread storage (a null part file in part_file::writev) once a boundary piece is
     # written, so it is not set.
     # Added with the wanted file's priority already set, the sequential flag works at once
-    # (P3 only bites when every file was at priority 0 first).
+    # (docs/libtorrent.md P3 only bites when every file was at priority 0 first).
     atp.flags = ((atp.flags | lt.torrent_flags.sequential_download)
                  & ~lt.torrent_flags.auto_managed & ~lt.torrent_flags.paused)
     if peers:

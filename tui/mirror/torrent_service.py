@@ -1,9 +1,8 @@
 """On-demand fetch: one file's pieces from the swarm, streamed while they arrive.
 
 One `TorrentService` per process owns the libtorrent session and the only thread
-that pops alerts (../shared/reference/torrent-streaming.md, the recipe that
-worked). Torrents are added lazily, every file at priority 0 but the wanted one,
-with `have_pieces` built from the file index and no re-hash of what is already
+that pops alerts (docs/libtorrent.md). Torrents are added lazily, every file at
+priority 0 but the wanted one, with `have_pieces` built from the file index and no re-hash of what is already
 on disk. Deadlines go on the head pieces and on the pieces covering the file's
 last 64 KiB (Ogg demuxers read the tail first); the rest arrives in order.
 
@@ -15,11 +14,11 @@ local in the file index. A file that fails verification is moved aside into the
 state directory; a partial file never counts as local.
 
 libtorrent 2.1 quirks handled here: the sequential flag does nothing after
-all-zero priorities unless it is toggled once the new priority is applied (P3);
+all-zero priorities unless it is toggled once the new priority is applied (docs/libtorrent.md P3);
 a torrent with nothing wanted drops its seeds and never reconnects, so a torrent
-that has finished is removed and re-added for the next request (P6); rate limits
-skip local peers (P8); the part file follows `part_file_dir` relative to the save
-path (P5).
+that has finished is removed and re-added for the next request (docs/libtorrent.md P6); rate limits
+skip local peers (docs/libtorrent.md P8); the part file follows `part_file_dir` relative to the save
+path (docs/libtorrent.md P5).
 """
 
 from __future__ import annotations
@@ -48,9 +47,9 @@ from tui.mirror.verify import MoveError, move_aside, verify_fetched
 from tui.mirror.write_guard import prepare_target
 
 TAIL_BYTES = 64 * 1024
-PIECE_CACHE = 16  # read_piece buffers kept (P18)
+PIECE_CACHE = 16  # read_piece buffers kept (docs/libtorrent.md P18)
 REDIAL_SECONDS = 1.0  # known peers are dialled again this often while a wanted file is unfinished
-FILE_PRIORITY = 4  # <= 6 so the bulk stays in sequential order; 7 is left to deadlines (P3)
+FILE_PRIORITY = 4  # <= 6 so the bulk stays in sequential order; 7 is left to deadlines (docs/libtorrent.md P3)
 
 
 class TorrentService:
@@ -122,7 +121,7 @@ class TorrentService:
             if torrent is not None:
                 finished = all(i in torrent.files_done for i in torrent.wanted)
                 if torrent.wanted and finished:
-                    # P6: a torrent with nothing left to download dropped its seeds; start afresh.
+                    # docs/libtorrent.md P6: a torrent with nothing left to download dropped its seeds; start afresh.
                     self.session.remove_torrent(torrent.handle)
                     del self.torrents[entry.info_hash]
                     torrent = None
@@ -141,13 +140,13 @@ class TorrentService:
             torrent.renames.pop(index, None)
             torrent.handle.file_priority(index, priority)
             torrent.prio_generation += 1
-            # P3: once the new priority reaches the picker, toggle the sequential flag
+            # docs/libtorrent.md P3: once the new priority reaches the picker, toggle the sequential flag
             threading.Thread(target=self._sequential_after_priority, args=(torrent,), daemon=True).start()
             torrent.wanted[index] = entry.track_id
             return torrent
 
     def _sequential_after_priority(self, torrent: ActiveTorrent, timeout: float = 2.0) -> None:
-        """P3: once the new file priority reached the picker, toggle the sequential flag."""
+        """docs/libtorrent.md P3: once the new file priority reached the picker, toggle the sequential flag."""
         seq = self.lt.torrent_flags.sequential_download
         deadline = time.monotonic() + timeout
         with self.cond:
@@ -249,7 +248,7 @@ class TorrentService:
         return sum(t.handle.status().total_payload_download for t in self.torrents.values())
 
     def close(self) -> None:
-        """P17: stop the alert thread, then pause the session."""
+        """docs/libtorrent.md P17: stop the alert thread, then pause the session."""
         self.closed.set()
         self._verify_queue.put(None)
         with self.cond:
@@ -297,7 +296,7 @@ class TorrentService:
                         if a.error and a.error.value():
                             torrent.read_errors[int(a.piece)] = a.error.message()
                         else:
-                            torrent.buffers[int(a.piece)] = bytes(a.buffer)  # copy now (P13)
+                            torrent.buffers[int(a.piece)] = bytes(a.buffer)  # copy now (docs/libtorrent.md P13)
                             while len(torrent.buffers) > PIECE_CACHE:
                                 torrent.buffers.popitem(last=False)
                     elif isinstance(a, lt.file_completed_alert):
@@ -366,7 +365,7 @@ class TorrentService:
     def _verify(self, torrent: ActiveTorrent, index: int, track_id: str, status: FetchStatus) -> None:
         f = torrent.parsed.files[index]
         path = torrent.save_path / f.path
-        torrent.handle.flush_cache()  # P2: bytes may still be in the write buffer
+        torrent.handle.flush_cache()  # docs/libtorrent.md P2: bytes may still be in the write buffer
         ok, message = verify_fetched(path, f.size, self.ledger_sha256(track_id))
         if ok:
             self.files.set_disk(track_id, torrent.torrent_id, DISK_OK)

@@ -80,7 +80,7 @@ class TorrentStream:
                     if status.state == "cancelled":
                         raise FetchCancelled()
                     raise FetchError(status.message or "the fetch failed")
-                # P13 backstop: a missed alert must not leave a read waiting forever
+                # docs/libtorrent.md P13 backstop: a missed alert must not leave a read waiting forever
                 if piece in torrent.have or torrent.handle.have_piece(piece):
                     if not asked:
                         torrent.handle.read_piece(piece)

@@ -29,7 +29,7 @@ def verify_fetched(path: Path, size: int, expected_sha256: str | None,
                    settle_seconds: float = 10.0) -> tuple[bool, str | None]:
     """A file libtorrent says is complete: its size, then the ledger's SHA-256 if there is one.
 
-    libtorrent's write buffer may lag its completion alert (P2): the size is waited for
+    libtorrent's write buffer may lag its completion alert (docs/libtorrent.md P2): the size is waited for
     and the hash retried briefly before the file is declared bad. Without a ledger hash,
     every piece already passed libtorrent's SHA-1 check on arrival.
     """

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
+
+EndReason = Literal["eof", "error", "stopped"]
+EditKind = Literal["replace", "add", "next", "remove", "move", "clear", "undo"]
 
 
 @dataclass(frozen=True)
 class Started:
     track_id: str
     codec: str | None
-    kind: str  # local | stream
+    kind: Literal["local", "stream"]
     index: int
     duration: float | None
     note: str | None = None  # how it is being played, when that is not obvious
@@ -34,7 +38,7 @@ class Seeked:
 @dataclass(frozen=True)
 class Ended:
     track_id: str
-    reason: str  # eof | error | stopped
+    reason: EndReason
     played_seconds: float  # time actually played: seeks skipped over do not count
     message: str | None = None
 
@@ -55,7 +59,7 @@ class QueueEdited:
     """A change the listener asked for (not the stream's own feeding): what it did, in words,
     and whether `undo` can take it back. kind: replace | add | next | remove | move | clear | undo."""
 
-    kind: str
+    kind: EditKind
     text: str
     can_undo: bool
 

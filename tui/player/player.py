@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.player.engine import Engine, PostedReports, clamp_volume
-from tui.player.events import Ended, PlayerEvent, QueueEdited
+from tui.player.events import EditKind, Ended, PlayerEvent, QueueEdited
 from tui.player.policy import QueuePolicy
 from tui.player.queue import Queue, SavedState
 from tui.player.source import Source, SourceResolver
@@ -116,7 +116,7 @@ class Player:
             self._emit(QueueEdited("undo", f"undone: {text}", bool(self._history)))
         self._submit(run)
 
-    def _edit(self, kind: str, text: str, fn: Callable, *args) -> None:
+    def _edit(self, kind: EditKind, text: str, fn: Callable, *args) -> None:
         """A queue change that can be undone: the queue as it was is kept first (on the worker)."""
         def run() -> None:
             queue, policy = self.policy.queue, self.policy

@@ -17,6 +17,7 @@ from tui.player.engine import REPLAYGAIN_MODES, Engine, FileGain, clamp_volume, 
 from tui.player.events import (
     Buffering,
     Ended,
+    EndReason,
     MixerChanged,
     OutputChanged,
     PauseChanged,
@@ -366,10 +367,11 @@ class QueuePolicy:
             return
         if failure := getattr(source.stream, "failure", None):  # a stream that gave up ends as if at eof
             reason, error = "error", failure
-        message = f"could not play it ({error or 'unknown error'})" if reason == "error" else None
+        ended: EndReason = "error" if reason == "error" else "stopped" if reason == "stopped" else "eof"
+        message = f"could not play it ({error or 'unknown error'})" if ended == "error" else None
         # at the end of the file the last position reported may lag the end itself
-        end = self.duration if reason == "eof" and self.duration else position
-        self._emit(Ended(source.track_id, reason, round(stretch.total(end), 3), message))
+        end = self.duration if ended == "eof" and self.duration else position
+        self._emit(Ended(source.track_id, ended, round(stretch.total(end), 3), message))
         if entry_id != self._next_entry:
             self._entries.pop(entry_id, None)
             source.close()

@@ -11,9 +11,10 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 from tui.catalogue.records import ReplayGain
+from tui.errors import LongtailError
 
 
 def sniff_codec(head: bytes) -> str | None:
@@ -56,7 +57,7 @@ class Source:
 
     track_id: str
     codec: str | None
-    kind: str  # "local" | "stream"
+    kind: Literal["local", "stream"]
     path: Path | None = None  # a complete local file
     stream: ByteStream | None = None  # or bytes as they arrive
     replaygain: ReplayGain | None = None  # from the ledger, for files without tags
@@ -69,7 +70,7 @@ class Source:
             self.stream.close()
 
 
-class SourceError(Exception):
+class SourceError(LongtailError):
     """The track cannot be played; the message says why, in one line."""
 
 

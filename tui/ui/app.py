@@ -34,8 +34,8 @@ from tui.core.events import (
     SweepProgress,
 )
 from tui.core.session import Session
+from tui.core.types import Engine
 from tui.errors import LongtailError
-from tui.player.engine import Engine
 from tui.ui import remembered
 from tui.ui.cells import use_terminal_widths
 from tui.ui.live import LiveState
@@ -102,7 +102,7 @@ class LongtailApp(App):
         settings = session.settings
         # What the UI thread knows, from core events only:
         self.now_playing = NowPlaying(None, "stopped", 0.0, None, None, None, None, 0, 100.0, False, "off",
-                                      settings.replaygain)
+                                      settings.playback.replaygain)
         self.queue = QueueChanged((), None, "off")
         self.live = LiveState()
         self.player_error: str | None = None
@@ -110,10 +110,6 @@ class LongtailApp(App):
         self.previous_mode = "library"
         self.rows_generation = 0  # bumped when what every row shows changed (files indexed)
         self._subscription: Subscription | None = None
-
-    @property
-    def services(self):
-        return self.session.services
 
     @property
     def library(self):
@@ -125,7 +121,7 @@ class LongtailApp(App):
         for theme in shipped_themes():
             self.register_theme(theme)
         settings = self.session.settings
-        remembered_theme = remembered.load(self.services.state.ui_state).get("theme")
+        remembered_theme = remembered.load(self.session.state.ui_state).get("theme")
         if settings.theme:
             self.theme = settings.theme  # make_app checked it; the config's word comes first
         elif isinstance(remembered_theme, str) and remembered_theme in self.available_themes:
@@ -145,14 +141,13 @@ class LongtailApp(App):
     async def _index_if_never_indexed(self) -> None:
         """A mirror opened for the first time: its file index is built in the background, and
         the listener told, rather than every track shown absent with no word why."""
-        layout = self.services.layout
-        if await self.run_db(self.services.files.is_empty) and (layout.torrents or layout.data_folders):
+        if await self.run_db(self.library.never_indexed):
             self.notify("first look at this mirror: indexing its torrents and data folders in the "
                         "background (I builds the search index too)", timeout=8)
             self.session.start_build_indexes(files_only=True)
 
     def _remember_theme(self, theme) -> None:
-        path, name = self.services.state.ui_state, theme.name
+        path, name = self.session.state.ui_state, theme.name
         self.db.submit(remembered.remember, path, theme=name)  # a small file, off the UI thread
 
     @work(thread=True, group="player", exit_on_error=False)
@@ -286,7 +281,7 @@ class LongtailApp(App):
 
         self.notify(f"radio from {track.name or track.id}: finding what is near it…", timeout=3)
         try:
-            radio = await self.run_db(self.services.radio, track, True)  # what can be played: a queue that plays
+            radio = await self.run_db(self.library.radio, track, True)  # what can be played: a queue that plays
         except LongtailError as exc:
             self.notify(str(exc), severity="warning", timeout=6)
             return

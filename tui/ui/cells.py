@@ -6,6 +6,11 @@ terminals (glibc's wcwidth, so tmux, VTE, xterm) draw them in 1: a row with "ब
 came out wider than measured and pushed the right border out of the box. Rich's cell
 table is given those code points as 1 cell, once, before anything is drawn.
 
+Rich has no public way to change its cell table, so this patches a private one
+(`rich._unicode_data.load`): pyproject pins the Rich range it is tested against
+(`TESTED_RICH`), and outside it longtail refuses to start with one line rather than draw
+rows of the wrong width.
+
 The ranges are Python 14.0.0's category Mc, less the four that glibc draws otherwise
 (U+302E-302F, U+16FF0-16FF1); `python -m tui.ui.cells` prints them again.
 """
@@ -13,6 +18,11 @@ The ranges are Python 14.0.0's category Mc, less the four that glibc draws other
 from __future__ import annotations
 
 import functools
+from importlib.metadata import version
+
+from tui.errors import LongtailError
+
+TESTED_RICH = (15, 16)  # major versions: from (inclusive) to (exclusive); pyproject says the same
 
 SPACING_MARKS = (
     (0x0903, 0x0903), (0x093B, 0x093B), (0x093E, 0x0940), (0x0949, 0x094C), (0x094E, 0x094F),
@@ -53,8 +63,21 @@ SPACING_MARKS = (
 )
 
 
+def check_rich(found: str | None = None) -> None:
+    """One line, before anything is drawn, when Rich is a version the patch was not tested on."""
+    found = found or version("rich")
+    try:
+        major = int(found.split(".")[0])
+    except ValueError:
+        major = -1
+    if not TESTED_RICH[0] <= major < TESTED_RICH[1]:
+        raise LongtailError(f"longtail's TUI is tested with Rich {TESTED_RICH[0]}.x, and Rich {found} is installed",
+                            f"install rich>={TESTED_RICH[0]},<{TESTED_RICH[1]} (`./dev` does)")
+
+
 def use_terminal_widths() -> None:
     """Patch rich's cell table (idempotent): spacing marks are 1 cell wide."""
+    check_rich()
     import rich._unicode_data as data
     import rich.cells as cells
 

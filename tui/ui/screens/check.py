@@ -17,9 +17,9 @@ from textual.containers import Container, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, ProgressBar, Static
 
-from tui.catalogue.lists import ListSource
 from tui.core.checking import CheckRequest
 from tui.core.events import CheckFinished, CheckProgress, SweepProgress
+from tui.core.types import ListSource
 from tui.ui.messages import CheckUpdated
 from tui.ui.widgets.rows import VERDICT_GLYPHS
 from tui.ui.widgets.virtual_list import VirtualList

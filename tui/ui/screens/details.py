@@ -13,8 +13,8 @@ from textual.containers import Container, Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from tui.catalogue.records import Track
 from tui.core.checking import CheckRequest
+from tui.core.types import Track
 from tui.core.views import DetailsView
 from tui.ui.widgets.pictures import show_audio_picture, show_picture
 from tui.ui.widgets.rows import FILE_GLYPHS, clock, popularity_bar

@@ -8,17 +8,13 @@ from textual.binding import Binding
 from textual.containers import Container, Horizontal, Vertical
 from textual.widgets import Label
 
-from tui.catalogue.lists import ListSource
-from tui.catalogue.records import Track
 from tui.core.checking import CheckRequest
+from tui.core.types import ListSource, Track
 from tui.core.views import TrackItem
 from tui.ui.screens.base import MainScreen
 from tui.ui.widgets.pictures import show_picture
 from tui.ui.widgets.rows import Header, NamedRow
 from tui.ui.widgets.virtual_list import VirtualList
-
-GROUP_TYPES = {"Albums": "album", "Singles": "single", "Compilations": "compilation",
-               "Appears on": "appears on"}
 
 
 class LibraryScreen(MainScreen):

@@ -11,8 +11,7 @@ from textual.binding import Binding
 from textual.timer import Timer
 from textual.widgets import Input, Label
 
-from tui.catalogue.lists import ListSource
-from tui.catalogue.playlists import PlaylistEntry
+from tui.core.types import ListSource, PlaylistEntry
 from tui.core.views import TrackItem
 from tui.ui.screens.base import TrackListScreen
 from tui.ui.widgets.rows import NamedRow
@@ -82,12 +81,12 @@ class PlaylistsScreen(TrackListScreen):
     @work(group="playlist-search", exclusive=True)
     async def run_search(self, query: str, generation: int) -> None:
         library = self.library
-        if not library.services.playlists.available:
+        if not library.playlists_available:
             self.query_one("#playlists-title", Label).update(
                 "this mirror has no playlists database (spotify_clean_playlists.sqlite3)")
             return
         hits = await self.app.run_db(library.playlist_search, query, LIMIT)
-        status = await self.app.run_db(library.services.playlists.index.status)
+        status = await self.app.run_db(library.playlist_index_status)
         if generation != self._generation:
             return
         self._hits = [NamedRow("playlist", h.rowid, h.id, h.name, None,

@@ -8,8 +8,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Label
 
-from tui.catalogue.lists import ListSource
 from tui.core.commands import Clear, Move, PlayIndex, Remove
+from tui.core.types import ListSource
 from tui.ui.messages import QueueUpdated
 from tui.ui.screens.base import MainScreen
 from tui.ui.widgets.rows import render_track

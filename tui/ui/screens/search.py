@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.timer import Timer
 from textual.widgets import Input, Label
 
-from tui.catalogue.lists import ListSource
+from tui.core.types import ListSource
 from tui.core.views import TrackItem
 from tui.ui.messages import IndexUpdated, SearchFinished
 from tui.ui.screens.base import TrackListScreen

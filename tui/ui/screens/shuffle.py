@@ -8,10 +8,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Input, Label, Select, Switch
 
-from tui.catalogue.features import parse_feature_words
-from tui.catalogue.shuffle import ShuffleFilter
 from tui.core.commands import PlayStream
 from tui.core.streams import ShuffleStream
+from tui.core.types import ShuffleFilter, parse_feature_words
 from tui.core.views import TrackItem
 from tui.errors import LongtailError
 from tui.ui.screens.base import TrackListScreen
@@ -107,11 +106,7 @@ class ShuffleScreen(TrackListScreen):
             return
         status.update(f"shuffling {flt.describe()}…")
         try:
-            why = await self.app.run_db(flt.problem, self.app.services.catalogue)
-            if why:
-                status.update(f"{why} · widen the filters")
-                return
-            shuffle = await self.app.run_db(lambda: self.app.services.shuffle(flt, endless=True))
+            shuffle = await self.app.run_db(lambda: self.library.shuffle(flt, endless=True))
         except LongtailError as exc:
             status.update(str(exc))
             return

@@ -10,8 +10,8 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Label, Static
 
-from tui.catalogue.tiers import TIER_LABELS, TierCoverage
 from tui.core.checking import CheckRequest
+from tui.core.types import TIER_LABELS, TierCoverage
 from tui.core.views import TrackItem
 from tui.ui.screens.base import TrackListScreen
 from tui.ui.widgets.histogram import Histogram
@@ -65,10 +65,9 @@ class TiersScreen(TrackListScreen):
 
     @work(group="tier-stats", exclusive=True)
     async def load_stats(self) -> None:
-        tiers = self.app.services.tiers
-        histogram = await self.app.run_db(tiers.histogram)
+        histogram = await self.app.run_db(self.library.tier_histogram)
         self.query_one("#histogram", Histogram).set_counts(histogram)
-        coverage = await self.app.run_db(tiers.coverage)
+        coverage = await self.app.run_db(self.library.tier_coverage)
         self.query_one("#coverage", Static).update(coverage_table(coverage, sum(histogram.values())))
 
     def action_toggle_log(self) -> None:

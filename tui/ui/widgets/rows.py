@@ -11,8 +11,7 @@ from dataclasses import dataclass
 
 from rich.text import Text
 
-from tui.catalogue.playlists import PlaylistEntry
-from tui.catalogue.records import NamedHit
+from tui.core.types import NamedHit, PlaylistEntry
 from tui.core.views import TrackItem
 from tui.ui.live import LiveState
 

@@ -27,7 +27,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tui.catalogue.lists import ListSource, RowSource
+from tui.core.types import ListSource, RowSource
 
 PAGE = 100
 MAX_PAGES = 64

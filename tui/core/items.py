@@ -1,0 +1,128 @@
+"""The rows faces list: tracks with their file state (and whether they can play) and last
+verdict, and the row sources that read them by position, page by page."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from tui.catalogue.file_states import FileState
+from tui.catalogue.lists import RowSource
+from tui.catalogue.playlists import Playlist, PlaylistEntry, PlaylistHit
+from tui.catalogue.records import Album, Track, TrackDetails
+from tui.core.streams import ShuffleStream
+from tui.mirror.file_index import FileEntry
+
+if TYPE_CHECKING:
+    from tui.core.views import Library
+
+
+@dataclass(frozen=True)
+class TrackItem:
+    track: Track
+    file: FileState
+    playable: bool = False  # `can_play`: Enter plays it, `a` may queue it
+    verdict: str | None = None  # the last check's: ok | missing | corrupt
+
+    @property
+    def why_not_playable(self) -> str:
+        return unplayable_reason(self.file)
+
+
+def unplayable_reason(state: str) -> str:
+    """Why a track cannot play, in words (the one wording every face uses)."""
+    if state == FileState.DAMAGED:
+        return "its file is damaged and no known torrent holds a good copy (`longtail check ID` says more)"
+    return "absent: no local file and no known torrent holds it"
+
+
+@dataclass(frozen=True)
+class AlbumView:
+    album: Album | None
+    items: tuple[TrackItem, ...]
+
+
+@dataclass(frozen=True)
+class DetailsView:
+    details: TrackDetails
+    album: Album | None
+    entry: FileEntry | None
+    file: str
+    verdict: str | None
+    sibling_files: Mapping[str, str]
+    damage: str | None = None  # why a present file is not the archive's
+    playlists: tuple[PlaylistHit, ...] = ()  # the most-followed that hold it (as far as indexed)
+
+
+class PlaylistRows(RowSource["TrackItem | PlaylistEntry"]):
+    """A playlist's entries by position, page by page: tracks with their file state; episodes,
+    local files and missing tracks as they are. Opening a 10,000-entry playlist reads a page."""
+
+    def __init__(self, library: Library, playlist_rowid: int) -> None:
+        self.library = library
+        self.playlist_rowid = playlist_rowid
+        self._count = library.services.playlists.length(playlist_rowid)
+
+    def count(self) -> int:
+        return self._count
+
+    def fetch(self, start: int, n: int) -> list[TrackItem | PlaylistEntry]:
+        entries = self.library.services.playlists.entries(self.playlist_rowid, start, n)
+        files = self.library.services.files.files_of([e.track.id for e in entries if e.track is not None])
+        return [TrackItem(e.track, *files[e.track.id]) if e.track is not None else e for e in entries]
+
+
+@dataclass(frozen=True)
+class PlaylistView:
+    playlist: Playlist
+    track_files: Mapping[str, tuple[FileState, bool]]  # track id -> (state, can play), for the tracks
+
+    @property
+    def files(self) -> dict[str, FileState]:
+        return {t: state for t, (state, _playable) in self.track_files.items()}
+
+    def items(self) -> list[TrackItem]:
+        """The entries that are catalogue tracks, in position order."""
+        return [TrackItem(t, *self.track_files.get(t.id, (FileState.ABSENT, False))) for t in self.playlist.tracks]
+
+
+class TrackItems(RowSource[TrackItem]):
+    """Tracks by position, each with its file state and verdict (looked up per page)."""
+
+    def __init__(self, library: Library, tracks: RowSource[Track]) -> None:
+        self.library = library
+        self.tracks = tracks
+
+    def count(self) -> int:
+        return self.tracks.count()
+
+    @property
+    def complete(self) -> bool:
+        return self.tracks.complete
+
+    def fetch(self, start: int, n: int) -> list[TrackItem]:
+        return self.library.items(self.tracks.fetch(start, n))
+
+    def close(self) -> None:
+        self.tracks.close()
+
+
+class StreamItems(RowSource[TrackItem]):
+    """The shuffle stream as a list that grows as it is scrolled."""
+
+    def __init__(self, library: Library, stream: ShuffleStream) -> None:
+        self.library = library
+        self.stream = stream
+
+    def count(self) -> int:
+        return self.stream.count()
+
+    @property
+    def complete(self) -> bool:
+        return self.stream.exhausted
+
+    def fetch(self, start: int, n: int) -> list[TrackItem]:
+        return self.library.items(self.stream.tracks(start, n))
+
+

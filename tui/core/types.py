@@ -1,0 +1,21 @@
+"""The domain's types and pure helpers that faces need, re-exported by the core: faces (the
+TUI, the CLI, MPRIS, the MPD server) import the core only, never the catalogue, the mirror
+or the player (an import-linter contract holds them to it)."""
+
+from __future__ import annotations
+
+from tui.catalogue.features import feature_filter, parse_feature_words
+from tui.catalogue.file_states import FileState, can_play
+from tui.catalogue.lists import ListSource, RowSource
+from tui.catalogue.playlists import PlaylistEntry, PlaylistHit
+from tui.catalogue.records import Artist, AudioFeatures, LedgerEntry, NamedHit, Track
+from tui.catalogue.shuffle import ShuffleFilter
+from tui.catalogue.tiers import TIER_LABELS, TierCoverage
+from tui.mirror.file_index import FileEntry
+from tui.player.engine import VOLUME_MAX, Engine, clamp_volume
+
+__all__ = [
+    "TIER_LABELS", "VOLUME_MAX", "Artist", "AudioFeatures", "Engine", "FileEntry", "FileState", "LedgerEntry",
+    "ListSource", "NamedHit", "PlaylistEntry", "PlaylistHit", "RowSource", "ShuffleFilter", "TierCoverage", "Track",
+    "can_play", "clamp_volume", "feature_filter", "parse_feature_words",
+]
