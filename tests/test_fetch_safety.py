@@ -214,3 +214,88 @@ def test_playing_a_damaged_track_moves_it_aside_says_so_and_streams_the_real_one
     assert victim.read_bytes() == pristine
     kept = list((home / "state" / "quarantine").glob(f"{track_id}.*"))
     assert kept and kept[0].read_bytes() == b"<html>gateway timeout</html>"
+
+
+def ledger_of(mirror: Path):
+    """The track ledger's SHA-256 lookup, as the session gives the torrent service."""
+    from tui.catalogue.catalogue import Catalogue
+    from tui.catalogue.databases import CataloguePaths
+
+    catalogue = Catalogue(CataloguePaths.from_databases(discover(mirror).databases))
+
+    def sha256(track_id: str) -> str | None:
+        entry = catalogue.ledger(track_id)
+        return entry.sha256_with_embedded_meta if entry and entry.archived else None
+    return catalogue, sha256
+
+
+def test_a_fetched_file_that_differs_from_the_ledger_is_failed_moved_aside_and_never_local(small_demo, tmp_path):
+    """The swarm serves a copy whose pieces match its torrent but not the archive's ledger (a
+    torrent made from altered files): every piece passes libtorrent's hash, the ledger's
+    SHA-256 does not; the file must be failed, moved aside, and never counted local."""
+    from tui.mirror.torrents import make_v1_torrent
+
+    mirror, swarm, torrent, name = build(small_demo, tmp_path, 32 * 1024)
+    data = mirror / name
+    target = sorted(p.name for p in data.iterdir())[3]
+    altered = swarm / name / target
+    body = bytearray(altered.read_bytes())
+    body[len(body) // 2] ^= 0x01  # one bit: same size, other bytes
+    altered.write_bytes(bytes(body))
+    make_v1_torrent(swarm / name, 32 * 1024, torrent)  # the swarm's torrent now vouches for them
+    (data / target).unlink()
+    before = {p: fingerprint(p) for p in data.iterdir()}
+    state = tmp_path / "state"
+    files = FileIndex(state / "files.sqlite3")
+    files.refresh(discover(mirror))
+    entry = next(e for e in files.torrent_entries(files.torrents()[0][0]) if e.path.name == target)
+    catalogue, sha256 = ledger_of(mirror)
+    assert sha256(entry.track_id) is not None
+    with LoopbackSeeder([(torrent, swarm)]) as seeder:
+        service = TorrentService(files, state / "parts", state / "quarantine", [seeder.endpoint], loopback=True,
+                                 ledger_sha256=sha256)
+        try:
+            service.request(entry)
+            status = service.wait(entry.track_id, 60)
+        finally:
+            service.close()
+    catalogue.close()
+    assert status is not None and status.state == "failed" and "ledger" in (status.message or "")
+    assert not (data / target).exists()  # not left where the mirror counts it
+    aside = list((state / "quarantine").iterdir())
+    assert len(aside) == 1 and aside[0].read_bytes() == bytes(body)  # kept, never deleted
+    assert files.entry(entry.track_id).state != "local" and not files.entry(entry.track_id).local
+    assert {p: fingerprint(p) for p in data.iterdir()} == before
+
+
+def test_a_symlink_to_a_file_of_the_right_size_is_moved_aside_and_its_target_keeps_every_byte(small_demo,
+                                                                                            tmp_path):
+    """The guard is the link itself, not its size: a symlink at the wanted path whose target has
+    exactly the torrent's size is still never written through."""
+    mirror, swarm, torrent, name = build(small_demo, tmp_path, 32 * 1024)
+    data = mirror / name
+    target = sorted(p.name for p in data.iterdir())[4]
+    size = (data / target).stat().st_size
+    outside = tmp_path / "same-size-elsewhere"
+    outside.write_bytes(bytes((i * 7) % 251 for i in range(size)))
+    assert outside.stat().st_size == size
+    before = fingerprint(outside)
+    (data / target).unlink()
+    (data / target).symlink_to(outside)
+    state = tmp_path / "state"
+    files = FileIndex(state / "files.sqlite3")
+    files.refresh(discover(mirror))
+    entry = next(e for e in files.torrent_entries(files.torrents()[0][0]) if e.path.name == target)
+    assert entry.size == size and entry.state == "damaged"  # a link is never the file, whatever its size
+    with LoopbackSeeder([(torrent, swarm)]) as seeder:
+        service = TorrentService(files, state / "parts", state / "quarantine", [seeder.endpoint], loopback=True)
+        try:
+            status = service.request(entry)
+            assert status.moved_aside and Path(status.moved_aside).is_symlink()
+            status = service.wait(entry.track_id, 60)
+        finally:
+            service.close()
+    assert status.state == "done" and status.verified
+    assert fingerprint(outside) == before  # the link's target: every byte as it was
+    assert fingerprint(data / target)[0] == "file"
+    assert (data / target).read_bytes() == (swarm / name / target).read_bytes()
