@@ -141,10 +141,10 @@ def test_seeder_disappears_then_returns(mirror, small_demo, monkeypatch):
         slow.stop()  # the swarm goes away mid-track
         stream = service.stream(entry)
         torrent = next(iter(service.torrents.values()))
-        pieces = torrent.parsed.file_pieces(torrent.parsed.files[entry.file_index])
+        pieces = torrent.meta.file_pieces(torrent.meta.file(entry.file_index))
         waiting = next(p for p in pieces if p not in torrent.have)
         # a read that must wait for a piece nobody serves now
-        stream.seek(max(0, waiting * torrent.parsed.piece_length - entry.offset))
+        stream.seek(max(0, waiting * torrent.meta.piece_length - entry.offset))
         got: list = []
         reader = threading.Thread(target=lambda: got.append(stream.read(100)))
         reader.start()

@@ -272,7 +272,7 @@ class FetchStatuses:
                 status.bytes_done = min(status.bytes_total, progress[index] if index < len(progress) else 0)
                 status.rate = st.download_payload_rate
                 status.peers = st.num_peers
-                pieces = torrent.parsed.file_pieces(torrent.parsed.files[index])
+                pieces = torrent.meta.file_pieces(torrent.meta.file(index))
                 status.pieces_done = sum(1 for p in pieces if p in torrent.have)
                 if status.first_piece_ms is None and pieces and pieces[0] in torrent.have:
                     status.first_piece_ms = (now - status.started) * 1000
@@ -287,10 +287,10 @@ class FetchStatuses:
         self._owned()
         if piece in torrent.attributed:
             return
-        start = piece * torrent.parsed.piece_length
-        size = min(torrent.parsed.piece_length, torrent.parsed.total_size - start)
+        start = piece * torrent.meta.piece_length
+        size = min(torrent.meta.piece_length, torrent.meta.total_size - start)
         for index, track_id in torrent.wanted.items():
-            f = torrent.parsed.files[index]
+            f = torrent.meta.file(index)
             if f.offset < start + size and f.offset + f.size > start:
                 status = self.by_track.get(track_id)
                 if status is not None:
@@ -300,11 +300,11 @@ class FetchStatuses:
 
     def of_piece(self, torrent: ActiveTorrent, piece: int) -> list[FetchStatus]:
         """The fetches whose files hold a byte of `piece`."""
-        start = piece * torrent.parsed.piece_length
-        end = start + torrent.parsed.piece_length
+        start = piece * torrent.meta.piece_length
+        end = start + torrent.meta.piece_length
         out = []
         for index, track_id in torrent.wanted.items():
-            f = torrent.parsed.files[index]
+            f = torrent.meta.file(index)
             status = self.by_track.get(track_id)
             if status is not None and f.offset < end and f.offset + f.size > start:
                 out.append(status)

@@ -248,6 +248,18 @@ class FileIndex:
                 "ORDER BY key", (torrent_id << KEY_SHIFT, (torrent_id + 1) << KEY_SHIFT)):
             yield row[0], row[1], row[2], row[3], row[4], bool(row[5])
 
+    def complete_files(self, torrent_id: int, indexes: Iterable[int]) -> set[int]:
+        """Which of these files of a torrent are here and right (local, not being fetched)."""
+        keys = [torrent_id << KEY_SHIFT | i for i in indexes]
+        if not keys:
+            return set()
+        incomplete = self.incomplete_paths()
+        rows = self.conn().execute(
+            "SELECT f.file_index, CASE WHEN f.name = '' THEN t.name ELSE t.name || '/' || f.name END "
+            "FROM files AS f JOIN torrents AS t ON t.id = f.torrent_id "
+            f"WHERE f.key IN ({','.join('?' * len(keys))}) AND f.disk = 1 AND f.bad = 0", keys)
+        return {index for index, rel in rows if rel not in incomplete}
+
     def torrent_entries(self, torrent_id: int, first: int = 0, last: int = (1 << KEY_SHIFT) - 1
                         ) -> Iterator[FileEntry]:
         """One torrent's files (those with file index first..last), in file order."""

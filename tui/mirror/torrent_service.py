@@ -13,12 +13,16 @@ piece hashes, which libtorrent checked for every piece) and only then marked
 local in the file index. A file that fails verification is moved aside into the
 state directory; a partial file never counts as local.
 
-libtorrent 2.1 quirks handled here: the sequential flag does nothing after
-all-zero priorities unless it is toggled once the new priority is applied (docs/libtorrent.md P3);
-a torrent with nothing wanted drops its seeds and never reconnects, so a torrent
-that has finished is removed and re-added for the next request (docs/libtorrent.md P6); rate limits
-skip local peers (docs/libtorrent.md P8); the part file follows `part_file_dir` relative to the save
-path (docs/libtorrent.md P5).
+A torrent is parsed once per process (`MetaCache`, libtorrent's parser alone: the file
+index validated it), added with its save path in the state directory and only the wanted
+files mapped to the mirror (`torrent_add`), so an archive-sized torrent is added in
+milliseconds and nothing is written next to a neighbour in the mirror.
+
+libtorrent 2.1 quirks handled here (docs/libtorrent.md): the sequential flag does nothing
+after all-zero priorities unless it is toggled once the new priority is applied (P3); a
+torrent with nothing wanted drops its seeds and never reconnects, so a torrent that has
+finished is removed and re-added for the next request (P6); rate limits skip local peers
+(P8).
 """
 
 from __future__ import annotations
@@ -41,8 +45,8 @@ from tui.mirror.torrent_add import (
     have_pieces,
     session_settings,
 )
+from tui.mirror.torrent_meta import MetaCache
 from tui.mirror.torrent_stream import TorrentStream
-from tui.mirror.torrents import parse_torrent
 from tui.mirror.verify import MoveError, move_aside, verify_fetched
 from tui.mirror.write_guard import prepare_target
 
@@ -72,6 +76,7 @@ class TorrentService:
         self.ledger_sha256 = ledger_sha256 or (lambda _id: None)
         self.cond = threading.Condition()
         self.torrents: dict[str, ActiveTorrent] = {}  # info hash -> torrent
+        self.metas = MetaCache()  # parsed once per process: re-adds and prefetches parse nothing
         self._fetched: dict[str, set[int]] = {}  # info hash -> files fetched and verified in this run
         self.statuses = FetchStatuses(self.cond, lt, seed_ratio)
         self.status = self.statuses.by_track  # track id -> status: read under self.cond
@@ -89,16 +94,21 @@ class TorrentService:
 
     def _add(self, entry: FileEntry, priorities: dict[int, int]) -> ActiveTorrent:
         assert entry.torrent_path is not None
-        parsed = parse_torrent(entry.torrent_path)  # re-validates: hostile paths never reach libtorrent
+        assert entry.info_hash is not None
+        # the torrent the file index validated (hostile paths never reach libtorrent), parsed once
+        meta = self.metas.get(entry.torrent_path, entry.info_hash)
+        if meta.file(entry.file_index).path != entry.rel_path:
+            raise FetchError(f"{entry.torrent_path} does not list {entry.rel_path} where the file index has it: "
+                             "run `longtail index`")
         # At their mirror path: the wanted file and those fetched (and seeded) earlier in this run.
-        kept = set(priorities) | self._fetched.get(parsed.info_hash, set())
-        have = have_pieces(parsed, self.files, entry.torrent_id, kept)
-        atp = add_params(self.lt, parsed, entry, priorities, have, self.parts_dir, self.peers, kept)
+        kept = set(priorities) | self._fetched.get(meta.info_hash, set())
+        have = have_pieces(meta, self.files, entry.torrent_id, kept)
+        atp = add_params(self.lt, meta, entry, priorities, have, self.parts_dir, self.peers, kept)
         handle = self.session.add_torrent(atp)
-        torrent = ActiveTorrent(parsed, handle, entry.save_path, entry.torrent_id)
+        torrent = ActiveTorrent(meta, handle, entry.save_path, entry.torrent_id)
         torrent.have = {i for i, h in enumerate(have) if h}
         torrent.kept = kept
-        self.torrents[parsed.info_hash] = torrent
+        self.torrents[meta.info_hash] = torrent
         return torrent
 
     def _connect_peers(self, torrent: ActiveTorrent) -> None:
@@ -131,7 +141,7 @@ class TorrentService:
                 return torrent
             renamed = torrent.renames.setdefault(index, threading.Event()) if index not in torrent.kept else None
             if renamed is not None:
-                torrent.handle.rename_file(index, torrent.parsed.files[index].path)  # back to the mirror
+                torrent.handle.rename_file(index, str(torrent.mirror_path(index)))  # to the mirror
         if renamed is not None and (not renamed.wait(10) or index in torrent.rename_errors):
             raise FetchError(f"libtorrent could not map the file back to {entry.path} "
                              f"({torrent.rename_errors.get(index, 'no answer')})")
@@ -173,7 +183,7 @@ class TorrentService:
             self.files.set_disk(entry.track_id, entry.torrent_id, DISK_MISSING)
         self.files.mark_incomplete(entry.rel_path, entry.track_id)
         torrent = self._torrent_for(entry, priority)
-        parsed_pieces = torrent.parsed.file_pieces(torrent.parsed.files[entry.file_index])
+        parsed_pieces = torrent.meta.file_pieces(torrent.meta.file(entry.file_index))
         complete = all(p in torrent.have for p in parsed_pieces)  # every piece already verified
         status = FetchStatus(entry.track_id, "verifying" if complete else "fetching", entry.size, 0,
                              pieces_total=len(parsed_pieces), moved_aside=str(moved) if moved else None,
@@ -309,7 +319,7 @@ class TorrentService:
                         for failed in self.statuses.of_piece(torrent, piece):
                             self.statuses.hash_failed(failed)
                     elif isinstance(a, (lt.file_error_alert, lt.torrent_error_alert)):
-                        torrent.error = disk_message(a, torrent.save_path, torrent.parsed.piece_length)
+                        torrent.error = disk_message(a, torrent.save_path, torrent.meta.piece_length)
                         for index, track_id in torrent.wanted.items():
                             status = self.status.get(track_id)
                             if status is not None and index not in torrent.files_done:
@@ -363,8 +373,8 @@ class TorrentService:
                 self.statuses.submit(functools.partial(self.statuses.fail, item[3], f"verification failed: {exc}"))
 
     def _verify(self, torrent: ActiveTorrent, index: int, track_id: str, status: FetchStatus) -> None:
-        f = torrent.parsed.files[index]
-        path = torrent.save_path / f.path
+        f = torrent.meta.file(index)
+        path = torrent.mirror_path(index)
         torrent.handle.flush_cache()  # docs/libtorrent.md P2: bytes may still be in the write buffer
         ok, message = verify_fetched(path, f.size, self.ledger_sha256(track_id))
         if ok:
@@ -380,7 +390,7 @@ class TorrentService:
         def settle() -> None:  # on the alert thread, like every change of a fetch's state
             torrent.files_done.add(index)
             if ok:
-                self._fetched.setdefault(torrent.parsed.info_hash, set()).add(index)
+                self._fetched.setdefault(torrent.meta.info_hash, set()).add(index)
                 if not self.seed:
                     torrent.handle.pause()
             self.statuses.verified(status, ok, f.size, message)

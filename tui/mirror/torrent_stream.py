@@ -33,9 +33,9 @@ class TorrentStream:
 
     def _rearm(self) -> None:
         """Whenever a read has to wait: deadlines on the next few pieces."""
-        parsed = self.torrent.parsed
-        first = (self.entry.offset + self.pos) // parsed.piece_length
-        last = (self.entry.offset + self.entry.size - 1) // parsed.piece_length
+        meta = self.torrent.meta
+        first = (self.entry.offset + self.pos) // meta.piece_length
+        last = (self.entry.offset + self.entry.size - 1) // meta.piece_length
         for i, p in enumerate(range(first, min(last, first + 8) + 1)):
             if p not in self.torrent.have:
                 self.torrent.handle.set_piece_deadline(p, 50 * i)
@@ -43,9 +43,9 @@ class TorrentStream:
     def read(self, n: int) -> bytes:
         if self.pos >= self.size:
             return b""
-        parsed = self.torrent.parsed
+        meta = self.torrent.meta
         absolute = self.entry.offset + self.pos
-        piece, offset = divmod(absolute, parsed.piece_length)
+        piece, offset = divmod(absolute, meta.piece_length)
         try:
             data = self._piece(piece)
         except FetchCancelled:
