@@ -18,8 +18,9 @@ class PeerAddress(NamedTuple):
         return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
 
 
-def parse_peer(text: str) -> PeerAddress:
-    """`text` as an address, or ValueError saying what is wrong with it in a few words."""
+def parse_peer(text: str, any_port: bool = False) -> PeerAddress:
+    """`text` as an address, or ValueError saying what is wrong with it in a few words.
+    `any_port`: port 0 (a listen address: "any free port") is taken too."""
     text = text.strip()
     if text.startswith("["):
         host, close, rest = text[1:].partition("]")
@@ -38,8 +39,9 @@ def parse_peer(text: str) -> PeerAddress:
             raise ValueError(f"{text!r}: write an IPv6 address in brackets, [{host}]:{port}")
         if not _is_ipv4(host) and not _is_name(host):
             raise ValueError(f"{host!r} is neither an IP address nor a host name")
-    if not port.isascii() or not port.isdigit() or not 1 <= int(port) <= 65535:
-        raise ValueError(f"port {port!r} of {text!r} is not a number from 1 to 65535")
+    lowest = 0 if any_port else 1
+    if not port.isascii() or not port.isdigit() or not lowest <= int(port) <= 65535:
+        raise ValueError(f"port {port!r} of {text!r} is not a number from {lowest} to 65535")
     return PeerAddress(host, int(port))
 
 

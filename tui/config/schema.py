@@ -32,6 +32,22 @@ class Seeding(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     ratio: Annotated[float, msgspec.Meta(ge=0.0, le=1000.0)] = 2.0
 
 
+DHT_ROUTERS = ("dht.libtorrent.org:25401", "router.bittorrent.com:6881", "router.utorrent.com:6881",
+               "dht.transmissionbt.com:6881")  # libtorrent's own defaults, and Transmission's
+
+
+class Swarm(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """How longtail meets the swarm: where it listens, and which ways it finds peers (besides
+    the torrents' own trackers, always asked)."""
+
+    listen: list[str] = msgspec.field(default_factory=lambda: ["0.0.0.0:0", "[::]:0"])  # port 0: any free one
+    dht: bool = True
+    dht_bootstrap: list[str] = msgspec.field(default_factory=lambda: list(DHT_ROUTERS))
+    lsd: bool = True  # local service discovery (peers on the same network)
+    utp: bool = True  # uTP besides TCP
+    upnp: bool = True  # UPnP and NAT-PMP port mappings on the router
+
+
 class ConfigFile(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     mirror: str | None = None
     state: str | None = None
@@ -41,6 +57,7 @@ class ConfigFile(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True)
     keymap: dict[str, str] = msgspec.field(default_factory=dict)
     playback: Playback = msgspec.field(default_factory=Playback)
     seeding: Seeding = msgspec.field(default_factory=Seeding)
+    swarm: Swarm = msgspec.field(default_factory=Swarm)
 
 
 def path_problem(text: str) -> str | None:
@@ -74,11 +91,15 @@ def problems(raw: dict[str, Any]) -> list[str]:
             found.append(f"{key}: {why}")
     if config.playback.ao is not None and (why := ao_problem(config.playback.ao)):
         found.append(f"playback.ao: {why}")
-    for i, peer in enumerate(config.peers):
-        try:
-            parse_peer(peer)
-        except ValueError as exc:
-            found.append(f"peers[{i}]: {exc}")
+    for key, values, any_port in (("peers", config.peers, False), ("swarm.listen", config.swarm.listen, True),
+                                  ("swarm.dht_bootstrap", config.swarm.dht_bootstrap, False)):
+        for i, peer in enumerate(values):
+            try:
+                parse_peer(peer, any_port)
+            except ValueError as exc:
+                found.append(f"{key}[{i}]: {exc}")
+    if not config.swarm.listen:
+        found.append("swarm.listen: give at least one address to listen on (\"0.0.0.0:0\" is any free port)")
     return found
 
 

@@ -10,11 +10,13 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from tui.config import parse_peer
+from tui.config.schema import Swarm as SwarmConfig
 from tui.core.services import Services
 from tui.errors import UsageError
 from tui.mirror.fetch_status import FINAL_STATES, GIVE_UP_SECONDS, FetchError
 from tui.mirror.file_index import FileEntry
 from tui.mirror.peers import all_loopback, resolve_peers
+from tui.mirror.torrent_add import SwarmOptions
 from tui.mirror.torrent_service import TorrentService
 from tui.mirror.torrent_stream import TorrentStream
 
@@ -62,10 +64,14 @@ class Swarm:
             self.seeder = LoopbackSeeder(demo.torrents_and_swarm())
             self.seeder.start()
             peers.append(self.seeder.endpoint)
-        loopback = demo is not None or all_loopback(peers)
+        configured = settings.swarm
+        # the demo's closed world, or only loopback peers named and no [swarm] of the user's
+        loopback = demo is not None or (all_loopback(peers) and configured == SwarmConfig())
+        options = SwarmOptions(tuple(configured.listen), configured.dht, tuple(configured.dht_bootstrap),
+                               configured.lsd, configured.utp, configured.upnp)
         self.service = TorrentService(
             services.files, services.state.torrent_parts, services.state.quarantine, peers,
-            loopback=loopback, seed=settings.seeding.enabled if seed is None else seed,
+            loopback=loopback, swarm=options, seed=settings.seeding.enabled if seed is None else seed,
             upload_limit_kib=settings.seeding.upload_limit_kib, seed_ratio=settings.seeding.ratio,
             ledger_sha256=self._ledger_sha256, peers_named=bool(settings.peer_addresses or extra_peers))
         self.service.subscribe(publish)

@@ -27,17 +27,18 @@ finished is removed and re-added for the next request (P6); rate limits skip loc
 
 from __future__ import annotations
 
-import functools
-import queue
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from tui.mirror.fetch_status import FetchError, FetchProgress, FetchStatus, FetchStatuses
-from tui.mirror.file_index import DISK_MISSING, DISK_OK, FileEntry, FileIndex
+from tui.mirror.fetch_verify import Verifier
+from tui.mirror.file_index import DISK_MISSING, FileEntry, FileIndex
 from tui.mirror.torrent_add import (
     ActiveTorrent,
+    SwarmOptions,
     add_params,
     arm_deadlines,
     dial_missing_peers,
@@ -47,18 +48,19 @@ from tui.mirror.torrent_add import (
 )
 from tui.mirror.torrent_meta import MetaCache
 from tui.mirror.torrent_stream import TorrentStream
-from tui.mirror.verify import MoveError, move_aside, verify_fetched
 from tui.mirror.write_guard import prepare_target
 
 TAIL_BYTES = 64 * 1024
 PIECE_CACHE = 16  # read_piece buffers kept (docs/libtorrent.md P18)
 REDIAL_SECONDS = 1.0  # known peers are dialled again this often while a wanted file is unfinished
+DHT_WAIT = 3.0  # seconds a torrent with no trackers waits for the DHT to bootstrap before it is added
 FILE_PRIORITY = 4  # <= 6 so the bulk stays in sequential order; 7 is left to deadlines (docs/libtorrent.md P3)
 
 
 class TorrentService:
     def __init__(self, files: FileIndex, parts_dir: Path, quarantine_dir: Path,
                  peers: list[tuple[str, int]] | None = None, loopback: bool = False,
+                 swarm: SwarmOptions | None = None,
                  seed: bool = True, upload_limit_kib: int = 512, seed_ratio: float = 2.0,
                  ledger_sha256: Callable[[str], str | None] | None = None,
                  download_limit: int = 0, peers_named: bool | None = None) -> None:
@@ -81,10 +83,10 @@ class TorrentService:
         self.statuses = FetchStatuses(self.cond, lt, seed_ratio)
         self.status = self.statuses.by_track  # track id -> status: read under self.cond
         self.closed = threading.Event()
-        self._verify_queue: queue.Queue = queue.Queue()
-        self._verifier = threading.Thread(target=self._verify_loop, daemon=True, name="longtail-verify")
-        self._verifier.start()
-        settings = session_settings(lt, loopback, self.upload_limit, download_limit)
+        self.dht_ready = threading.Event()  # the DHT has bootstrapped (docs/libtorrent.md: DHT)
+        self.verifier = Verifier(files, self.statuses, quarantine_dir, self.ledger_sha256, self._verified)
+        self.options = replace(swarm or SwarmOptions(), loopback=loopback)
+        settings = session_settings(lt, self.options, self.upload_limit, download_limit)
         self.session = lt.session(settings)  # type: ignore[call-overload]  # the stubs lack the dict form
         self._alerts = threading.Thread(target=self._alert_loop, daemon=True, name="longtail-alerts")
         self.statuses.owner = self._alerts  # the fetch state machine runs there alone
@@ -97,6 +99,8 @@ class TorrentService:
         assert entry.info_hash is not None
         # the torrent the file index validated (hostile paths never reach libtorrent), parsed once
         meta = self.metas.get(entry.torrent_path, entry.info_hash)
+        if self.options.dht and not self.options.loopback and not meta.info.trackers():
+            self.dht_ready.wait(DHT_WAIT)  # added before the DHT is up, it would not be announced there
         if meta.file(entry.file_index).path != entry.rel_path:
             raise FetchError(f"{entry.torrent_path} does not list {entry.rel_path} where the file index has it: "
                              "run `longtail index`")
@@ -192,7 +196,7 @@ class TorrentService:
         with self.cond:
             status = self.statuses.start(status)
         if complete:
-            self._verify_queue.put((torrent, entry.file_index, entry.track_id, status))
+            self.verifier.verify(torrent, entry.file_index, entry.track_id, status)
             return status
         if deadlines:
             arm_deadlines(torrent, entry, TAIL_BYTES)
@@ -260,7 +264,7 @@ class TorrentService:
     def close(self) -> None:
         """docs/libtorrent.md P17: stop the alert thread, then pause the session."""
         self.closed.set()
-        self._verify_queue.put(None)
+        self.verifier.close()
         with self.cond:
             self.cond.notify_all()
         self._alerts.join(timeout=2)
@@ -287,6 +291,9 @@ class TorrentService:
             completed: list[tuple[ActiveTorrent, int]] = []
             with self.cond:
                 for a in alerts:
+                    if isinstance(a, lt.dht_bootstrap_alert):
+                        self._dht_up()
+                        continue
                     torrent = self._torrent_of(a)
                     if torrent is None:
                         continue
@@ -314,10 +321,7 @@ class TorrentService:
                     elif isinstance(a, lt.file_prio_alert):
                         torrent.prio_seen = torrent.prio_generation
                     elif isinstance(a, lt.hash_failed_alert):
-                        piece = int(a.piece_index)
-                        torrent.have.discard(piece)
-                        for failed in self.statuses.of_piece(torrent, piece):
-                            self.statuses.hash_failed(failed)
+                        self._hash_failed(torrent, int(a.piece_index))
                     elif isinstance(a, (lt.file_error_alert, lt.torrent_error_alert)):
                         torrent.error = disk_message(a, torrent.save_path, torrent.meta.piece_length)
                         for index, track_id in torrent.wanted.items():
@@ -329,6 +333,28 @@ class TorrentService:
                 for torrent, index in completed:
                     self._on_file_complete(torrent, index)
             self.statuses.publish()
+
+    def _dht_up(self) -> None:
+        """The DHT bootstrapped: torrents added before are announced to it now, not in 15 minutes."""
+        self.dht_ready.set()
+        for torrent in self.torrents.values():
+            try:
+                torrent.handle.force_dht_announce()
+            except Exception:  # noqa: BLE001 - a handle removed meanwhile
+                pass
+
+    def _hash_failed(self, torrent: ActiveTorrent, piece: int) -> None:
+        """A peer sent bad data: libtorrent drops the piece (and smart-bans the peer once it knows
+        which one); the piece's deadline went with it, so it is asked for again at once."""
+        torrent.have.discard(piece)
+        failed = self.statuses.of_piece(torrent, piece)
+        for status in failed:
+            self.statuses.hash_failed(status)
+        if failed:
+            try:
+                torrent.handle.set_piece_deadline(piece, 0)
+            except Exception:  # noqa: BLE001 - a handle removed meanwhile
+                pass
 
     def _redial(self) -> None:
         """Dial the known peers again while a wanted file is unfinished: a seeder that starts late,
@@ -359,41 +385,10 @@ class TorrentService:
         if status is None:
             return
         self.statuses.verifying(status)
-        self._verify_queue.put((torrent, index, track_id, status))
+        self.verifier.verify(torrent, index, track_id, status)
 
-    def _verify_loop(self) -> None:
-        """One thread verifies finished files, one at a time (it owns its database handles)."""
-        while True:
-            item = self._verify_queue.get()
-            if item is None:
-                return
-            try:
-                self._verify(*item)
-            except Exception as exc:  # noqa: BLE001 - a failed check fails that fetch, not the service
-                self.statuses.submit(functools.partial(self.statuses.fail, item[3], f"verification failed: {exc}"))
-
-    def _verify(self, torrent: ActiveTorrent, index: int, track_id: str, status: FetchStatus) -> None:
-        f = torrent.meta.file(index)
-        path = torrent.mirror_path(index)
-        torrent.handle.flush_cache()  # docs/libtorrent.md P2: bytes may still be in the write buffer
-        ok, message = verify_fetched(path, f.size, self.ledger_sha256(track_id))
+    def _verified(self, torrent: ActiveTorrent, index: int, ok: bool) -> None:
         if ok:
-            self.files.set_disk(track_id, torrent.torrent_id, DISK_OK)
-            self.files.set_bad([track_id], False)
-        else:
-            try:
-                move_aside(path, self.quarantine_dir, track_id, "failed")
-            except MoveError as exc:
-                message = f"{message}; and {exc.strerror}"
-        self.files.clear_incomplete(f.path)
-
-        def settle() -> None:  # on the alert thread, like every change of a fetch's state
-            torrent.files_done.add(index)
-            if ok:
-                self._fetched.setdefault(torrent.meta.info_hash, set()).add(index)
-                if not self.seed:
-                    torrent.handle.pause()
-            self.statuses.verified(status, ok, f.size, message)
-
-        self.statuses.submit(settle)
-
+            self._fetched.setdefault(torrent.meta.info_hash, set()).add(index)
+            if not self.seed:
+                torrent.handle.pause()
