@@ -203,8 +203,9 @@ def test_fetch_cli_json(small_demo, tmp_path):
     doc = json.loads(out.stdout)
     first, second = doc["tracks"]
     assert first["id"] == entry.track_id and first["ok"] and first["verified"]
-    assert set(first) >= {"id", "ok", "bytes_downloaded", "first_piece_ms", "complete_ms", "verified",
-                          "path", "error"}
+    assert set(first) >= {"id", "ok", "bytes_downloaded", "added_ms", "first_piece_ms", "complete_ms", "peers",
+                          "hash_failures", "banned", "verified", "path", "error"}
+    assert 0 <= first["added_ms"] < 30_000 and first["peers"] >= 1
     assert Path(first["path"]).read_bytes() == (small_demo.swarm / entry.rel_path).read_bytes()
     assert not second["ok"] and second["error"]
     assert out.returncode == 1  # not every track was fetched

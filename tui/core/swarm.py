@@ -30,8 +30,12 @@ class FetchReport:
     id: str
     ok: bool = False
     bytes_downloaded: int = 0
+    added_ms: float | None = None  # request -> torrent added to the session
     first_piece_ms: float | None = None
     complete_ms: float | None = None
+    peers: int = 0  # the most connected at once while it was fetched
+    hash_failures: int = 0  # pieces that arrived bad (and were fetched again)
+    banned: int = 0  # peers banned for sending them
     verified: bool = False
     path: str | None = None
     error: str | None = None
@@ -130,6 +134,8 @@ class Swarm:
             report.error = "the fetch vanished"
             return
         report.bytes_downloaded = status.bytes_downloaded
+        report.added_ms = None if status.added_ms is None else round(status.added_ms, 1)
+        report.peers, report.hash_failures, report.banned = status.peers_max, status.hash_failures, status.banned
         report.first_piece_ms = None if status.first_piece_ms is None else round(status.first_piece_ms, 1)
         report.complete_ms = None if status.complete_ms is None else round(status.complete_ms, 1)
         report.verified = status.verified

@@ -45,6 +45,12 @@ class FetchProgress:
     line: str
     bytes_downloaded: int = 0  # what travelled for this file (its pieces, counted once)
     moved_aside: str | None = None  # where a damaged copy at its path was moved first
+    added_ms: float | None = None  # request -> torrent added to the session
+    need_bytes: int = 0  # the pieces playback waits for now (whole pieces: nothing plays before one is verified)
+    need_done: int = 0  # of which this much has arrived
+    eta: float | None = None  # seconds until they are here, at the live rate
+    hash_failures: int = 0
+    banned: int = 0  # peers banned for sending bad data
 
     @property
     def percent(self) -> float:
@@ -79,6 +85,12 @@ class FetchStatus:
     deadline: float | None = None  # when the asker stops waiting (`fetch --timeout`), monotonic
     hash_failures: int = 0  # pieces of this file that failed their hash check (a peer sent bad data)
     peers_named: bool = False  # the user named peers (--peer, `peers`): advice says so
+    added_ms: float | None = None
+    need_pieces: tuple[int, ...] = ()  # what playback waits for: the head and tail first, then where it reads
+    need_bytes: int = 0
+    need_done: int = 0
+    banned: int = 0
+    peers_max: int = 0  # the most peers connected at once during this fetch
 
     @property
     def percent(self) -> float:
@@ -96,7 +108,14 @@ class FetchStatus:
         return FetchProgress(self.track_id, self.state, self.bytes_total, self.bytes_done, self.rate,
                              self.peers, self.pieces_done, self.pieces_total, self.message,
                              self.first_piece_ms, self.complete_ms, self.verified, self.idle_seconds,
-                             self.line(), self.bytes_downloaded, self.moved_aside)
+                             self.line(), self.bytes_downloaded, self.moved_aside, self.added_ms,
+                             self.need_bytes, self.need_done, self.eta(), self.hash_failures, self.banned)
+
+    def eta(self) -> float | None:
+        left = self.need_bytes - self.need_done
+        if left <= 0 or self.rate <= 0:
+            return None
+        return left / self.rate
 
     def advice(self) -> str:
         if self.hash_failures:
@@ -113,6 +132,10 @@ class FetchStatus:
             return f"fetch failed: {self.message}"
         if self.state == "done":
             return "fetched and verified" if self.verified else "fetched"
+        if self.need_bytes > self.need_done:
+            eta = self.eta()
+            return (f"buffering {_mib(self.need_done)} of {_mib(self.need_bytes)} MiB from {self.peers} peers"
+                    + (f", ~{eta:.1f} s" if eta is not None else ""))
         return f"{self.state} {self.percent:.0f}% {self.rate / 1e6:.1f} MB/s {self.peers} peers"
 
     def give_up_message(self) -> str:
@@ -127,6 +150,10 @@ class FetchStatus:
                     f"in {waited:.0f} s ({self.peers} peers)")
         return (f"no peer sent any of it for {min(waited, GIVE_UP_SECONDS):.0f} s ({self.peers} peers); "
                 f"{self.advice()}")
+
+
+def _mib(n: int) -> str:
+    return f"{n / (1 << 20):.1f}"
 
 
 class FetchError(LongtailError):
@@ -214,6 +241,16 @@ class FetchStatuses:
         self._owned()
         status.hash_failures += 1
 
+    def peer_banned(self, statuses: list[FetchStatus]) -> None:
+        self._owned()
+        for status in statuses:
+            status.banned += 1
+
+    def reading(self, status: FetchStatus, pieces: tuple[int, ...]) -> None:
+        """Playback waits for these pieces now (a read blocked on them)."""
+        self._owned()
+        status.need_pieces = pieces
+
     def _idle(self, status: FetchStatus, idle: float, now: float) -> None:
         """Stalls and give-ups, from how long no data came."""
         status.idle_seconds = idle
@@ -260,6 +297,7 @@ class FetchStatuses:
             try:
                 st = torrent.handle.status()
                 progress = torrent.handle.file_progress(self.lt.file_progress_flags_t.piece_granularity)
+                partial = _partial_bytes(torrent.handle.get_download_queue())
             except Exception:  # noqa: BLE001
                 continue
             if st.total_payload_download != torrent.last_bytes:
@@ -272,10 +310,14 @@ class FetchStatuses:
                 status.bytes_done = min(status.bytes_total, progress[index] if index < len(progress) else 0)
                 status.rate = st.download_payload_rate
                 status.peers = st.num_peers
+                status.peers_max = max(status.peers_max, st.num_peers)
                 pieces = torrent.meta.file_pieces(torrent.meta.file(index))
                 status.pieces_done = sum(1 for p in pieces if p in torrent.have)
                 if status.first_piece_ms is None and pieces and pieces[0] in torrent.have:
                     status.first_piece_ms = (now - status.started) * 1000
+                waiting = [p for p in status.need_pieces if p not in torrent.have]
+                status.need_bytes = sum(torrent.meta.piece_size(p) for p in waiting)
+                status.need_done = sum(partial.get(p, 0) for p in waiting)
                 self._idle(status, now - max(torrent.last_progress, status.started), now)
             if self.seed_ratio and all(i in torrent.files_done for i in torrent.wanted):
                 got = max(1, st.total_payload_download)
@@ -309,6 +351,21 @@ class FetchStatuses:
             if status is not None and f.offset < end and f.offset + f.size > start:
                 out.append(status)
         return out
+
+
+def _partial_bytes(queue: list[dict]) -> dict[int, int]:
+    """Bytes of each partly downloaded piece that have arrived (from libtorrent's download queue)."""
+    out = {}
+    for piece in queue:
+        done = 0
+        for block in piece.get("blocks", ()):
+            state = block.get("state")
+            if state in (2, 3):  # writing, finished
+                done += block.get("block_size", 16384)
+            elif state == 1:  # requested: partly here
+                done += block.get("bytes_progress", 0)
+        out[int(piece["piece_index"])] = done
+    return out
 
 
 class WrongThread(RuntimeError):

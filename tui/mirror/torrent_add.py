@@ -190,6 +190,17 @@ def dial_missing_peers(handle: Any, peers: list[tuple[str, int]]) -> None:
                 pass
 
 
+def first_needed(torrent: ActiveTorrent, entry: FileEntry, tail_bytes: int) -> tuple[int, ...]:
+    """The pieces a player needs before it can start: the head and those holding the last
+    `tail_bytes` (Ogg demuxers read the tail for the duration)."""
+    meta = torrent.meta
+    pieces = meta.file_pieces(meta.file(entry.file_index))
+    if not pieces:
+        return ()
+    tail_start = (entry.offset + max(0, entry.size - tail_bytes)) // meta.piece_length
+    return tuple(dict.fromkeys([pieces[0], *range(tail_start, pieces[-1] + 1)]))
+
+
 def arm_deadlines(torrent: ActiveTorrent, entry: FileEntry, tail_bytes: int, base_ms: int = 0) -> None:
     """Deadlines on the head and the tail (Ogg reads the tail first), then in-order bulk."""
     meta = torrent.meta

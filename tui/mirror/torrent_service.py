@@ -41,23 +41,21 @@ from tui.mirror.torrent_add import (
     SwarmOptions,
     add_params,
     arm_deadlines,
-    dial_missing_peers,
-    disk_message,
+    first_needed,
     have_pieces,
     session_settings,
 )
+from tui.mirror.torrent_alerts import AlertThread
 from tui.mirror.torrent_meta import MetaCache
 from tui.mirror.torrent_stream import TorrentStream
 from tui.mirror.write_guard import prepare_target
 
 TAIL_BYTES = 64 * 1024
-PIECE_CACHE = 16  # read_piece buffers kept (docs/libtorrent.md P18)
-REDIAL_SECONDS = 1.0  # known peers are dialled again this often while a wanted file is unfinished
 DHT_WAIT = 3.0  # seconds a torrent with no trackers waits for the DHT to bootstrap before it is added
 FILE_PRIORITY = 4  # <= 6 so the bulk stays in sequential order; 7 is left to deadlines (docs/libtorrent.md P3)
 
 
-class TorrentService:
+class TorrentService(AlertThread):
     def __init__(self, files: FileIndex, parts_dir: Path, quarantine_dir: Path,
                  peers: list[tuple[str, int]] | None = None, loopback: bool = False,
                  swarm: SwarmOptions | None = None,
@@ -179,6 +177,7 @@ class TorrentService:
         asker stops waiting (what the stall message counts down to, when it comes first)."""
         if not entry.info_hash or entry.torrent_path is None:
             raise FetchError("no torrent holds this file")
+        asked = time.monotonic()
         status = self.status.get(entry.track_id)
         if status is not None and status.state in ("fetching", "queued", "stalled", "verifying", "done"):
             return status
@@ -186,13 +185,19 @@ class TorrentService:
         if moved is not None:
             self.files.set_disk(entry.track_id, entry.torrent_id, DISK_MISSING)
         self.files.mark_incomplete(entry.rel_path, entry.track_id)
-        torrent = self._torrent_for(entry, priority)
+        try:
+            torrent = self._torrent_for(entry, priority)
+        except BaseException:
+            self.files.clear_incomplete(entry.rel_path)  # nothing was written: the state it had
+            raise
+        added = time.monotonic()
         parsed_pieces = torrent.meta.file_pieces(torrent.meta.file(entry.file_index))
         complete = all(p in torrent.have for p in parsed_pieces)  # every piece already verified
         status = FetchStatus(entry.track_id, "verifying" if complete else "fetching", entry.size, 0,
                              pieces_total=len(parsed_pieces), moved_aside=str(moved) if moved else None,
-                             deadline=None if timeout is None else time.monotonic() + timeout,
-                             peers_named=self.peers_named)
+                             deadline=None if timeout is None else asked + timeout,
+                             peers_named=self.peers_named, started=asked, added_ms=(added - asked) * 1000,
+                             need_pieces=first_needed(torrent, entry, TAIL_BYTES))
         with self.cond:
             status = self.statuses.start(status)
         if complete:
@@ -210,7 +215,8 @@ class TorrentService:
                 return  # a damaged copy is moved aside only when its track is asked for
             torrent = self._torrent_for(entry, 1)
             with self.cond:
-                self.statuses.start(FetchStatus(entry.track_id, "queued", entry.size, peers_named=self.peers_named))
+                self.statuses.start(FetchStatus(entry.track_id, "queued", entry.size, peers_named=self.peers_named,
+                                                need_pieces=first_needed(torrent, entry, TAIL_BYTES)))
             self.files.mark_incomplete(entry.rel_path, entry.track_id)
             arm_deadlines(torrent, entry, TAIL_BYTES, base_ms=3000)
             self._connect_peers(torrent)
@@ -272,120 +278,6 @@ class TorrentService:
             self.session.pause()
         except Exception:  # noqa: BLE001
             pass
-
-    # -- the alert thread -----------------------------------------------------------------------------
-
-    def _alert_loop(self) -> None:
-        lt = self.lt
-        dialled = 0.0
-        while not self.closed.is_set():
-            if time.monotonic() - dialled >= REDIAL_SECONDS:
-                dialled = time.monotonic()
-                self._redial()
-            if self.session.wait_for_alert(100) is None:
-                with self.cond:
-                    self.statuses.update_locked(self.torrents.values())
-                self.statuses.publish()
-                continue
-            alerts = self.session.pop_alerts()
-            completed: list[tuple[ActiveTorrent, int]] = []
-            with self.cond:
-                for a in alerts:
-                    if isinstance(a, lt.dht_bootstrap_alert):
-                        self._dht_up()
-                        continue
-                    torrent = self._torrent_of(a)
-                    if torrent is None:
-                        continue
-                    if isinstance(a, lt.piece_finished_alert):
-                        piece = int(a.piece_index)
-                        torrent.have.add(piece)
-                        torrent.last_progress = time.monotonic()
-                        self.statuses.attribute(torrent, piece)
-                    elif isinstance(a, (lt.file_renamed_alert, lt.file_rename_failed_alert)):
-                        index = int(a.index)
-                        if isinstance(a, lt.file_rename_failed_alert):
-                            torrent.rename_errors[index] = a.error.message()
-                        event = torrent.renames.get(index)
-                        if event is not None:
-                            event.set()
-                    elif isinstance(a, lt.read_piece_alert):
-                        if a.error and a.error.value():
-                            torrent.read_errors[int(a.piece)] = a.error.message()
-                        else:
-                            torrent.buffers[int(a.piece)] = bytes(a.buffer)  # copy now (docs/libtorrent.md P13)
-                            while len(torrent.buffers) > PIECE_CACHE:
-                                torrent.buffers.popitem(last=False)
-                    elif isinstance(a, lt.file_completed_alert):
-                        completed.append((torrent, int(a.index)))
-                    elif isinstance(a, lt.file_prio_alert):
-                        torrent.prio_seen = torrent.prio_generation
-                    elif isinstance(a, lt.hash_failed_alert):
-                        self._hash_failed(torrent, int(a.piece_index))
-                    elif isinstance(a, (lt.file_error_alert, lt.torrent_error_alert)):
-                        torrent.error = disk_message(a, torrent.save_path, torrent.meta.piece_length)
-                        for index, track_id in torrent.wanted.items():
-                            status = self.status.get(track_id)
-                            if status is not None and index not in torrent.files_done:
-                                self.statuses.fail(status, torrent.error)
-                self.statuses.update_locked(self.torrents.values())
-                self.cond.notify_all()
-                for torrent, index in completed:
-                    self._on_file_complete(torrent, index)
-            self.statuses.publish()
-
-    def _dht_up(self) -> None:
-        """The DHT bootstrapped: torrents added before are announced to it now, not in 15 minutes."""
-        self.dht_ready.set()
-        for torrent in self.torrents.values():
-            try:
-                torrent.handle.force_dht_announce()
-            except Exception:  # noqa: BLE001 - a handle removed meanwhile
-                pass
-
-    def _hash_failed(self, torrent: ActiveTorrent, piece: int) -> None:
-        """A peer sent bad data: libtorrent drops the piece (and smart-bans the peer once it knows
-        which one); the piece's deadline went with it, so it is asked for again at once."""
-        torrent.have.discard(piece)
-        failed = self.statuses.of_piece(torrent, piece)
-        for status in failed:
-            self.statuses.hash_failed(status)
-        if failed:
-            try:
-                torrent.handle.set_piece_deadline(piece, 0)
-            except Exception:  # noqa: BLE001 - a handle removed meanwhile
-                pass
-
-    def _redial(self) -> None:
-        """Dial the known peers again while a wanted file is unfinished: a seeder that starts late,
-        or refused one connection, is reached within a second, not never."""
-        if self.peers:
-            with self.cond:
-                waiting = [t for t in self.torrents.values() if any(i not in t.files_done for i in t.wanted)]
-            for torrent in waiting:
-                dial_missing_peers(torrent.handle, self.peers)
-
-    def _torrent_of(self, alert) -> ActiveTorrent | None:
-        handle = getattr(alert, "handle", None)
-        if handle is None:
-            return None
-        try:
-            key = str(handle.info_hash())
-        except Exception:  # noqa: BLE001 - a removed handle
-            return None
-        return self.torrents.get(key)
-
-    # -- completion -----------------------------------------------------------------------------------
-
-    def _on_file_complete(self, torrent: ActiveTorrent, index: int) -> None:
-        track_id = torrent.wanted.get(index)
-        if track_id is None or index in torrent.files_done:
-            return
-        status = self.status.get(track_id)
-        if status is None:
-            return
-        self.statuses.verifying(status)
-        self.verifier.verify(torrent, index, track_id, status)
 
     def _verified(self, torrent: ActiveTorrent, index: int, ok: bool) -> None:
         if ok:

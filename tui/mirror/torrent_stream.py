@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from typing import TYPE_CHECKING
 
@@ -89,6 +90,8 @@ class TorrentStream:
                     torrent.handle.set_piece_deadline(piece, 0)
                     self._rearm()
                     armed = True
+                    if status is not None and piece not in status.need_pieces:  # what the bar counts now
+                        service.statuses.submit(functools.partial(service.statuses.reading, status, (piece,)))
                 service.cond.wait(0.05)
 
     def seek(self, pos: int) -> int:

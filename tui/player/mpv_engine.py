@@ -1,8 +1,8 @@
 """libmpv as an engine: its playlist holds the current file and, ahead of time, the next
 (`gapless-audio`, `prefetch-playlist`), which is what makes transitions gapless.
 
-Streams reach mpv through a stream protocol of our own (`longtail://N`), registered
-before `loadfile` because mpv may open it on its own thread at once. mpv's own
+Streams reach mpv through a stream protocol of our own (`longtail://N`, `mpv_stream.py`: one
+memmove per read), registered before `loadfile` because mpv may open it on its own thread at once. mpv's own
 terminal output is off; what it logs goes to a callback (the state dir's log).
 
 No sound device is a normal case (servers, containers, ssh): when the output mpv picked
@@ -18,6 +18,7 @@ from pathlib import Path
 
 from tui.errors import LongtailError
 from tui.player.engine import Engine, EngineListener, FileGain, clamp_volume
+from tui.player.mpv_stream import StreamProtocol
 from tui.player.source import ByteStream, Source, SourceError
 
 LogSink = Callable[[str, str, str], None]  # level, prefix, text
@@ -87,7 +88,7 @@ class MpvEngine(Engine):
             self.mpv = mpv.MPV(log_handler=self._on_log, loglevel="warn", **opts)
         except Exception as exc:  # noqa: BLE001 - libmpv reports bad options as generic errors
             raise _refused(exc, ao) from None
-        self.mpv.register_stream_protocol("longtail", self._open_stream)
+        self._protocol = StreamProtocol(mpv, self.mpv.handle, "longtail", self._open_stream)
         self.mpv.observe_property("time-pos", self._on_time_pos)
         self.mpv.observe_property("pause", lambda _n, v: self._tell("engine_paused", bool(v)))
         self.mpv.observe_property("paused-for-cache", self._on_buffering)
@@ -201,12 +202,9 @@ class MpvEngine(Engine):
         if self._log is not None:
             self._log(level, prefix, text)
 
-    def _open_stream(self, url: str):
+    def _open_stream(self, url: str) -> ByteStream | None:
         with self._lock:
-            stream = self._streams.pop(url, None)
-        if stream is None:
-            raise ValueError(url)  # mpv reports "loading failed"
-        return _MpvStream(stream)
+            return self._streams.pop(url, None)  # None: mpv reports "loading failed"
 
     def _on_time_pos(self, _name: str, value) -> None:
         if value is not None:
@@ -252,26 +250,6 @@ class MpvEngine(Engine):
                 reason = "retry"
         if entry is not None:
             self._tell("engine_ended", int(entry), reason, text)
-
-
-class _MpvStream:
-    """python-mpv's stream protocol wants read(n), seek(pos), close() and a size."""
-
-    def __init__(self, stream: ByteStream) -> None:
-        self.stream = stream
-        self.size = stream.size
-
-    def read(self, n: int) -> bytes:
-        return self.stream.read(n)
-
-    def seek(self, pos: int) -> int:
-        return self.stream.seek(pos)
-
-    def cancel(self) -> None:
-        self.stream.cancel()
-
-    def close(self) -> None:
-        self.stream.close()
 
 
 class MpvDecoder:

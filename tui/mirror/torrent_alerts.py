@@ -1,0 +1,149 @@
+"""The torrent service's alert thread: the only one that pops libtorrent's alerts, and the
+owner of every fetch's state (docs/libtorrent.md P13). It copies what it needs out of each
+alert at once, changes the fetch statuses, wakes the readers waiting on the condition, and
+publishes snapshots; once a second it dials the known peers a wanted file still lacks."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from tui.mirror.torrent_add import ActiveTorrent, dial_missing_peers, disk_message
+
+if TYPE_CHECKING:
+    from tui.mirror.fetch_status import FetchStatus, FetchStatuses
+    from tui.mirror.fetch_verify import Verifier
+
+REDIAL_SECONDS = 1.0  # known peers are dialled again this often while a wanted file is unfinished
+PIECE_CACHE = 16  # read_piece buffers kept (docs/libtorrent.md P18)
+
+
+class AlertThread:
+    """The alert side of `TorrentService` (a mixin: the service's state is shared, its thread is this)."""
+
+    lt: Any
+    session: Any
+    cond: threading.Condition
+    closed: threading.Event
+    dht_ready: threading.Event
+    torrents: dict[str, ActiveTorrent]
+    statuses: FetchStatuses
+    status: dict[str, FetchStatus]
+    peers: list[tuple[str, int]]
+    verifier: Verifier
+
+    def _alert_loop(self) -> None:
+        lt = self.lt
+        dialled = 0.0
+        while not self.closed.is_set():
+            if time.monotonic() - dialled >= REDIAL_SECONDS:
+                dialled = time.monotonic()
+                self._redial()
+            if self.session.wait_for_alert(100) is None:
+                with self.cond:
+                    self.statuses.update_locked(self.torrents.values())
+                self.statuses.publish()
+                continue
+            alerts = self.session.pop_alerts()
+            completed: list[tuple[ActiveTorrent, int]] = []
+            with self.cond:
+                for a in alerts:
+                    if isinstance(a, lt.dht_bootstrap_alert):
+                        self._dht_up()
+                        continue
+                    torrent = self._torrent_of(a)
+                    if torrent is None:
+                        continue
+                    if isinstance(a, lt.piece_finished_alert):
+                        piece = int(a.piece_index)
+                        torrent.have.add(piece)
+                        torrent.last_progress = time.monotonic()
+                        self.statuses.attribute(torrent, piece)
+                    elif isinstance(a, (lt.file_renamed_alert, lt.file_rename_failed_alert)):
+                        index = int(a.index)
+                        if isinstance(a, lt.file_rename_failed_alert):
+                            torrent.rename_errors[index] = a.error.message()
+                        event = torrent.renames.get(index)
+                        if event is not None:
+                            event.set()
+                    elif isinstance(a, lt.read_piece_alert):
+                        if a.error and a.error.value():
+                            torrent.read_errors[int(a.piece)] = a.error.message()
+                        else:
+                            torrent.buffers[int(a.piece)] = bytes(a.buffer)  # copy now (docs/libtorrent.md P13)
+                            while len(torrent.buffers) > PIECE_CACHE:
+                                torrent.buffers.popitem(last=False)
+                    elif isinstance(a, lt.file_completed_alert):
+                        completed.append((torrent, int(a.index)))
+                    elif isinstance(a, lt.file_prio_alert):
+                        torrent.prio_seen = torrent.prio_generation
+                    elif isinstance(a, lt.hash_failed_alert):
+                        self._hash_failed(torrent, int(a.piece_index))
+                    elif isinstance(a, lt.peer_ban_alert):
+                        self.statuses.peer_banned([s for t in torrent.wanted.values()
+                                                   if (s := self.status.get(t)) is not None])
+                    elif isinstance(a, (lt.file_error_alert, lt.torrent_error_alert)):
+                        torrent.error = disk_message(a, torrent.save_path, torrent.meta.piece_length)
+                        for index, track_id in torrent.wanted.items():
+                            status = self.status.get(track_id)
+                            if status is not None and index not in torrent.files_done:
+                                self.statuses.fail(status, torrent.error)
+                self.statuses.update_locked(self.torrents.values())
+                self.cond.notify_all()
+                for torrent, index in completed:
+                    self._on_file_complete(torrent, index)
+            self.statuses.publish()
+
+    def _dht_up(self) -> None:
+        """The DHT bootstrapped: torrents added before are announced to it now, not in 15 minutes."""
+        self.dht_ready.set()
+        for torrent in self.torrents.values():
+            try:
+                torrent.handle.force_dht_announce()
+            except Exception:  # noqa: BLE001 - a handle removed meanwhile
+                pass
+
+    def _hash_failed(self, torrent: ActiveTorrent, piece: int) -> None:
+        """A peer sent bad data: libtorrent drops the piece (and smart-bans the peer once it knows
+        which one); the piece's deadline went with it, so it is asked for again at once."""
+        torrent.have.discard(piece)
+        failed = self.statuses.of_piece(torrent, piece)
+        for status in failed:
+            self.statuses.hash_failed(status)
+        if failed:
+            try:
+                torrent.handle.set_piece_deadline(piece, 0)
+            except Exception:  # noqa: BLE001 - a handle removed meanwhile
+                pass
+
+    def _redial(self) -> None:
+        """Dial the known peers again while a wanted file is unfinished: a seeder that starts late,
+        or refused one connection, is reached within a second, not never."""
+        if self.peers:
+            with self.cond:
+                waiting = [t for t in self.torrents.values() if any(i not in t.files_done for i in t.wanted)]
+            for torrent in waiting:
+                dial_missing_peers(torrent.handle, self.peers)
+
+    def _torrent_of(self, alert) -> ActiveTorrent | None:
+        handle = getattr(alert, "handle", None)
+        if handle is None:
+            return None
+        try:
+            key = str(handle.info_hash())
+        except Exception:  # noqa: BLE001 - a removed handle
+            return None
+        return self.torrents.get(key)
+
+    # -- completion -----------------------------------------------------------------------------------
+
+    def _on_file_complete(self, torrent: ActiveTorrent, index: int) -> None:
+        track_id = torrent.wanted.get(index)
+        if track_id is None or index in torrent.files_done:
+            return
+        status = self.status.get(track_id)
+        if status is None:
+            return
+        self.statuses.verifying(status)
+        self.verifier.verify(torrent, index, track_id, status)
