@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 import urllib.parse
+import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -151,13 +152,18 @@ class Swarm:
     def capacity(self) -> int:
         return sum(self.rates.values())
 
-    def start_tracker(self, info_hashes: list[str]) -> str:
-        whitelist = self.work / "whitelist"
+    def start_tracker(self, info_hashes: list[str], port: int | None = None) -> str:
+        # opentracker chroots into -d and drops to the user "nobody" before it reads the whitelist:
+        # a directory of its own that nobody may read, the whitelist inside it
+        home = self.work / "tracker"
+        home.mkdir(mode=0o755, exist_ok=True)
+        whitelist = home / "whitelist"
         whitelist.write_text("".join(f"{h}\n" for h in info_hashes))
-        port = free_port()
+        whitelist.chmod(0o644)
+        port = port or free_port()
         self.procs.append(subprocess.Popen(["opentracker", "-i", "127.0.0.1", "-p", str(port), "-P", str(port),
-                                            "-w", str(whitelist)], stdout=subprocess.DEVNULL,
-                                           stderr=subprocess.DEVNULL))
+                                            "-d", str(home), "-w", "whitelist"], cwd=home,
+                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
             try:
@@ -255,4 +261,10 @@ class Qbittorrent:
         return str(lt.torrent_info(str(torrent)).info_hash())
 
     def files(self, info_hash: str) -> list[dict]:
-        return self.get("torrents/files", hash=info_hash)  # type: ignore[return-value]
+        """The torrent's files, or [] while qBittorrent does not know it yet (its API says 404)."""
+        try:
+            return self.get("torrents/files", hash=info_hash)  # type: ignore[return-value]
+        except urllib.error.HTTPError as exc:
+            if exc.code == 404:
+                return []
+            raise

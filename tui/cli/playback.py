@@ -40,6 +40,7 @@ def play(obj: Context, track_ids: tuple[str, ...], peers: tuple[str, ...], ao: s
     try:
         session.library.require_tracks(track_ids)
         session.start_fetching(peers, seed=False if no_seed else None)
+        session.ask_swarm_early(track_ids[0])  # the first track's pieces travel while mpv starts
         session.start_player(ao=ao, remember=False)
         mpris = start_mpris(session)
         session.send(Play(track_ids))

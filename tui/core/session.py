@@ -22,40 +22,15 @@ from typing import TYPE_CHECKING
 from tui.config import Settings, StatePaths
 from tui.core.bus import EventBus
 from tui.core.checking import CheckRequest, CheckRun
-from tui.core.commands import (
-    ChangeVolume,
-    Clear,
-    Command,
-    CycleRepeat,
-    CycleReplayGain,
-    Enqueue,
-    Move,
-    Next,
-    Play,
-    PlayIndex,
-    PlayStream,
-    Previous,
-    Remove,
-    Restore,
-    Save,
-    Seek,
-    SetMuted,
-    SetPaused,
-    SetRepeat,
-    SetReplayGain,
-    SetVolume,
-    Stop,
-    ToggleMute,
-    TogglePause,
-    Undo,
-)
+from tui.core.commands import Command, Save
+from tui.core.dispatch import apply
 from tui.core.events import CheckFinished, FetchProgress, FileStateChanged, Notice
 from tui.core.indexing import IndexReport, build_all
 from tui.core.logs import log_to, native_output_to
 from tui.core.nowplaying import NowPlayingTracker
 from tui.core.services import Location, Services, open_services
 from tui.core.sources import MirrorSources
-from tui.core.streams import STREAM_BATCH, StreamFeeder
+from tui.core.streams import StreamFeeder
 from tui.core.swarm import FETCH_TIMEOUT, FetchReport, Swarm
 
 if TYPE_CHECKING:
@@ -115,6 +90,20 @@ class Session:
         """The torrent service (and the demo's seeder); once per session."""
         if self._swarm is None:
             self._swarm = Swarm(self.services, self._from_swarm, extra_peers, seed)
+
+    def ask_swarm_early(self, track_id: str) -> None:
+        """Start fetching a track that is not local now, on a thread of its own, so that its pieces
+        travel while the rest of start-up (libmpv, MPRIS) happens; the stream joins that fetch."""
+        swarm = self._swarm
+        if swarm is None:
+            return
+
+        def ask() -> None:
+            entry = self.services.files.entry(track_id)
+            if entry is not None and entry.info_hash and not (entry.local and entry.is_present()):
+                swarm.service.request(entry)
+
+        threading.Thread(target=self._guarded, args=(ask,), daemon=True, name="longtail-ask-swarm").start()
 
     @property
     def fetching(self) -> bool:
@@ -199,60 +188,7 @@ class Session:
             elif not isinstance(command, Save):
                 self.publish(Notice("the player is not ready", "warning"))
             return
-        match command:
-            case Play(track_ids, start):
-                self._feeder.attach(None)
-                player.play(list(track_ids), start)
-            case PlayStream(stream, index):
-                tracks = stream.start_at(index, STREAM_BATCH)
-                if tracks:
-                    self._feeder.attach(stream)
-                    player.play([t.id for t in tracks])
-            case Enqueue(track_ids, next_up):
-                (player.insert_next if next_up else player.enqueue)(list(track_ids))
-            case Remove(index):
-                player.remove(index)
-            case Move(src, dst):
-                player.move(src, dst)
-            case Clear():
-                self._feeder.attach(None)
-                player.clear()
-            case Undo():
-                player.undo()
-            case PlayIndex(index):
-                player.play_index(index)
-            case Next():
-                player.next()
-            case Previous():
-                player.previous()
-            case TogglePause():
-                player.toggle_pause()
-            case SetPaused(paused):
-                player.set_paused(paused)
-            case Stop():
-                player.stop()
-            case Seek(seconds, relative):
-                player.seek(seconds, relative)
-            case SetVolume(volume):
-                player.set_volume(volume)
-            case ChangeVolume(delta):
-                player.change_volume(delta)
-            case ToggleMute():
-                player.toggle_mute()
-            case SetMuted(muted):
-                player.set_muted(muted)
-            case CycleRepeat():
-                player.cycle_repeat()
-            case SetRepeat(mode):
-                player.set_repeat(mode)
-            case CycleReplayGain():
-                player.cycle_replaygain()
-            case SetReplayGain(mode):
-                player.set_replaygain(mode)
-            case Restore():
-                player.restore()
-            case Save():
-                player.save()
+        apply(command, player, self._feeder)
 
     def _save(self) -> None:
         if self.player is not None:

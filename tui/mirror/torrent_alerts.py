@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from tui.mirror.fetch_verify import Verifier
 
 REDIAL_SECONDS = 1.0  # known peers are dialled again this often while a wanted file is unfinished
+QUIET_SECONDS = 2.0  # a needed piece with no data for this long has its deadline set again
 PIECE_CACHE = 16  # read_piece buffers kept (docs/libtorrent.md P18)
 
 
@@ -118,11 +119,20 @@ class AlertThread:
                 pass
 
     def _redial(self) -> None:
-        """Dial the known peers again while a wanted file is unfinished: a seeder that starts late,
-        or refused one connection, is reached within a second, not never."""
+        """Once a second, while a wanted file is unfinished: dial the known peers again (a seeder
+        that starts late, or refused one connection, is reached within a second, not never), and
+        set again the deadlines of needed pieces whose requests went quiet."""
+        with self.cond:
+            waiting = [t for t in self.torrents.values() if any(i not in t.files_done for i in t.wanted)]
+            quiet = [(t, p) for t in waiting for track_id in t.wanted.values()
+                     if (s := self.status.get(track_id)) is not None and s.idle_seconds > QUIET_SECONDS
+                     for p in s.need_pieces if p not in t.have]
+        for torrent, piece in quiet:
+            try:
+                torrent.handle.set_piece_deadline(piece, 0)
+            except Exception:  # noqa: BLE001 - a handle removed meanwhile
+                pass
         if self.peers:
-            with self.cond:
-                waiting = [t for t in self.torrents.values() if any(i not in t.files_done for i in t.wanted)]
             for torrent in waiting:
                 dial_missing_peers(torrent.handle, self.peers)
 

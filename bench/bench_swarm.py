@@ -1,0 +1,273 @@
+"""The real swarm's shape, on loopback in a network namespace of its own: first audio from a
+missing track against the physical limit, with a corrupt seeder too, beside aria2c and
+qBittorrent fetching the same file, and the cost of adding an archive-sized torrent.
+
+    .venv/bin/python bench/bench_swarm.py [--runs 6] [--corrupt-runs 20] [--skip-clients]
+
+The swarm (bench/swarm_kit.py): 24 real ~4 MB Vorbis files in two v1 torrents (4 MiB and
+16 MiB pieces) announcing to opentracker; four libtorrent seeders, aria2c and qBittorrent,
+rate-limited (the swarm's capacity is the sum of their limits); no `--peer`: peers come from
+the tracker. First audio is request -> mpv started playing (`Started`, ao=null). The limit is
+the bytes of the pieces mpv needs before it can start (the head and the tail's) divided by
+the swarm's capacity.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import swarm_kit as kit
+
+MB = 1_000_000
+RATES = {"lt-a": 5 * MB, "lt-b": 3 * MB, "lt-c": 2 * MB, "lt-d": 1 * MB, "aria2c": 1500_000, "qbittorrent": 1500_000}
+
+
+def options():  # how a user's longtail meets this swarm: listening on lo, peers from the tracker
+    from tui.mirror.torrent_add import SwarmOptions
+
+    return SwarmOptions(listen=("127.0.0.1:0",), dht=False, lsd=False, utp=True, upnp=False)
+
+
+class StreamOnly:
+    """The player's resolver for one fetchable file: its stream from the torrent service."""
+
+    def __init__(self, service, entry) -> None:
+        self.service, self.entry = service, entry
+
+    def resolve(self, track_id: str):
+        from tui.player.source import Source
+
+        return Source(track_id, "vorbis", "stream", stream=self.service.stream(self.entry), duration_ms=200_000)
+
+    def prefetch(self, track_id: str) -> None:
+        return None
+
+
+def first_audio(mirror: Path, state: Path, track_id: str) -> dict:
+    """One cold start: a new session, the track requested, mpv playing it; then the whole file."""
+    from tui.mirror.file_index import FileIndex
+    from tui.mirror.layout import discover
+    from tui.mirror.torrent_add import first_needed
+    from tui.mirror.torrent_service import TorrentService
+    from tui.player.events import Ended, Started
+    from tui.player.mpv_engine import MpvEngine
+    from tui.player.player import Player
+
+    files = FileIndex(state / "files.sqlite3")
+    files.refresh(discover(mirror))
+    entry = files.entry(track_id)
+    assert entry is not None and entry.state == "fetchable", entry
+    service = TorrentService(files, state / "parts", state / "quarantine", [], loopback=False, swarm=options(),
+                             seed=False)
+    while not service.session.listen_port():  # a session that is up, as the TUI's is before Enter
+        time.sleep(0.01)
+    time.sleep(0.2)
+    started, ended = threading.Event(), threading.Event()
+
+    def listen(event) -> None:
+        if isinstance(event, Started):
+            started.set()
+        elif isinstance(event, Ended):
+            ended.set()
+
+    player = Player(StreamOnly(service, entry), MpvEngine(ao="null"))
+    player.subscribe(listen)
+    began = time.monotonic()
+    player.play([track_id])
+    ok = started.wait(float(__import__("os").environ.get("AUDIO_WAIT", "60")))
+    audio = time.monotonic() - began
+    status = service.wait(track_id, float(__import__("os").environ.get("AUDIO_WAIT", "60")))
+    torrent = next(iter(service.torrents.values()))
+    meta = torrent.meta
+    needed = first_needed(torrent, entry, 64 * 1024)
+    pieces = meta.file_pieces(meta.file(entry.file_index))
+    downloaded = service.downloaded_bytes()
+    player.close()
+    service.close()
+    entry.path.unlink(missing_ok=True)
+    files.close()
+    return {"ok": ok and status is not None and status.state == "done", "first_audio": audio,
+            "needed": sum(meta.piece_size(p) for p in needed), "pieces": sum(meta.piece_size(p) for p in pieces),
+            "downloaded": downloaded, "added_ms": status.added_ms if status else None,
+            "hash_failures": status.hash_failures if status else 0, "banned": status.banned if status else 0,
+            "state": status.line() if status else "vanished"}
+
+
+def aria2c_time(torrent: Path, index: int, out: Path) -> float:
+    began = time.monotonic()
+    subprocess.run(["aria2c", f"--select-file={index + 1}", "--seed-time=0", "-d", str(out), "--enable-dht=false",
+                    "--bt-enable-lpd=false", "--file-allocation=none", "--quiet=true", "--bt-stop-timeout=60",
+                    f"--listen-port={kit.free_port()}", str(torrent)], check=False, timeout=120)
+    return time.monotonic() - began
+
+
+def qbittorrent_time(qb: kit.Qbittorrent, torrent: Path, index: int, out: Path) -> float:
+    info_hash = qb.add(torrent, out, paused=True, skip_check=False)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not qb.files(info_hash):
+        time.sleep(0.1)
+    others = [str(i) for i in range(len(qb.files(info_hash))) if i != index]
+    qb.post("torrents/filePrio", hash=info_hash, id="|".join(others), priority="0")
+    began = time.monotonic()
+    qb.post("torrents/resume", hashes=info_hash)
+    while time.monotonic() - began < 120:
+        if qb.files(info_hash)[index]["progress"] >= 1.0:
+            break
+        time.sleep(0.05)
+    elapsed = time.monotonic() - began
+    qb.post("torrents/delete", hashes=info_hash, deleteFiles="true")
+    return elapsed
+
+
+def add_cost(work: Path) -> dict:
+    """A 60,000-file torrent (16 MiB pieces): request -> added, the first time and again, beside
+    the previous way (our own parse of every file, a rename for each of the 59,999 others)."""
+    import libtorrent as lt
+
+    from bench_file_index import make_torrent
+    from tui.mirror.file_index import FileIndex
+    from tui.mirror.layout import discover
+    from tui.mirror.torrent_service import TorrentService
+    from tui.mirror.torrents import parse_torrent
+
+    mirror = work / "big"
+    (mirror / kit.FOLDER.format(n=0)).mkdir(parents=True)
+    torrent, _names = make_torrent(mirror, 60_000)
+    files = FileIndex(work / "big-files.sqlite3")
+    files.refresh(discover(mirror))
+    entry = next(files.torrent_entries(files.torrents()[0][0], 30_000, 30_000))
+    service = TorrentService(files, work / "big-parts", work / "big-q", [], loopback=True)
+    out = {}
+    try:
+        status = service.request(entry)
+        out["first"] = status.added_ms
+        for again in range(3):  # as after the track finished (P6: removed, added again)
+            service.cancel(entry.track_id)
+            with service.cond:
+                handle = service.torrents.pop(entry.info_hash).handle
+            service.session.remove_torrent(handle)
+            time.sleep(0.2)
+            out[f"again{again}"] = service.request(entry).added_ms
+    finally:
+        service.close()
+    t0 = time.perf_counter()  # the previous add path, timed the same way
+    parsed = parse_torrent(torrent)
+    atp = lt.add_torrent_params()
+    atp.ti = parsed.info
+    atp.renamed_files = {f.file_index: str(work / "old" / str(f.file_index)) for f in parsed.files
+                         if f.file_index != entry.file_index}
+    ses = lt.session({"listen_interfaces": "127.0.0.1:0", "enable_dht": False, "enable_lsd": False})
+    atp.save_path = str(mirror)
+    atp.file_priorities = [0] * len(parsed.files)
+    ses.add_torrent(atp)
+    out["previous"] = (time.perf_counter() - t0) * 1000
+    files.close()
+    return out
+
+
+def main() -> None:
+    kit.in_own_netns()
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=6)
+    parser.add_argument("--corrupt-runs", type=int, default=20)
+    parser.add_argument("--skip-clients", action="store_true")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="longtail-bench-swarm-"))
+    audio = kit.vorbis_files(kit.ROOT / "bench" / "data" / "swarm-audio", 24)
+    mirror, swarm_dir, evil = work / "mirror", work / "swarm", work / "evil"
+    port = kit.free_port()
+    tracker = f"http://127.0.0.1:{port}/announce"
+    folders = {4: kit.make_folder(swarm_dir, mirror, audio, kit.track_ids(24, 41), 0, 4 << 20, (tracker,)),
+               16: kit.make_folder(swarm_dir, mirror, audio, kit.track_ids(24, 42), 1, 16 << 20, (tracker,))}
+    import libtorrent as lt
+
+    hashes = [str(lt.torrent_info(str(f.torrent)).info_hash()) for f in folders.values()]
+    swarm = kit.Swarm(work)
+    try:
+        swarm.start_tracker(hashes, port)
+        pairs = [(f.torrent, swarm_dir) for f in folders.values()]
+        for name in ("lt-a", "lt-b", "lt-c", "lt-d"):
+            swarm.libtorrent_seeder(name, pairs, RATES[name])
+        swarm.aria2_seeder("aria2c", [f.torrent for f in folders.values()], swarm_dir, RATES["aria2c"])
+        qb = swarm.qbittorrent("qb-seed")
+        for f in folders.values():
+            qb.add(f.torrent, swarm_dir, up_limit=RATES["qbittorrent"])
+        swarm.rates["qbittorrent"] = RATES["qbittorrent"]
+        time.sleep(3)  # every seeder announced
+        report(work, mirror, swarm, folders, args)
+    finally:
+        swarm.close()
+
+
+def report(work: Path, mirror: Path, swarm: kit.Swarm, folders: dict, args) -> None:
+    capacity = swarm.capacity
+    print(f"## Swarm: {len(swarm.rates)} seeders ({', '.join(swarm.rates)}), capacity {capacity / MB:.1f} MB/s\n")
+    print("| pieces | runs | first audio p50 (max) | limit p50 | ratio p50 (max) | extra bytes p50 | added p50 |")
+    print("|---|---|---|---|---|---|---|")
+    clean: dict[int, list[dict]] = {}
+    run = 0
+    for piece, folder in folders.items():
+        results = []
+        for i in range(args.runs):
+            results.append(first_audio(mirror, work / f"state-{run}", folder.ids[i]))
+            run += 1
+        clean[piece] = results
+        print(row(f"{piece} MiB", results, capacity))
+    aria, qbit = {}, {}
+    if not args.skip_clients:
+        qb = swarm.qbittorrent("qb-leech")
+        for piece, folder in folders.items():
+            aria[piece] = statistics.median(aria2c_time(folder.torrent, i, work / f"aria-{piece}-{i}")
+                                            for i in range(args.runs, args.runs + 3))
+            qbit[piece] = statistics.median(qbittorrent_time(qb, folder.torrent, i, work / f"qb-{piece}-{i}")
+                                            for i in range(args.runs + 3, args.runs + 6))
+    kit.corrupt_copy(work / "swarm", work / "evil", folders[16])
+    swarm.aria2_seeder("evil", [folders[16].torrent], work / "evil", 20 * MB, good=False)
+    time.sleep(3)
+    corrupt = []
+    for i in range(args.corrupt_runs):
+        track = folders[16].ids[(args.runs + 6 + i) % 24]
+        corrupt.append(first_audio(mirror, work / f"state-{run}", track))
+        run += 1
+    print(row("16 MiB + a corrupt seeder", corrupt, capacity))
+    stalls = sum(1 for r in corrupt if not r["ok"])
+    clean16 = statistics.median(r["first_audio"] for r in clean[16])
+    worst = max(r["first_audio"] for r in corrupt)
+    print(f"\ncorrupt seeder: {stalls} stalls in {len(corrupt)} runs; first audio p50 "
+          f"{statistics.median(r['first_audio'] for r in corrupt):.2f} s, max {worst:.2f} s, "
+          f"{statistics.median(r['first_audio'] for r in corrupt) / clean16:.2f}× the clean swarm's p50; "
+          f"hash failures {sum(r['hash_failures'] for r in corrupt)}, peers banned {sum(r['banned'] for r in corrupt)}")
+    for piece in aria:
+        ours = statistics.median(r["first_audio"] for r in clean[piece])
+        print(f"{piece} MiB, the whole file: aria2c {aria[piece]:.2f} s, qBittorrent {qbit[piece]:.2f} s; "
+              f"longtail's first audio {ours:.2f} s")
+    cost = add_cost(work)
+    print(f"\n60,000-file torrent, request -> added: first {cost['first']:.0f} ms, again "
+          f"{', '.join(f'{cost[k]:.0f}' for k in ('again0', 'again1', 'again2'))} ms; the previous add path "
+          f"{cost['previous']:.0f} ms ({cost['previous'] / max(cost['first'], 0.001):.0f}× the first)")
+
+
+def row(label: str, results: list[dict], capacity: int) -> str:
+    audio = [r["first_audio"] for r in results]
+    limits = [r["needed"] / capacity for r in results]
+    ratios = [a / lim for a, lim in zip(audio, limits, strict=True)]
+    extra = [(r["downloaded"] - r["pieces"]) / r["pieces"] for r in results]
+    added = [r["added_ms"] for r in results if r["added_ms"] is not None]
+    failed = [r["state"] for r in results if not r["ok"]]
+    note = f" ({len(failed)} failed: {failed[0]})" if failed else ""
+    return (f"| {label} | {len(results)} | {statistics.median(audio):.2f} s ({max(audio):.2f}) | "
+            f"{statistics.median(limits):.2f} s | {statistics.median(ratios):.2f}× ({max(ratios):.2f}) | "
+            f"{statistics.median(extra) * 100:.1f}% | {statistics.median(added):.0f} ms |{note}")
+
+
+if __name__ == "__main__":
+    main()
