@@ -128,12 +128,43 @@ def qbittorrent_time(qb: kit.Qbittorrent, torrent: Path, index: int, out: Path) 
     return elapsed
 
 
+def cli_first_audio(mirror: Path, state: Path, track_id: str) -> float:
+    """`longtail play ID --json` from a process start (the file index already built, as a user's
+    is) to its "started" line; the fetched file is taken away again afterwards."""
+    import json
+    import os
+
+    exe = Path(sys.executable).with_name("longtail")
+    config = state / "config.toml"
+    state.mkdir(parents=True, exist_ok=True)
+    config.write_text('[swarm]\nlisten = ["127.0.0.1:0"]\ndht = false\nlsd = false\nupnp = false\n')
+    env = dict(os.environ, LONGTAIL_CONFIG=str(config))
+    subprocess.run([str(exe), "index", "--files-only", "--mirror", str(mirror), "--state", str(state)], env=env,
+                   capture_output=True, check=True)
+    began = time.monotonic()
+    proc = subprocess.Popen([str(exe), "play", track_id, "--json", "--ao", "null", "--no-seed", "--mirror",
+                             str(mirror), "--state", str(state)], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    elapsed = float("nan")
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if json.loads(line).get("event") == "started":
+            elapsed = time.monotonic() - began
+            break
+    proc.terminate()
+    proc.wait(20)
+    for path in mirror.rglob(f"*{track_id}*"):
+        if path.is_file():
+            path.unlink()
+    return elapsed
+
+
 def add_cost(work: Path) -> dict:
     """A 60,000-file torrent (16 MiB pieces): request -> added, the first time and again, beside
     the previous way (our own parse of every file, a rename for each of the 59,999 others)."""
     import libtorrent as lt
-
     from bench_file_index import make_torrent
+
     from tui.mirror.file_index import FileIndex
     from tui.mirror.layout import discover
     from tui.mirror.torrent_service import TorrentService
@@ -183,11 +214,12 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="longtail-bench-swarm-"))
     audio = kit.vorbis_files(kit.ROOT / "bench" / "data" / "swarm-audio", 24)
-    mirror, swarm_dir, evil = work / "mirror", work / "swarm", work / "evil"
+    mirror, swarm_dir = work / "mirror", work / "swarm"
+    ids = kit.catalogue_mirror(work / "demo", mirror, 48)  # real catalogue ids, for `longtail play`
     port = kit.free_port()
     tracker = f"http://127.0.0.1:{port}/announce"
-    folders = {4: kit.make_folder(swarm_dir, mirror, audio, kit.track_ids(24, 41), 0, 4 << 20, (tracker,)),
-               16: kit.make_folder(swarm_dir, mirror, audio, kit.track_ids(24, 42), 1, 16 << 20, (tracker,))}
+    folders = {4: kit.make_folder(swarm_dir, mirror, audio, ids[:24], 0, 4 << 20, (tracker,)),
+               16: kit.make_folder(swarm_dir, mirror, audio, ids[24:], 1, 16 << 20, (tracker,))}
     import libtorrent as lt
 
     hashes = [str(lt.torrent_info(str(f.torrent)).info_hash()) for f in folders.values()]
@@ -250,6 +282,11 @@ def report(work: Path, mirror: Path, swarm: kit.Swarm, folders: dict, args) -> N
         ours = statistics.median(r["first_audio"] for r in clean[piece])
         print(f"{piece} MiB, the whole file: aria2c {aria[piece]:.2f} s, qBittorrent {qbit[piece]:.2f} s; "
               f"longtail's first audio {ours:.2f} s")
+    cli = [cli_first_audio(mirror, work / f"cli-{i}", folders[16].ids[(args.runs + 6 + args.corrupt_runs + i) % 24])
+           for i in range(3)]
+    print(f"`longtail play --json` of a missing track (16 MiB pieces), start to first audio: "
+          f"p50 {statistics.median(cli):.2f} s ({', '.join(f'{c:.2f}' for c in cli)}); in-process p50 {clean16:.2f} s, "
+          f"+{statistics.median(cli) - clean16:.2f} s")
     cost = add_cost(work)
     print(f"\n60,000-file torrent, request -> added: first {cost['first']:.0f} ms, again "
           f"{', '.join(f'{cost[k]:.0f}' for k in ('again0', 'again1', 'again2'))} ms; the previous add path "

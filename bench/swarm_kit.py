@@ -20,8 +20,8 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.parse
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,16 +69,33 @@ def vorbis_files(cache: Path, n: int, seconds: int = 200) -> list[Path]:
     cache.mkdir(parents=True, exist_ok=True)
     out = []
     for i in range(n):
-        path = cache / f"noise-{seconds}s-{i:03d}.ogg"
+        path = cache / f"noise-160k-{seconds}s-{i:03d}.ogg"
         if not path.exists():
             colour = ("pink", "white", "brown")[i % 3]
             tmp = path.with_suffix(".tmp.ogg")
             subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
                             f"anoisesrc=d={seconds}:c={colour}:a=0.3:seed={i + 1}", "-ac", "2", "-ar", "44100",
-                            "-c:a", "libvorbis", "-b:a", "160k", str(tmp)], check=True)
+                            "-c:a", "libvorbis", "-b:a", "160k", "-minrate", "160k", "-maxrate", "160k", str(tmp)],
+                           check=True)  # managed bitrate: 160 kbit/s as the archive's popular tier, ~4 MB
             tmp.rename(path)
         out.append(path)
     return out
+
+
+def catalogue_mirror(demo: Path, mirror: Path, n: int) -> list[str]:
+    """A mirror holding a small demo catalogue (its metadata folder only), and n of its track ids."""
+    import sqlite3
+
+    from tui.demo.build import DemoSpec, build_demo
+    from tui.demo.paths import DemoPaths
+
+    paths = build_demo(DemoPaths(demo), DemoSpec(tracks=2000, audio_tracks=6, seed=7))
+    metadata = next(paths.mirror.glob("annas_archive_spotify_*_metadata"))
+    shutil.copytree(metadata, mirror / metadata.name)
+    conn = sqlite3.connect(f"file:{mirror / metadata.name / 'spotify_clean.sqlite3'}?mode=ro", uri=True)
+    ids = [r[0] for r in conn.execute("SELECT id FROM tracks ORDER BY rowid LIMIT ?", (n,))]
+    conn.close()
+    return ids
 
 
 def track_ids(n: int, seed: int) -> list[str]:
@@ -174,17 +191,19 @@ class Swarm:
         self.tracker = f"http://127.0.0.1:{port}/announce"
         return self.tracker
 
-    def libtorrent_seeder(self, name: str, torrents: list[tuple[Path, Path]], rate: int) -> None:
-        cfg = {"port": free_port(), "rate": rate, "torrents": [[str(t), str(s)] for t, s in torrents]}
+    def libtorrent_seeder(self, name: str, torrents: list[tuple[Path, Path]], rate: int,
+                          port: int | None = None) -> None:
+        cfg = {"port": port or free_port(), "rate": rate, "torrents": [[str(t), str(s)] for t, s in torrents]}
         proc = subprocess.Popen([sys.executable, "-c", SEEDER, json.dumps(cfg)], stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, text=True)
         assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
         self.procs.append(proc)
         self.rates[name] = rate
 
-    def aria2_seeder(self, name: str, torrents: list[Path], save: Path, rate: int, good: bool = True) -> None:
+    def aria2_seeder(self, name: str, torrents: list[Path], save: Path, rate: int, good: bool = True,
+                     port: int | None = None) -> None:
         """aria2c seeding what is in `save` without checking it (so a corrupt copy goes out as is)."""
-        port = free_port()
+        port = port or free_port()
         log = self.work / f"{name}.log"
         self.procs.append(subprocess.Popen(
             ["aria2c", "--seed-ratio=0.0", "--bt-seed-unverified=true", "--check-integrity=false", "-d", str(save),

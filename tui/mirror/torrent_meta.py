@@ -31,6 +31,7 @@ class TorrentMeta:
         with warnings.catch_warnings():  # see torrents._files_as_written: files() still works in 2.1
             warnings.simplefilter("ignore", DeprecationWarning)
             self._storage = info.files()
+            self.trackers = [entry.url for entry in info.trackers()]  # an iterator: always truthy
         self._pad = self._storage.flag_pad_file
         self.info_hash = str(info.info_hash())
         self.name = info.name()

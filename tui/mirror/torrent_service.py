@@ -82,6 +82,7 @@ class TorrentService(AlertThread):
         self.status = self.statuses.by_track  # track id -> status: read under self.cond
         self.closed = threading.Event()
         self.dht_ready = threading.Event()  # the DHT has bootstrapped (docs/libtorrent.md: DHT)
+        self._dht_waited = False
         self.verifier = Verifier(files, self.statuses, quarantine_dir, self.ledger_sha256, self._verified)
         self.options = replace(swarm or SwarmOptions(), loopback=loopback)
         settings = session_settings(lt, self.options, self.upload_limit, download_limit)
@@ -97,7 +98,8 @@ class TorrentService(AlertThread):
         assert entry.info_hash is not None
         # the torrent the file index validated (hostile paths never reach libtorrent), parsed once
         meta = self.metas.get(entry.torrent_path, entry.info_hash)
-        if self.options.dht and not self.options.loopback and not meta.info.trackers():
+        if self.options.dht and not self.options.loopback and not meta.trackers and not self._dht_waited:
+            self._dht_waited = True  # once: a DHT that never comes up (offline) costs one wait, not one per add
             self.dht_ready.wait(DHT_WAIT)  # added before the DHT is up, it would not be announced there
         if meta.file(entry.file_index).path != entry.rel_path:
             raise FetchError(f"{entry.torrent_path} does not list {entry.rel_path} where the file index has it: "

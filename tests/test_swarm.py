@@ -1,0 +1,189 @@
+"""Peers as a real user gets them, and a swarm with a bad peer in it: no `--peer` anywhere.
+
+Real libtorrent sessions, opentracker (Debian's, with its info-hash whitelist) and aria2c on
+127.0.0.1. The DHT test runs in a network namespace of its own (`unshare -n`), as everything
+that starts a DHT node must."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+
+import swarm_kit as kit
+
+from tui.config import Settings, StatePaths
+from tui.config.schema import Swarm as SwarmConfig
+from tui.core.commands import Play
+from tui.core.events import Ended, Started
+from tui.core.services import Location, open_services
+from tui.core.session import Session
+from tui.mirror.file_index import FileIndex
+from tui.mirror.layout import discover
+from tui.mirror.torrent_service import TorrentService
+
+pytestmark = pytest.mark.slow
+LOOPBACK_SWARM = SwarmConfig(listen=["127.0.0.1:0"], dht=False, lsd=False, upnp=False)
+
+
+def demo_folder(small_demo, root: Path, tracker: str | None, piece: int = 64 * 1024):
+    """A mirror with the demo's catalogue and one of its data folders re-torrented (announcing to
+    `tracker`), every file of it missing; the demo's full copy is the swarm's."""
+    from tui.mirror.torrents import make_v1_torrent
+
+    data = next(small_demo.swarm.glob("annas_archive_data__*"))
+    mirror = root / "mirror"
+    metadata = next(small_demo.mirror.glob("annas_archive_spotify_*_metadata"))
+    shutil.copytree(metadata, mirror / metadata.name)
+    (mirror / data.name).mkdir()
+    torrent = make_v1_torrent(data, piece, mirror / f"{data.name}.torrent", (tracker,) if tracker else ())
+    return mirror, torrent, data
+
+
+def tracks_of(mirror: Path, state: Path) -> list[str]:
+    files = FileIndex(state / "probe.sqlite3")
+    files.refresh(discover(mirror))
+    ids = sorted(t for t, s in files.all_states() if s == "fetchable")
+    files.close()
+    return ids
+
+
+def wait_for(events, kind, timeout: float):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        event = events.get(0.2)
+        if isinstance(event, kind):
+            return event
+        if isinstance(event, Ended) and event.reason == "error":
+            raise AssertionError(event.message)
+    raise AssertionError(f"no {kind.__name__} within {timeout} s")
+
+
+@pytest.mark.skipif(not shutil.which("opentracker"), reason="needs opentracker (./dev test installs it)")
+def test_peers_from_the_torrents_own_tracker_alone_play_a_missing_track(small_demo, tmp_path):
+    swarm = kit.Swarm(tmp_path)
+    port = kit.free_port()
+    mirror, torrent, data = demo_folder(small_demo, tmp_path, f"http://127.0.0.1:{port}/announce")
+    import libtorrent as lt
+
+    try:
+        swarm.start_tracker([str(lt.torrent_info(str(torrent)).info_hash())], port)
+        swarm.libtorrent_seeder("seed", [(torrent, data.parent)], 0)
+        settings = Settings(swarm=LOOPBACK_SWARM)  # no peers named anywhere
+        session = Session(open_services(Location(mirror, StatePaths(tmp_path / "state"), None), settings))
+        try:
+            track = tracks_of(mirror, tmp_path)[0]
+            events = session.bus.queue((Started, Ended))
+            session.start_fetching()
+            session.start_player(ao="null", remember=False)
+            session.send(Play((track,)))
+            started = wait_for(events, Started, 60)
+            assert started.track_id == track and started.kind == "stream"
+        finally:
+            session.close()
+    finally:
+        swarm.close()
+
+
+DHT_SCRIPT = r"""
+import json, sys, time
+sys.path.insert(0, sys.argv[2])
+import libtorrent as lt
+import swarm_kit as kit
+from pathlib import Path
+from tui.mirror.file_index import FileIndex
+from tui.mirror.layout import discover
+from tui.mirror.torrent_add import SwarmOptions
+from tui.mirror.torrent_service import TorrentService
+cfg = json.loads(sys.argv[1])
+# several nodes on one address: libtorrent keeps one node per IP unless told otherwise
+LOCAL_DHT = {"dht_restrict_routing_ips": False, "dht_restrict_search_ips": False,
+             "dht_prefer_verified_node_ids": False}
+ports = [kit.free_port() for _ in range(5)]
+nodes = []
+for i, port in enumerate(ports):
+    nodes.append(lt.session({"listen_interfaces": f"127.0.0.1:{port}", "enable_dht": True, "enable_lsd": False,
+                             "enable_upnp": False, "enable_natpmp": False, "alert_mask": 0,
+                             "dht_bootstrap_nodes": ",".join(f"127.0.0.1:{p}" for p in ports[:i]), **LOCAL_DHT}))
+    time.sleep(0.3)
+a = lt.add_torrent_params(); a.ti = lt.torrent_info(cfg["torrent"]); a.save_path = cfg["swarm"]
+a.flags |= lt.torrent_flags.seed_mode; a.flags &= ~lt.torrent_flags.auto_managed & ~lt.torrent_flags.paused
+seed = nodes[0].add_torrent(a)
+for _ in range(24):  # the nodes find each other and the seeder is announced
+    time.sleep(0.5); seed.force_dht_announce()
+files = FileIndex(Path(cfg["state"]) / "files.sqlite3"); files.refresh(discover(Path(cfg["mirror"])))
+entry = files.entry(cfg["track"])
+options = SwarmOptions(listen=("127.0.0.1:0",), dht=True, dht_bootstrap=tuple(f"127.0.0.1:{p}" for p in ports),
+                       lsd=False, utp=True, upnp=False)
+service = TorrentService(files, Path(cfg["state"]) / "parts", Path(cfg["state"]) / "q", [], swarm=options, seed=False)
+service.session.apply_settings(LOCAL_DHT)
+began = time.monotonic()
+service.request(entry)
+status = service.wait(entry.track_id, 90)
+print(json.dumps({"state": status.state, "verified": status.verified, "dht_ready": service.dht_ready.is_set(),
+                  "seconds": time.monotonic() - began}), flush=True)
+service.close()
+"""
+
+
+@pytest.mark.skipif(not shutil.which("unshare"), reason="needs unshare for a network namespace of its own")
+def test_peers_from_the_dht_alone_fetch_a_track(small_demo, tmp_path):
+    mirror, torrent, data = demo_folder(small_demo, tmp_path, None)  # no tracker at all
+    track = tracks_of(mirror, tmp_path)[0]
+    cfg = {"torrent": str(torrent), "swarm": str(data.parent), "mirror": str(mirror), "state": str(tmp_path / "s"),
+           "track": track}
+    script = tmp_path / "dht_swarm.py"
+    script.write_text(DHT_SCRIPT)
+    out = subprocess.run(["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "sh", sys.executable,
+                          str(script), json.dumps(cfg), str(kit.ROOT / "bench")],
+                         capture_output=True, text=True, timeout=240, cwd=kit.ROOT)
+    assert out.returncode == 0, out.stderr[-2000:]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    # no tracker, no peer named, LSD off: the seeder could only be found through the DHT
+    assert result["state"] == "done" and result["verified"], result
+    assert (mirror / data.name).exists()
+
+
+@pytest.mark.skipif(not shutil.which("aria2c"), reason="needs aria2c (./dev test installs it)")
+def test_a_corrupt_seeder_beside_a_clean_one_never_stalls_the_fetch_and_is_banned(small_demo, tmp_path):
+    """aria2c serves a copy with a flipped byte in every 16 KiB block (`--bt-seed-unverified`
+    sends it unchecked), a libtorrent seeder the real one: the fetch completes and is verified
+    every time, and the peer that sent bad data is banned."""
+    mirror, torrent, data = demo_folder(small_demo, tmp_path, None, piece=256 * 1024)
+    folder = kit.Folder(data.name, 256 * 1024, torrent, [], sorted(p.name for p in data.iterdir()))
+    evil = tmp_path / "evil"
+    kit.corrupt_copy(data.parent, evil, folder)
+    swarm = kit.Swarm(tmp_path)
+    good_port, evil_port = kit.free_port(), kit.free_port()
+    try:
+        swarm.libtorrent_seeder("good", [(torrent, data.parent)], 100_000, port=good_port)  # slower than the bad one
+        swarm.aria2_seeder("evil", [torrent], evil, 0, good=False, port=evil_port)
+        time.sleep(1.5)
+        ids = tracks_of(mirror, tmp_path)
+        sizes = {t: FileIndex(tmp_path / "probe.sqlite3").entry(t).size for t in ids}
+        biggest = sorted(ids, key=lambda t: -sizes[t])[:3]  # files of several pieces
+        for n, track in enumerate(biggest):
+            state = tmp_path / f"state-{n}"
+            files = FileIndex(state / "files.sqlite3")
+            files.refresh(discover(mirror))
+            service = TorrentService(files, state / "parts", state / "q",
+                                     [("127.0.0.1", evil_port), ("127.0.0.1", good_port)], loopback=True, seed=False)
+            try:
+                service.request(files.entry(track))
+                status = service.wait(track, 60)
+            finally:
+                service.close()
+            assert status is not None and status.state == "done" and status.verified, status and status.line()
+            assert status.hash_failures >= 1  # the bad copy did reach us...
+            assert status.banned >= 1  # ...and the peer that sent it was banned
+            assert files.entry(track).local
+            files.close()
+    finally:
+        swarm.close()
