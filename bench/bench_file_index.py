@@ -1,76 +1,168 @@
-"""The file index on an archive-sized torrent: 60,000 files, like the real data folders.
+"""The file index at the archive's scale: torrents of 60,000 files (16 MiB pieces, random
+piece hashes), AACID names of a catalogue's own track ids, 1% of the files on disk as sparse
+files; then what a user waits for.
 
-    .venv/bin/python bench/bench_file_index.py
+    .venv/bin/python bench/bench_file_index.py --catalogue bench/data/1m --files 1000000
 
-Builds a v1 .torrent of 60,000 AACID-named files (sizes of real tracks; the data itself is
-sparse, only the metadata matters), then times: the first index of it (parse with
-libtorrent + one stat per file), a refresh when nothing changed, and a refresh after a
-file arrived in the data folder (local flags redone). Also the demo's build time.
+Prints: the first index (files/s, peak RSS of the process that ran it), a refresh with
+nothing changed, a refresh after one data folder changed, the tiers' coverage (`tiers`),
+the TUI's first screen beside an empty Textual app (same run), and `check --all` on a mirror
+where 99% of the files are not downloaded. Without --catalogue the ids are made up (no tiers).
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
 import random
 import shutil
+import sqlite3
+import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-from tui.demo.rows import Ids
+FOLDER = "annas_archive_data__aacid__spotify_files_pop_{n}__20260116T000346Z--20260116T000347Z"
+PER_TORRENT = 60_000
+
+INDEX_CHILD = """
+import json, resource, sys, time
+from pathlib import Path
+from tui.core.services import tier_lookup
+from tui.catalogue.catalogue import Catalogue
+from tui.catalogue.databases import CataloguePaths
 from tui.mirror.file_index import FileIndex
 from tui.mirror.layout import discover
+layout = discover(Path(sys.argv[1]))
+tier_of = tier_lookup(Catalogue(CataloguePaths.from_databases(layout.databases))) if layout.main_db else None
+index = FileIndex(Path(sys.argv[2]))
+t0 = time.perf_counter()
+report = index.refresh(layout, tier_of=tier_of)
+seconds = time.perf_counter() - t0
+self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+kids_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps({"seconds": seconds, "files": report.files_indexed, "parsed": report.torrents_parsed,
+                  "unchanged": report.torrents_unchanged, "rss_mb": self_kb / 1024, "worker_rss_mb": kids_kb / 1024}))
+"""
 
-FOLDER = "annas_archive_data__aacid__spotify_files_pop_0__20260116T000346Z--20260116T000347Z"
+
+def catalogue_ids(catalogue: Path | None, n: int) -> list[str]:
+    if catalogue is None:
+        from tui.demo.rows import Ids
+
+        ids = Ids(5)
+        return [ids.next() for _ in range(n)]
+    db = next(catalogue.rglob("spotify_clean.sqlite3"))
+    conn = sqlite3.connect(f"file:{db}?mode=ro&immutable=1", uri=True)
+    rows = [r[0] for r in conn.execute("SELECT id FROM tracks ORDER BY rowid LIMIT ?", (n,))]
+    conn.close()
+    random.Random(3).shuffle(rows)  # a torrent's tracks are not neighbours in the catalogue
+    return rows
 
 
-def make_torrent(root: Path, n: int) -> tuple[Path, list[str]]:
+def make_mirror(mirror: Path, catalogue: Path | None, files: int) -> list[str]:
     import libtorrent as lt
 
+    mirror.mkdir(parents=True, exist_ok=True)
+    if catalogue is not None:
+        metadata = next(catalogue.rglob("spotify_clean.sqlite3")).parent
+        target = mirror / "annas_archive_spotify_2025_07_metadata"
+        target.mkdir(exist_ok=True)
+        for db in metadata.glob("*.sqlite3"):  # links: the catalogue is not copied
+            link = target / db.name
+            if not link.exists():
+                link.symlink_to(db.resolve())
+    ids = catalogue_ids(catalogue, files)
     rng = random.Random(1)
-    ids = Ids(5)
-    names = [f"aacid__spotify_files_pop_0__20260116T000346Z__{ids.next()}__{ids.next()}" for _ in range(n)]
-    piece = 16 * 1024 * 1024
-    entries = [lt.create_file_entry(f"{FOLDER}/{name}", rng.randint(1_500_000, 6_000_000)) for name in names]
-    ct = lt.create_torrent(entries, piece, lt.create_torrent.v1_only)
-    for p in range(ct.num_pieces()):
-        ct.set_hash(p, rng.randbytes(20))  # hashes are not read by the index
-    out = root / f"{FOLDER}.torrent"
-    out.write_bytes(lt.bencode(ct.generate()))
-    return out, names
+    for n in range(0, len(ids), PER_TORRENT):
+        name = FOLDER.format(n=n // PER_TORRENT)
+        torrent = mirror / f"{name}.torrent"
+        chunk = ids[n:n + PER_TORRENT]
+        sizes = [rng.randint(1_500_000, 6_000_000) for _ in chunk]
+        names = [f"aacid__spotify_files_pop_{n // PER_TORRENT}__20260116T000346Z__{t}__AbCdEfGhJkLmNpQrStUvWx"
+                 for t in chunk]
+        if not torrent.exists():
+            ct = lt.create_torrent([lt.create_file_entry(f"{name}/{f}", s) for f, s in zip(names, sizes, strict=True)],
+                                   16 << 20, lt.create_torrent.v1_only)
+            for p in range(ct.num_pieces()):
+                ct.set_hash(p, rng.randbytes(20))
+            torrent.write_bytes(lt.bencode(ct.generate()))
+        folder = mirror / name
+        folder.mkdir(exist_ok=True)
+        for i in range(7, len(chunk), 100):  # 1% on disk, sparse
+            path = folder / names[i]
+            if not path.exists():
+                with open(path, "wb") as f:
+                    f.truncate(sizes[i])
+    return ids
+
+
+def run(code: str, *args: str) -> dict:
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=ROOT, timeout=7200)
+    if out.returncode != 0:
+        raise SystemExit(out.stderr[-3000:])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def timed(cmd: list[str], env: dict | None = None) -> tuple[float, str]:
+    t0 = time.perf_counter()
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=7200)
+    return time.perf_counter() - t0, out.stdout
 
 
 def main() -> None:
-    work = Path(tempfile.mkdtemp(prefix="longtail-bench-index-"))
-    mirror = work / "mirror"
-    (mirror / FOLDER).mkdir(parents=True)
+    from bench_tui import CHILD_EMPTY, CHILD_LONGTAIL, spawn_until_ready
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--catalogue", type=Path)
+    ap.add_argument("--files", type=int, default=1_000_000)
+    ap.add_argument("--work", type=Path, default=ROOT / "bench" / "data" / "files-bench")
+    args = ap.parse_args()
+    mirror = args.work / f"mirror-{args.files}"
+    state = args.work / f"state-{args.files}"
     t0 = time.perf_counter()
-    torrent, names = make_torrent(mirror, 60_000)
+    make_mirror(mirror, args.catalogue, args.files)
     made = time.perf_counter() - t0
-    index = FileIndex(work / "files.sqlite3")
-    t0 = time.perf_counter()
-    first = index.refresh(discover(mirror))
-    first_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    again = index.refresh(discover(mirror))
-    again_s = time.perf_counter() - t0
-    time.sleep(0.01)
-    (mirror / FOLDER / names[0]).write_bytes(b"x")  # a file arrives (wrong size: not local)
-    t0 = time.perf_counter()
-    changed = index.refresh(discover(mirror))
-    changed_s = time.perf_counter() - t0
-    print("## File index: a 60,000-file torrent\n")
-    print(f"(.torrent of {torrent.stat().st_size / 1e6:.1f} MB made in {made:.1f} s)\n")
-    print("| figure | measured | target |\n|---|---|---|")
-    print(f"| first index: parse + {first.files_indexed:,} files + one stat each | {first_s * 1000:.0f} ms | "
-          "well under a second |")
-    print(f"| refresh, nothing changed ({again.torrents_unchanged} unchanged) | {again_s * 1000:.1f} ms | |")
-    print(f"| refresh after the data folder changed ({changed.torrents_parsed} re-read) | "
-          f"{changed_s * 1000:.0f} ms | |")
-    shutil.rmtree(work)
+    shutil.rmtree(state, ignore_errors=True)
+    state.mkdir(parents=True)
+    print(f"## File index: {args.files:,} files in {-(-args.files // PER_TORRENT)} torrents "
+          f"(mirror made in {made:.0f} s)\n")
+    first = run(INDEX_CHILD, str(mirror), str(state / "files.sqlite3"))
+    again = run(INDEX_CHILD, str(mirror), str(state / "files.sqlite3"))
+    folder = mirror / FOLDER.format(n=0)
+    victim = next(folder.iterdir())
+    victim.unlink()
+    changed = run(INDEX_CHILD, str(mirror), str(state / "files.sqlite3"))
+    print("| figure | measured |\n|---|---|")
+    print(f"| first index | {first['seconds']:.1f} s: **{first['files'] / first['seconds']:,.0f} files/s**; "
+          f"peak RSS {first['rss_mb']:.0f} MB (workers {first['worker_rss_mb']:.0f} MB each at most) |")
+    print(f"| refresh, nothing changed ({again['unchanged']} torrents) | {again['seconds'] * 1000:.0f} ms |")
+    print(f"| refresh, one data folder changed ({changed['parsed']} torrent read again) | "
+          f"{changed['seconds'] * 1000:.0f} ms |")
+    if args.catalogue is None:
+        return
+    exe = str(Path(sys.executable).with_name("longtail"))
+    base = [exe, "--mirror", str(mirror), "--state", str(state)]
+    cold, _ = timed([*base, "tiers", "--json"])  # counts the catalogue's histogram and ledger once
+    warm, out = timed([*base, "tiers", "--json"])
+    doc = json.loads(out)
+    print(f"| `tiers` (first: the catalogue's histogram and ledger, once per catalogue) | {cold:.2f} s |")
+    print(f"| `tiers` again (file counts read live from the index) | {warm:.2f} s "
+          f"(vorbis local {doc['tiers']['vorbis']['local']:,}) |")
+    empty = [spawn_until_ready(CHILD_EMPTY) for _ in range(3)]
+    ours = [spawn_until_ready(CHILD_LONGTAIL, str(mirror), str(state)) for _ in range(3)]
+    print(f"| TUI first screen (p50 of 3) | {sorted(ours)[1]:.0f} ms, an empty Textual app {sorted(empty)[1]:.0f} ms: "
+          f"{sorted(ours)[1] / sorted(empty)[1]:.2f}× |")
+    swept, out = timed([*base, "check", "--all", "--json"])
+    summary = json.loads(out)["summary"]
+    print(f"| `check --all` (99% not downloaded) | {swept:.1f} s: {summary['ok']:,} ok, "
+          f"{summary['missing']:,} missing, {summary['corrupt']:,} corrupt |")
+    print(f"\nload: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

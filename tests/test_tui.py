@@ -561,3 +561,61 @@ def test_a_rich_outside_the_tested_range_is_refused_in_one_line():
         with pytest.raises(LongtailError) as caught:
             check_rich(found)
         assert "\n" not in str(caught.value) and found in str(caught.value) and "install rich" in str(caught.value)
+
+
+async def test_a_cancelled_query_cancels_its_worker_and_nothing_else(small_demo, tmp_path):
+    """Every screen's database work goes through run_db: a query interrupted under it (a newer
+    keystroke, the app closing) is a cancelled worker, never a traceback that ends the app."""
+    import sqlite3
+
+    session = demo_session(small_demo, tmp_path)
+    app = make_app(session, start_player=False)
+    outcome: list[str] = []
+
+    def interrupted() -> None:
+        raise sqlite3.OperationalError("interrupted")
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        async def load() -> None:
+            try:
+                await app.run_db(interrupted)
+            except BaseException as exc:
+                outcome.append(type(exc).__name__)
+                raise
+
+        worker = app.run_worker(load(), exit_on_error=True)
+        await pilot.pause(0.3)
+        assert outcome == ["CancelledError"] and worker.state.name == "CANCELLED"
+        assert app.is_running  # exit_on_error did not end the app
+    session.close()
+
+
+def test_a_stale_search_cancels_only_the_searches(small_demo, tmp_path):
+    """The search's interrupt used to cancel every catalogue connection, and so a tiers count
+    running on another thread ended in `OperationalError: interrupted`."""
+    import threading
+
+    session = demo_session(small_demo, tmp_path)
+    catalogue = session.services.catalogue
+    started, result, errors = threading.Event(), [], []
+
+    def long_count() -> None:  # a slow query on another database thread
+        conn = catalogue.conn()
+        started.set()
+        try:
+            result.append(conn.execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                                       "WHERE i < 3000000) SELECT count(*) FROM n").fetchone()[0])
+        except sqlite3.OperationalError as exc:
+            errors.append(str(exc))
+
+    import sqlite3
+
+    counting = threading.Thread(target=long_count)
+    counting.start()
+    started.wait(5)
+    for _ in range(20):
+        session.library.interrupt_search()
+        time.sleep(0.01)
+    counting.join(30)
+    session.close()
+    assert errors == [] and result == [3000000]

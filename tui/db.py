@@ -31,6 +31,7 @@ class PerThread:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._all: list[sqlite3.Connection] = []
+        self._by_thread: dict[int, sqlite3.Connection] = {}
 
     def get(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -39,7 +40,16 @@ class PerThread:
             self._local.conn = conn
             with self._lock:
                 self._all.append(conn)
+                self._by_thread[threading.get_ident()] = conn
         return conn
+
+    def interrupt_threads(self, idents: set[int]) -> None:
+        """Cancel the query these threads are running (and nobody else's)."""
+        with self._lock:
+            for ident in idents:
+                conn = self._by_thread.get(ident)
+                if conn is not None:
+                    conn.interrupt()
 
     def interrupt_all(self) -> None:
         """Cancel whatever query any thread is running (a newer keystroke arrived)."""

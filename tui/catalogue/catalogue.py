@@ -91,8 +91,12 @@ class Catalogue:
         self._conns.close_all()
 
     def interrupt_all(self) -> None:
-        """Cancel whatever query any thread is running (stale searches)."""
+        """Cancel whatever query any thread is running."""
         self._conns.interrupt_all()
+
+    def interrupt_threads(self, idents: set[int]) -> None:
+        """Cancel the queries of these threads only (a search gone stale)."""
+        self._conns.interrupt_threads(idents)
 
     @property
     def has_features(self) -> bool:

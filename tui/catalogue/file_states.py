@@ -50,6 +50,15 @@ class FileStates(Protocol):
         """local | damaged | partial | fetchable | absent."""
         ...
 
+    def coverage(self) -> dict[int, dict[str, int]]:
+        """Tracks per tier (1: popularity > 0, 0: popularity 0, -1: not in the catalogue) that are
+        local, damaged, fetchable: kept as the files change, never counted on demand."""
+        ...
+
+    def playable_generation(self) -> int:
+        """Changes when which tracks can play may have changed."""
+        ...
+
     def playable(self, track_id: str) -> bool:
         """`can_play` for this track's best copy."""
         ...

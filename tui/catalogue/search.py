@@ -53,6 +53,7 @@ class Searcher:
         self._status: IndexStatus | None = None
         self._lock = threading.Lock()
         self._conns: list[sqlite3.Connection] = []
+        self._searching: set[int] = set()  # threads in a search now: what `interrupt` may cancel
 
     def status(self, refresh: bool = False) -> IndexStatus:
         if refresh or self._status is None or not self._status.complete:
@@ -81,11 +82,13 @@ class Searcher:
         return conn
 
     def interrupt(self) -> None:
-        """Cancel any query in flight (a newer keystroke arrived)."""
+        """Cancel the searches in flight (a newer keystroke arrived), and only them: the tiers'
+        counts or a list's page on another thread run on."""
         with self._lock:
             for conn in self._conns:
                 conn.interrupt()
-        self.catalogue.interrupt_all()
+            searching = set(self._searching)
+        self.catalogue.interrupt_threads(searching)
 
     def close(self) -> None:
         with self._lock:
@@ -97,6 +100,16 @@ class Searcher:
     # -- the one entry point ----------------------------------------------------------
 
     def search(self, query: str, kinds: tuple[Kind, ...] = KINDS, limit: int = 20) -> SearchResults:
+        ident = threading.get_ident()
+        with self._lock:
+            self._searching.add(ident)
+        try:
+            return self._search(query, kinds, limit)
+        finally:
+            with self._lock:
+                self._searching.discard(ident)
+
+    def _search(self, query: str, kinds: tuple[Kind, ...], limit: int) -> SearchResults:
         query = query if isinstance(query, str) else str(query)
         results = SearchResults(query)
         limit = max(1, min(int(limit), 500))

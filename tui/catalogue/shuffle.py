@@ -205,7 +205,10 @@ class Shuffle:
         return conn
 
     def _signature(self) -> str:
-        gen = self.files.generation() if self.files is not None else 0
+        # what can play changes rarely (a fetch makes a fetchable track local: both can play);
+        # what is present changes with every fetch
+        files = self.files
+        gen = 0 if files is None else files.generation() if self.filter.present_only else files.playable_generation()
         return f"{self.catalogue.signature()}:{gen}"
 
     def _build_subset(self) -> int:

@@ -125,61 +125,40 @@ class Tiers:
 
     # -- coverage ------------------------------------------------------------------------
 
-    def _coverage_signature(self) -> str:
-        gen = self.files.generation() if self.files is not None else -1
-        return f"{self.catalogue.signature()}:{gen}"
-
     def cached_coverage(self) -> dict[str, TierCoverage] | None:
-        value = self.cache.get("coverage", self._coverage_signature())
-        if value is None:
-            return None
-        return {k: TierCoverage(**v) for k, v in value.items()}
+        """Coverage, when what the catalogue alone decides (tracks, archived) is counted already."""
+        base = self.cache.get("coverage-base", self.catalogue.signature())
+        return self._with_files(base) if base is not None else None
 
     def coverage(self, progress: Progress | None = None) -> dict[str, TierCoverage]:
-        cached = self.cached_coverage()
-        if cached is not None:
-            return cached
-        hist = self.histogram(progress)
-        out = {"vorbis": TierCoverage(sum(v for k, v in hist.items() if k > 0)),
-               "opus": TierCoverage(hist.get(0, 0))}
-        conn = self.catalogue.conn()
-        sql = self.catalogue.sql
-        if self.catalogue.has_ledger:
-            for tier in out.values():
-                tier.archived = 0
-            top = conn.execute(sql["ledger_max_rowid"]).fetchone()[0] or 0
-            for start in range(0, top + 1, CHUNK):
-                # The tier is the catalogue's popularity, looked up through tracks_id_unique.
-                for positive, n in conn.execute(sql["ledger_archived_by_tier"], (start, start + CHUNK)):
-                    out["vorbis" if positive else "opus"].archived += n
-                if progress:
-                    progress("ledger", min(start + CHUNK, top), top)
+        """Per tier: tracks, archived (the ledger), and local, damaged, fetchable (the file index's
+        kept counts, read live: no file is counted here). The catalogue's part is counted once
+        per catalogue, then cached."""
+        base = self.cache.get("coverage-base", self.catalogue.signature())
+        if base is None:
+            hist = self.histogram(progress)
+            base = {"vorbis": [sum(v for k, v in hist.items() if k > 0), None], "opus": [hist.get(0, 0), None]}
+            conn = self.catalogue.conn()
+            sql = self.catalogue.sql
+            if self.catalogue.has_ledger:
+                base["vorbis"][1] = base["opus"][1] = 0
+                top = conn.execute(sql["ledger_max_rowid"]).fetchone()[0] or 0
+                for start in range(0, top + 1, CHUNK):
+                    # The tier is the catalogue's popularity, looked up through tracks_id_unique.
+                    for positive, n in conn.execute(sql["ledger_archived_by_tier"], (start, start + CHUNK)):
+                        base["vorbis" if positive else "opus"][1] += n
+                    if progress:
+                        progress("ledger", min(start + CHUNK, top), top)
+            self.cache.put("coverage-base", self.catalogue.signature(), base)
+        return self._with_files(base)
+
+    def _with_files(self, base: dict) -> dict[str, TierCoverage]:
+        out = {name: TierCoverage(tracks, archived) for name, (tracks, archived) in base.items()}
         if self.files is not None:
-            batch: list[tuple[str, str]] = []
-
-            def flush() -> None:
-                if not batch:
-                    return
-                pops = self.catalogue.popularity_by_ids([b[0] for b in batch])
-                for track_id, state in batch:
-                    if track_id in pops:
-                        tier = out["vorbis" if pops[track_id] > 0 else "opus"]
-                        if state == "local":
-                            tier.local += 1
-                        elif state == "damaged":
-                            tier.damaged += 1
-                        elif state in ("fetchable", "partial"):
-                            tier.fetchable += 1
-                batch.clear()
-
-            for track_id, state in self.files.all_states():
-                batch.append((track_id, state))
-                if len(batch) >= 500:
-                    flush()
-            flush()
-        self.cache.put("coverage", self._coverage_signature(),
-                       {k: {"tracks": v.tracks, "archived": v.archived, "local": v.local,
-                            "damaged": v.damaged, "fetchable": v.fetchable} for k, v in out.items()})
+            for tier_key, counts in self.files.coverage().items():
+                if tier_key in (0, 1):  # tracks the catalogue knows
+                    tier = out["vorbis" if tier_key == 1 else "opus"]
+                    tier.local, tier.damaged, tier.fetchable = counts["local"], counts["damaged"], counts["fetchable"]
         return out
 
     # -- paging ----------------------------------------------------------------------------

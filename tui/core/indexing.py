@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tui.core.events import IndexProgress, Notice
-from tui.core.services import Services
+from tui.core.services import Services, tier_lookup
 from tui.errors import LongtailError
 
 
@@ -42,9 +42,11 @@ class IndexReport:
         return doc
 
 
-def refresh_files(services: Services, publish: Callable[[object], None]) -> IndexReport:
+def refresh_files(services: Services, publish: Callable[[object], None],
+                  should_stop: Callable[[], bool] = lambda: False) -> IndexReport:
     report = services.files.refresh(
-        services.layout, lambda done, total, _name: publish(IndexProgress("torrents", done, total)))
+        services.layout, lambda done, total, _name: publish(IndexProgress("torrents", done, total)),
+        tier_lookup(services.catalogue), should_stop)
     out = IndexReport(files={
         "torrents_parsed": report.torrents_parsed, "torrents_unchanged": report.torrents_unchanged,
         "torrents_removed": report.torrents_removed, "folders_without_torrent": report.folders_without_torrent,
@@ -105,7 +107,7 @@ def build_covers(services: Services, publish: Callable[[object], None],
 
 def build_all(services: Services, publish: Callable[[object], None], files_only: bool = False,
               inline: bool = False, should_stop: Callable[[], bool] = lambda: False) -> IndexReport:
-    report = refresh_files(services, publish)
+    report = refresh_files(services, publish, should_stop)
     if not files_only:
         try:
             report.search = build_search(services, publish, inline, should_stop)

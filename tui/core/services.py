@@ -176,5 +176,12 @@ def open_services(location: Location, settings: Settings, refresh_files: bool = 
     files = FileIndex(state.file_index)
     if refresh_files:
         # Cheap when nothing changed: one stat per torrent and per data folder.
-        files.refresh(layout)
+        files.refresh(layout, tier_of=tier_lookup(catalogue))
     return Services(settings, location, layout, catalogue, files)
+
+
+def tier_lookup(catalogue: Catalogue) -> Callable[[list[str]], dict[str, int]]:
+    """Track ids -> 1 (popularity > 0, the Vorbis tier) or 0, for the file index's counts."""
+    def tier_of(track_ids: list[str]) -> dict[str, int]:
+        return {t: int(p > 0) for t, p in catalogue.popularity_by_ids(track_ids).items()}
+    return tier_of

@@ -3,19 +3,17 @@ verdicts kept as batches finish, progress on the bus, and a run that resumes."""
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import sys
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from contextlib import contextmanager
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 
 from tui.core.events import CheckProgress, SweepProgress
 from tui.core.indexing import refresh_files
 from tui.core.services import Services
 from tui.mirror.sweep import Batch, SweepJob, SweepRow, SweepStore, check_batch, plan, strays
+from tui.mirror.workers import pool as worker_pool
 
 
 @dataclass
@@ -56,8 +54,8 @@ def sweep(services: Services, publish: Callable[[object], None], run_no: int, de
     job = SweepJob(services.catalogue.paths, services.files.db_path, decoder)
     progress = store.totals(run)
     checked = progress["ok"] + progress["missing"] + progress["corrupt"]
-    pool = ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1,
-                               mp_context=_worker_context())
+    pool = worker_pool(workers or os.cpu_count() or 1,
+                       ["tui.mirror.sweep", "tui.mirror.checks", "tui.catalogue.catalogue"])
     try:
         pending: dict[Future, Batch] = {}
         queue = iter(todo)
@@ -95,43 +93,6 @@ def sweep(services: Services, publish: Callable[[object], None], run_no: int, de
     report.seconds = time.perf_counter() - started
     store.close()
     return report
-
-
-def _worker_context() -> multiprocessing.context.BaseContext:
-    """Workers forked from a fresh single-threaded server that has imported only the checker:
-    forking this process could copy a libtorrent or mpv thread's locks mid-use, and `spawn`
-    would import the whole CLI (or TUI) again in every worker."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        context: multiprocessing.context.BaseContext = multiprocessing.get_context("spawn")
-    else:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["tui.mirror.sweep", "tui.mirror.checks", "tui.catalogue.catalogue"])
-    with _real_stderr():
-        from multiprocessing import forkserver, resource_tracker
-
-        resource_tracker.ensure_running()
-        if context.get_start_method() == "forkserver":
-            forkserver.ensure_running()
-    return context
-
-
-@contextmanager
-def _real_stderr() -> Iterator[None]:
-    """multiprocessing starts its helper processes with `sys.stderr.fileno()` as an fd to
-    keep; under the TUI, Textual's stand-in for sys.stderr answers -1 and the start fails.
-    The helpers are started here, once, with the real one in place for that moment."""
-    try:
-        usable = sys.stderr is not None and sys.stderr.fileno() >= 0
-    except (AttributeError, OSError, ValueError):
-        usable = False
-    if usable or sys.__stderr__ is None:
-        yield
-        return
-    saved, sys.stderr = sys.stderr, sys.__stderr__
-    try:
-        yield
-    finally:
-        sys.stderr = saved
 
 
 def _keep(services: Services, store: SweepStore, run: int, batch: Batch, rows: list[SweepRow]) -> None:

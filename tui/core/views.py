@@ -88,7 +88,7 @@ class Library:
         from tui.catalogue.playable_tiers import playable_tier_tracks
 
         services = self.services
-        signature = f"{services.catalogue.signature()}:{services.files.generation()}"
+        signature = f"{services.catalogue.signature()}:{services.files.playable_generation()}"
         return TrackItems(self, playable_tier_tracks(services.catalogue, tier, services.files.playable_track_ids(),
                                                      services.state.shuffle_subsets, signature))
 

@@ -305,12 +305,13 @@ class FetchStatuses:
                 torrent.last_progress = now
             for index, track_id in torrent.wanted.items():
                 status = self.by_track.get(track_id)
+                if status is not None:
+                    status.peers_max = max(status.peers_max, st.num_peers)
                 if status is None or status.state not in ("queued", "fetching", "stalled"):
                     continue
                 status.bytes_done = min(status.bytes_total, progress[index] if index < len(progress) else 0)
                 status.rate = st.download_payload_rate
                 status.peers = st.num_peers
-                status.peers_max = max(status.peers_max, st.num_peers)
                 pieces = torrent.meta.file_pieces(torrent.meta.file(index))
                 status.pieces_done = sum(1 for p in pieces if p in torrent.have)
                 if status.first_piece_ms is None and pieces and pieces[0] in torrent.have:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from tui.catalogue.file_states import FileState
 from tui.db import PerThread, process_lock, state_error
+from tui.mirror import file_schema
 from tui.mirror.file_entry import DISK_MISSING, DISK_OK, DISK_WRONG, PLAYABLE_SQL, FileEntry, disk_kind, file_state
 from tui.mirror.layout import MirrorLayout
 
@@ -33,7 +34,6 @@ __all__ = ["DISK_MISSING", "DISK_OK", "DISK_WRONG", "KEY_SHIFT", "PLAYABLE_SQL",
 if TYPE_CHECKING:
     from tui.mirror.file_scan import RefreshReport
 
-SCHEMA_VERSION = 5  # 5: disk (0 missing, 1 the file, 2 something else) and bad, instead of local
 KEY_SHIFT = 24  # files.key = torrent_id << 24 | file_index
 
 
@@ -47,6 +47,17 @@ def _folder_path(text: str) -> Path:
 
 
 _PREFERENCE = {"local": 0, "partial": 1, "damaged": 2, "fetchable": 3, "absent": 4}
+_COUNTED_AS = {"local": "local", "partial": "fetchable", "damaged": "damaged", "fetchable": "fetchable",
+               "absent": "none"}
+
+
+def _category(disk: int, bad: bool, fetchable: bool) -> str:
+    """A file's state as the kept counts file it (file_schema's triggers, in Python)."""
+    if disk == DISK_OK and not bad:
+        return "local"
+    if disk > 0:
+        return "damaged"
+    return "fetchable" if fetchable else "none"
 
 
 def _rank(entry: FileEntry) -> tuple[bool, int]:
@@ -82,7 +93,7 @@ class FileIndex:
                                       "WHERE m.name = 'files' AND meta.key = 'schema_version'").fetchone()
         except sqlite3.OperationalError:
             row = None
-        return row is not None and row[0] == str(SCHEMA_VERSION)
+        return row is not None and row[0] == str(file_schema.SCHEMA_VERSION)
 
     @property
     def _lock_path(self) -> Path:
@@ -96,47 +107,22 @@ class FileIndex:
                 self._create_schema()
 
     def _create_schema(self) -> None:
-        import sqlite_utils
-
         try:
             conn = self.conn()
-            db = sqlite_utils.Database(conn)
-            if "files" in db.table_names():
-                # an older layout: the index is a cache of the torrents, so rebuild it
-                for table in ("files", "torrents"):
-                    db.execute(f"DROP TABLE IF EXISTS {table}")
-            db.table("torrents").create({
-                "id": int, "torrent_path": str, "size": int, "mtime_ns": int, "info_hash": str,
-                "name": str, "save_path": str, "piece_length": int, "num_pieces": int,
-                "num_files": int, "total_size": int, "ignored": int, "data_mtime_ns": int,
-            }, pk="id", if_not_exists=True)
-            db.table("torrents").create_index(["torrent_path"], unique=True, if_not_exists=True)
-            # Keyed by (torrent, file index): a torrent's 60,000 rows go in as one sequential
-            # append; the name is stored without the torrent's folder (half the bytes).
-            db.execute("""CREATE TABLE files (
-                key INTEGER PRIMARY KEY, track_id TEXT NOT NULL, torrent_id INTEGER NOT NULL,
-                file_index INTEGER NOT NULL, name TEXT NOT NULL, size INTEGER NOT NULL,
-                offset INTEGER NOT NULL, disk INTEGER NOT NULL, bad INTEGER NOT NULL DEFAULT 0)""")
-            db.execute("CREATE INDEX files_track ON files(track_id)")
-            db.execute("CREATE INDEX files_present ON files(track_id) WHERE disk > 0")
-            db.table("meta").create({"key": str, "value": str}, pk="key", if_not_exists=True)
-            # Files a fetch is writing, by path: kept across rebuilds of a torrent's rows.
-            db.table("incomplete").create({"rel_path": str}, pk="rel_path", if_not_exists=True)
-            # Tracks the last check found corrupt, kept across rebuilds too.
-            db.table("bad").create({"track_id": str}, pk="track_id", if_not_exists=True)
-            db.table("meta").upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
-            db.table("meta").upsert({"key": "generation", "value": "0"}, pk="key")
+            file_schema.create(conn)
             conn.commit()
         except sqlite3.Error as exc:
             raise state_error(exc, self.db_path) from None
 
-    def refresh(self, layout: MirrorLayout,
-                progress: Callable[[int, int, str], None] | None = None) -> RefreshReport:
-        """Bring the index up to date with the mirror's torrents and data folders."""
+    def refresh(self, layout: MirrorLayout, progress: Callable[[int, int, str], None] | None = None,
+                tier_of: Callable[[list[str]], dict[str, int]] | None = None,
+                should_stop: Callable[[], bool] = lambda: False, workers: int | None = None) -> RefreshReport:
+        """Bring the index up to date with the mirror's torrents and data folders; `tier_of`
+        tells each track's tier (1 popularity > 0, 0 popularity 0) for the counts."""
         from tui.mirror.file_scan import refresh_index
 
         with process_lock(self._lock_path):
-            return refresh_index(self, layout, progress)
+            return refresh_index(self, layout, progress, tier_of, should_stop, workers)
 
     # -- writes ---------------------------------------------------------------------
 
@@ -153,7 +139,7 @@ class FileIndex:
 
     def mark_incomplete(self, rel_path: str, track_id: str | None = None) -> None:
         """A fetch is about to write this file: it is `partial` until verified."""
-        self._write("INSERT OR IGNORE INTO incomplete (rel_path) VALUES (?)", (rel_path,))
+        self._write("INSERT OR IGNORE INTO incomplete (rel_path, track_id) VALUES (?, ?)", (rel_path, track_id))
 
     def clear_incomplete(self, rel_path: str) -> None:
         self._write("DELETE FROM incomplete WHERE rel_path = ?", (rel_path,))
@@ -180,20 +166,38 @@ class FileIndex:
                 else:
                     conn.execute(f"DELETE FROM bad WHERE track_id IN ({marks})", chunk)
                 conn.execute(f"UPDATE files SET bad = ? WHERE track_id IN ({marks})", [int(bad), *chunk])
-            self._bump_generation()
+            self.bump_generation(playable=True)
             conn.commit()
         except sqlite3.Error as exc:
             raise state_error(exc, self.db_path) from None
+
+    def apply_bad_flags(self, torrent_id: int) -> None:
+        """A torrent's rows, just written: the files a check found corrupt are marked again."""
+        self.conn().execute("UPDATE files SET bad = 1 WHERE key >= ? AND key < ? AND track_id IN "
+                            "(SELECT track_id FROM bad)", (torrent_id << KEY_SHIFT, (torrent_id + 1) << KEY_SHIFT))
 
     def bad_track_ids(self) -> set[str]:
         return {r[0] for r in self.conn().execute("SELECT track_id FROM bad")}
 
     def _bump_generation(self) -> None:
-        self.conn().execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+        self.bump_generation()
+
+    def bump_generation(self, playable: bool = False) -> None:
+        """Something changed (caller commits); `playable`: what can play may have changed too."""
+        keys = ("generation", "playable_generation") if playable else ("generation",)
+        self.conn().execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key IN "
+                            f"({','.join('?' * len(keys))})", keys)
 
     def generation(self) -> int:
         """Changes whenever any file's state changes (for caches built on this index)."""
-        row = self.conn().execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return self._meta_int("generation")
+
+    def playable_generation(self) -> int:
+        """Changes when which tracks can play may have (not when a fetchable track became local)."""
+        return self._meta_int("playable_generation")
+
+    def _meta_int(self, key: str) -> int:
+        row = self.conn().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return int(row[0]) if row else 0
 
     # -- reads ----------------------------------------------------------------------
@@ -307,11 +311,44 @@ class FileIndex:
             yield current, best
 
     def counts(self) -> dict[str, int]:
-        files, present, local = self.conn().execute(
-            "SELECT count(*), coalesce(sum(disk > 0), 0), coalesce(sum(disk = 1 AND bad = 0), 0) FROM files"
-        ).fetchone()
+        """Files known, present (anything at its path) and local: from the kept counts, never a scan."""
+        by_state = dict.fromkeys(file_schema.STATES, 0)
+        for state, n in self.conn().execute("SELECT state, sum(n) FROM file_counts GROUP BY state"):
+            by_state[state] = n
         torrents = self.conn().execute("SELECT count(*) FROM torrents WHERE info_hash IS NOT NULL").fetchone()[0]
-        return {"files": files, "present": present, "local": local, "torrents": torrents}
+        return {"files": sum(by_state.values()), "present": by_state["local"] + by_state["damaged"],
+                "local": by_state["local"], "torrents": torrents}
+
+    def coverage(self) -> dict[int, dict[str, int]]:
+        """Tracks per tier (1: popularity > 0, 0: popularity 0) that are local, damaged or
+        fetchable, each track counted once by its best copy (a file being fetched counts as
+        fetchable): the kept counts, corrected for the few tracks with several copies or a
+        fetch under way."""
+        out = {tier: dict.fromkeys(("local", "damaged", "fetchable", "none"), 0) for tier in (1, 0, -1)}
+        conn = self.conn()
+        for tier, state, n in conn.execute("SELECT tier, state, n FROM file_counts"):
+            out[tier][state] += n
+        special = [r[0] for r in conn.execute("SELECT track_id FROM multi UNION SELECT track_id FROM incomplete "
+                                              "WHERE track_id IS NOT NULL")]
+        incomplete = self.incomplete_paths()
+        for track_id in special:
+            rows = conn.execute(
+                "SELECT f.disk, f.bad, f.tier, t.info_hash IS NOT NULL, "
+                "CASE WHEN f.name = '' THEN t.name ELSE t.name || '/' || f.name END "
+                "FROM files AS f JOIN torrents AS t ON t.id = f.torrent_id WHERE f.track_id = ?",
+                (track_id,)).fetchall()
+            if not rows:
+                continue
+            best = FileState.ABSENT
+            for disk, bad, tier, fetchable, _rel in rows:
+                out[-1 if tier is None else tier][_category(disk, bool(bad), bool(fetchable))] -= 1
+            for disk, bad, _tier, fetchable, rel in rows:
+                state = file_state(disk, bool(bad), rel in incomplete, bool(fetchable))
+                if _PREFERENCE[state] < _PREFERENCE[best]:
+                    best = state
+            tier = rows[0][2]
+            out[-1 if tier is None else tier][_COUNTED_AS[best]] += 1
+        return out
 
     def is_empty(self) -> bool:
         return self.conn().execute("SELECT 1 FROM torrents LIMIT 1").fetchone() is None

@@ -1,12 +1,20 @@
 """Refreshing the file index from the mirror: torrents and data folders, read only when
-they changed (size and mtime of each .torrent, mtime of each data folder)."""
+they changed (size and mtime of each .torrent, mtime of each data folder).
+
+A torrent is read (parsed, checked, its data folder listed) in worker processes, one per
+core when there are many to read; this process writes each torrent's rows, with the tier
+of each track from the catalogue, and commits them torrent by torrent, so an index that is
+stopped (Ctrl-C, kill -9) carries on from the next torrent, and what is indexed so far is
+usable at once. Memory holds one torrent's rows at a time, whatever the mirror's size.
+"""
 
 from __future__ import annotations
 
 import os
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +23,12 @@ from tui.errors import TorrentError
 from tui.mirror.aacid import track_id_from_name
 from tui.mirror.file_index import DISK_MISSING, DISK_OK, DISK_WRONG, KEY_SHIFT, FileIndex
 from tui.mirror.layout import MirrorLayout
-from tui.mirror.torrents import ParsedTorrent, parse_torrent
+from tui.mirror.torrents import parse_torrent
+
+TierOf = Callable[[list[str]], dict[str, int]]  # track ids -> 1 (popularity > 0) or 0, for those known
+Progress = Callable[[int, int, str], None]  # torrents done, torrents to read, the one just read
+POOL_FROM = 4  # torrents to read before worker processes pay for their start (~0.3 s)
+TIER_BATCH = 500
 
 
 @dataclass
@@ -29,75 +42,41 @@ class RefreshReport:
     ignored_names: int = 0
     errors: list[TorrentError] = field(default_factory=list)
     seconds: float = 0.0
+    stopped: bool = False  # asked to stop: the torrents read so far are kept
 
 
-def refresh_index(index: FileIndex, layout: MirrorLayout,
-                  progress: Callable[[int, int, str], None] | None = None) -> RefreshReport:
-    started = time.perf_counter()
-    report = RefreshReport()
-    conn = index.conn()
-    known = {row[1]: row for row in conn.execute(
-        "SELECT id, torrent_path, size, mtime_ns, data_mtime_ns, save_path FROM torrents")}
-    seen: set[str] = set()
-    total = len(layout.torrents)
-    changes_before = conn.total_changes
+@dataclass
+class TorrentRead:
+    """One torrent as a worker read it: what the index stores of it, and its files' rows."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    info_hash: str | None  # None: a data folder with no .torrent
+    name: str
+    save_path: str
+    piece_length: int
+    num_pieces: int
+    num_files: int
+    total_size: int
+    ignored: int
+    data_mtime_ns: int
+    rows: list[tuple[str, int, str, int, int, int]]  # track id, file index, name in the folder, size, offset, disk
+
+
+def read_torrent(path: str, data_folders: dict[str, str]) -> TorrentRead:
+    """Parse and check one .torrent and look at its data folder (in a worker, or here)."""
+    torrent_path = Path(path)
     try:
-        for n, torrent_path in enumerate(layout.torrents, start=1):
-            key = str(torrent_path)
-            seen.add(key)
-            if progress:
-                progress(n, total, torrent_path.name)
-            try:
-                st = torrent_path.stat()
-            except OSError as exc:
-                report.errors.append(TorrentError(f"cannot read {torrent_path} ({exc.strerror})"))
-                continue
-            row = known.get(key)
-            data_mtime = _folder_mtime(layout, torrent_path, row)
-            if row and row[2] == st.st_size and row[3] == st.st_mtime_ns and row[4] == data_mtime:
-                report.torrents_unchanged += 1
-                continue
-            try:
-                parsed = parse_torrent(torrent_path, with_info=False)
-            except TorrentError as exc:
-                report.errors.append(exc)
-                if row:
-                    _drop_torrent(index, row[0])
-                continue
-            save_path = layout.save_path_for(parsed.name, torrent_path)
-            data_mtime = _mtime_ns(save_path / parsed.name)
-            _store_torrent(index, parsed, st, save_path, data_mtime, report, row[0] if row else None)
-            report.torrents_parsed += 1
-        for key, row in known.items():
-            if key not in seen and not key.startswith("folder:"):
-                _drop_torrent(index, row[0])
-                report.torrents_removed += 1
-        _index_bare_folders(index, layout, known, report)
-        if conn.total_changes != changes_before:
-            index._bump_generation()
-        conn.commit()
-    except sqlite3.OperationalError as exc:
-        conn.rollback()
-        raise state_error(exc, index.db_path) from None
-    report.files_indexed, report.local_files = conn.execute(
-        "SELECT count(*), coalesce(sum(disk = 1 AND bad = 0), 0) FROM files").fetchone()
-    report.seconds = time.perf_counter() - started
-    return report
-
-
-def _drop_torrent(index: FileIndex, torrent_id: int) -> None:
-    conn = index.conn()
-    _delete_files(index, torrent_id)
-    conn.execute("DELETE FROM torrents WHERE id = ?", (torrent_id,))
-
-
-def _store_torrent(index: FileIndex, parsed: ParsedTorrent, st: os.stat_result, save_path: Path,
-                   data_mtime: int, report: RefreshReport, torrent_id: int | None) -> None:
-    conn = index.conn()
-    rows = []
-    ignored = 0
-    bad = index.bad_track_ids()
+        st = torrent_path.stat()
+    except OSError as exc:
+        raise TorrentError(f"cannot read {torrent_path} ({exc.strerror})") from None
+    parsed = parse_torrent(torrent_path, with_info=False)
+    folder = data_folders.get(parsed.name)
+    save_path = Path(folder).parent if folder is not None else torrent_path.parent
     sizes = _folder_sizes(save_path, {f.path.rpartition("/")[0] for f in parsed.files})
+    prefix = len(parsed.name) + 1
+    rows, ignored = [], 0
     for f in parsed.files:
         if f.pad:
             continue
@@ -107,36 +86,155 @@ def _store_torrent(index: FileIndex, parsed: ParsedTorrent, st: os.stat_result, 
             continue
         found = sizes.get(f.path, MISSING)
         disk = DISK_MISSING if found is MISSING else (DISK_OK if found == f.size else DISK_WRONG)
-        rows.append((track_id, f.file_index, f.path, f.size, f.offset, disk, int(track_id in bad)))
-    rows.sort(key=lambda r: r[1])  # in file order: appends to the table's B-tree
-    report.ignored_names += ignored
-    values = (str(parsed.path), st.st_size, st.st_mtime_ns, parsed.info_hash, parsed.name,
-              str(save_path), parsed.piece_length, parsed.num_pieces, len(parsed.files),
-              parsed.total_size, ignored, data_mtime)
+        rows.append((track_id, f.file_index, f.path[prefix:] if "/" in f.path else "", f.size, f.offset, disk))
+    return TorrentRead(path, st.st_size, st.st_mtime_ns, parsed.info_hash, parsed.name, str(save_path),
+                       parsed.piece_length, parsed.num_pieces, len(parsed.files), parsed.total_size, ignored,
+                       _mtime_ns(save_path / parsed.name), rows)
+
+
+def refresh_index(index: FileIndex, layout: MirrorLayout, progress: Progress | None = None,
+                  tier_of: TierOf | None = None, should_stop: Callable[[], bool] = lambda: False,
+                  workers: int | None = None) -> RefreshReport:
+    started = time.perf_counter()
+    report = RefreshReport()
+    conn = index.conn()
+    known = {row[1]: row for row in conn.execute(
+        "SELECT id, torrent_path, size, mtime_ns, data_mtime_ns, save_path FROM torrents")}
+    seen: set[str] = set()
+    todo: list[str] = []
+    for torrent_path in layout.torrents:
+        key = str(torrent_path)
+        seen.add(key)
+        try:
+            st = torrent_path.stat()
+        except OSError as exc:
+            report.errors.append(TorrentError(f"cannot read {torrent_path} ({exc.strerror})"))
+            continue
+        row = known.get(key)
+        if row and row[2] == st.st_size and row[3] == st.st_mtime_ns and row[4] == _folder_mtime(layout,
+                                                                                               torrent_path, row):
+            report.torrents_unchanged += 1
+        else:
+            todo.append(key)
+    folders = {name: str(path) for name, path in layout.data_folders.items()}
+    try:
+        for n, result in enumerate(_read_all(todo, folders, workers, should_stop), start=1):
+            key, read = result
+            if isinstance(read, TorrentError):
+                report.errors.append(read)
+                if (row := known.get(key)) is not None:
+                    _drop_torrent(index, row[0])
+                    conn.commit()
+            else:
+                _store_torrent(index, read, tier_of, report, known[key][0] if key in known else None)
+                report.torrents_parsed += 1
+                index.bump_generation(playable=True)
+                conn.commit()  # torrent by torrent: an index stopped here carries on from the next one
+            if progress:
+                progress(n, len(todo), Path(key).name)
+            if should_stop():
+                report.stopped = True
+                break
+        if not report.stopped:
+            for key, row in known.items():
+                if key not in seen and not key.startswith("folder:"):
+                    _drop_torrent(index, row[0])
+                    report.torrents_removed += 1
+                    index.bump_generation(playable=True)
+            _index_bare_folders(index, layout, known, report, tier_of)
+            conn.commit()
+    except sqlite3.OperationalError as exc:
+        conn.rollback()
+        raise state_error(exc, index.db_path) from None
+    counts = index.counts()
+    report.files_indexed, report.local_files = counts["files"], counts["local"]
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _read_all(todo: list[str], folders: dict[str, str], workers: int | None,
+              should_stop: Callable[[], bool]) -> Iterator[tuple[str, TorrentRead | TorrentError]]:
+    """Each torrent read, in worker processes when there are many (results as they come)."""
+    if len(todo) < POOL_FROM:
+        for key in todo:
+            try:
+                yield key, read_torrent(key, folders)
+            except TorrentError as exc:
+                yield key, exc
+        return
+    from tui.mirror.workers import pool
+
+    count = workers or min(os.cpu_count() or 1, 4)
+    executor = pool(count, ["tui.mirror.file_scan"])
+    pending: dict[Future, str] = {}
+    queue = list(reversed(todo))
+    try:
+        while queue or pending:
+            while queue and len(pending) < count * 2 and not should_stop():  # a few ahead, not all
+                key = queue.pop()
+                pending[executor.submit(read_torrent, key, folders)] = key
+            if not pending:
+                return
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                key = pending.pop(future)
+                try:
+                    yield key, future.result()
+                except TorrentError as exc:
+                    yield key, exc
+    finally:
+        executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _drop_torrent(index: FileIndex, torrent_id: int) -> None:
+    conn = index.conn()
+    _delete_files(index, torrent_id)
+    conn.execute("DELETE FROM torrents WHERE id = ?", (torrent_id,))
+
+
+def _tiers(tier_of: TierOf | None, ids: list[str]) -> dict[str, int]:
+    if tier_of is None:
+        return {}
+    out: dict[str, int] = {}
+    for i in range(0, len(ids), TIER_BATCH):
+        out.update(tier_of(ids[i:i + TIER_BATCH]))
+    return out
+
+
+def _store_torrent(index: FileIndex, read: TorrentRead, tier_of: TierOf | None, report: RefreshReport,
+                   torrent_id: int | None) -> None:
+    conn = index.conn()
+    report.ignored_names += read.ignored
+    values = (read.path, read.size, read.mtime_ns, read.info_hash, read.name, read.save_path, read.piece_length,
+              read.num_pieces, read.num_files, read.total_size, read.ignored, read.data_mtime_ns)
     if torrent_id is None:
         torrent_id = conn.execute(
             "INSERT INTO torrents (torrent_path, size, mtime_ns, info_hash, name, save_path, "
             "piece_length, num_pieces, num_files, total_size, ignored, data_mtime_ns) "
             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", values).lastrowid or 0
     else:
+        _delete_files(index, torrent_id)
         conn.execute(
             "UPDATE torrents SET torrent_path=?, size=?, mtime_ns=?, info_hash=?, name=?, "
             "save_path=?, piece_length=?, num_pieces=?, num_files=?, total_size=?, ignored=?, "
             "data_mtime_ns=? WHERE id=?", (*values, torrent_id))
-        _delete_files(index, torrent_id)
+    tiers = _tiers(tier_of, sorted({r[0] for r in read.rows}))
     base = torrent_id << KEY_SHIFT
-    prefix = len(parsed.name) + 1
+    read.rows.sort(key=lambda r: r[1])  # in file order: appends to the table's B-tree
     conn.executemany(
-        "INSERT INTO files (key, track_id, torrent_id, file_index, name, size, offset, disk, bad) "
-        "VALUES (?,?,?,?,?,?,?,?,?)",
-        [(base + r[1], r[0], torrent_id, r[1], r[2][prefix:] if "/" in r[2] else "", r[3], r[4], r[5], r[6])
-         for r in rows])
+        "INSERT INTO files (key, track_id, torrent_id, file_index, name, size, offset, disk, bad, tier) "
+        "VALUES (?,?,?,?,?,?,?,?,0,?)",
+        [(base + r[1], r[0], torrent_id, r[1], r[2], r[3], r[4], r[5], tiers.get(r[0])) for r in read.rows])
+    index.apply_bad_flags(torrent_id)
+
 
 def _delete_files(index: FileIndex, torrent_id: int) -> None:
     index.conn().execute("DELETE FROM files WHERE key >= ? AND key < ?",
-                        (torrent_id << KEY_SHIFT, (torrent_id + 1) << KEY_SHIFT))
+                         (torrent_id << KEY_SHIFT, (torrent_id + 1) << KEY_SHIFT))
 
-def _index_bare_folders(index: FileIndex, layout: MirrorLayout, known: dict, report: RefreshReport) -> None:
+
+def _index_bare_folders(index: FileIndex, layout: MirrorLayout, known: dict, report: RefreshReport,
+                        tier_of: TierOf | None) -> None:
     """Data folders with no .torrent: their files are local but not fetchable."""
     conn = index.conn()
     with_torrent = {row[0] for row in conn.execute("SELECT name FROM torrents WHERE info_hash IS NOT NULL")}
@@ -152,7 +250,6 @@ def _index_bare_folders(index: FileIndex, layout: MirrorLayout, known: dict, rep
         if row and row[4] == mtime:
             continue
         rows, ignored = [], 0
-        bad = index.bad_track_ids()
         for position, entry in enumerate(sorted(os.scandir(folder), key=lambda e: e.name)):
             track_id = track_id_from_name(entry.name)
             if track_id is None:
@@ -160,24 +257,16 @@ def _index_bare_folders(index: FileIndex, layout: MirrorLayout, known: dict, rep
                 continue
             regular = entry.is_file(follow_symlinks=False)
             size = entry.stat(follow_symlinks=False).st_size if regular else 0
-            rows.append((track_id, position, f"{name}/{entry.name}", size, 0,
-                         DISK_OK if regular else DISK_WRONG, int(track_id in bad)))
-        report.ignored_names += ignored
-        values = (key, 0, 0, None, name, str(folder.parent), 0, 0, len(rows), 0, ignored, mtime)
+            rows.append((track_id, position, entry.name, size, 0, DISK_OK if regular else DISK_WRONG))
+        read = TorrentRead(key, 0, 0, None, name, str(folder.parent), 0, 0, len(rows), 0, ignored, mtime, rows)
         if row:
             _drop_torrent(index, row[0])
-        torrent_id = conn.execute(
-            "INSERT INTO torrents (torrent_path, size, mtime_ns, info_hash, name, save_path, "
-            "piece_length, num_pieces, num_files, total_size, ignored, data_mtime_ns) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", values).lastrowid or 0
-        base = torrent_id << KEY_SHIFT
-        conn.executemany("INSERT INTO files (key, track_id, torrent_id, file_index, name, size, offset, "
-                         "disk, bad) VALUES (?,?,?,?,?,?,?,?,?)",
-                         [(base + r[1], r[0], torrent_id, r[1], r[2].split("/", 1)[1], r[3], r[4], r[5], r[6])
-                          for r in rows])
+        _store_torrent(index, read, tier_of, report, None)
+        index.bump_generation(playable=True)
     for key, row in known.items():
         if key.startswith("folder:") and key not in wanted:
             _drop_torrent(index, row[0])
+            index.bump_generation(playable=True)
 
 
 def _mtime_ns(path: Path) -> int:

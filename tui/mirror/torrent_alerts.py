@@ -155,5 +155,9 @@ class AlertThread:
         status = self.status.get(track_id)
         if status is None:
             return
+        try:  # a fetch faster than one round of the counters: who sent it is known here
+            status.peers_max = max(status.peers_max, len(torrent.handle.get_peer_info()))
+        except Exception:  # noqa: BLE001 - a handle removed meanwhile
+            pass
         self.statuses.verifying(status)
         self.verifier.verify(torrent, index, track_id, status)

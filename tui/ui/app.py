@@ -11,6 +11,7 @@ connections stays bounded) and come back as awaited results.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 
 from textual import work
@@ -180,7 +181,14 @@ class LongtailApp(App):
     # -- database work off the UI thread -----------------------------------------------------------
 
     async def run_db(self, fn, *args):
-        return await asyncio.get_running_loop().run_in_executor(self.db, fn, *args)
+        """`fn(*args)` on a database thread. A query cancelled under it (a newer keystroke, the
+        app closing) cancels the worker that awaited it: a normal event, never a traceback."""
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self.db, fn, *args)
+        except sqlite3.OperationalError as exc:
+            if "interrupted" in str(exc):
+                raise asyncio.CancelledError() from None
+            raise
 
     # -- the one place core events become messages --------------------------------------------------
 

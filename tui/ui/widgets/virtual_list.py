@@ -12,6 +12,7 @@ scan is still running) and fetches a page by position.
 from __future__ import annotations
 
 import queue
+import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -171,6 +172,8 @@ class VirtualList(ScrollView, can_focus=True):
             if generation == self._generation and self._near_viewport(page):
                 try:
                     rows = source.fetch(page * PAGE, PAGE)
+                except sqlite3.OperationalError as exc:  # a cancelled read: asked for again when drawn
+                    rows = None if "interrupted" in str(exc) else [_LoadError(str(exc))]
                 except Exception as exc:  # noqa: BLE001 - shown in the list, never a crash
                     rows = [_LoadError(str(exc))]
             if not self.post_message(_PageArrived(generation, page, rows)):

@@ -1,0 +1,78 @@
+"""The file index's tables, and the triggers that keep its counts as the files change.
+
+`file_counts` holds how many files are in each (tier, state), kept by SQLite itself on every
+insert, delete and change of a file's row, inside the same transaction: the tiers screen,
+`tiers` and the sweep read a dozen rows, never count millions. A track with more than one
+copy (in two torrents) is listed in `multi`, so that its best copy is counted once.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+SCHEMA_VERSION = 6  # 6: files.tier and the counts kept by triggers; incomplete knows its track
+TIERS = (1, 0, -1)  # popularity > 0 (Vorbis), popularity 0 (Opus), not in the catalogue
+STATES = ("local", "damaged", "fetchable", "none")  # none: not here and no torrent holds it
+
+
+def _category(row: str) -> str:
+    """A file row's state for the counts, in SQL (`row` is NEW or OLD in a trigger)."""
+    return (f"CASE WHEN {row}.disk = 1 AND {row}.bad = 0 THEN 'local' WHEN {row}.disk > 0 THEN 'damaged' "
+            f"WHEN (SELECT info_hash FROM torrents WHERE id = {row}.torrent_id) IS NOT NULL THEN 'fetchable' "
+            "ELSE 'none' END")
+
+
+def _count(row: str, delta: str) -> str:
+    return (f"UPDATE file_counts SET n = n {delta} 1 "
+            f"WHERE tier = coalesce({row}.tier, -1) AND state = {_category(row)};")
+
+
+TRIGGERS = f"""
+CREATE TRIGGER files_counted_in AFTER INSERT ON files BEGIN
+    {_count("NEW", "+")}
+    INSERT OR IGNORE INTO multi (track_id) SELECT NEW.track_id
+        WHERE EXISTS (SELECT 1 FROM files WHERE track_id = NEW.track_id AND key != NEW.key);
+END;
+CREATE TRIGGER files_counted_out AFTER DELETE ON files BEGIN
+    {_count("OLD", "-")}
+END;
+CREATE TRIGGER files_counted_again AFTER UPDATE OF disk, bad, tier ON files
+    WHEN OLD.disk != NEW.disk OR OLD.bad != NEW.bad OR OLD.tier IS NOT NEW.tier BEGIN
+    {_count("OLD", "-")}
+    {_count("NEW", "+")}
+END;
+"""
+
+
+def create(conn: sqlite3.Connection) -> None:
+    """Every table of the index, empty (an older layout is dropped: the index is a cache)."""
+    for table in ("files", "torrents", "file_counts", "multi", "incomplete"):
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
+    conn.executescript(f"""
+        CREATE TABLE torrents (
+            id INTEGER PRIMARY KEY, torrent_path TEXT, size INTEGER, mtime_ns INTEGER, info_hash TEXT,
+            name TEXT, save_path TEXT, piece_length INTEGER, num_pieces INTEGER, num_files INTEGER,
+            total_size INTEGER, ignored INTEGER, data_mtime_ns INTEGER);
+        CREATE UNIQUE INDEX torrents_path ON torrents(torrent_path);
+        -- Keyed by (torrent, file index): a torrent's 60,000 rows go in as one sequential
+        -- append; the name is stored without the torrent's folder (half the bytes).
+        CREATE TABLE files (
+            key INTEGER PRIMARY KEY, track_id TEXT NOT NULL, torrent_id INTEGER NOT NULL,
+            file_index INTEGER NOT NULL, name TEXT NOT NULL, size INTEGER NOT NULL,
+            offset INTEGER NOT NULL, disk INTEGER NOT NULL, bad INTEGER NOT NULL DEFAULT 0, tier INTEGER);
+        CREATE INDEX files_track ON files(track_id);
+        CREATE INDEX files_present ON files(track_id) WHERE disk > 0;
+        CREATE TABLE file_counts (tier INTEGER NOT NULL, state TEXT NOT NULL, n INTEGER NOT NULL,
+                                  PRIMARY KEY (tier, state)) WITHOUT ROWID;
+        CREATE TABLE multi (track_id TEXT PRIMARY KEY) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+        -- Files a fetch is writing: kept across rebuilds of a torrent's rows.
+        CREATE TABLE incomplete (rel_path TEXT PRIMARY KEY, track_id TEXT);
+        -- Tracks the last check found corrupt, kept across rebuilds too.
+        CREATE TABLE IF NOT EXISTS bad (track_id TEXT PRIMARY KEY);
+        {TRIGGERS}
+    """)
+    conn.executemany("INSERT INTO file_counts (tier, state, n) VALUES (?, ?, 0)",
+                     [(t, s) for t in TIERS for s in STATES])
+    conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                     [("schema_version", str(SCHEMA_VERSION)), ("generation", "0"), ("playable_generation", "0")])
