@@ -125,3 +125,45 @@ def test_cli_json_and_n_larger_than_the_set(tiny_mirror, tmp_path):
     again = CliRunner().invoke(main, ["shuffle", "-n", "3", "--seed", "5", "--tier", "vorbis", "--json",
                                       "--mirror", str(tiny_mirror), "--state", str(tmp_path)])
     assert [t["id"] for t in json.loads(again.stdout)["tracks"]] == [t["id"] for t in doc["tracks"][:3]]
+
+
+def test_shuffles_of_one_filter_built_at_once_share_one_subset(small_demo, tmp_path):
+    """The TUI and a CLI (or two screens) may build one filter's subset together: each gets
+    the whole set, none fails on the other's rows."""
+    import sqlite3
+    import threading
+
+    from tui.catalogue.catalogue import Catalogue
+    from tui.catalogue.databases import CataloguePaths
+    from tui.mirror.file_index import FileIndex
+    from tui.mirror.layout import discover
+    layout = discover(small_demo.mirror)
+    files = FileIndex(tmp_path / "files.sqlite3")
+    files.refresh(layout)
+    subsets = tmp_path / "shuffle.sqlite3"
+    for _ in range(10):
+        if subsets.exists():
+            with sqlite3.connect(subsets) as db:
+                db.execute("UPDATE subsets SET signature = 'stale'")  # every shuffle rebuilds
+        barrier = threading.Barrier(4)
+        sizes: list[int] = []
+        errors: list[BaseException] = []
+
+        def build(barrier: threading.Barrier = barrier, sizes: list[int] = sizes,
+                  errors: list[BaseException] = errors) -> None:
+            c = Catalogue(CataloguePaths.from_databases(layout.databases))
+            try:
+                barrier.wait()
+                sizes.append(len(Shuffle(c, ShuffleFilter(playable=True), seed=1, files=files,
+                                         subsets_path=subsets).take(100)))
+            except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+                errors.append(exc)
+            finally:
+                c.close()
+
+        threads = [threading.Thread(target=build) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors and sizes == [24] * 4, errors

@@ -190,7 +190,7 @@ class Catalogue:
         out: dict[str, int] = {}
         for chunk in _chunks(list(track_ids), BATCH):
             q = self.sql["popularity_by_ids"].format(marks=",".join("?" * len(chunk)))
-            out.update(self.conn().execute(q, chunk))
+            out.update(self.conn().execute(q, chunk).fetchall())  # fetchall: rows in C, not one guarded step each
         return out
 
     def tracks_by_ids(self, track_ids: Sequence[str]) -> dict[str, Track]:

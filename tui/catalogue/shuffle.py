@@ -227,12 +227,25 @@ class Shuffle:
         if row and row[1] == sig:
             self._subset = (conn, table, row[0])
             return row[0]
-        conn.execute(f"DROP TABLE IF EXISTS {table}")
-        conn.execute(f"CREATE TABLE {table} (i INTEGER PRIMARY KEY, track_rowid INTEGER NOT NULL)")
         rowids = sorted(set(self._subset_candidates()))
-        conn.executemany(f"INSERT INTO {table} (i, track_rowid) VALUES (?, ?)", enumerate(rowids))
-        conn.execute("INSERT OR REPLACE INTO subsets VALUES (?, ?, ?)", (key, len(rowids), sig))
-        conn.commit()
+        # two shuffles of one filter may build at once (two threads, two processes): the table
+        # is replaced in one write transaction, and one built meanwhile is taken as it is
+        conn.isolation_level = None
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            row = conn.execute("SELECT size, signature FROM subsets WHERE key = ?", (key,)).fetchone()
+            if row and row[1] == sig:
+                conn.execute("COMMIT")
+                self._subset = (conn, table, row[0])
+                return row[0]
+            conn.execute(f"DROP TABLE IF EXISTS {table}")
+            conn.execute(f"CREATE TABLE {table} (i INTEGER PRIMARY KEY, track_rowid INTEGER NOT NULL)")
+            conn.executemany(f"INSERT INTO {table} (i, track_rowid) VALUES (?, ?)", enumerate(rowids))
+            conn.execute("INSERT OR REPLACE INTO subsets VALUES (?, ?, ?)", (key, len(rowids), sig))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
         self._subset = (conn, table, len(rowids))
         return len(rowids)
 

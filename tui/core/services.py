@@ -180,8 +180,22 @@ def open_services(location: Location, settings: Settings, refresh_files: bool = 
     return Services(settings, location, layout, catalogue, files)
 
 
-def tier_lookup(catalogue: Catalogue) -> Callable[[list[str]], dict[str, int]]:
-    """Track ids -> 1 (popularity > 0, the Vorbis tier) or 0, for the file index's counts."""
-    def tier_of(track_ids: list[str]) -> dict[str, int]:
-        return {t: int(p > 0) for t, p in catalogue.popularity_by_ids(track_ids).items()}
-    return tier_of
+class CatalogueTiers:
+    """Track ids -> 1 (popularity > 0, the Vorbis tier) or 0, for the file index's counts.
+    Picklable: the index's worker processes each open the catalogue themselves."""
+
+    def __init__(self, paths: CataloguePaths) -> None:
+        self.paths = paths
+        self._catalogue: Catalogue | None = None
+
+    def __getstate__(self) -> dict:
+        return {"paths": self.paths, "_catalogue": None}
+
+    def __call__(self, track_ids: list[str]) -> dict[str, int]:
+        if self._catalogue is None:
+            self._catalogue = Catalogue(self.paths)
+        return {t: int(p > 0) for t, p in self._catalogue.popularity_by_ids(track_ids).items()}
+
+
+def tier_lookup(catalogue: Catalogue) -> CatalogueTiers:
+    return CatalogueTiers(catalogue.paths)

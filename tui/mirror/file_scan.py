@@ -20,6 +20,7 @@ from pathlib import Path
 
 from tui.db import state_error
 from tui.errors import TorrentError
+from tui.mirror import file_schema
 from tui.mirror.aacid import track_id_from_name
 from tui.mirror.file_index import DISK_MISSING, DISK_OK, DISK_WRONG, KEY_SHIFT, FileIndex
 from tui.mirror.layout import MirrorLayout
@@ -61,11 +62,13 @@ class TorrentRead:
     total_size: int
     ignored: int
     data_mtime_ns: int
-    rows: list[tuple[str, int, str, int, int, int]]  # track id, file index, name in the folder, size, offset, disk
+    rows: list[tuple[str, int, str, int, int, int, int | None]]  # track id, file index, name in its
+    # folder, size, offset, disk, tier
 
 
-def read_torrent(path: str, data_folders: dict[str, str]) -> TorrentRead:
-    """Parse and check one .torrent and look at its data folder (in a worker, or here)."""
+def read_torrent(path: str, data_folders: dict[str, str], tier_of: TierOf | None = None) -> TorrentRead:
+    """Parse and check one .torrent, look at its data folder and find each track's tier (in a
+    worker, or here; `tier_of` is picklable when it runs in a worker)."""
     torrent_path = Path(path)
     try:
         st = torrent_path.stat()
@@ -87,9 +90,10 @@ def read_torrent(path: str, data_folders: dict[str, str]) -> TorrentRead:
         found = sizes.get(f.path, MISSING)
         disk = DISK_MISSING if found is MISSING else (DISK_OK if found == f.size else DISK_WRONG)
         rows.append((track_id, f.file_index, f.path[prefix:] if "/" in f.path else "", f.size, f.offset, disk))
+    tiers = _tiers(tier_of, sorted({r[0] for r in rows}))
     return TorrentRead(path, st.st_size, st.st_mtime_ns, parsed.info_hash, parsed.name, str(save_path),
                        parsed.piece_length, parsed.num_pieces, len(parsed.files), parsed.total_size, ignored,
-                       _mtime_ns(save_path / parsed.name), rows)
+                       _mtime_ns(save_path / parsed.name), [(*r, tiers.get(r[0])) for r in rows])
 
 
 def refresh_index(index: FileIndex, layout: MirrorLayout, progress: Progress | None = None,
@@ -118,7 +122,7 @@ def refresh_index(index: FileIndex, layout: MirrorLayout, progress: Progress | N
             todo.append(key)
     folders = {name: str(path) for name, path in layout.data_folders.items()}
     try:
-        for n, result in enumerate(_read_all(todo, folders, workers, should_stop), start=1):
+        for n, result in enumerate(_read_all(todo, folders, tier_of, workers, should_stop), start=1):
             key, read = result
             if isinstance(read, TorrentError):
                 report.errors.append(read)
@@ -126,7 +130,7 @@ def refresh_index(index: FileIndex, layout: MirrorLayout, progress: Progress | N
                     _drop_torrent(index, row[0])
                     conn.commit()
             else:
-                _store_torrent(index, read, tier_of, report, known[key][0] if key in known else None)
+                _store_torrent(index, read, report, known[key][0] if key in known else None)
                 report.torrents_parsed += 1
                 index.bump_generation(playable=True)
                 conn.commit()  # torrent by torrent: an index stopped here carries on from the next one
@@ -152,13 +156,13 @@ def refresh_index(index: FileIndex, layout: MirrorLayout, progress: Progress | N
     return report
 
 
-def _read_all(todo: list[str], folders: dict[str, str], workers: int | None,
+def _read_all(todo: list[str], folders: dict[str, str], tier_of: TierOf | None, workers: int | None,
               should_stop: Callable[[], bool]) -> Iterator[tuple[str, TorrentRead | TorrentError]]:
     """Each torrent read, in worker processes when there are many (results as they come)."""
     if len(todo) < POOL_FROM:
         for key in todo:
             try:
-                yield key, read_torrent(key, folders)
+                yield key, read_torrent(key, folders, tier_of)
             except TorrentError as exc:
                 yield key, exc
         return
@@ -172,7 +176,7 @@ def _read_all(todo: list[str], folders: dict[str, str], workers: int | None,
         while queue or pending:
             while queue and len(pending) < count * 2 and not should_stop():  # a few ahead, not all
                 key = queue.pop()
-                pending[executor.submit(read_torrent, key, folders)] = key
+                pending[executor.submit(read_torrent, key, folders, tier_of)] = key
             if not pending:
                 return
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -201,8 +205,7 @@ def _tiers(tier_of: TierOf | None, ids: list[str]) -> dict[str, int]:
     return out
 
 
-def _store_torrent(index: FileIndex, read: TorrentRead, tier_of: TierOf | None, report: RefreshReport,
-                   torrent_id: int | None) -> None:
+def _store_torrent(index: FileIndex, read: TorrentRead, report: RefreshReport, torrent_id: int | None) -> None:
     conn = index.conn()
     report.ignored_names += read.ignored
     values = (read.path, read.size, read.mtime_ns, read.info_hash, read.name, read.save_path, read.piece_length,
@@ -218,19 +221,25 @@ def _store_torrent(index: FileIndex, read: TorrentRead, tier_of: TierOf | None, 
             "UPDATE torrents SET torrent_path=?, size=?, mtime_ns=?, info_hash=?, name=?, "
             "save_path=?, piece_length=?, num_pieces=?, num_files=?, total_size=?, ignored=?, "
             "data_mtime_ns=? WHERE id=?", (*values, torrent_id))
-    tiers = _tiers(tier_of, sorted({r[0] for r in read.rows}))
     base = torrent_id << KEY_SHIFT
     read.rows.sort(key=lambda r: r[1])  # in file order: appends to the table's B-tree
+    conn.execute("INSERT INTO bulk VALUES (1)")  # counted below in one pass, not row by row
     conn.executemany(
         "INSERT INTO files (key, track_id, torrent_id, file_index, name, size, offset, disk, bad, tier) "
         "VALUES (?,?,?,?,?,?,?,?,0,?)",
-        [(base + r[1], r[0], torrent_id, r[1], r[2], r[3], r[4], r[5], tiers.get(r[0])) for r in read.rows])
+        [(base + r[1], r[0], torrent_id, r[1], r[2], r[3], r[4], r[5], r[6]) for r in read.rows])
+    conn.execute("DELETE FROM bulk")
+    file_schema.count_range(conn, base, base + (1 << KEY_SHIFT), +1)
     index.apply_bad_flags(torrent_id)
 
 
 def _delete_files(index: FileIndex, torrent_id: int) -> None:
-    index.conn().execute("DELETE FROM files WHERE key >= ? AND key < ?",
-                         (torrent_id << KEY_SHIFT, (torrent_id + 1) << KEY_SHIFT))
+    conn = index.conn()
+    lo, hi = torrent_id << KEY_SHIFT, (torrent_id + 1) << KEY_SHIFT
+    file_schema.count_range(conn, lo, hi, -1)
+    conn.execute("INSERT INTO bulk VALUES (1)")
+    conn.execute("DELETE FROM files WHERE key >= ? AND key < ?", (lo, hi))
+    conn.execute("DELETE FROM bulk")
 
 
 def _index_bare_folders(index: FileIndex, layout: MirrorLayout, known: dict, report: RefreshReport,
@@ -258,10 +267,12 @@ def _index_bare_folders(index: FileIndex, layout: MirrorLayout, known: dict, rep
             regular = entry.is_file(follow_symlinks=False)
             size = entry.stat(follow_symlinks=False).st_size if regular else 0
             rows.append((track_id, position, entry.name, size, 0, DISK_OK if regular else DISK_WRONG))
-        read = TorrentRead(key, 0, 0, None, name, str(folder.parent), 0, 0, len(rows), 0, ignored, mtime, rows)
+        tiers = _tiers(tier_of, sorted({r[0] for r in rows}))
+        read = TorrentRead(key, 0, 0, None, name, str(folder.parent), 0, 0, len(rows), 0, ignored, mtime,
+                           [(*r, tiers.get(r[0])) for r in rows])
         if row:
             _drop_torrent(index, row[0])
-        _store_torrent(index, read, tier_of, report, None)
+        _store_torrent(index, read, report, None)
         index.bump_generation(playable=True)
     for key, row in known.items():
         if key.startswith("folder:") and key not in wanted:

@@ -27,13 +27,15 @@ def _count(row: str, delta: str) -> str:
             f"WHERE tier = coalesce({row}.tier, -1) AND state = {_category(row)};")
 
 
+QUIET = "WHEN NOT EXISTS (SELECT 1 FROM bulk)"  # a torrent's rows written at once: counted in one go
+
 TRIGGERS = f"""
-CREATE TRIGGER files_counted_in AFTER INSERT ON files BEGIN
+CREATE TRIGGER files_counted_in AFTER INSERT ON files {QUIET} BEGIN
     {_count("NEW", "+")}
     INSERT OR IGNORE INTO multi (track_id) SELECT NEW.track_id
         WHERE EXISTS (SELECT 1 FROM files WHERE track_id = NEW.track_id AND key != NEW.key);
 END;
-CREATE TRIGGER files_counted_out AFTER DELETE ON files BEGIN
+CREATE TRIGGER files_counted_out AFTER DELETE ON files {QUIET} BEGIN
     {_count("OLD", "-")}
 END;
 CREATE TRIGGER files_counted_again AFTER UPDATE OF disk, bad, tier ON files
@@ -44,9 +46,25 @@ END;
 """
 
 
+_RANGE_COUNTS = f"""
+    SELECT coalesce(tier, -1) AS t, {_category("f")} AS s, count(*) AS c
+    FROM files AS f WHERE key >= :lo AND key < :hi GROUP BY t, s"""
+
+
+def count_range(conn: sqlite3.Connection, lo: int, hi: int, sign: int) -> None:
+    """Add (+1) or take away (-1) the rows with keys in [lo, hi) to the counts, in one pass:
+    what the triggers do row by row, for a whole torrent (written while `bulk` has a row)."""
+    for tier, state, n in conn.execute(_RANGE_COUNTS, {"lo": lo, "hi": hi}).fetchall():
+        conn.execute("UPDATE file_counts SET n = n + ? WHERE tier = ? AND state = ?", (sign * n, tier, state))
+    if sign > 0:
+        conn.execute("INSERT OR IGNORE INTO multi (track_id) SELECT f.track_id FROM files AS f "
+                     "WHERE f.key >= ? AND f.key < ? AND EXISTS (SELECT 1 FROM files AS g "
+                     "WHERE g.track_id = f.track_id AND g.key != f.key)", (lo, hi))
+
+
 def create(conn: sqlite3.Connection) -> None:
     """Every table of the index, empty (an older layout is dropped: the index is a cache)."""
-    for table in ("files", "torrents", "file_counts", "multi", "incomplete"):
+    for table in ("files", "torrents", "file_counts", "multi", "incomplete", "bulk"):
         conn.execute(f"DROP TABLE IF EXISTS {table}")
     conn.executescript(f"""
         CREATE TABLE torrents (
@@ -65,6 +83,8 @@ def create(conn: sqlite3.Connection) -> None:
         CREATE TABLE file_counts (tier INTEGER NOT NULL, state TEXT NOT NULL, n INTEGER NOT NULL,
                                   PRIMARY KEY (tier, state)) WITHOUT ROWID;
         CREATE TABLE multi (track_id TEXT PRIMARY KEY) WITHOUT ROWID;
+        -- a row here (inside a writer's own transaction only) quiets the per-row triggers
+        CREATE TABLE bulk (on_ INTEGER);
         CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
         -- Files a fetch is writing: kept across rebuilds of a torrent's rows.
         CREATE TABLE incomplete (rel_path TEXT PRIMARY KEY, track_id TEXT);

@@ -187,16 +187,21 @@ def _files_as_written(ti, name: str, path: Path) -> list[TorrentFile]:
         warnings.simplefilter("ignore", DeprecationWarning)
         storage = ti.files()
     pad_flag = storage.flag_pad_file
+    padded = ti.info_hashes().has_v2()  # pad files exist in hybrid torrents only
     single = storage.num_files() == 1 and storage.file_path(0) == name
     prefix = "" if single else name + "/"
+    cut = len(prefix)
+    file_path, file_size, file_offset, file_flags = (storage.file_path, storage.file_size, storage.file_offset,
+                                                     storage.file_flags)
     out = []
-    for index in range(storage.num_files()):
-        written = storage.file_path(index)
-        if not written.startswith(prefix) or "\x00" in written or any(
-                part in FORBIDDEN_COMPONENTS for part in written[len(prefix):].split("/")):
+    for index in range(storage.num_files()):  # the hot loop of a 60,000-file torrent: string tests only
+        written = file_path(index)
+        inner = f"/{written[cut:]}/"
+        if (not written.startswith(prefix) or "\x00" in written or "//" in inner or "/./" in inner
+                or "/../" in inner):
             _check_component(written, path)  # raises: libtorrent would write outside the folder
-        out.append(TorrentFile(index, written, storage.file_size(index), storage.file_offset(index),
-                               bool(storage.file_flags(index) & pad_flag)))
+        out.append(TorrentFile(index, written, file_size(index), file_offset(index),
+                               padded and bool(file_flags(index) & pad_flag)))
     return out
 
 
