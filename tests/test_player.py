@@ -253,11 +253,14 @@ def test_play_json_cli(small_demo, local_ids, services):
                           "--state", str(small_demo.home)], capture_output=True, text=True, timeout=120)
     lines = [json.loads(line) for line in out.stdout.splitlines()]
     kinds = [d["event"] for d in lines]
-    assert kinds[0] == "started" and lines[0]["id"] == local_ids[0] and lines[0]["codec"] in ("vorbis", "opus")
+    assert kinds[:2] == ["left_out", "started"]  # the queue is made (and what is left out said) before it plays
+    assert lines[1]["id"] == local_ids[0] and lines[1]["codec"] in ("vorbis", "opus")
     assert "position" in kinds
     ended = [d for d in lines if d["event"] == "ended"]
     assert ended[0]["id"] == local_ids[0] and ended[0]["reason"] == "eof" and ended[0]["played_seconds"] > 5
-    assert ended[1]["id"] == absent and ended[1]["reason"] == "error" and "absent" in ended[1]["message"]
+    # the absent track never joined the queue: said first, and the exit code says it
+    assert {"event": "left_out", "id": absent, "message": "absent: no local file and no known torrent holds it"} \
+        in lines and all(d.get("id") != absent for d in ended)
     assert out.returncode == 1  # one track could not be played
     nobody = subprocess.run([str(exe), "play", local_ids[0], "0000000000000000000000", "--json", "--ao", "null",
                              "--state", str(small_demo.home)], capture_output=True, text=True, timeout=120)

@@ -10,7 +10,16 @@ from tui.cli.main import Context, common_options, friendly_errors, main, run_tui
 from tui.cli.output import ProgressPrinter, clock, emit_json, emit_line
 from tui.cli.params import AO, PEER
 from tui.core.commands import Play
-from tui.core.events import Ended, FetchProgress, NowPlaying, OutputChanged, Position, QueueFinished, Started
+from tui.core.events import (
+    Ended,
+    FetchProgress,
+    NowPlaying,
+    OutputChanged,
+    Position,
+    QueueEdited,
+    QueueFinished,
+    Started,
+)
 
 
 @main.command()
@@ -33,7 +42,7 @@ def play(obj: Context, track_ids: tuple[str, ...], peers: tuple[str, ...], ao: s
     from tui.mpris import start_mpris
 
     session = obj.session()
-    events = session.bus.queue((Started, Position, Ended, QueueFinished, NowPlaying, OutputChanged))
+    events = session.bus.queue((Started, Position, Ended, QueueFinished, NowPlaying, OutputChanged, QueueEdited))
     errors: list[str] = []
     printer = PlayPrinter(as_json)
     mpris = None
@@ -48,6 +57,12 @@ def play(obj: Context, track_ids: tuple[str, ...], peers: tuple[str, ...], ao: s
             event = events.get(0.5)
             if isinstance(event, QueueFinished):
                 break
+            if isinstance(event, QueueEdited):
+                for track_id, why in event.left_out:  # never queued: said, and the exit code says it
+                    errors.append(track_id)
+                    printer.left_out(track_id, why)
+                if event.refused:
+                    break
             if isinstance(event, Ended) and event.reason == "error":
                 errors.append(event.track_id)
             printer(event)
@@ -68,6 +83,12 @@ class PlayPrinter:
         self.title_pending: Started | None = None
         self.said_title: str | None = None  # not said again when a new output replays the track
         self.clock_shown = False
+
+    def left_out(self, track_id: str, why: str) -> None:
+        if self.as_json:
+            emit_line({"event": "left_out", "id": track_id, "message": why})
+        else:
+            click.echo(f"\rlongtail: {track_id} cannot play: {why}", err=True)
 
     def __call__(self, event: object) -> None:
         if isinstance(event, OutputChanged):

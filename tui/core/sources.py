@@ -43,6 +43,29 @@ class MirrorSources(SourceResolver):
                        note=f"plays the same recording (ISRC {track.isrc}) from {where}: "
                             "this release is not archived")
 
+    def cannot_play(self, track_ids: list[str]) -> dict[str, str]:
+        files = self.services.files.files_of(track_ids)
+        out: dict[str, str] = {}
+        for track_id, (state, playable) in files.items():
+            if playable and (state == "local" or self.swarm is not None):
+                continue
+            if playable:
+                out[track_id] = "not local, and fetching is off"
+                continue
+            track = self.services.catalogue.track(track_id)
+            if track is None:
+                out[track_id] = f"no track {track_id} in the catalogue"
+            elif not self._sibling_can_play(track):
+                out[track_id] = ("its file is damaged and no known torrent holds it" if state == "damaged"
+                                 else "absent: no local file and no known torrent holds it")
+        return out
+
+    def _sibling_can_play(self, track: Track) -> bool:
+        sibling = self._archived_sibling(track)
+        if sibling is None:
+            return False
+        return self.swarm is not None or self.services.files.files_of([sibling.id])[sibling.id][0] == "local"
+
     def _archived_sibling(self, track: Track) -> Track | None:
         """An ISRC sibling whose file is local, else one a torrent holds."""
         if not track.isrc:

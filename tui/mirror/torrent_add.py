@@ -47,6 +47,8 @@ class ActiveTorrent:
         self.renames: dict[int, threading.Event] = {}  # a file being mapped to the mirror
         self.rename_errors: dict[int, str] = {}
         self.attributed: set[int] = set()  # pieces whose bytes are counted for a fetch already
+        self.rechecking = False  # a recheck (a stuck piece, torrent_alerts.py) is under way
+        self.rechecked_at = 0.0
 
     def mirror_path(self, index: int) -> Path:
         return self.save_path / self.meta.file(index).path

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 REDIAL_SECONDS = 1.0  # known peers are dialled again this often while a wanted file is unfinished
 QUIET_SECONDS = 2.0  # a needed piece with no data for this long has its deadline set again
+STUCK_SECONDS = 6.0  # every block of a needed piece arrived this long ago and it was never verified
 PIECE_CACHE = 16  # read_piece buffers kept (docs/libtorrent.md P18)
 
 
@@ -79,6 +80,8 @@ class AlertThread:
                         completed.append((torrent, int(a.index)))
                     elif isinstance(a, lt.file_prio_alert):
                         torrent.prio_seen = torrent.prio_generation
+                    elif isinstance(a, lt.torrent_checked_alert) and torrent.rechecking:
+                        completed.extend(self._rechecked(torrent))
                     elif isinstance(a, lt.hash_failed_alert):
                         self._hash_failed(torrent, int(a.piece_index))
                     elif isinstance(a, lt.peer_ban_alert):
@@ -118,6 +121,29 @@ class AlertThread:
             except Exception:  # noqa: BLE001 - a handle removed meanwhile
                 pass
 
+    def _rechecked(self, torrent: ActiveTorrent) -> list[tuple[ActiveTorrent, int]]:
+        """A recheck ended: what is on disk and right is what we have now; files it completed."""
+        torrent.rechecking = False
+        try:
+            pieces = torrent.handle.status(self.lt.status_flags_t.query_pieces).pieces
+        except Exception:  # noqa: BLE001 - a handle removed meanwhile
+            return []
+        torrent.have = {i for i, done in enumerate(pieces) if done}
+        torrent.last_progress = time.monotonic()
+        return [(torrent, index) for index in torrent.wanted if index not in torrent.files_done
+                and all(p in torrent.have for p in torrent.meta.file_pieces(torrent.meta.file(index)))]
+
+    def _unstick(self, torrent: ActiveTorrent) -> None:
+        """A needed piece whose every block arrived seconds ago was neither verified nor failed
+        (seen about once in fifty fetches beside a peer sending bad data: libtorrent never hashes
+        it and never asks for it again). A recheck hashes what is on disk, that piece too."""
+        torrent.rechecking = True
+        torrent.rechecked_at = time.monotonic()
+        try:
+            torrent.handle.force_recheck()
+        except Exception:  # noqa: BLE001 - a handle removed meanwhile
+            torrent.rechecking = False
+
     def _redial(self) -> None:
         """Once a second, while a wanted file is unfinished: dial the known peers again (a seeder
         that starts late, or refused one connection, is reached within a second, not never), and
@@ -127,6 +153,12 @@ class AlertThread:
             quiet = [(t, p) for t in waiting for track_id in t.wanted.values()
                      if (s := self.status.get(track_id)) is not None and s.idle_seconds > QUIET_SECONDS
                      for p in s.need_pieces if p not in t.have]
+            stuck = {id(t): t for t in waiting for track_id in t.wanted.values()
+                     if (s := self.status.get(track_id)) is not None and s.idle_seconds > STUCK_SECONDS
+                     and s.need_bytes and s.need_done >= s.need_bytes and not t.rechecking
+                     and time.monotonic() - t.rechecked_at > 4 * STUCK_SECONDS}
+        for torrent in stuck.values():
+            self._unstick(torrent)
         for torrent, piece in quiet:
             try:
                 torrent.handle.set_piece_deadline(piece, 0)

@@ -62,6 +62,8 @@ class QueueEdited:
     kind: EditKind
     text: str
     can_undo: bool
+    refused: bool = False  # nothing was changed: what was asked for cannot play
+    left_out: tuple[tuple[str, str], ...] = ()  # (track id, why it cannot play) of each not queued
 
 
 @dataclass(frozen=True)

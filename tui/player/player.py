@@ -28,6 +28,10 @@ def _tracks(n: int) -> str:
     return f"{n} track" if n == 1 else f"{n} tracks"
 
 
+def _left_out(refused: dict[str, str]) -> str:
+    return f" ({_tracks(len(refused))} that cannot play left out)" if refused else ""
+
+
 class Player:
     def __init__(self, resolver: SourceResolver, engine: Engine, state_path: Path | None = None,
                  replaygain: str = "track", preamp: float = 0.0, mailbox: Mailbox | None = None) -> None:
@@ -80,20 +84,59 @@ class Player:
     # -- commands (any thread, never blocking) ----------------------------------------------------
 
     def play(self, track_ids: list[str], start_index: int = 0) -> None:
+        """Replace the queue and play from `start_index`, or from the first track after it that can
+        play; tracks that cannot play are left out, and when none can the queue stays as it was."""
         ids = list(track_ids)
-        self._edit("replace", f"playing {_tracks(len(ids))}, queue replaced", self.policy.replace, ids, start_index)
+
+        def run() -> None:
+            keep, refused = self._playable(ids)
+            after = [i for i, t in enumerate(ids) if i >= start_index and t not in refused]
+            if not after:
+                self._refuse("replace", ids[start_index:start_index + 1] or ids, refused)
+                return
+            start = sum(1 for t in ids[:after[0]] if t not in refused)  # its index among those kept
+            self._apply_edit("replace", f"playing {_tracks(len(keep))}, queue replaced{_left_out(refused)}",
+                             self.policy.replace, keep, start, left_out=refused)
+        self._submit(run)
 
     def enqueue(self, track_ids: list[str], undoable: bool = True) -> None:
         """Add at the end (`undoable=False`: the shuffle stream feeding itself, not a listener)."""
         ids = list(track_ids)
-        if undoable:
-            self._edit("add", f"{_tracks(len(ids))} added to the queue", self.policy.edit, lambda q: q.add(*ids))
-        else:
+        if not undoable:
             self._submit(self.policy.edit, lambda q: q.add(*ids))
+            return
+        self._checked_add("add", ids, lambda keep: f"{_tracks(len(keep))} added to the queue",
+                          lambda q, keep: q.add(*keep))
 
     def insert_next(self, track_ids: list[str]) -> None:
-        ids = list(track_ids)
-        self._edit("next", f"{_tracks(len(ids))} to play next", self.policy.edit, lambda q: q.insert_next(*ids))
+        self._checked_add("next", list(track_ids), lambda keep: f"{_tracks(len(keep))} to play next",
+                          lambda q, keep: q.insert_next(*keep))
+
+    def _checked_add(self, kind: EditKind, ids: list[str], text: Callable[[list[str]], str],
+                     change: Callable[[Queue, list[str]], None]) -> None:
+        def run() -> None:
+            keep, refused = self._playable(ids)
+            if not keep:
+                self._refuse(kind, ids, refused)
+                return
+            self._apply_edit(kind, text(keep) + _left_out(refused), self.policy.edit, lambda q: change(q, keep),
+                             left_out=refused)
+        self._submit(run)
+
+    def _playable(self, ids: list[str]) -> tuple[list[str], dict[str, str]]:
+        """The rule of what may join the queue, asked of the resolver (it knows the mirror)."""
+        refused = self.policy.resolver.cannot_play(ids) if ids else {}
+        return [t for t in ids if t not in refused], refused
+
+    def _refuse(self, kind: EditKind, ids: list[str], refused: dict[str, str]) -> None:
+        """Nothing could play: the queue stays exactly as it was, and the listener hears why."""
+        if not ids:
+            text = "nothing to play: the queue is as it was"
+        elif len(ids) == 1:
+            text = f"cannot play: {refused.get(ids[0], 'it cannot play')}; the queue is as it was"
+        else:
+            text = f"none of these {len(ids)} tracks can play; the queue is as it was"
+        self._emit(QueueEdited(kind, text, False, refused=True, left_out=tuple(refused.items())))
 
     def remove(self, index: int) -> None:
         self._edit("remove", "removed from the queue", self.policy.remove, index)
@@ -117,15 +160,17 @@ class Player:
         self._submit(run)
 
     def _edit(self, kind: EditKind, text: str, fn: Callable, *args) -> None:
-        """A queue change that can be undone: the queue as it was is kept first (on the worker)."""
-        def run() -> None:
-            queue, policy = self.policy.queue, self.policy
-            playing = policy.position if policy.current_source is not None else None
-            self._history.append((tuple(queue.items), queue.current, text, playing))
-            del self._history[:-UNDO_DEPTH]
-            fn(*args)
-            self._emit(QueueEdited(kind, text, True))
-        self._submit(run)
+        self._submit(self._apply_edit, kind, text, fn, *args)
+
+    def _apply_edit(self, kind: EditKind, text: str, fn: Callable, *args,
+                    left_out: dict[str, str] | None = None) -> None:
+        """A queue change that can be undone: the queue as it was is kept first (on the owner)."""
+        queue, policy = self.policy.queue, self.policy
+        playing = policy.position if policy.current_source is not None else None
+        self._history.append((tuple(queue.items), queue.current, text, playing))
+        del self._history[:-UNDO_DEPTH]
+        fn(*args)
+        self._emit(QueueEdited(kind, text, True, left_out=tuple((left_out or {}).items())))
 
     def restore_queue(self, items: list[str], current: int | None) -> None:
         """Put back an earlier queue (undo), keeping the current track playing if it is still there."""

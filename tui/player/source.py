@@ -79,6 +79,12 @@ class SourceResolver(ABC):
     def resolve(self, track_id: str) -> Source:
         """Return a playable source or raise SourceError."""
 
+    def cannot_play(self, track_ids: list[str]) -> dict[str, str]:
+        """Of these tracks, those that cannot play and why (one line each), from what is known
+        without touching a file or the network; nothing listed here joins the queue. The default
+        lists none: every track is tried when it comes up."""
+        return {}
+
     def prefetch(self, track_id: str) -> None:
         """Warm up the next track (fetch its head and tail); a no-op by default."""
         return None

@@ -219,7 +219,7 @@ class LongtailApp(App):
         elif isinstance(event, QueueEdited) and event.kind != "move":
             undo = self.get_key_display_for("player.undo")
             hint = f" · {undo} to undo" if event.can_undo and event.kind != "undo" else ""
-            self.notify(f"{event.text}{hint}", timeout=4)
+            self.notify(f"{event.text}{hint}", severity="warning" if event.refused else "information", timeout=4)
         elif isinstance(event, Notice):
             severity = {"warning": "warning", "error": "error"}.get(event.level, "information")
             self.notify(event.text, severity=severity, timeout=6 if event.level == "error" else 3)  # type: ignore[arg-type]
