@@ -32,6 +32,14 @@ class Seeding(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     ratio: Annotated[float, msgspec.Meta(ge=0.0, le=1000.0)] = 2.0
 
 
+class Mpd(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """`longtail serve`'s MPD face: where it listens (HOST:PORT or a Unix socket path), and the
+    password clients must give (needed to listen beyond this machine)."""
+
+    listen: str = "127.0.0.1:6600"
+    password: str = ""
+
+
 DHT_ROUTERS = ("dht.libtorrent.org:25401", "router.bittorrent.com:6881", "router.utorrent.com:6881",
                "dht.transmissionbt.com:6881")  # libtorrent's own defaults, and Transmission's
 
@@ -58,6 +66,7 @@ class ConfigFile(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True)
     playback: Playback = msgspec.field(default_factory=Playback)
     seeding: Seeding = msgspec.field(default_factory=Seeding)
     swarm: Swarm = msgspec.field(default_factory=Swarm)
+    mpd: Mpd = msgspec.field(default_factory=Mpd)
 
 
 def path_problem(text: str) -> str | None:

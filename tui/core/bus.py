@@ -45,6 +45,13 @@ class Subscription:
                 self._pending[key] = slot
             self._cond.notify()
 
+    def wait(self, timeout: float | None = None) -> bool:
+        """Until an event is queued (left queued, for `get`) or the timeout passes."""
+        with self._cond:
+            if not self._slots and not self._closed:
+                self._cond.wait(timeout)
+            return bool(self._slots)
+
     def get(self, timeout: float | None = None) -> object | None:
         """The next event, or None when the timeout passes or the subscription is closed."""
         with self._cond:

@@ -273,6 +273,10 @@ class Library:
         results = self.services.searcher.search(query, kinds, limit)
         return results, self.items(results.tracks)
 
+    def search_index_complete(self) -> bool:
+        """Whether the search index is built (searches find tracks only through it)."""
+        return self.services.searcher.status().complete
+
     def interrupt_search(self) -> None:
         self.services.searcher.interrupt()
 

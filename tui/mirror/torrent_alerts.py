@@ -62,6 +62,7 @@ class AlertThread:
                         torrent.have.add(piece)
                         torrent.last_progress = time.monotonic()
                         self.statuses.attribute(torrent, piece)
+                        self._count_senders(torrent)
                     elif isinstance(a, (lt.file_renamed_alert, lt.file_rename_failed_alert)):
                         index = int(a.index)
                         if isinstance(a, lt.file_rename_failed_alert):
@@ -120,6 +121,18 @@ class AlertThread:
                 torrent.handle.set_piece_deadline(piece, 0)
             except Exception:  # noqa: BLE001 - a handle removed meanwhile
                 pass
+
+    def _count_senders(self, torrent: ActiveTorrent) -> None:
+        """At a fetch's first piece, who is connected: a fetch done within one round of the
+        counters (a small file) would otherwise say it came from no peer."""
+        waiting = [s for t in torrent.wanted.values() if (s := self.status.get(t)) is not None and not s.peers_max]
+        if waiting:
+            try:
+                connected = len(torrent.handle.get_peer_info())
+            except Exception:  # noqa: BLE001 - a handle removed meanwhile
+                return
+            for status in waiting:
+                status.peers_max = connected
 
     def _rechecked(self, torrent: ActiveTorrent) -> list[tuple[ActiveTorrent, int]]:
         """A recheck ended: what is on disk and right is what we have now; files it completed."""

@@ -1,0 +1,215 @@
+"""`longtail serve`'s MPD face, driven by real clients: python-mpd2 for the protocol, and
+Debian's mpc as a user types it. The session is the real one on the demo (real catalogue,
+file index and libmpv with ao=null)."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import mpd
+import pytest
+from test_ordering import FAST_MPV, local_tracks, player_of
+from test_queue_sacred import absent_tracks
+
+from tui.config import Settings, StatePaths
+from tui.core.commands import Restore
+from tui.core.services import Location, open_services
+from tui.core.session import Session
+from tui.demo.paths import DemoPaths
+from tui.mpd.server import MpdFace, ServeError
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def served(small_demo: DemoPaths, tmp_path) -> Iterator[tuple[Session, MpdFace]]:
+    services = open_services(Location(small_demo.mirror, StatePaths(tmp_path / "state"), small_demo), Settings())
+    session = Session(services)
+    session.build_indexes(inline=True)  # what `serve` starts in the background
+    face = MpdFace(session, f"127.0.0.1:{free_port()}")
+    session.start_player(ao="null", engine_options=FAST_MPV, remember=False)
+    session.send(Restore())
+    yield session, face
+    face.stop()
+    session.close()
+
+
+def client(face: MpdFace) -> mpd.MPDClient:
+    c = mpd.MPDClient()
+    c.timeout = 10
+    host, port = face.address.rsplit(":", 1)
+    c.connect(host, int(port))
+    return c
+
+
+def uri(track_id: str) -> str:
+    return f"longtail:track:{track_id}"
+
+
+def test_status_add_play_and_the_position_moves(served) -> None:
+    session, face = served
+    a, b = local_tracks(session, 2)
+    c = client(face)
+    assert c.mpd_version >= "0.23.5"
+    c.clear()
+    c.add(uri(a))
+    song_id = c.addid(uri(b))
+    assert [s["file"] for s in c.playlistinfo()] == [uri(a), uri(b)]
+    assert c.playlistid(song_id)[0]["file"] == uri(b)
+    c.play(0)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and float(c.status().get("elapsed", 0)) < 0.5:
+        time.sleep(0.1)
+    status = c.status()
+    assert status["state"] == "play" and status["song"] == "0" and float(status["elapsed"]) >= 0.5
+    assert c.currentsong()["file"] == uri(a) and "Title" in {k.title() for k in c.currentsong()}
+    c.setvol(40)
+    assert c.status()["volume"] == "40"
+    c.next()
+    assert c.status()["song"] == "1"
+    c.close()
+
+
+def test_an_absent_track_is_refused_with_mpds_error(served) -> None:
+    session, face = served
+    [absent] = absent_tracks(session, 1)
+    c = client(face)
+    with pytest.raises(mpd.CommandError) as err:
+        c.add(uri(absent))
+    assert "[50@0]" in str(err.value) and "absent" in str(err.value)
+    with pytest.raises(mpd.CommandError):
+        c.add("no-such-thing")
+    assert c.playlistinfo() == []
+    c.close()
+
+
+def test_a_command_list_sent_twenty_times_always_ends_as_sent(served) -> None:
+    session, face = served
+    a, b = local_tracks(session, 2)
+    c = client(face)
+    for _ in range(20):
+        c.command_list_ok_begin()
+        c.clear()
+        c.add(uri(a))
+        c.add(uri(b))
+        c.play(0)
+        c.command_list_end()
+        assert [s["file"] for s in c.playlistinfo()] == [uri(a), uri(b)]
+        status = c.status()
+        assert status["song"] == "0" and status["state"] == "play"
+        assert player_of(session).queue.items == [a, b]
+    c.close()
+
+
+def raw(face: MpdFace, request: str) -> str:
+    """Bytes on the wire, for what python-mpd2 does not send (command_list_begin)."""
+    host, port = face.address.rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=10) as s:
+        f = s.makefile("rw", encoding="utf-8", newline="\n")
+        assert f.readline().startswith("OK MPD ")
+        f.write(request)
+        f.flush()
+        lines = []
+        while not (line := f.readline()).startswith(("OK", "ACK")):
+            lines.append(line)
+        return "".join(lines) + line
+
+
+def test_a_failing_command_list_stops_there(served) -> None:
+    session, face = served
+    [a] = local_tracks(session, 1)
+    answer = raw(face, f"command_list_begin\nadd {uri(a)}\nplay 7\nadd {uri(a)}\ncommand_list_end\n")
+    assert answer == "ACK [2@1] {play} Bad song index\n"
+    c = client(face)
+    assert [s["file"] for s in c.playlistinfo()] == [uri(a)]  # the third command never ran
+    assert raw(face, 'status\nadd "unterminated\n').startswith("volume: ")
+    c.close()
+
+
+def test_idle_wakes_on_a_change_made_by_another_client(served) -> None:
+    session, face = served
+    [a] = local_tracks(session, 1)
+    idler, other = client(face), client(face)
+    woke: list[list[str]] = []
+    t = threading.Thread(target=lambda: woke.append(idler.idle("playlist")))
+    t.start()
+    time.sleep(0.5)
+    assert not woke  # nothing changed yet
+    other.add(uri(a))
+    t.join(5)
+    assert woke == [["playlist"]]
+    assert raw(face, "idle playlist\nnoidle\n") == "OK\n"  # noidle ends an idle with nothing changed
+    idler.close()
+    other.close()
+
+
+def test_search_find_and_list_artist_with_a_window(served) -> None:
+    session, face = served
+    [a] = local_tracks(session, 1)
+    track = session.library.track(a)
+    assert track is not None
+    c = client(face)
+    word = max(track.name.split(), key=len)
+    found = c.search("title", word)
+    assert uri(a) in [s["file"] for s in found]
+    exact = c.find("(title == '%s')" % track.name.replace("'", "\\'"))
+    assert uri(a) in [s["file"] for s in exact] and all(s["title"] == track.name for s in exact)
+    page = c.list("artist", "window", "0:5")
+    assert len(page) == 5
+    assert c.list("artist", "window", "2:4") == page[2:4]
+    c.findadd("title", track.name)
+    assert uri(a) in [s["file"] for s in c.playlistinfo()]
+    with pytest.raises(mpd.CommandError):
+        c.random(1)  # longtail's queue has no random mode: MPD's error says so
+    c.close()
+
+
+def test_a_port_in_use_is_refused_in_one_line(served) -> None:
+    session, face = served
+    with pytest.raises(ServeError) as err:
+        MpdFace(session, face.address)
+    assert "cannot listen on" in str(err.value) and "\n" not in str(err.value)
+
+
+@pytest.mark.skipif(not shutil.which("mpc"), reason="needs mpc (./dev test installs it)")
+def test_serve_with_mpc_as_a_user_types_it(small_demo: DemoPaths, tmp_path) -> None:
+    services = open_services(Location(small_demo.mirror, StatePaths(tmp_path / "probe"), small_demo), Settings())
+    ids = [t for t, s in services.files.all_states() if s == "local"][:2]
+    services.close()
+    port = free_port()
+    exe = Path(sys.executable).with_name("longtail")
+    server = subprocess.Popen([str(exe), "--mirror", str(small_demo.mirror), "--state", str(tmp_path / "state"),
+                               "serve", "--mpd", f"127.0.0.1:{port}", "--ao", "null"],
+                              stderr=subprocess.PIPE, text=True)
+
+    def mpc(*args: str) -> str:
+        return subprocess.run(["mpc", "-p", str(port), *args], capture_output=True, text=True, timeout=30).stdout
+
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and "volume" not in mpc("status"):
+            time.sleep(0.3)
+        for track_id in ids:
+            mpc("add", uri(track_id))
+        mpc("play")
+        time.sleep(2.5)
+        assert "[playing] #1/2" in mpc("status")
+        mpc("volume", "40")
+        assert "volume: 40%" in mpc("status")
+        mpc("next")
+        assert "[playing] #2/2" in mpc("status")
+    finally:
+        server.terminate()
+        _, err = server.communicate(timeout=30)
+    assert server.returncode == 0 and "the queue and position are saved" in err
