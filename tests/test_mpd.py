@@ -163,7 +163,8 @@ def test_search_find_and_list_artist_with_a_window(served) -> None:
     word = max(track.name.split(), key=len)
     found = c.search("title", word)
     assert uri(a) in [s["file"] for s in found]
-    exact = c.find("(title == '%s')" % track.name.replace("'", "\\'"))
+    quoted = track.name.replace("'", "\\'")
+    exact = c.find(f"(title == '{quoted}')")
     assert uri(a) in [s["file"] for s in exact] and all(s["title"] == track.name for s in exact)
     page = c.list("artist", "window", "0:5")
     assert len(page) == 5
