@@ -43,7 +43,7 @@ def apply(command: Command, player: Player, feeder: StreamFeeder) -> None:
             tracks = stream.start_at(index, STREAM_BATCH)
             if tracks:
                 feeder.attach(stream)
-                player.play([t.id for t in tracks])
+                player.play([t.id for t in tracks], checked=False)  # the stream's rows, one for one
         case Enqueue(track_ids, next_up):
             (player.insert_next if next_up else player.enqueue)(list(track_ids))
         case Remove(index):

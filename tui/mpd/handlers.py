@@ -13,21 +13,18 @@ from tui.core import commands as cmd
 from tui.core.events import QueueEdited
 from tui.core.session import Session
 from tui.mpd import songs
+from tui.mpd.catalogue_commands import CatalogueCommands
 from tui.mpd.protocol import (
     ACK_ARG,
     ACK_NO_EXIST,
-    ACK_SYSTEM,
     ACK_UNKNOWN,
     MpdError,
-    parse_filter,
     parse_float,
     parse_int,
     parse_window,
 )
 from tui.mpd.state import PlayerView
 
-SEARCH_LIMIT = 500  # tracks a find/search answers without a window (README: "MPD clients")
-LIST_PAGE = 5000  # `list artist` without a window: the first page, in name order
 REPEAT_TO_MPD = {"off": (0, 0), "queue": (1, 0), "track": (1, 1)}
 
 
@@ -46,7 +43,7 @@ class Connection:
 Handler = Callable[["Handlers", Connection, list[str]], list[str]]
 
 
-class Handlers:
+class Handlers(CatalogueCommands):
     def __init__(self, session: Session, view: PlayerView) -> None:
         self.session = session
         self.view = view
@@ -318,81 +315,6 @@ class Handlers:
                 out += [f"cpos: {pos}", f"Id: {snap.song_ids[pos]}"]
         return out
 
-    # -- the catalogue --------------------------------------------------------------------------------
-
-    def find(self, conn: Connection, args: list[str]) -> list[str]:
-        return self._search(args, exact=True)
-
-    def search(self, conn: Connection, args: list[str]) -> list[str]:
-        return self._search(args, exact=False)
-
-    def findadd(self, conn: Connection, args: list[str]) -> list[str]:
-        self._add_all(self._matches(args, exact=True))
-        return []
-
-    def searchadd(self, conn: Connection, args: list[str]) -> list[str]:
-        self._add_all(self._matches(args, exact=False))
-        return []
-
-    def _add_all(self, tracks: list) -> None:
-        if tracks:
-            self.send(cmd.Enqueue(tuple(t.id for t in tracks)))
-
-    def _search(self, args: list[str], exact: bool) -> list[str]:
-        out: list[str] = []
-        for item in self.session.library.items(self._matches(args, exact)):
-            out += songs.song_lines(item.track, item.file)
-        return out
-
-    def _matches(self, args: list[str], exact: bool) -> list:
-        args, window = _take_window(args)
-        conditions = parse_filter(args, exact)
-        words = " ".join(c.value for c in conditions if c.op in ("==", "contains", "=~", "starts_with"))
-        if not words.strip():
-            raise MpdError(ACK_ARG, "longtail needs a word to search the catalogue for")
-        start, end = window or (0, SEARCH_LIMIT)
-        limit = min(SEARCH_LIMIT, end if end is not None else SEARCH_LIMIT)
-        results, _items = self.session.library.search(words, ("track",), max(limit, 50))
-        if not results.tracks and results.note:  # no index yet, or a cancelled search: say so, never "nothing"
-            raise MpdError(ACK_SYSTEM, results.note)
-        found = [t for t in results.tracks if all(c.matches(songs.tag_values(t, c.tag)) for c in conditions)]
-        return found[start:end]
-
-    def list_tags(self, conn: Connection, args: list[str]) -> list[str]:
-        self._need(args, 1)
-        args, window = _take_window(args)
-        tag, rest = args[0].lower(), args[1:]
-        groups = [rest[i + 1].lower() for i in range(len(rest) - 1) if rest[i] == "group"]
-        rest = [a for i, a in enumerate(rest) if a != "group" and (i == 0 or rest[i - 1] != "group")]
-        if groups:
-            raise MpdError(ACK_ARG, "list with group is not supported by longtail")
-        if tag in ("artist", "albumartist") and not rest:
-            start, end = window or (0, LIST_PAGE)
-            source = self.session.library.artists()
-            try:
-                rows = source.fetch(start, (end or start + LIST_PAGE) - start)
-            finally:
-                source.close()
-            label = "Artist" if tag == "artist" else "AlbumArtist"
-            return [f"{label}: {row.name}" for row in rows]
-        if rest:
-            tracks = self._matches(rest, exact=True)
-            key = {"artist": "Artist", "albumartist": "AlbumArtist", "album": "Album", "title": "Title",
-                   "date": "Date"}.get(tag)
-            if key is None:
-                raise MpdError(ACK_ARG, f"Unknown tag type: {args[0]}")
-            values = dict.fromkeys(v for t in tracks for v in songs.tag_values(t, tag) if v)
-            return [f"{key}: {v}" for v in values]
-        raise MpdError(ACK_ARG, f"list {args[0]} without a filter would list the whole catalogue: give a filter")
-
-    def lsinfo(self, conn: Connection, args: list[str]) -> list[str]:
-        if args and (track_id := songs.track_id_of(args[0])) is not None:
-            return self._song(track_id)
-        return []  # the archive has no folders to browse: clients search, or list artists
-
-    def listplaylists(self, conn: Connection, args: list[str]) -> list[str]:
-        return []
-
     # -- the protocol's own ---------------------------------------------------------------------------
 
     def ping(self, conn: Connection, args: list[str]) -> list[str]:
@@ -449,16 +371,6 @@ class Handlers:
             raise MpdError(ACK_NO_EXIST, "No such song")
         return snap.song_ids.index(song_id)
 
-    @staticmethod
-    def _need(args: list[str], n: int) -> None:
-        if len(args) < n:
-            raise MpdError(ACK_ARG, "too few arguments")
-
-
-def _take_window(args: list[str]) -> tuple[list[str], tuple[int, int | None] | None]:
-    if len(args) >= 2 and args[-2].lower() == "window":
-        return args[:-2], parse_window(args[-1])
-    return args, None
 
 
 COMMANDS: dict[str, Handler] = {name: getattr(Handlers, "list_tags" if name == "list" else name) for name in (

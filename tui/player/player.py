@@ -83,10 +83,16 @@ class Player:
 
     # -- commands (any thread, never blocking) ----------------------------------------------------
 
-    def play(self, track_ids: list[str], start_index: int = 0) -> None:
+    def play(self, track_ids: list[str], start_index: int = 0, checked: bool = True) -> None:
         """Replace the queue and play from `start_index`, or from the first track after it that can
-        play; tracks that cannot play are left out, and when none can the queue stays as it was."""
+        play; tracks that cannot play are left out, and when none can the queue stays as it was.
+        `checked=False`: a shuffle stream's batch, whose rows the queue mirrors one for one (the
+        stream skips what cannot play as it comes up, and says when nothing in a long run can)."""
         ids = list(track_ids)
+        if not checked:
+            self._edit("replace", f"playing {_tracks(len(ids))}, queue replaced", self.policy.replace, ids,
+                       start_index)
+            return
 
         def run() -> None:
             keep, refused = self._playable(ids)
