@@ -6,23 +6,15 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterator
 
 import pytest
-from fake_engine import FakeEngine
-from test_ordering import _session, local_tracks, player_of
+from test_ordering import fake_session, local_tracks, player_of
 
 from tui.core.commands import Enqueue, Play
 from tui.core.events import QueueEdited
 from tui.core.session import Session
-from tui.demo.paths import DemoPaths
 
-
-@pytest.fixture
-def session(small_demo: DemoPaths, tmp_path) -> Iterator[Session]:
-    s = _session(small_demo, tmp_path, FakeEngine())
-    yield s
-    s.close()
+session = fake_session  # the real session on the demo, with the fake engine
 
 
 def absent_tracks(session: Session, n: int) -> list[str]:

@@ -223,21 +223,19 @@ class Shuffle:
         key = self.filter.key()
         table = f"subset_{key}"
         sig = self._signature()
-        row = conn.execute("SELECT size, signature FROM subsets WHERE key = ?", (key,)).fetchone()
-        if row and row[1] == sig:
-            self._subset = (conn, table, row[0])
-            return row[0]
+        if (size := self._built_size(conn, key, sig)) is not None:
+            self._subset = (conn, table, size)
+            return size
         rowids = sorted(set(self._subset_candidates()))
         # two shuffles of one filter may build at once (two threads, two processes): the table
         # is replaced in one write transaction, and one built meanwhile is taken as it is
         conn.isolation_level = None
         conn.execute("BEGIN IMMEDIATE")
         try:
-            row = conn.execute("SELECT size, signature FROM subsets WHERE key = ?", (key,)).fetchone()
-            if row and row[1] == sig:
+            if (size := self._built_size(conn, key, sig)) is not None:
                 conn.execute("COMMIT")
-                self._subset = (conn, table, row[0])
-                return row[0]
+                self._subset = (conn, table, size)
+                return size
             conn.execute(f"DROP TABLE IF EXISTS {table}")
             conn.execute(f"CREATE TABLE {table} (i INTEGER PRIMARY KEY, track_rowid INTEGER NOT NULL)")
             conn.executemany(f"INSERT INTO {table} (i, track_rowid) VALUES (?, ?)", enumerate(rowids))
@@ -248,6 +246,12 @@ class Shuffle:
             raise
         self._subset = (conn, table, len(rowids))
         return len(rowids)
+
+    @staticmethod
+    def _built_size(conn: sqlite3.Connection, key: str, sig: str) -> int | None:
+        """The size of the filter's subset when it is built for this signature already."""
+        row = conn.execute("SELECT size, signature FROM subsets WHERE key = ?", (key,)).fetchone()
+        return row[0] if row and row[1] == sig else None
 
     def _subset_candidates(self) -> Iterator[int]:
         """Rowids of the driving (smallest) condition; the rest are checked per draw."""

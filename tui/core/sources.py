@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from tui.catalogue.file_states import FileState
 from tui.catalogue.records import Track
+from tui.core.items import unplayable_reason
 from tui.core.services import Services
 from tui.core.swarm import Swarm
 from tui.mirror.fetch_status import FetchError
@@ -55,24 +57,17 @@ class MirrorSources(SourceResolver):
             track = self.services.catalogue.track(track_id)
             if track is None:
                 out[track_id] = f"no track {track_id} in the catalogue"
-            elif not self._sibling_can_play(track):
-                out[track_id] = ("its file is damaged and no known torrent holds it" if state == "damaged"
-                                 else "absent: no local file and no known torrent holds it")
+            elif self._archived_sibling(track, ("local", "fetchable") if self.swarm else ("local",)) is None:
+                out[track_id] = unplayable_reason(state)
         return out
 
-    def _sibling_can_play(self, track: Track) -> bool:
-        sibling = self._archived_sibling(track)
-        if sibling is None:
-            return False
-        return self.swarm is not None or self.services.files.files_of([sibling.id])[sibling.id][0] == "local"
-
-    def _archived_sibling(self, track: Track) -> Track | None:
-        """An ISRC sibling whose file is local, else one a torrent holds."""
+    def _archived_sibling(self, track: Track, usable: tuple[str, ...] = ("local", "fetchable")) -> Track | None:
+        """An ISRC sibling whose file is local, else (when `usable` says so) one a torrent holds."""
         if not track.isrc:
             return None
         siblings = self.services.catalogue.isrc_siblings(track)
         states = self.services.files.states([s.id for s in siblings])
-        for wanted in ("local", "fetchable"):
+        for wanted in usable:
             for s in siblings:
                 if states.get(s.id) == wanted:
                     return s
@@ -100,7 +95,7 @@ class MirrorSources(SourceResolver):
                           duration_ms=track.duration_ms, note=note)
         if entry is not None and entry.info_hash:
             raise SourceError("not local, and fetching is off")
-        raise AbsentError("absent: no local file and no known torrent holds it")
+        raise AbsentError(unplayable_reason(FileState.ABSENT))
 
     def prefetch(self, track_id: str) -> None:
         if self.swarm is None:

@@ -125,14 +125,17 @@ class AlertThread:
     def _count_senders(self, torrent: ActiveTorrent) -> None:
         """At a fetch's first piece, who is connected: a fetch done within one round of the
         counters (a small file) would otherwise say it came from no peer."""
-        waiting = [s for t in torrent.wanted.values() if (s := self.status.get(t)) is not None and not s.peers_max]
-        if waiting:
+        self._note_connected(torrent, [s for t in torrent.wanted.values()
+                                       if (s := self.status.get(t)) is not None and not s.peers_max])
+
+    def _note_connected(self, torrent: ActiveTorrent, statuses: list[FetchStatus]) -> None:
+        if statuses:
             try:
                 connected = len(torrent.handle.get_peer_info())
             except Exception:  # noqa: BLE001 - a handle removed meanwhile
                 return
-            for status in waiting:
-                status.peers_max = connected
+            for status in statuses:
+                status.peers_max = max(status.peers_max, connected)
 
     def _rechecked(self, torrent: ActiveTorrent) -> list[tuple[ActiveTorrent, int]]:
         """A recheck ended: what is on disk and right is what we have now; files it completed."""
@@ -200,9 +203,6 @@ class AlertThread:
         status = self.status.get(track_id)
         if status is None:
             return
-        try:  # a fetch faster than one round of the counters: who sent it is known here
-            status.peers_max = max(status.peers_max, len(torrent.handle.get_peer_info()))
-        except Exception:  # noqa: BLE001 - a handle removed meanwhile
-            pass
+        self._note_connected(torrent, [status])  # a fetch faster than one round of the counters
         self.statuses.verifying(status)
         self.verifier.verify(torrent, index, track_id, status)

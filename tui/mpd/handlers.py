@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tui.core import commands as cmd
-from tui.core.events import QueueEdited
+from tui.core.events import NowPlaying, QueueEdited
 from tui.core.session import Session
 from tui.mpd import songs
 from tui.mpd.catalogue_commands import CatalogueCommands
@@ -21,7 +21,7 @@ from tui.mpd.protocol import (
     MpdError,
     parse_float,
     parse_int,
-    parse_window,
+    parse_range,
 )
 from tui.mpd.state import PlayerView
 
@@ -35,7 +35,6 @@ TAG_TYPES = ("Artist", "AlbumArtist", "Album", "Title", "Track", "Disc", "Date",
 class Connection:
     """One client's own state (its thread alone touches it)."""
 
-    binary_limit: int = 8192
     tagtypes: set[str] = field(default_factory=lambda: set(TAG_TYPES))
     idle_since: dict[str, int] = field(default_factory=dict)
 
@@ -59,7 +58,7 @@ class Handlers(CatalogueCommands):
         snap = self.view.snapshot()
         now = snap.now
         repeat, single = REPEAT_TO_MPD.get(snap.repeat, (0, 0))
-        volume = 0 if now is None or now.muted else round(now.volume if now else 100)
+        volume = _volume(now)
         state = {"playing": "play", "loading": "play", "paused": "pause"}.get(now.state if now else "", "stop")
         out = [f"volume: {volume}", f"repeat: {repeat}", "random: 0", f"single: {single}", "consume: 0",
                f"playlist: {snap.playlist_version}", f"playlistlength: {len(snap.items)}", f"state: {state}",
@@ -166,8 +165,7 @@ class Handlers(CatalogueCommands):
         return []
 
     def getvol(self, conn: Connection, args: list[str]) -> list[str]:
-        now = self.view.snapshot().now
-        return [f"volume: {0 if now is None or now.muted else round(now.volume)}"]
+        return [f"volume: {_volume(self.view.snapshot().now)}"]
 
     def repeat(self, conn: Connection, args: list[str]) -> list[str]:
         self._need(args, 1)
@@ -226,14 +224,15 @@ class Handlers(CatalogueCommands):
 
     def _enqueue(self, value: str) -> str:
         track_id = songs.track_id_of(value)
-        if track_id is None or self.session.library.track(track_id) is None:
+        if track_id is None:
             raise MpdError(ACK_NO_EXIST, f"No such song: {value}")
         edits = self.session.bus.queue((QueueEdited,))
         try:
-            self.send(cmd.Enqueue((track_id,)))
+            self.send(cmd.Enqueue((track_id,)))  # the player refuses what cannot play (not in the catalogue too)
             while (event := edits.get(0)) is not None:
-                if isinstance(event, QueueEdited) and event.refused and track_id in dict(event.left_out):
-                    raise MpdError(ACK_NO_EXIST, f"{value} cannot play: {dict(event.left_out)[track_id]}")
+                why = dict(event.left_out).get(track_id) if isinstance(event, QueueEdited) and event.refused else None
+                if why is not None:
+                    raise MpdError(ACK_NO_EXIST, f"{value} cannot play: {why}")
         finally:
             edits.close()
         return track_id
@@ -241,7 +240,7 @@ class Handlers(CatalogueCommands):
     def delete(self, conn: Connection, args: list[str]) -> list[str]:
         self._need(args, 1)
         snap = self.view.snapshot()
-        start, end = parse_window(args[0]) if ":" in args[0] else (parse_int(args[0]), parse_int(args[0]) + 1)
+        start, end = parse_range(args[0])
         end = len(snap.items) if end is None else end
         if not 0 <= start < end <= len(snap.items):
             raise MpdError(ACK_ARG, "Bad song index")
@@ -286,7 +285,7 @@ class Handlers(CatalogueCommands):
         snap = self.view.snapshot()
         start, end = (0, None)
         if args:
-            start, end = parse_window(args[0]) if ":" in args[0] else (parse_int(args[0]), parse_int(args[0]) + 1)
+            start, end = parse_range(args[0])
             if ":" not in args[0] and not 0 <= start < len(snap.items):
                 raise MpdError(ACK_ARG, "Bad song index")
         out: list[str] = []
@@ -344,7 +343,7 @@ class Handlers(CatalogueCommands):
 
     def binarylimit(self, conn: Connection, args: list[str]) -> list[str]:
         self._need(args, 1)
-        conn.binary_limit = max(64, parse_int(args[0]))
+        parse_int(args[0])  # accepted (rmpc sends it); nothing binary is served yet
         return []
 
     def commands(self, conn: Connection, args: list[str]) -> list[str]:
@@ -380,6 +379,10 @@ COMMANDS: dict[str, Handler] = {name: getattr(Handlers, "list_tags" if name == "
     "playlistinfo", "playlistid", "plchanges", "plchangesposid", "find", "search", "findadd", "searchadd",
     "list", "lsinfo", "listplaylists", "ping", "tagtypes", "outputs", "decoders", "urlhandlers", "binarylimit",
     "commands", "notcommands")}
+
+
+def _volume(now: NowPlaying | None) -> int:
+    return 0 if now is None or now.muted else round(now.volume)
 
 
 def unknown(name: str) -> MpdError:

@@ -10,18 +10,12 @@ from dataclasses import dataclass
 VERSION = "0.23.5"  # the lowest rmpc accepts; what we implement of later versions is said per command
 
 # ACK codes (MPD's src/protocol/Ack.hxx)
-ACK_NOT_LIST = 1
 ACK_ARG = 2
 ACK_PASSWORD = 3
 ACK_PERMISSION = 4
 ACK_UNKNOWN = 5
 ACK_NO_EXIST = 50
-ACK_PLAYLIST_MAX = 51
 ACK_SYSTEM = 52
-ACK_PLAYLIST_LOAD = 53
-ACK_UPDATE_ALREADY = 54
-ACK_PLAYER_SYNC = 55
-ACK_EXIST = 56
 
 
 class MpdError(Exception):
@@ -63,10 +57,6 @@ def split_args(line: str) -> list[str]:
                 i += 1
             out.append(line[start:i])
     return out
-
-
-def quote(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 @dataclass(frozen=True)
@@ -173,6 +163,14 @@ def parse_window(value: str) -> tuple[int, int | None]:
     if start < 0 or (end is not None and end < start):
         raise MpdError(ACK_ARG, f"Bad range: {value}")
     return start, end
+
+
+def parse_range(value: str) -> tuple[int, int | None]:
+    """A song position `N` (as the range N:N+1) or a range `START:END`."""
+    if ":" in value:
+        return parse_window(value)
+    pos = parse_int(value)
+    return pos, pos + 1
 
 
 def parse_int(value: str, what: str = "Integer") -> int:

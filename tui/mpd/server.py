@@ -17,7 +17,7 @@ from pathlib import Path
 from tui.core.session import Session
 from tui.errors import LongtailError
 from tui.mpd.handlers import COMMANDS, Connection, Handlers, unknown
-from tui.mpd.protocol import ACK_PASSWORD, ACK_PERMISSION, VERSION, MpdError, ack, split_args
+from tui.mpd.protocol import ACK_PASSWORD, ACK_PERMISSION, ACK_SYSTEM, ACK_UNKNOWN, VERSION, MpdError, ack, split_args
 from tui.mpd.state import SUBSYSTEMS, PlayerView
 
 MAX_LINE = 64 * 1024  # a longer request line is refused (and the connection closed)
@@ -73,7 +73,7 @@ class _Client(socketserver.BaseRequestHandler):
         face = self.server.face
         try:
             if not name:
-                raise MpdError(5, "No command given")
+                raise MpdError(ACK_UNKNOWN, "No command given")
             if name == "password":
                 if face.password is not None and (not args or args[0] != face.password):
                     raise MpdError(ACK_PASSWORD, "incorrect password")
@@ -88,7 +88,7 @@ class _Client(socketserver.BaseRequestHandler):
         except MpdError as exc:
             return [], ack(exc, index, name)
         except LongtailError as exc:
-            return [], ack(MpdError(52, str(exc)), index, name)
+            return [], ack(MpdError(ACK_SYSTEM, str(exc)), index, name)
 
     def _command_list(self, ok_each: bool) -> None:
         lines: list[str] = []
@@ -113,9 +113,8 @@ class _Client(socketserver.BaseRequestHandler):
 
     def _idle(self, wanted: tuple[str, ...]) -> None:
         face = self.server.face
-        cancelled = threading.Event()
         while not face.stopping.is_set():
-            changed = face.view.wait_changes(self.conn.idle_since, wanted, cancelled, 0.1)
+            changed = face.view.wait_changes(self.conn.idle_since, wanted, 0.1)
             if changed:
                 self.conn.idle_since = face.view.versions()
                 self._write("".join(f"changed: {s}\n" for s in changed) + "OK\n")

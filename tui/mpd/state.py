@@ -139,13 +139,12 @@ class PlayerView:
             self._catch_up()
             return dict(self._versions)
 
-    def wait_changes(self, since: dict[str, int], wanted: tuple[str, ...], cancelled: threading.Event,
-                     timeout: float = 0.25) -> list[str]:
+    def wait_changes(self, since: dict[str, int], wanted: tuple[str, ...], timeout: float = 0.25) -> list[str]:
         """Subsystems among `wanted` changed after `since`; waits up to `timeout` for one."""
         with self._cond:
             self._catch_up()
             changed = self._changed(since, wanted)
-            if not changed and not cancelled.is_set() and not self._closed:
+            if not changed and not self._closed:
                 self._cond.wait(timeout)
                 changed = self._changed(since, wanted)
             return changed
@@ -160,10 +159,6 @@ class PlayerView:
                 if left <= 0 or ready(self._snapshot()) or self._closed:
                     return
                 self._cond.wait(min(left, 0.05))
-
-    def wake(self) -> None:
-        with self._cond:
-            self._cond.notify_all()
 
     def _changed(self, since: dict[str, int], wanted: tuple[str, ...]) -> list[str]:
         return [s for s in wanted if self._versions.get(s, 0) != since.get(s, 0)]
