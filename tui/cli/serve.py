@@ -11,6 +11,7 @@ import click
 from tui.cli.main import Context, common_options, friendly_errors, main, say
 from tui.cli.params import AO, PEER
 from tui.core.commands import Restore
+from tui.core.events import OutputChanged
 from tui.errors import LongtailError
 
 
@@ -53,6 +54,8 @@ def serve(obj: Context, listen: str | None, password: str | None, ao: str | None
             session.start_build_indexes()  # MPD clients search; the TUI asks first (I), a daemon just builds it
             say("building the search index in the background (searches say how far it is until then)")
         mpris = start_mpris(session)
+        session.bus.subscribe(lambda e: say(e.fallback) if isinstance(e, OutputChanged) and e.fallback else None,
+                              (OutputChanged,), name="serve-output")  # "no sound device: ...", once
         say(f"serving MPD clients on {face.address} (stop with Ctrl-C or SIGTERM)")
         while not stop.wait(0.5):
             pass

@@ -199,10 +199,7 @@ class MpdFace:
                         raise ServeError(f"{listen} is in use by another server: stop it, or give --mpd another path")
                     path.unlink()  # a socket left by a server that died
                 return _UnixServer(str(path), _Client)
-            host, _, port = listen.rpartition(":")
-            return _Server((host.strip("[]") or "127.0.0.1", int(port)), _Client)
-        except ValueError:
-            raise ServeError(f"--mpd {listen}: expected HOST:PORT or a socket path") from None
+            return _Server(tcp_address(listen), _Client)
         except OSError as exc:
             raise ServeError(f"cannot listen on {listen}: {exc.strerror or exc} "
                              "(another MPD server there? stop it, or give --mpd another address)") from None
@@ -217,9 +214,21 @@ class MpdFace:
                 os.unlink(self.address)
 
 
+def tcp_address(listen: str) -> tuple[str, int]:
+    """HOST:PORT (an empty host is this machine's loopback)."""
+    host, _, port = listen.rpartition(":")
+    try:
+        number = int(port)
+    except ValueError:
+        number = -1
+    if not 0 <= number <= 65535:
+        raise ServeError(f"--mpd {listen}: expected HOST:PORT or a socket path")
+    return host.strip("[]") or "127.0.0.1", number
+
+
 def loopback(listen: str) -> bool:
     """Whether only this machine can reach the address (a Unix socket, or a loopback host)."""
     if "/" in listen:
         return True
-    host = listen.rpartition(":")[0].strip("[]")
+    host = tcp_address(listen)[0]
     return host in ("127.0.0.1", "localhost", "::1") or host.startswith("127.")
