@@ -27,6 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import swarm_kit as kit
 
+from tui.player.source import Source, SourceResolver
+
 MB = 1_000_000
 RATES = {"lt-a": 5 * MB, "lt-b": 3 * MB, "lt-c": 2 * MB, "lt-d": 1 * MB, "aria2c": 1500_000, "qbittorrent": 1500_000}
 
@@ -37,19 +39,14 @@ def options():  # how a user's longtail meets this swarm: listening on lo, peers
     return SwarmOptions(listen=("127.0.0.1:0",), dht=False, lsd=False, utp=True, upnp=False)
 
 
-class StreamOnly:
+class StreamOnly(SourceResolver):
     """The player's resolver for one fetchable file: its stream from the torrent service."""
 
     def __init__(self, service, entry) -> None:
         self.service, self.entry = service, entry
 
-    def resolve(self, track_id: str):
-        from tui.player.source import Source
-
+    def resolve(self, track_id: str) -> Source:
         return Source(track_id, "vorbis", "stream", stream=self.service.stream(self.entry), duration_ms=200_000)
-
-    def prefetch(self, track_id: str) -> None:
-        return None
 
 
 def first_audio(mirror: Path, state: Path, track_id: str) -> dict:
@@ -163,7 +160,7 @@ def add_cost(work: Path) -> dict:
     """A 60,000-file torrent (16 MiB pieces): request -> added, the first time and again, beside
     the previous way (our own parse of every file, a rename for each of the 59,999 others)."""
     import libtorrent as lt
-    from bench_file_index import make_torrent
+    from bench_file_index import FOLDER, PER_TORRENT, make_mirror
 
     from tui.mirror.file_index import FileIndex
     from tui.mirror.layout import discover
@@ -171,8 +168,8 @@ def add_cost(work: Path) -> dict:
     from tui.mirror.torrents import parse_torrent
 
     mirror = work / "big"
-    (mirror / kit.FOLDER.format(n=0)).mkdir(parents=True)
-    torrent, _names = make_torrent(mirror, 60_000)
+    make_mirror(mirror, None, PER_TORRENT)  # one torrent of the archive's shape, 1% of its files on disk
+    torrent = mirror / f"{FOLDER.format(n=0)}.torrent"
     files = FileIndex(work / "big-files.sqlite3")
     files.refresh(discover(mirror))
     entry = next(files.torrent_entries(files.torrents()[0][0], 30_000, 30_000))
