@@ -96,3 +96,63 @@ def test_without_libmpv_play_and_decode_say_what_to_install_and_checks_still_wor
     out = subprocess.run([str(EXE), "check", track, "--state", str(home)], capture_output=True, text=True,
                          env=env, timeout=120)
     assert out.returncode == 0, out.stderr
+
+
+def test_the_status_fits_80_columns_whatever_the_notes_say():
+    """The second line of the bar, laid out by priority: position and the status (what `+`,
+    `-`, `m`, `r`, `R` change) at every width from 60 up, however long the notes."""
+    from rich.cells import cell_len
+
+    from tui.catalogue.records import AlbumRef, ArtistRef, Track
+    from tui.core.events import FetchProgress, NowPlaying
+    from tui.ui.widgets.now_playing import second_line
+
+    track = Track(1, "4uLU6hMCjMI75M1A2tKUQC", "A title", 40, 189_000, 1, 1, False, None,
+                  AlbumRef(1, "a", "An album", "album", "2001"), (ArtistRef(1, "b", "Someone"),))
+    fetch = FetchProgress(track.id, "stalled", 4_000_000, 1_240_000, 0.0, 6, 1, 4, None, 900.0, None, False,
+                          30.0, "stalled at 31%: no peer sent the next piece for 30 s")
+    for muted, repeat, note in ((False, "off", None), (True, "queue", "via an ISRC sibling 1x2y3z…")):
+        state = NowPlaying(track, "playing", -0.115, 189.0, "vorbis", "stream", 1233, 56789, 45.0, muted,
+                           repeat, "album", True, fetch, "an error that is long " * 4, note,
+                           "no sound device: playing silently (set `ao` to choose one)")
+        for width in range(60, 201, 7):
+            line = second_line(state, width).plain
+            assert cell_len(line) <= width, (width, line)
+            assert line.startswith("0:00 / 3:09 "), line  # never negative
+            for shown in ("vol 45", "repeat " + repeat, "RG album") + (("muted",) if muted else ()):
+                assert shown in line, (width, shown, line)
+            if width >= 80:
+                assert "stalled" in line, (width, line)  # the most urgent note has room
+        assert "no sound device" in second_line(state, 400).plain  # everything, given room
+
+
+async def test_at_80_columns_with_no_sound_device_every_key_shows_its_effect(small_demo, tmp_path, monkeypatch):
+    """Real libmpv with no reachable sound device (the note is present): at 80×24 `-`, `m`,
+    `r` and `R` each show their effect in the bar, and the note was said once as a toast."""
+    from test_tui import demo_session, wait_for
+
+    from tui.ui.app import make_app
+    from tui.ui.widgets.now_playing import NowPlayingBar
+
+    for name, value in NO_SOUND.items():
+        monkeypatch.setenv(name, value)
+    session = demo_session(small_demo, tmp_path)
+    local = sorted(t for t, s in session.services.files.all_states() if s == "local")[:2]
+    app = make_app(session, play_ids=local)  # no ao: the fallback to null is what is tested
+    async with app.run_test(size=(80, 24)) as pilot:
+        bar = app.screen.query_one(NowPlayingBar)
+
+        def second() -> str:
+            return str(bar.render()).splitlines()[-1]
+
+        await wait_for(pilot, lambda: "▶" in str(bar.render()) and "no sound device" in (
+            app.now_playing.output_note or ""), timeout=20)
+        toasts = [n.message for n in app._notifications]
+        assert sum("no sound device" in t for t in toasts) == 1, toasts
+        assert "vol 100" in second() and "repeat off" in second() and "RG track" in second()
+        for key, shown in (("minus", "vol 95"), ("m", "muted"), ("r", "repeat queue"), ("R", "RG album")):
+            await pilot.press(key)
+            await wait_for(pilot, lambda shown=shown: shown in second())
+        assert "vol 95 muted · repeat queue · RG album" in second() and len(second()) <= 78
+        assert "-" not in second().split("/")[0]  # the position is never negative
+    session.close()

@@ -300,3 +300,31 @@ def test_an_absent_track_plays_its_archived_isrc_sibling_and_says_so(small_demo,
     ended = [d for d in lines if d["event"] == "ended"]
     assert ended[0]["reason"] == "eof" and ended[0]["played_seconds"] > 5 and out.returncode == 0
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+
+
+def test_no_position_is_negative_or_past_the_end_over_20_track_changes(services, local_ids):
+    """Real libmpv (ao=null at 16× speed): 20 track changes, gapless and not; every position
+    a face is told (what `play --json` prints, what the bar and MPRIS show) is within
+    0..duration, and each track's positions never run backwards."""
+    player, rec = make_player(services, mpv_options={"speed": "16", "audio_pitch_correction": "no"})
+    queue = (local_ids * 6)[:21]
+    try:
+        player.play(queue)
+        assert rec.finished.wait(120), rec.events[-5:]
+    finally:
+        player.close()
+    started = rec.of(Started)
+    assert len(started) == 21  # 20 changes
+    positions = rec.of(Position)
+    assert len(positions) > 40
+    for event in positions:
+        assert event.seconds >= 0.0, event
+        if event.duration:
+            assert event.seconds <= event.duration + 0.5, event
+    by_entry: list[list[float]] = []
+    for event in rec.events:
+        if isinstance(event, Started):
+            by_entry.append([])
+        elif isinstance(event, Position) and by_entry:
+            by_entry[-1].append(event.seconds)
+    assert all(seconds == sorted(seconds) for seconds in by_entry)

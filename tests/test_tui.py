@@ -202,8 +202,9 @@ def glibc_width(text: str) -> int:
 def test_a_track_row_is_as_wide_as_the_terminal_draws_it_and_the_title_comes_first(tiny_mirror, tmp_path, name):
     import dataclasses
 
+    from tui.core.types import clock
     from tui.ui.cells import use_terminal_widths
-    from tui.ui.widgets.rows import clock, popularity_bar, render_track
+    from tui.ui.widgets.rows import popularity_bar, render_track
     use_terminal_widths()
     session = tiny_session(tiny_mirror, tmp_path)
     track = dataclasses.replace(session.services.catalogue.tracks_by_rowids([10])[0], name=name)
@@ -213,14 +214,14 @@ def test_a_track_row_is_as_wide_as_the_terminal_draws_it_and_the_title_comes_fir
         assert glibc_width(line) == width, (width, line)
         assert line.rstrip().endswith("✓")  # the verdict never gives way
         plain = render_track(TrackItem(track, FileState.ABSENT), width, False).plain  # no verdict, another glyph
-        assert [w for w in ("opus", "vorbis", clock(track.duration_ms)) if w in line] == \
-            [w for w in ("opus", "vorbis", clock(track.duration_ms)) if w in plain], (line, plain)
-        for column in (clock(track.duration_ms), track.tier):  # and where they are, they line up
+        assert [w for w in ("opus", "vorbis", clock(track.duration_ms / 1000)) if w in line] == \
+            [w for w in ("opus", "vorbis", clock(track.duration_ms / 1000)) if w in plain], (line, plain)
+        for column in (clock(track.duration_ms / 1000), track.tier):  # and where they are, they line up
             if column in line:
                 assert glibc_width(line[:line.index(column)]) == glibc_width(plain[:plain.index(column)])
         if width >= 40:  # the title is never squeezed below about half the row
             assert name in line or glibc_width(line.split(" — ")[0]) >= width // 2, (width, line)
-    assert clock(track.duration_ms) in render_track(TrackItem(track, FileState.LOCAL, True), 80, False).plain
+    assert clock(track.duration_ms / 1000) in render_track(TrackItem(track, FileState.LOCAL, True), 80, False).plain
     wide = render_track(TrackItem(track, FileState.LOCAL, True), 140, False).plain
     assert popularity_bar(track.popularity).plain in wide and track.tier in wide  # room for every column
 

@@ -25,11 +25,6 @@ def emit_line(doc: dict) -> None:
     sys.stdout.flush()
 
 
-def clock(seconds: float | None) -> str:
-    seconds = int(seconds or 0)
-    return f"{seconds // 60}:{seconds % 60:02d}"
-
-
 class RateBar:
     """A click progress bar whose label shows the rate; click adds the ETA."""
 

@@ -7,7 +7,7 @@ import sys
 import click
 
 from tui.cli.main import Context, common_options, friendly_errors, main, run_tui
-from tui.cli.output import ProgressPrinter, clock, emit_json, emit_line
+from tui.cli.output import ProgressPrinter, emit_json, emit_line
 from tui.cli.params import AO, PEER
 from tui.core.commands import Play
 from tui.core.events import (
@@ -20,6 +20,7 @@ from tui.core.events import (
     QueueFinished,
     Started,
 )
+from tui.core.types import clock
 
 
 @main.command()

@@ -9,13 +9,23 @@ from tui.catalogue.file_states import FileState, can_play
 from tui.catalogue.lists import ListSource, RowSource
 from tui.catalogue.playlists import PlaylistEntry, PlaylistHit
 from tui.catalogue.records import Artist, AudioFeatures, LedgerEntry, NamedHit, Track
-from tui.catalogue.shuffle import ShuffleFilter
+from tui.catalogue.shuffle import SEED_LIMIT, ShuffleFilter
 from tui.catalogue.tiers import TIER_LABELS, TierCoverage
 from tui.mirror.file_index import FileEntry
 from tui.player.engine import VOLUME_MAX, Engine, clamp_volume
 
 __all__ = [
-    "TIER_LABELS", "VOLUME_MAX", "Artist", "AudioFeatures", "Engine", "FileEntry", "FileState", "LedgerEntry",
+    "SEED_LIMIT", "TIER_LABELS", "VOLUME_MAX", "Artist", "AudioFeatures", "Engine", "FileEntry", "FileState",
+    "LedgerEntry",
     "ListSource", "NamedHit", "PlaylistEntry", "PlaylistHit", "RowSource", "ShuffleFilter", "TierCoverage", "Track",
-    "can_play", "clamp_volume", "feature_filter", "parse_feature_words",
+    "can_play", "clamp_volume", "clock", "feature_filter", "parse_feature_words",
 ]
+
+
+def clock(seconds: float | None) -> str:
+    """`m:ss` (or `h:mm:ss`) for every face; never negative (mpv reports a hair below 0 at a
+    track's start, and a bar showing `-1:59` is worse than one that waits at 0:00)."""
+    whole = max(0, int(seconds or 0))
+    if whole >= 3600:
+        return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+    return f"{whole // 60}:{whole % 60:02d}"

@@ -200,6 +200,8 @@ class LongtailApp(App):
         if self.live.apply(event):
             screen.post_message(RowsChanged())
         if isinstance(event, NowPlaying):
+            if event.output_note and event.output_note != self.now_playing.output_note:
+                self.notify(event.output_note, severity="warning", timeout=6)  # once; the bar keeps it if room
             self.now_playing = event
             if self.live.playing != event.track_id:
                 self.live.playing = event.track_id

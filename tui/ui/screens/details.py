@@ -14,10 +14,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from tui.core.checking import CheckRequest
-from tui.core.types import Track
+from tui.core.types import Track, clock
 from tui.core.views import DetailsView
 from tui.ui.widgets.pictures import show_audio_picture, show_picture
-from tui.ui.widgets.rows import FILE_GLYPHS, clock, popularity_bar
+from tui.ui.widgets.rows import FILE_GLYPHS, popularity_bar
 
 if TYPE_CHECKING:
     from textual import getters
@@ -91,7 +91,7 @@ class TrackDetailsScreen(ModalScreen):
             row("label", album.label)
             row("album by", ", ".join(a.name for a in album.artists))
         row("number", f"disc {t.disc_number}, track {t.track_number}")
-        row("duration", clock(t.duration_ms))
+        row("duration", clock(t.duration_ms / 1000))
         row("popularity", Text.assemble(popularity_bar(t.popularity), f" {t.popularity}"))
         row("tier", "vorbis: original Ogg Vorbis 160 kbit/s" if t.tier == "vorbis"
             else "opus: Ogg Opus ~75 kbit/s (re-encoded)")

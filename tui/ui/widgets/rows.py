@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from rich.text import Text
 
-from tui.core.types import NamedHit, PlaylistEntry
+from tui.core.types import NamedHit, PlaylistEntry, clock
 from tui.core.views import TrackItem
 from tui.ui.live import LiveState
 
@@ -49,15 +49,6 @@ class NamedRow:
 
 OTHER_ENTRY_WORDS = {"episode": "podcast episode", "local": "the listener's own file",
                      "missing": "not in the catalogue"}
-
-
-def clock(ms: int | float | None) -> str:
-    if not ms:
-        return "0:00"
-    seconds = int(ms) // 1000
-    if seconds >= 3600:
-        return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
-    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 def popularity_bar(popularity: int | None) -> Text:
@@ -100,7 +91,7 @@ def render_track(item: TrackItem, width: int, selected: bool, live: LiveState | 
         ("bar", Text(" ").append_text(popularity_bar(t.popularity))),
         ("popularity", Text(f" {t.popularity:>3}")),
         ("tier", Text(f" {t.tier:<6}", style="magenta" if t.tier == "vorbis" else "blue")),
-        ("duration", Text(f" {clock(t.duration_ms):>7}")),
+        ("duration", Text(f" {clock(t.duration_ms / 1000):>7}")),
     ]
     fetched, judged = Text(), Text()  # always shown: what is happening to the file, and its verdict
     if fetch:
