@@ -167,3 +167,34 @@ def test_the_example_config_documents_every_key_and_is_valid_as_it_stands(tmp_pa
     checked = longtail(config, "config")
     assert checked.returncode == 0, checked.stdout  # also what only the TUI judges: keymap and theme
     assert longtail(config, "config", "--example").stdout == text
+
+
+def test_five_problems_of_five_kinds_are_five_lines(tmp_path):
+    """A type error does not hide a bad address, nor a bad theme a keymap's unknown id, nor an
+    unknown id a key collision: `longtail config` judges every key and prints every problem."""
+    config = tmp_path / "config.toml"
+    config.write_text('theme = "no-such-theme"\npeers = ["h:99999"]\n[playback]\nvolume = "loud"\n'
+                      '[keymap]\n"no.such.binding" = "x"\n"player.mute" = "n"\n')
+    out = longtail(config, "config")
+    assert out.returncode == 1, out.stderr
+    lines = out.stdout.strip().splitlines()
+    assert len(lines) == 5, lines
+    assert all(line.startswith(f"{config}: ") for line in lines)
+    said = "\n".join(lines)
+    for words in ("playback.volume", "peers[0]: ", "theme: 'no-such-theme'", "keymap.no.such.binding: no binding",
+                  "keymap.player.mute: 'n' is already the key of player.next"):
+        assert words in said, (words, said)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "directory"])
+def test_a_config_that_is_not_a_file_is_one_line_and_no_hang(tmp_path, kind):
+    config = tmp_path / "config.toml"
+    if kind == "fifo":
+        os.mkfifo(config)
+    else:
+        config.mkdir()
+    for args in (("config",), ("tiers",)):
+        out = longtail(config, *args)  # a read of the FIFO would hang past the timeout
+        assert out.returncode in (1, 2) and "Traceback" not in out.stderr
+        said = out.stdout + out.stderr
+        assert said.count("\n") == 1 and "a config file is a TOML file" in said, said

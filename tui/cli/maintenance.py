@@ -9,7 +9,7 @@ import click
 
 from tui.cli.main import Context, check_tui_config, common_options, friendly_errors, main, run_tui
 from tui.cli.output import ProgressPrinter, RateBar, emit_json, print_report
-from tui.cli.params import AO, PEER, say
+from tui.cli.params import AO, PEER, SEED, say
 from tui.config import StatePaths
 from tui.core.events import CheckProgress, FetchProgress, IndexProgress, Notice, SweepProgress
 from tui.core.services import Location, demo_paths
@@ -133,7 +133,7 @@ def index(obj: Context, as_json: bool, files_only: bool) -> None:
 @click.argument("track_ids", nargs=-1)
 @click.option("--sample", "sample", type=click.IntRange(1), default=20, show_default=True,
               help="With no ids: how many local files to check, drawn uniformly at random.")
-@click.option("--seed", type=int, default=None, help="Reproduce a sample.")
+@click.option("--seed", type=SEED, default=None, help="Reproduce a sample.")
 @click.option("--tier", type=click.Choice(["vorbis", "opus"]), help="Sample only this tier.")
 @click.option("--all", "sweep_all", is_flag=True,
               help="Sweep the whole mirror: every file of every data folder, over every core (resumable).")
@@ -235,16 +235,14 @@ def config_command(as_json: bool, example: bool) -> None:
         click.echo(EXAMPLE_CONFIG.read_text(encoding="utf-8"), nl=False)
         return
 
-    path, problems = config_problems()
-    if not problems and path.is_file():  # what only the TUI can judge: its bindings and themes
-        from tui.config import Settings
+    path, config, problems = config_problems()
+    if config is not None:  # and what only the TUI can judge: its bindings and themes
         from tui.ui.keys import tui_config_problems
 
-        settings = Settings.load(path)
-        problems = tui_config_problems(settings.keymap, settings.theme)
+        problems += tui_config_problems(config.keymap, config.theme)
     if as_json:
         emit_json({"path": str(path), "exists": path.is_file(), "problems": problems})
-    elif not path.is_file():
+    elif not path.exists():
         click.echo(f"{path}: no config file (every setting has its default)")
     else:
         for problem in problems:

@@ -91,10 +91,14 @@ def ao_problem(text: str) -> str | None:
 
 def problems(raw: dict[str, Any]) -> list[str]:
     """Everything wrong with a parsed config file, as "key: what is wrong" lines."""
+    return checked(raw)[1]
+
+
+def checked(raw: dict[str, Any]) -> tuple[ConfigFile, list[str]]:
+    """The config as far as it is right (each wrong key left at its default, so that what
+    depends on the others is still judged), and every problem, of every kind, at once."""
     found = _typed(raw, ConfigFile, "")
-    if found:
-        return found
-    config = msgspec.convert(raw, ConfigFile)
+    config = msgspec.convert(_well_typed(raw, ConfigFile), ConfigFile)
     for key, value in (("mirror", config.mirror), ("state", config.state)):
         if value is not None and (why := path_problem(value)):
             found.append(f"{key}: {why}")
@@ -109,7 +113,28 @@ def problems(raw: dict[str, Any]) -> list[str]:
                 found.append(f"{key}[{i}]: {exc}")
     if not config.swarm.listen:
         found.append("swarm.listen: give at least one address to listen on (\"0.0.0.0:0\" is any free port)")
-    return found
+    return config, found
+
+
+def _well_typed(raw: dict[str, Any], struct: type[msgspec.Struct]) -> dict[str, Any]:
+    """`raw` without the keys `_typed` finds wrong (sections are kept, minus their own)."""
+    fields = {f.name: f for f in msgspec.structs.fields(struct)}
+    kept: dict[str, Any] = {}
+    for key, value in raw.items():
+        field = fields.get(key)
+        if field is None:
+            continue
+        if isinstance(field.type, type) and issubclass(field.type, msgspec.Struct) and isinstance(value, dict):
+            kept[key] = _well_typed(value, field.type)
+        elif key == "keymap" and isinstance(value, dict):
+            kept[key] = {k: v for k, v in value.items() if isinstance(v, str)}
+        else:
+            try:
+                msgspec.convert({key: value}, struct)
+            except msgspec.ValidationError:
+                continue
+            kept[key] = value
+    return kept
 
 
 def load(raw: dict[str, Any]) -> ConfigFile:

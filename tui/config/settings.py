@@ -40,6 +40,9 @@ class Settings(schema.ConfigFile, kw_only=True):
     def load(cls, path: Path | None = None) -> Settings:
         path = path or config_file_path()
         settings = cls()
+        if path.exists() and not path.is_file():  # a FIFO would hang the read
+            raise UsageError(f"config file {path} {_not_a_file(path)}",
+                             "replace it with a TOML file, or point LONGTAIL_CONFIG elsewhere")
         if path.is_file():
             config = schema.load(_read(path))
             settings = cls(**msgspec.structs.asdict(config), source=path)
@@ -74,13 +77,22 @@ def _read(path: Path) -> dict:
     return raw
 
 
-def config_problems(path: Path | None = None) -> tuple[Path, list[str]]:
-    """Every problem of the config file (for `longtail config`), the TOML syntax included."""
+def config_problems(path: Path | None = None) -> tuple[Path, schema.ConfigFile | None, list[str]]:
+    """Every problem of the config file (for `longtail config`), the TOML syntax included,
+    and the config as far as it is right (None when it could not be read at all)."""
     path = path or config_file_path()
+    if not path.exists():
+        return path, schema.ConfigFile(), []
     if not path.is_file():
-        return path, []
+        return path, None, [_not_a_file(path)]
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
-        return path, [f"not readable TOML ({exc})"]
-    return path, schema.problems(raw)
+        return path, None, [f"not readable TOML ({exc})"]
+    config, found = schema.checked(raw)
+    return path, config, found
+
+
+def _not_a_file(path: Path) -> str:
+    kind = "a directory" if path.is_dir() else "not a regular file (a FIFO or a device?)"
+    return f"is {kind}; a config file is a TOML file"

@@ -59,15 +59,24 @@ def keymap_problems(keymap: dict[str, str]) -> list[str]:
     scopes = _scopes()
     known = {b.id for scope in scopes.values() for b in scope if b.id}
     found: list[str] = []
+    usable: dict[str, str] = {}  # judged for collisions too, whatever else is wrong
     for binding_id, keys in keymap.items():
         if binding_id not in known:
             found.append(f"keymap.{binding_id}: no binding has this id (`?` in the TUI lists them)")
             continue
+        good = []
         for key in keys.split(","):
             if why := key_problem(key):
                 found.append(f"keymap.{binding_id}: {key.strip()!r}: {why}")
-    if found:
-        return found
+            else:
+                good.append(key)
+        if good:
+            usable[binding_id] = ",".join(good)
+    return found + _collisions(scopes, usable)
+
+
+def _collisions(scopes: dict[str, list[Binding]], keymap: dict[str, str]) -> list[str]:
+    found: list[str] = []
     seen: set[tuple[str, str]] = set()
     for screen, scope in scopes.items():
         owners: dict[str, str] = {}
