@@ -77,6 +77,12 @@ def text_as_catalogue(rig: Rig) -> dict:
     return {}
 
 
+def two_catalogues(rig: Rig) -> dict:
+    for name in ("one", "two"):
+        shutil.copytree(rig.meta(), rig.root / "both" / name / rig.meta().name)
+    return {}
+
+
 def missing_column(rig: Rig) -> dict:
     build_tiny(rig.root / "tiny", drop_column=("tracks", "duration_ms"))
     return {}
@@ -121,6 +127,9 @@ CASES: dict[str, Case] = {
     "a text file as the catalogue": Case(lambda r: ["info", NOBODY, "--mirror", str(r.root / "text"), *S,
                                                     str(r.root / "s2")], "not an SQLite database", 1,
                                          text_as_catalogue),
+    "a folder holding two catalogues": Case(lambda r: ["tiers", "--mirror", str(r.root / "both"), *S,
+                                                       str(r.root / "s7")], "holds 2 catalogues", 1, two_catalogues),
+    "/proc as the mirror": Case(lambda r: ["tiers", "--mirror", "/proc", *S, str(r.root / "s8")], "/proc", 1),
     "a missing column": Case(lambda r: ["search", "x", "--mirror", str(r.root / "tiny"), *S, str(r.root / "s3")],
                              "duration_ms", 1, missing_column),
     "tiers on corrupted pages": Case(lambda r: ["tiers", "--mirror", str(r.root / "corrupt"), *S, str(r.root / "s4")],

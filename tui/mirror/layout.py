@@ -19,6 +19,7 @@ from tui.mirror.coverart import COVERART_SUFFIX
 
 DATA_FOLDER_PREFIX = "annas_archive_data__"
 MAX_DEPTH = 4  # mirror/<group>/<subgroup>/<folder> is deep enough for any sane layout
+MAX_FOLDERS = 20_000  # walked within MAX_DEPTH: more is not a mirror (a home directory, /proc)
 
 
 @dataclass
@@ -29,6 +30,8 @@ class MirrorLayout:
     torrents: list[Path] = field(default_factory=list)
     data_folders: dict[str, Path] = field(default_factory=dict)  # folder name -> path
     coverart: list[Path] = field(default_factory=list)  # the cover-art torrent's tar (docs/archive.md)
+    catalogues: list[Path] = field(default_factory=list)  # every main database seen: one is a mirror
+    folders_walked: int = 0
 
     @property
     def main_db(self) -> Path | None:
@@ -65,6 +68,10 @@ def discover(root: Path) -> MirrorLayout:
     layout = MirrorLayout(root=root)
     zst: dict[str, Path] = {}
     _walk(root, 0, layout, zst)
+    if len(layout.catalogues) > 1:
+        shown = ", ".join(str(p.parent) for p in layout.catalogues[:3])
+        raise MirrorError(f"{root} holds {len(layout.catalogues)} catalogues ({shown})",
+                          "point --mirror at the folder of one of them")
     for name, path in zst.items():
         if name not in layout.databases:
             layout.compressed_only[name] = path
@@ -74,6 +81,10 @@ def discover(root: Path) -> MirrorLayout:
 
 
 def _walk(directory: Path, depth: int, layout: MirrorLayout, zst: dict[str, Path]) -> None:
+    layout.folders_walked += 1
+    if layout.folders_walked > MAX_FOLDERS:
+        raise MirrorError(f"{layout.root} holds more than {MAX_FOLDERS:,} folders within {MAX_DEPTH} levels",
+                          "point --mirror at the folder holding the archive's databases and torrents")
     try:
         entries = list(os.scandir(directory))
     except OSError:
@@ -83,14 +94,19 @@ def _walk(directory: Path, depth: int, layout: MirrorLayout, zst: dict[str, Path
         name = entry.name
         try:
             is_dir = entry.is_dir()
+            # a data folder may be a link to another disk; any other linked folder is not walked
+            # (a link back up, or /proc's, would make the walk endless)
+            walkable = is_dir and not entry.is_symlink()
         except OSError:
             continue
         if is_dir:
             if name.startswith(DATA_FOLDER_PREFIX):
                 layout.data_folders.setdefault(name, Path(entry.path))
-            elif not name.startswith(".") and depth < MAX_DEPTH:
+            elif walkable and not name.startswith(".") and depth < MAX_DEPTH:
                 subdirs.append(Path(entry.path))
             continue
+        if name == MAIN_DB and _is_regular(entry):
+            _note_catalogue(layout, Path(entry.path))
         if name in DATABASE_NAMES:
             layout.databases.setdefault(name, Path(entry.path))
         elif name.endswith(".zst") and name[:-4] in DATABASE_NAMES:
@@ -101,6 +117,15 @@ def _walk(directory: Path, depth: int, layout: MirrorLayout, zst: dict[str, Path
             layout.coverart.append(Path(entry.path))
     for sub in sorted(subdirs):
         _walk(sub, depth + 1, layout, zst)
+
+
+def _note_catalogue(layout: MirrorLayout, path: Path) -> None:
+    try:
+        same = any(os.path.samefile(path, seen) for seen in layout.catalogues)
+    except OSError:
+        same = False
+    if not same:
+        layout.catalogues.append(path)
 
 
 def _is_regular(entry: os.DirEntry) -> bool:
