@@ -36,6 +36,7 @@ from tui.db import open_state_db, state_error
 
 SPARSE_SHARE = 1 / 32  # below this share of the catalogue, build a subset index
 MASK64 = (1 << 64) - 1
+SEED_LIMIT = 1 << 53  # seeds stay exact in JSON (a double): `jq` and JavaScript read them back as printed
 
 
 def _mix64(x: int) -> int:
@@ -148,7 +149,7 @@ class Shuffle:
                  endless: bool = False) -> None:
         self.catalogue = catalogue
         self.filter = flt
-        self.seed = seed if seed is not None else random.SystemRandom().randrange(1 << 62)
+        self.seed = seed if seed is not None else random.SystemRandom().randrange(SEED_LIMIT)
         self.files = files
         self.subsets_path = subsets_path
         self.histogram = histogram

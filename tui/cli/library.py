@@ -10,6 +10,7 @@ import click
 from tui.cli.jsonout import details_json
 from tui.cli.main import Context, common_options, friendly_errors, main
 from tui.cli.output import RateBar, emit_json, print_details, print_tracks, track_docs
+from tui.cli.params import SEED
 from tui.db import write_atomically
 from tui.errors import LongtailError, UsageError
 
@@ -53,8 +54,9 @@ def search(obj: Context, query: str, kind: str, limit: int, as_json: bool) -> No
 
 @main.command()
 @common_options
-@click.option("-n", "count", type=click.IntRange(1), default=20, show_default=True, help="How many tracks.")
-@click.option("--seed", type=int, default=None, help="Reproduce a shuffle (printed with --json).")
+@click.option("-n", "count", type=click.IntRange(1, 100_000), default=20, show_default=True,
+              help="How many tracks (up to 100,000; the TUI streams a shuffle without end).")
+@click.option("--seed", type=SEED, default=None, help="Reproduce a shuffle (printed with --json).")
 @click.option("--tier", type=click.Choice(["vorbis", "opus"]))
 @click.option("--min-popularity", type=click.IntRange(0, 100))
 @click.option("--max-popularity", type=click.IntRange(0, 100))

@@ -9,6 +9,7 @@ import click
 
 from tui.config import parse_peer
 from tui.config.schema import ao_problem, path_problem
+from tui.core.types import SEED_LIMIT
 
 
 class PathText(click.Path):
@@ -44,6 +45,7 @@ class AudioOutput(click.ParamType):
 
 PEER = PeerText()
 AO = AudioOutput()
+SEED = click.IntRange(0, SEED_LIMIT - 1)  # what is printed is read back exactly (JSON numbers are doubles)
 
 
 def say(text: str) -> None:
