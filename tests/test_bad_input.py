@@ -204,7 +204,7 @@ def test_bad_input_is_one_line_and_changes_nothing(small_demo, tmp_path, name):
                          stdin=subprocess.DEVNULL)
     lines = [line for line in out.stderr.splitlines() if line.strip()]
     assert out.returncode != 0 and (case.code is None or out.returncode == case.code), (out.returncode, out.stderr)
-    assert "Traceback" not in out.stderr
+    assert "Traceback" not in out.stderr, out.stderr
     assert len(lines) == 1, out.stderr
     assert lines[0].startswith("longtail: ") and case.words in lines[0], lines[0]
     after = fingerprint(tmp_path, skip + [p for p in tmp_path.glob("s[0-9]")])

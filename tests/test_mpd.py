@@ -78,6 +78,16 @@ def test_status_add_play_and_the_position_moves(served) -> None:
     assert c.status()["volume"] == "40"
     c.next()
     assert c.status()["song"] == "1"
+    c.stop()  # the queue keeps its place; MPD says "stop", and play goes on from that song
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and c.status()["state"] != "stop":
+        time.sleep(0.05)
+    assert c.status()["state"] == "stop" and len(c.playlistinfo()) == 2
+    c.play()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and c.status()["state"] != "play":
+        time.sleep(0.05)
+    assert c.status()["state"] == "play" and c.status()["song"] == "1"
     c.close()
 
 

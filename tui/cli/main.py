@@ -100,7 +100,7 @@ def main(ctx: click.Context, ao: str | None, peers: tuple[str, ...], no_seed: bo
 def check_tui_config(settings: Settings) -> None:
     from tui.ui.keys import check_tui_config as check
 
-    check(settings.keymap, settings.theme, settings.source)
+    check(settings, settings.source)
 
 
 def run_tui(context: Context, ao: str | None = None, play_ids: list[str] | None = None,

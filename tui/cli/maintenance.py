@@ -239,7 +239,7 @@ def config_command(as_json: bool, example: bool) -> None:
     if config is not None:  # and what only the TUI can judge: its bindings and themes
         from tui.ui.keys import tui_config_problems
 
-        problems += tui_config_problems(config.keymap, config.theme)
+        problems += tui_config_problems(config)
     if as_json:
         emit_json({"path": str(path), "exists": path.is_file(), "problems": problems})
     elif not path.exists():

@@ -60,6 +60,8 @@ class ConfigFile(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True)
     mirror: str | None = None
     state: str | None = None
     theme: str | None = None
+    keymap_preset: Literal["longtail", "cmus", "ncmpcpp"] = "longtail"  # [keymap] goes on top
+    confirm_quit: bool = True  # `q` while music plays asks first, as cmus's does
     art: bool = True
     peers: list[str] = msgspec.field(default_factory=list)
     keymap: dict[str, str] = msgspec.field(default_factory=dict)

@@ -33,6 +33,7 @@ class NowPlayingTracker:
         self.track: Track | None = None
         self.current_id: str | None = None  # the queue's current entry, started or not
         self.started = False
+        self.stopped = False  # by the user: the queue keeps its place, nothing plays
         self.paused = False
         self.position = 0.0
         self.duration: float | None = None
@@ -53,7 +54,7 @@ class NowPlayingTracker:
         if track_id == self.current_id:
             return
         self.current_id = track_id
-        self.started, self.fetch, self.note = False, None, None
+        self.started, self.stopped, self.fetch, self.note = False, False, None, None
         self.position, self.duration, self.codec, self.kind = 0.0, None, None, None
         self.track = self.lookup(track_id) if track_id else None
 
@@ -63,7 +64,7 @@ class NowPlayingTracker:
             self._set_current(event.track_id)
             if self.track is None:
                 self.track = self.lookup(event.track_id)
-            self.started = True
+            self.started, self.stopped = True, False
             self.codec, self.kind, self.duration = event.codec, event.kind, event.duration
             self.position, self.message, self.buffering = 0.0, None, False
             self.queue_index, self.note = event.index, event.note
@@ -76,6 +77,8 @@ class NowPlayingTracker:
         elif isinstance(event, Ended):
             if event.reason == "error":
                 self.message = f"{event.track_id}: {event.message}"
+            elif event.reason == "stopped" and event.track_id == self.current_id:
+                self.stopped, self.started, self.position, self.buffering = True, False, 0.0, False
         elif isinstance(event, PauseChanged):
             self.paused = event.paused
         elif isinstance(event, Buffering):
@@ -104,7 +107,7 @@ class NowPlayingTracker:
 
     def snapshot(self) -> NowPlaying:
         state: Literal["playing", "paused", "stopped", "loading"]
-        if self.current_id is None:
+        if self.current_id is None or self.stopped:
             state = "stopped"
         elif not self.started:
             state = "loading"

@@ -267,7 +267,13 @@ class QueuePolicy:
         self._forget_entries()
 
     def stop(self) -> None:
+        """Stop playing and keep the queue and its place (cmus's `v`, MPD's `stop`); said as the
+        playing track's Ended("stopped"), which the engine's own report no longer can (forgotten)."""
+        playing = self._entries.get(self._playing_entry) if self._playing_entry is not None else None
+        position, stretch = self.position, self.played.snapshot()
         self._stop_engine()
+        if playing is not None:
+            self._emit(Ended(playing[1].track_id, "stopped", round(stretch.total(position), 3)))
 
     def restore(self, state: SavedState) -> None:
         self.queue.items = list(state.items)

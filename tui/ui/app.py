@@ -39,8 +39,10 @@ from tui.core.types import Engine
 from tui.errors import LongtailError
 from tui.ui import remembered
 from tui.ui.cells import use_terminal_widths
+from tui.ui.keymaps import keymap_in_force
 from tui.ui.live import LiveState
 from tui.ui.messages import CheckUpdated, CoreEvent, IndexUpdated, NowPlayingChanged, QueueUpdated, RowsChanged
+from tui.ui.playback import PLAYER_BINDINGS, PlaybackActions
 from tui.ui.screens.base import MainScreen
 from tui.ui.screens.library import LibraryScreen
 from tui.ui.themes import shipped_themes
@@ -48,7 +50,7 @@ from tui.ui.themes import shipped_themes
 use_terminal_widths()  # before anything is measured: spacing marks take a cell, as terminals draw them
 
 
-class LongtailApp(App):
+class LongtailApp(PlaybackActions, App):
     TITLE = "longtail"
     CSS_PATH = [STYLES / "app.tcss"]  # assets/styles: what the app ships besides code
     MODES = {
@@ -71,23 +73,11 @@ class LongtailApp(App):
         Binding("4", "mode('tiers')", "Tiers", show=False, id="app.tiers"),
         Binding("5", "mode('queue')", "Queue", show=False, id="app.queue"),
         Binding("6", "mode('playlists')", "Playlists", show=False, id="app.playlists"),
-        Binding("space", "toggle_pause", "Pause", id="player.pause"),
-        Binding("n", "next", "Next", show=False, id="player.next"),
-        Binding("p", "previous", "Previous", show=False, id="player.previous"),
-        Binding("right_square_bracket", "seek(5)", "+5 s", show=False, id="player.seek_forward"),
-        Binding("left_square_bracket", "seek(-5)", "-5 s", show=False, id="player.seek_back"),
-        Binding("right_curly_bracket", "seek(30)", "+30 s", show=False, id="player.seek_far_forward"),
-        Binding("left_curly_bracket", "seek(-30)", "-30 s", show=False, id="player.seek_far_back"),
-        Binding("plus,equals_sign", "volume(5)", "Vol +", show=False, id="player.volume_up"),
-        Binding("minus", "volume(-5)", "Vol -", show=False, id="player.volume_down"),
-        Binding("m", "mute", "Mute", show=False, id="player.mute"),
-        Binding("r", "repeat", "Repeat", show=False, id="player.repeat"),
-        Binding("R", "replaygain", "ReplayGain", show=False, id="player.replaygain"),
         Binding("I", "build_index", "Build the search index", show=False, id="app.build_index"),
         Binding("C", "check_all", "Check the whole mirror", show=False, id="app.check_all"),
-        Binding("u", "undo", "Undo queue change", show=False, id="player.undo"),
         Binding("o", "jump_to_playing", "Go to the playing track", show=False, id="app.jump_to_playing"),
         Binding("w", "radio", "Radio from this track", show=False, id="app.radio"),
+        *PLAYER_BINDINGS,
     ]
 
     def __init__(self, session: Session, ao: str | None = None, play_ids: list[str] | None = None,
@@ -128,8 +118,8 @@ class LongtailApp(App):
         elif isinstance(remembered_theme, str) and remembered_theme in self.available_themes:
             self.theme = remembered_theme
         self.theme_changed_signal.subscribe(self, self._remember_theme)
-        if settings.keymap:
-            self.set_keymap(settings.keymap)
+        if keymap := keymap_in_force(settings.keymap_preset, settings.keymap):
+            self.set_keymap(keymap)
         def deliver(event: object) -> None:  # on the bus's delivery thread: post, nothing more
             self.post_message(CoreEvent(event))
 
@@ -168,10 +158,24 @@ class LongtailApp(App):
         self.screen.post_message(NowPlayingChanged(self.now_playing))
 
     async def action_quit(self) -> None:
+        from tui.ui.screens.quit import ConfirmQuitScreen
+
+        if self.session.settings.confirm_quit and self.now_playing.state in ("playing", "loading") \
+                and not isinstance(self.screen, ConfirmQuitScreen):
+            self.push_screen(ConfirmQuitScreen(), self._quit_answered)
+            return
         await self.shutdown()
         self.exit()
 
+    async def _quit_answered(self, quit_now: bool | None) -> None:
+        if quit_now:
+            await self.shutdown()
+            self.exit()
+
     async def shutdown(self) -> None:
+        # Workers first, while their screens still exist: a query that lands after its
+        # screen is gone would end in NoMatches (the race a loaded machine showed).
+        self.workers.cancel_all()
         if self._subscription is not None:
             self._subscription.close()
             self._subscription = None
@@ -240,30 +244,6 @@ class LongtailApp(App):
 
     # -- playback commands (used by every screen) ---------------------------------------------------
 
-    def play_tracks(self, track_ids: list[str], start: int = 0) -> None:
-        self.session.send(cmd.Play(tuple(track_ids), start))
-
-    def enqueue_tracks(self, track_ids: list[str], next_up: bool = False) -> None:
-        self.session.send(cmd.Enqueue(tuple(track_ids), next_up))  # the player says what it did (QueueEdited)
-
-    def action_toggle_pause(self) -> None:
-        self.session.send(cmd.TogglePause())
-
-    def action_next(self) -> None:
-        self.session.send(cmd.Next())
-
-    def action_previous(self) -> None:
-        self.session.send(cmd.Previous())
-
-    def action_seek(self, seconds: float) -> None:
-        self.session.send(cmd.Seek(float(seconds)))
-
-    def action_volume(self, delta: float) -> None:
-        self.session.send(cmd.ChangeVolume(float(delta)))
-
-    def action_mute(self) -> None:
-        self.session.send(cmd.ToggleMute())
-
     def action_jump_to_playing(self) -> None:
         """The playing track in the library: its artist, album and row (ncmpcpp's `o`)."""
         track = self.now_playing.track
@@ -297,9 +277,6 @@ class LongtailApp(App):
             return
         self.session.send(cmd.PlayStream(ShuffleStream(radio), 0))
 
-    def action_undo(self) -> None:
-        self.session.send(cmd.Undo())
-
     def get_key_display_for(self, binding_id: str) -> str:
         """The key a binding answers to now (the keymap may have moved it), for hints."""
         for binding in self.BINDINGS:
@@ -307,12 +284,6 @@ class LongtailApp(App):
                 keys = self._keymap.get(binding_id, binding.key) if binding_id in self._keymap else binding.key
                 return keys.split(",")[0]
         return binding_id
-
-    def action_repeat(self) -> None:
-        self.session.send(cmd.CycleRepeat())
-
-    def action_replaygain(self) -> None:
-        self.session.send(cmd.CycleReplayGain())
 
     # -- navigation -----------------------------------------------------------------------------------
 
@@ -389,6 +360,6 @@ def make_app(session: Session, ao: str | None = None, play_ids: list[str] | None
     from tui.ui.keys import check_tui_config
 
     settings = session.settings
-    check_tui_config(settings.keymap, settings.theme, settings.source)
+    check_tui_config(settings, settings.source)
     app = LongtailApp(session, ao=ao, play_ids=play_ids, **kwargs)
     return app

@@ -9,6 +9,9 @@ from __future__ import annotations
 from textual.binding import Binding
 from textual.keys import REPLACED_KEYS, Keys, _character_to_key, key_to_character
 
+from tui.config.schema import ConfigFile
+from tui.ui.keymaps import keymap_in_force
+
 MODIFIERS = {"ctrl", "shift", "alt", "meta", "super", "hyper"}
 _NAMED = {k.value.rpartition("+")[2] for k in Keys if not k.value.startswith("<")}
 
@@ -27,6 +30,11 @@ def key_problem(key: str) -> str | None:
     return f"{base!r} is not a key name (examples: n, ctrl+f, f5, space, question_mark, pageup)"
 
 
+# Textual's own list bindings that pass the key on (SkipAction) when the list cannot scroll that
+# way: a longtail list never scrolls sideways, so left and right are free for the screen.
+YIELDING = {"scroll_left", "scroll_right", "page_left", "page_right"}
+
+
 def _normal(key: str) -> str:
     key = key.strip()
     return _character_to_key(key) if len(key) == 1 else key
@@ -38,7 +46,9 @@ def _scopes() -> dict[str, list[Binding]]:
     from tui.ui.screens.check import CheckScreen
     from tui.ui.screens.details import TrackDetailsScreen
     from tui.ui.screens.help import HelpScreen
+    from tui.ui.screens.jump import JumpScreen
     from tui.ui.screens.library import LibraryScreen
+    from tui.ui.screens.playlists import PlaylistsScreen
     from tui.ui.screens.queue import QueueScreen
     from tui.ui.screens.search import SearchScreen
     from tui.ui.screens.shuffle import ShuffleScreen
@@ -49,8 +59,9 @@ def _scopes() -> dict[str, list[Binding]]:
         return [b for klass in cls.__mro__ for b in klass.__dict__.get("BINDINGS", []) if isinstance(b, Binding)]
 
     app, lists = bindings(LongtailApp), bindings(VirtualList)
-    screens = (LibraryScreen, SearchScreen, ShuffleScreen, TiersScreen, QueueScreen, TrackDetailsScreen,
-               CheckScreen, HelpScreen)
+    screens = (LibraryScreen, SearchScreen, ShuffleScreen, TiersScreen, QueueScreen, PlaylistsScreen,
+               TrackDetailsScreen, CheckScreen, HelpScreen, JumpScreen)
+    lists = [b for b in lists if b.action not in YIELDING]
     return {cls.__name__: lists + bindings(cls) + app for cls in screens}
 
 
@@ -101,21 +112,22 @@ def _collisions(scopes: dict[str, list[Binding]], keymap: dict[str, str]) -> lis
     return found
 
 
-def tui_config_problems(keymap: dict[str, str], theme: str | None) -> list[str]:
-    """What only the TUI can judge in the config: its keymap and its theme."""
+def tui_config_problems(config: ConfigFile) -> list[str]:
+    """What only the TUI can judge in the config: its keymap (over its preset) and its theme."""
     from tui.ui.themes import theme_names
 
+    keymap = keymap_in_force(config.keymap_preset, config.keymap)
     found = keymap_problems(keymap) if keymap else []
-    if theme and theme not in (names := theme_names()):
-        found.append(f"theme: {theme!r} is not one of {', '.join(sorted(names))}")
+    if config.theme and config.theme not in (names := theme_names()):
+        found.append(f"theme: {config.theme!r} is not one of {', '.join(sorted(names))}")
     return found
 
 
-def check_tui_config(keymap: dict[str, str], theme: str | None, source: object) -> None:
+def check_tui_config(config: ConfigFile, source: object) -> None:
     """Raise the problems as one line (before anything is built or drawn)."""
     from tui.errors import UsageError
 
-    found = tui_config_problems(keymap, theme)
+    found = tui_config_problems(config)
     if found:
         more = f" (and {len(found) - 3} more)" if len(found) > 3 else ""
         raise UsageError(f"config file {source or '(settings)'}: " + "; ".join(found[:3]) + more,

@@ -36,7 +36,9 @@ class HelpScreen(ModalScreen):
         self.for_screen = screen
 
     def compose(self) -> ComposeResult:
-        table = Table(title=f"Keys — {type(self.for_screen).__name__.replace('Screen', '')}",
+        preset = self.app.session.settings.keymap_preset
+        in_force = f" ({preset}'s keys, keymap_preset in the config)" if preset != "longtail" else ""
+        table = Table(title=f"Keys — {type(self.for_screen).__name__.replace('Screen', '')}{in_force}",
                       expand=True, box=None, pad_edge=False)
         table.add_column("key", style="bold cyan", no_wrap=True)
         table.add_column("does")

@@ -111,7 +111,7 @@ class NowPlayingBar(Static):
             if state.queue_length:
                 line1.append(f"  ·  {state.queue_length} in the queue (space plays)", style="dim")
         else:
-            icon = {"paused": "⏸", "loading": "⋯"}.get(state.state, "⋯" if state.buffering else "▶")
+            icon = {"paused": "⏸", "loading": "⋯", "stopped": "■"}.get(state.state, "⋯" if state.buffering else "▶")
             line1.append(f"{icon} ", style="bold")
             t = state.track
             line1.append(t.name or "(no title)", style="bold")

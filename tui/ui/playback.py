@@ -1,0 +1,72 @@
+"""The player's keys and what they send: one binding each, declared once, every one a typed
+command on the session's ordered channel (the player says what it did, as events)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.binding import Binding
+
+from tui.core import commands as cmd
+
+if TYPE_CHECKING:
+    from tui.core.session import Session
+
+PLAYER_BINDINGS = [
+    Binding("space", "toggle_pause", "Pause", id="player.pause"),
+    Binding("v", "stop", "Stop", show=False, id="player.stop"),
+    Binding("n", "next", "Next", show=False, id="player.next"),
+    Binding("p", "previous", "Previous", show=False, id="player.previous"),
+    Binding("right_square_bracket", "seek(5)", "+5 s", show=False, id="player.seek_forward"),
+    Binding("left_square_bracket", "seek(-5)", "-5 s", show=False, id="player.seek_back"),
+    Binding("right_curly_bracket", "seek(30)", "+30 s", show=False, id="player.seek_far_forward"),
+    Binding("left_curly_bracket", "seek(-30)", "-30 s", show=False, id="player.seek_far_back"),
+    Binding("plus,equals_sign", "volume(5)", "Vol +", show=False, id="player.volume_up"),
+    Binding("minus", "volume(-5)", "Vol -", show=False, id="player.volume_down"),
+    Binding("m", "mute", "Mute", show=False, id="player.mute"),
+    Binding("r", "repeat", "Repeat", show=False, id="player.repeat"),
+    Binding("R", "replaygain", "ReplayGain", show=False, id="player.replaygain"),
+    Binding("u", "undo", "Undo queue change", show=False, id="player.undo"),
+]
+
+
+class PlaybackActions:
+    """Mixed into the app: every screen's player keys land here."""
+
+    session: Session
+
+    def play_tracks(self, track_ids: list[str], start: int = 0) -> None:
+        self.session.send(cmd.Play(tuple(track_ids), start))
+
+    def enqueue_tracks(self, track_ids: list[str], next_up: bool = False) -> None:
+        self.session.send(cmd.Enqueue(tuple(track_ids), next_up))  # the player says what it did (QueueEdited)
+
+    def action_toggle_pause(self) -> None:
+        self.session.send(cmd.TogglePause())
+
+    def action_stop(self) -> None:
+        self.session.send(cmd.Stop())  # the queue keeps its place: play goes on from it
+
+    def action_next(self) -> None:
+        self.session.send(cmd.Next())
+
+    def action_previous(self) -> None:
+        self.session.send(cmd.Previous())
+
+    def action_seek(self, seconds: float) -> None:
+        self.session.send(cmd.Seek(float(seconds)))
+
+    def action_volume(self, delta: float) -> None:
+        self.session.send(cmd.ChangeVolume(float(delta)))
+
+    def action_mute(self) -> None:
+        self.session.send(cmd.ToggleMute())
+
+    def action_repeat(self) -> None:
+        self.session.send(cmd.CycleRepeat())
+
+    def action_replaygain(self) -> None:
+        self.session.send(cmd.CycleReplayGain())
+
+    def action_undo(self) -> None:
+        self.session.send(cmd.Undo())
