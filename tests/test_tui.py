@@ -620,3 +620,30 @@ def test_a_stale_search_cancels_only_the_searches(small_demo, tmp_path):
     counting.join(30)
     session.close()
     assert errors == [] and result == [3000000]
+
+
+async def test_enter_in_the_features_field_keeps_its_focus_and_the_letters_typed_after(small_demo, tmp_path):
+    """Enter applies the filter and the field keeps focus: letters typed next fix the filter
+    and reach no binding (no mute, no pause, the queue untouched); Escape is the way out."""
+    from textual.widgets import Input
+
+    session = demo_session(small_demo, tmp_path)
+    app = make_app(session, start_player=False)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("3")
+        await pilot.pause(0.5)
+        await pilot.press("F")
+        field = app.screen.query_one("#features", Input)
+        assert app.focused is field
+        await pilot.press(*"energy 0.5..", "enter")
+        status = app.screen.query_one("#shuffle-status")
+        await wait_for(pilot, lambda: "energy" in str(status.render()))
+        assert app.focused is field
+        before = (app.now_playing.muted, app.now_playing.state, app.queue.items)
+        await pilot.press("space", *"mpn", "enter")  # would be pause, mute, previous, next, play
+        await pilot.pause(0.3)
+        assert field.value == "energy 0.5.. mpn" and app.focused is field
+        assert (app.now_playing.muted, app.now_playing.state, app.queue.items) == before
+        await pilot.press("escape")
+        assert app.focused is app.screen.query_one("#stream", VirtualList)
+    session.close()

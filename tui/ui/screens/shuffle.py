@@ -80,8 +80,9 @@ class ShuffleScreen(TrackListScreen):
 
     @on(Input.Submitted)
     def filter_submitted(self, _event) -> None:
+        # The field keeps focus: the next letters typed fix the filter rather than fire keys
+        # (mute, previous, pause) on the list; Escape or Tab is the way to the list.
         self.start_shuffle()
-        self.action_focus_stream()  # typed and confirmed: back to the list
 
     def action_reshuffle(self) -> None:
         self.start_shuffle()
