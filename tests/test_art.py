@@ -143,3 +143,92 @@ async def test_checking_one_track_shows_its_spectrogram_after_the_verdict(small_
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, CheckScreen))
     session.close()
+
+
+def test_out_never_replaces_what_is_there_but_a_file(small_demo, tmp_path):
+    """`--out` into a device or a FIFO writes into it (a rename over /dev/null, run as root,
+    replaced the machine's); a link is followed and stays a link; an empty path, a missing
+    folder, a directory and a FIFO nobody reads are each one line, and no hang."""
+    import os
+    import stat
+    import threading
+
+    from test_tui import demo_session
+
+    session = demo_session(small_demo, tmp_path)
+    track_id, _path = local_track(session)
+    session.close()
+    args = ["--mirror", str(small_demo.mirror), "--state", str(tmp_path / "state")]
+
+    def art(out: str) -> subprocess.CompletedProcess:
+        return subprocess.run([EXE, "art", track_id, "--out", out, *args], capture_output=True, text=True, timeout=60)
+
+    good = tmp_path / "cover.jpg"
+    assert art(str(good)).returncode == 0
+    cover = good.read_bytes()
+    if os.geteuid() == 0:  # a null device of our own, so that a regression replaces only it
+        node = tmp_path / "null"
+        os.mknod(node, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+        before = os.lstat(node)
+        assert art(str(node)).returncode == 0
+        after = os.lstat(node)
+        assert stat.S_ISCHR(after.st_mode) and (after.st_ino, after.st_rdev) == (before.st_ino, before.st_rdev)
+    link = tmp_path / "link.jpg"
+    target = tmp_path / "target.jpg"
+    target.write_bytes(b"old")
+    link.symlink_to(target)
+    assert art(str(link)).returncode == 0
+    assert link.is_symlink() and target.read_bytes() == cover  # the link kept, its file replaced whole
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    nobody = art(str(fifo))
+    assert nobody.returncode == 1 and "nobody reads" in nobody.stderr and nobody.stderr.count("\n") == 1
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(open(fifo, "rb").read()))  # noqa: SIM115
+    reader.start()
+    deadline = __import__("time").monotonic() + 10
+    while not got and __import__("time").monotonic() < deadline:
+        read = art(str(fifo))
+        if read.returncode == 0:
+            break
+    reader.join(10)
+    assert got == [cover] and stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    (tmp_path / "adir").mkdir()
+    for out, words in (("", "is empty"), (str(tmp_path / "no" / "such" / "x.jpg"), "does not exist"),
+                       (str(tmp_path / "adir"), "is a directory")):
+        said = art(out)
+        assert said.returncode in (1, 2) and words in said.stderr and said.stderr.count("\n") == 1, (out, said.stderr)
+        assert "Traceback" not in said.stderr
+    assert not (tmp_path / "no").exists()
+
+
+def test_check_report_spectrogram_writes_a_png_and_a_bad_place_costs_no_work(small_demo, tmp_path):
+    import json
+    import os
+
+    from PIL import Image
+
+    from test_tui import demo_session
+
+    session = demo_session(small_demo, tmp_path)
+    track_id, _path = local_track(session)
+    session.close()
+    args = ["--mirror", str(small_demo.mirror), "--state", str(tmp_path / "state")]
+
+    def check(out: str, *more: str) -> subprocess.CompletedProcess:
+        return subprocess.run([EXE, "check", track_id, "--report", "--spectrogram", out, *more, *args],
+                              capture_output=True, text=True, timeout=120)
+
+    png = tmp_path / "s.png"
+    done = check(str(png), "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["results"][0]["report"]["cutoff_hz"] > 0
+    with Image.open(png) as image:
+        assert image.format == "PNG" and image.width > 100 and image.height > 100
+    missing = check(str(tmp_path / "nowhere" / "s.png"))
+    assert missing.returncode == 1 and "does not exist" in missing.stderr and missing.stdout == ""  # said first
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    unread = check(str(fifo), "--json")  # the report is printed all the same, then the one line
+    assert unread.returncode == 1 and "nobody reads" in unread.stderr
+    assert json.loads(unread.stdout)["results"][0]["report"]["cutoff_hz"] > 0

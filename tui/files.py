@@ -1,9 +1,17 @@
-"""Reading a file longtail did not write, safely: only a regular file is opened for real (a
-FIFO would hang, a device never ends), and no more than a cap is read, counted in bytes
-read rather than trusted from its size (a link to /dev/zero has size 0)."""
+"""Files longtail did not make, safely.
+
+Reading: only a regular file is opened for real (a FIFO would hang, a device never ends),
+and no more than a cap is read, counted in bytes read rather than trusted from its size
+(a link to /dev/zero has size 0).
+
+Writing where the user said (`--out`): a regular file is replaced whole or not at all; a
+device or FIFO is written into, never replaced (run as root, a rename over `/dev/null`
+replaced the machine's /dev/null with a PNG); a link is followed, so the link stays.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
@@ -51,3 +59,72 @@ def read_capped(path: Path, cap: int, follow: bool = True) -> bytes:
         raise UnreadableFile(f"{path} is larger than the {cap:,} bytes longtail reads of it",
                              "remove it from the mirror")
     return b"".join(chunks)
+
+
+class UnwritableOutput(LongtailError):
+    """The place the user named cannot take the output: the message says why."""
+
+
+def write_output(path: Path, data: bytes) -> None:
+    from tui.db import write_atomically
+
+    target = check_output(path)
+    if _is_stream(target):
+        _write_into(path, target, data)
+        return
+    try:
+        write_atomically(target, data)
+    except OSError as exc:
+        hint = "free some space there" if exc.errno == errno.ENOSPC else "pick a writable place"
+        raise UnwritableOutput(f"cannot write {path} ({exc.strerror or exc})", hint) from None
+
+
+def _is_stream(target: Path) -> bool:
+    try:
+        mode = os.stat(target).st_mode
+    except OSError:
+        return False
+    return stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)
+
+
+def check_output(path: Path) -> Path:
+    """Where `path` will be written (links followed), or UnwritableOutput: asked before the
+    work that makes the output, so that the work is not lost for a typo in a folder name."""
+    target = Path(os.path.realpath(path))
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise UnwritableOutput(f"cannot write {path} ({exc.strerror})", "pick a writable place") from None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise UnwritableOutput(f"{path} is a directory", "give a file name in it")
+    if mode is not None and (stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)):
+        return target
+    if mode is not None and not stat.S_ISREG(mode):
+        raise UnwritableOutput(f"{path} is {what_is(mode)}", "give the path of a file")
+    if not target.parent.is_dir():
+        raise UnwritableOutput(f"cannot write {path}: the folder {target.parent} does not exist",
+                               "create it, or pick another place")
+    if not os.access(target.parent, os.W_OK) or (mode is not None and not os.access(target, os.W_OK)):
+        raise UnwritableOutput(f"cannot write {path} (permission denied)", "pick a writable place")
+    return target
+
+
+def _write_into(path: Path, target: Path, data: bytes) -> None:
+    """A device or a FIFO takes the bytes as they are; a FIFO nobody reads is said, not waited on."""
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:
+            raise UnwritableOutput(f"{path} is a FIFO that nobody reads", "start its reader first") from None
+        raise UnwritableOutput(f"cannot write {path} ({exc.strerror})", "pick a writable place") from None
+    try:
+        os.set_blocking(fd, True)  # a reader is there: it may take its time
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    except OSError as exc:
+        raise UnwritableOutput(f"cannot write {path} ({exc.strerror})", "pick a writable place") from None
+    finally:
+        os.close(fd)

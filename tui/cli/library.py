@@ -10,8 +10,8 @@ import click
 from tui.cli.jsonout import details_json
 from tui.cli.main import Context, common_options, friendly_errors, main
 from tui.cli.output import RateBar, emit_json, print_details, print_tracks, track_docs
-from tui.cli.params import SEED
-from tui.db import write_atomically
+from tui.cli.params import SEED, path_option
+from tui.files import write_output
 from tui.errors import LongtailError, UsageError
 
 
@@ -191,8 +191,8 @@ def radio(obj: Context, track_id: str, count: int, playable: bool, as_json: bool
 @main.command()
 @common_options
 @click.argument("track_id")
-@click.option("--out", "out", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True,
-              help="Where to write the cover (an existing file is replaced).")
+@path_option("--out", "out", required=True,
+             help="Where to write the cover (a file is replaced; a device or FIFO is written into).")
 @click.pass_obj
 @friendly_errors
 def art(obj: Context, track_id: str, out: Path) -> None:
@@ -212,8 +212,6 @@ def art(obj: Context, track_id: str, out: Path) -> None:
                                 "is not indexed", "run `longtail index`")
         where = "no file of the album is local" + (" and the cover-art tar has none for it" if has_tar else "")
         raise LongtailError(f"no cover for {name}: {where}", f"fetch one first (`longtail fetch {track_id}`)")
-    try:
-        write_atomically(out, cover.read_bytes())
-    except OSError as exc:
-        raise LongtailError(f"cannot write {out} ({exc.strerror or exc})", "pick a writable place") from None
-    click.echo(f"{out} ({cover.suffix[1:]}, {out.stat().st_size:,} bytes)", err=True)
+    data = cover.read_bytes()
+    write_output(out, data)
+    click.echo(f"{out} ({cover.suffix[1:]}, {len(data):,} bytes)", err=True)

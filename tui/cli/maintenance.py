@@ -9,7 +9,7 @@ import click
 
 from tui.cli.main import Context, check_tui_config, common_options, friendly_errors, main, run_tui
 from tui.cli.output import ProgressPrinter, RateBar, emit_json, print_report
-from tui.cli.params import AO, PEER, SEED, say
+from tui.cli.params import AO, PEER, SEED, path_option, say
 from tui.config import StatePaths
 from tui.core.events import CheckProgress, FetchProgress, IndexProgress, Notice, SweepProgress
 from tui.core.services import Location, demo_paths
@@ -144,8 +144,8 @@ def index(obj: Context, as_json: bool, files_only: bool) -> None:
               help="With --repair: seconds to wait for each file's fetch.")
 @click.option("--report", is_flag=True,
               help="Also measure the decoded audio: cutoff, peaks, clipping, loudness, silence, suspicions.")
-@click.option("--spectrogram", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="With --report and one track: write its spectrogram (PNG) here.")
+@path_option("--spectrogram", default=None,
+             help="With --report and one track: write its spectrogram (PNG) here.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 @friendly_errors
@@ -167,6 +167,10 @@ def check(obj: Context, track_ids: tuple[str, ...], sample: int, seed: int | Non
     if spectrogram is not None and (len(track_ids) != 1 or not report):
         raise UsageError("--spectrogram draws one track's: give one track id and --report",
                          "longtail check ID --report --spectrogram FILE.png")
+    if spectrogram is not None:
+        from tui.files import check_output
+
+        check_output(spectrogram)  # before the decode: a typo in the folder costs no work
     session = obj.session()
     progress = ProgressPrinter(session, (CheckProgress, FetchProgress, Notice))
     try:
@@ -176,6 +180,7 @@ def check(obj: Context, track_ids: tuple[str, ...], sample: int, seed: int | Non
         request = CheckRequest(tuple(track_ids), sample, seed, tier, decode, repair, timeout)
         results = session.check(request)
         reports = {r.track_id: session.library.audio_report(r.track_id, spectrogram)
+                   or {"error": f"not measured: the file is {r.verdict} (its problems are listed)"}
                    for r in results if report and r.path}
     finally:
         progress.close()
@@ -197,7 +202,10 @@ def check(obj: Context, track_ids: tuple[str, ...], sample: int, seed: int | Non
                 click.echo(f"{r.verdict:<8} {r.track_id}  {said}")
         click.echo(f"{len(results)} checked: {summary['ok']} ok, {summary['missing']} missing, "
                    f"{summary['corrupt']} corrupt", err=True)
-    sys.exit(1 if summary["corrupt"] else 0)
+    unwritten = [found["spectrogram_error"] for found in reports.values() if "spectrogram_error" in found]
+    for error in unwritten:
+        say(error)
+    sys.exit(1 if summary["corrupt"] or unwritten else 0)
 
 
 def _sweep(obj: Context, decode: bool, as_json: bool) -> None:

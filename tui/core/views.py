@@ -9,6 +9,7 @@ row source's `fetch` already runs on the list's loader thread).
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,6 +32,7 @@ from tui.core.items import (
 from tui.core.services import Services
 from tui.core.streams import ShuffleStream
 from tui.errors import UnknownTrack, UsageError
+from tui.files import UnwritableOutput, write_output
 
 if TYPE_CHECKING:
     from tui.catalogue.radio import Radio
@@ -196,7 +198,12 @@ class Library:
         if spectrogram is not None:
             from tui.mirror.spectrogram import image
 
-            image(samples, rate, report.cutoff_hz).save(spectrogram, "PNG")
+            png = io.BytesIO()
+            image(samples, rate, report.cutoff_hz).save(png, "PNG")
+            try:
+                write_output(spectrogram, png.getvalue())
+            except UnwritableOutput as exc:  # the report itself is not lost for it
+                return {**report.as_json(), "spectrogram_error": str(exc)}
         return report.as_json()
 
     def audio_picture(self, track_id: str, width: int, height: int):
