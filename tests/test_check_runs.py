@@ -112,3 +112,41 @@ def test_a_run_hashes_each_piece_once(small_demo, tmp_path, monkeypatch):
         checker.check_entry(e)
     assert len(hashed) > 2 * -(-total // (1024 * 1024))
     catalogue.close()
+
+
+
+HOLDS_WORKERS = """
+import sys, time
+from tui.mirror.workers import pool
+workers = pool(2, ["time"])
+busy = [workers.submit(time.sleep, 60) for _ in range(2)]
+time.sleep(1.0)  # both at work
+print("ready", flush=True)
+time.sleep(60)
+"""
+
+
+def test_kill_9_of_a_process_with_workers_leaves_no_process_behind(tmp_path):
+    """The workers (of `check --all`, of the file index) are the forkserver's children, and
+    each holds the pipe the forkserver watches: a `kill -9` of longtail left the forkserver,
+    the workers and the resource tracker running for good. Now all are gone within seconds."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    def session_processes(sid: int) -> list[str]:
+        out = subprocess.run(["ps", "-o", "pid=,args=", "-s", str(sid)], capture_output=True, text=True).stdout
+        return [line.strip() for line in out.splitlines() if line.strip()]
+
+    proc = subprocess.Popen([sys.executable, "-c", HOLDS_WORKERS], stdout=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    helpers = [p for p in session_processes(proc.pid) if "multiprocessing" in p]
+    assert len(helpers) >= 4, helpers  # the tracker, the forkserver and two workers
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and session_processes(proc.pid):
+        time.sleep(0.1)
+    assert session_processes(proc.pid) == []

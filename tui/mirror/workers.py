@@ -3,8 +3,11 @@
 They are forked from a fresh single-threaded server that has imported only what they need
 (forking this process could copy a libtorrent or mpv thread's locks mid-use, and `spawn`
 would import the whole CLI or TUI again in each), and they die with the process that asked
-for them: the kernel sends them SIGKILL when it goes (`PR_SET_PDEATHSIG`), so a `kill -9`
-of longtail leaves none behind.
+for them, so a `kill -9` of longtail leaves none behind. Their parent is the forkserver,
+not longtail, and the forkserver outlives longtail for as long as any worker holds the pipe
+it watches (each one is handed it): so each worker also watches the asker itself, and goes
+when it has gone; then the forkserver and the resource tracker see their pipes close, and
+go too. `PR_SET_PDEATHSIG` covers a forkserver killed on its own.
 """
 
 from __future__ import annotations
@@ -15,11 +18,14 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 
 PR_SET_PDEATHSIG = 1
+WATCH_SECONDS = 0.5
 
 
 def die_with_parent(asker: int) -> None:
@@ -29,10 +35,25 @@ def die_with_parent(asker: int) -> None:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    try:
-        os.kill(asker, 0)
-    except ProcessLookupError:
+    if not _alive(asker):
         os._exit(0)
+    threading.Thread(target=_watch, args=(asker,), name="longtail-watch-asker", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _watch(asker: int) -> None:
+    while _alive(asker):
+        time.sleep(WATCH_SECONDS)
+    os._exit(0)  # mid-task or idle: what it did is the asker's, and the asker is gone
 
 
 def pool(workers: int, preload: Sequence[str]) -> ProcessPoolExecutor:
