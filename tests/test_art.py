@@ -207,7 +207,6 @@ def test_check_report_spectrogram_writes_a_png_and_a_bad_place_costs_no_work(sma
     import os
 
     from PIL import Image
-
     from test_tui import demo_session
 
     session = demo_session(small_demo, tmp_path)

@@ -11,8 +11,8 @@ from tui.cli.jsonout import details_json
 from tui.cli.main import Context, common_options, friendly_errors, main
 from tui.cli.output import RateBar, emit_json, print_details, print_tracks, track_docs
 from tui.cli.params import SEED, path_option
-from tui.files import write_output
 from tui.errors import LongtailError, UsageError
+from tui.files import write_output
 
 
 def known_track(session, track_id: str):
