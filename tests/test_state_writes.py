@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from tui.db import write_atomically
+from tui.files import write_atomically
 from tui.mirror.art import ArtCache, Cover, image_size
 
 

@@ -5,8 +5,7 @@ must not be shared across threads while in use) and can interrupt or let go of a
 of them; the catalogue, the file index, the search index and the list sources
 use it. `open_state_db` opens one of longtail's own databases in the state
 directory (WAL, a busy timeout), and `state_error` turns what SQLite or the OS
-said into one line that names the real cause. `write_atomically` is for the state
-directory's plain files (covers, progress, remembered choices).
+said into one line that names the real cause.
 """
 
 from __future__ import annotations
@@ -147,16 +146,3 @@ def state_error(exc: BaseException, path: Path) -> LongtailError:
                              f"delete {path.name} from the state directory; longtail rebuilds it")
     return LongtailError(f"cannot use {path} ({text})",
                          "check the state directory (--state DIR) and its permissions")
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """`data` at `path` whole or not at all: written beside it, then renamed into place. The
-    copy in progress is hidden and its writer's own, so two threads writing one path never
-    write into one file, and nobody looking for `path` finds it half-written."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import threading
 from pathlib import Path
 
 from tui.errors import LongtailError
@@ -65,9 +66,21 @@ class UnwritableOutput(LongtailError):
     """The place the user named cannot take the output: the message says why."""
 
 
-def write_output(path: Path, data: bytes) -> None:
-    from tui.db import write_atomically
+def write_atomically(path: Path, data: bytes) -> None:
+    """`data` at `path` whole or not at all: written beside it, then renamed into place. The
+    copy in progress is hidden and its writer's own, so two threads writing one path never
+    write into one file, and nobody looking for `path` finds it half-written."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
+
+
+def write_output(path: Path, data: bytes) -> None:
     target = check_output(path)
     if _is_stream(target):
         _write_into(path, target, data)

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from tui.catalogue.queries import Listing
-from tui.db import PerThread, write_atomically
+from tui.db import PerThread
+from tui.files import write_atomically
 
 Row = TypeVar("Row")
 Out = TypeVar("Out")

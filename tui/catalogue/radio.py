@@ -24,8 +24,8 @@ from tui.catalogue.catalogue import Catalogue
 from tui.catalogue.features import UNIT_FEATURES, camelot
 from tui.catalogue.file_states import FileStates
 from tui.catalogue.records import Track
-from tui.db import write_atomically
 from tui.errors import LongtailError
+from tui.files import write_atomically
 
 Progress = Callable[[str, int, int], None]
 CHUNK = 200_000

@@ -14,7 +14,7 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-from tui.db import write_atomically
+from tui.files import write_atomically
 
 FRONT_COVER = 3  # the picture type of a front cover (FLAC/Vorbis picture block)
 MAX_PICTURE_BYTES = 16 * 1024 * 1024

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from tui.db import write_atomically
+from tui.files import write_atomically
 
 RepeatMode = Literal["off", "queue", "track"]
 REPEAT_MODES: tuple[RepeatMode, ...] = ("off", "queue", "track")

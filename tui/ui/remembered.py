@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tui.db import write_atomically
+from tui.files import write_atomically
 
 
 def load(path: Path) -> dict:
