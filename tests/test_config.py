@@ -154,7 +154,7 @@ def test_the_example_config_documents_every_key_and_is_valid_as_it_stands(tmp_pa
     text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
     table, written = "", set()
     for line in text.splitlines():
-        if m := re.match(r"^\[(\w+)\]", line):
+        if m := re.match(r"^\[([\w.]+)\]", line):
             table = m.group(1) + "."
         elif m := re.match(r'^#? ?"?([\w.]+)"? = ', line):
             written.add(table + m.group(1) if "." not in m.group(1) else f"{table}*")

@@ -40,6 +40,22 @@ class Mpd(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     password: str = ""
 
 
+class ListenBrainzSettings(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    token: str = ""  # your profile page on listenbrainz.org has it
+    url: str = "https://api.listenbrainz.org"  # a self-hosted server's root
+
+
+class LastfmSettings(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    api_key: str = ""
+    api_secret: str = ""
+    url: str = "https://ws.audioscrobbler.com/2.0/"
+
+
+class Scrobble(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    listenbrainz: ListenBrainzSettings = msgspec.field(default_factory=ListenBrainzSettings)
+    lastfm: LastfmSettings = msgspec.field(default_factory=LastfmSettings)
+
+
 DHT_ROUTERS = ("dht.libtorrent.org:25401", "router.bittorrent.com:6881", "router.utorrent.com:6881",
                "dht.transmissionbt.com:6881")  # libtorrent's own defaults, and Transmission's
 
@@ -69,6 +85,7 @@ class ConfigFile(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True)
     seeding: Seeding = msgspec.field(default_factory=Seeding)
     swarm: Swarm = msgspec.field(default_factory=Swarm)
     mpd: Mpd = msgspec.field(default_factory=Mpd)
+    scrobble: Scrobble = msgspec.field(default_factory=Scrobble)
 
 
 def path_problem(text: str) -> str | None:

@@ -34,6 +34,7 @@ from tui.core.streams import StreamFeeder
 from tui.core.swarm import FETCH_TIMEOUT, FetchReport, Swarm
 
 if TYPE_CHECKING:
+    from tui.core.scrobbling import Scrobbling
     from tui.core.sweeping import SweepReport
 from tui.core.views import Library
 from tui.errors import LongtailError
@@ -64,6 +65,7 @@ class Session:
         self._stops: dict[int, threading.Event] = {}
         self._closed = threading.Event()
         self.mailbox = Mailbox("longtail-core", on_idle=self._save, idle_every=SAVE_EVERY)
+        self._scrobbling: Scrobbling | None = None
 
     @classmethod
     def open(cls, location: Location, settings: Settings, refresh_files: bool = True) -> Session:
@@ -134,7 +136,20 @@ class Session:
                         self.services.state.player_state if remember else None,
                         settings.playback.replaygain, settings.playback.preamp, mailbox=self.mailbox)
         player.subscribe(self._on_player_event)
+        self._start_scrobbling()
         self.mailbox.call(self._install, player)
+
+    def _start_scrobbling(self) -> None:
+        """One more subscriber of the bus, for every face that plays (TUI, `play`, `serve`)."""
+        if self._scrobbling is not None:
+            return
+        from tui.core.scrobbling import start
+
+        try:
+            self._scrobbling = start(self.settings, self.state, self.bus, self.services.catalogue.track,
+                                     lambda text, level: self.publish(Notice(text, level)))  # type: ignore[arg-type]
+        except LongtailError as exc:  # its queue cannot be opened: playback goes on, and says so
+            self.publish(Notice(f"scrobbling is off: {exc}", "error"))
 
     def _begin_starting(self) -> bool:
         if self.player is not None or self._starting:
@@ -163,6 +178,9 @@ class Session:
             return
         self._closed.set()
         self.stop_player()
+        if self._scrobbling is not None:  # after the player: its last events are scrobbled first
+            self._scrobbling.close()
+            self._scrobbling = None
         self.mailbox.close()
         if self._swarm is not None:
             self._swarm.close()
