@@ -5,7 +5,7 @@ it, and prints what it reports. Commands live by purpose in `library`,
 `playback`, `playlists` and `maintenance`; importing them registers them on `main`.
 """
 
-from tui.cli import library, maintenance, playback, playlists, scrobble, serve  # noqa: F401  (registers the commands)
+from tui.cli import library, lyrics, maintenance, playback, playlists, scrobble, serve  # noqa: F401  (registers the commands)
 from tui.cli.main import main
 
 __all__ = ["main"]

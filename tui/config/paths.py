@@ -80,6 +80,11 @@ class StatePaths:
         return self.root / "stats.sqlite3"
 
     @property
+    def lyrics_index(self) -> Path:
+        """The LRCLIB dump's names, normalised and indexed."""
+        return self.root / "lyrics.sqlite3"
+
+    @property
     def scrobbles(self) -> Path:
         """Listens not yet sent (and those sent, for `scrobble status`)."""
         return self.root / "scrobbles.sqlite3"

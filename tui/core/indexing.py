@@ -27,6 +27,7 @@ class IndexReport:
     playlists: dict | None = None
     radio: dict | None = None
     covers: dict | None = None
+    lyrics: dict | None = None
 
     def as_json(self) -> dict:
         doc = dict(self.files)
@@ -39,6 +40,8 @@ class IndexReport:
             doc["radio_index"] = self.radio
         if self.covers is not None:
             doc["coverart_index"] = self.covers
+        if self.lyrics is not None:
+            doc["lyrics_index"] = self.lyrics
         return doc
 
 
@@ -105,6 +108,19 @@ def build_covers(services: Services, publish: Callable[[object], None],
     return {**status, "seconds": round(time.perf_counter() - started, 2)}
 
 
+def build_lyrics(services: Services, publish: Callable[[object], None]) -> dict | None:
+    """The LRCLIB dump's names, normalised, in the sidecar (when the mirror has a dump)."""
+    from tui.core.lyrics import LyricsService
+
+    service = LyricsService(services)
+    try:
+        started = time.perf_counter()
+        status = service.build(lambda done: publish(IndexProgress("lyrics", done, 0)))
+    finally:
+        service.close()
+    return None if status is None else {**status, "seconds": round(time.perf_counter() - started, 2)}
+
+
 def build_all(services: Services, publish: Callable[[object], None], files_only: bool = False,
               inline: bool = False, should_stop: Callable[[], bool] = lambda: False) -> IndexReport:
     report = refresh_files(services, publish, should_stop)
@@ -116,8 +132,9 @@ def build_all(services: Services, publish: Callable[[object], None], files_only:
         except LongtailError as exc:
             publish(IndexProgress("failed", 0, 0, finished=True, error=str(exc)))
             raise
-        try:  # covers are extra: a tar still downloading (or not a tar) is said, the rest stands
+        try:  # covers and lyrics are extra: a tar still downloading (or not a tar) is said, the rest stands
             report.covers = build_covers(services, publish, should_stop)
+            report.lyrics = build_lyrics(services, publish)
         except LongtailError as exc:
             report.errors.append(str(exc))
             publish(Notice(str(exc), "warning"))

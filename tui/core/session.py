@@ -27,6 +27,7 @@ from tui.core.dispatch import apply
 from tui.core.events import CheckFinished, FetchProgress, FileStateChanged, Notice
 from tui.core.indexing import IndexReport, build_all
 from tui.core.logs import log_to, native_output_to
+from tui.core.lyrics import LyricsService
 from tui.core.nowplaying import NowPlayingTracker
 from tui.core.services import Location, Services, open_services
 from tui.core.sources import MirrorSources
@@ -53,6 +54,7 @@ class Session:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.library = Library(services)
+        self.lyrics = LyricsService(services)
         self.bus = EventBus()
         self.player: Player | None = None  # the mailbox's, like everything below
         self._swarm: Swarm | None = None
@@ -185,6 +187,7 @@ class Session:
         if self._swarm is not None:
             self._swarm.close()
             self._swarm = None
+        self.lyrics.close()
         self.services.close()
 
     # -- commands: one ordered channel ----------------------------------------------------------

@@ -187,6 +187,9 @@ def build_demo(paths: DemoPaths, spec: DemoSpec = DemoSpec(),
     write_coverart_tar(result.main, tmp.mirror / COVERART_TAR,
                        {track.album_id: track.album_seed for track in result.audio})
     step("covers", 1, 1)
+    from tui.demo.lyrics import LRCLIB_DUMP, write_lrclib_dump
+
+    write_lrclib_dump(tmp.mirror / LRCLIB_DUMP, result.audio, spec.seed)
     # About half of the audio is local; the rest only the swarm has.
     local_rng = random.Random(spec.seed + 7)
     local = 0

@@ -6,8 +6,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-DEMO_VERSION = 6  # 3: playlists of every entry kind; 4: ReplayGain 2.0 gains (BS.1770); 5: covers;
-# 6: the cover-art tar
+DEMO_VERSION = 7  # 3: playlists of every entry kind; 4: ReplayGain 2.0 gains (BS.1770); 5: covers;
+# 6: the cover-art tar; 7: an LRCLIB dump
 
 
 @dataclass(frozen=True)

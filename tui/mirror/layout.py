@@ -30,6 +30,7 @@ class MirrorLayout:
     torrents: list[Path] = field(default_factory=list)
     data_folders: dict[str, Path] = field(default_factory=dict)  # folder name -> path
     coverart: list[Path] = field(default_factory=list)  # the cover-art torrent's tar (docs/archive.md)
+    lyrics_dumps: list[Path] = field(default_factory=list)  # LRCLIB's published SQLite dumps
     catalogues: list[Path] = field(default_factory=list)  # every main database seen: one is a mirror
     folders_walked: int = 0
 
@@ -77,6 +78,7 @@ def discover(root: Path) -> MirrorLayout:
             layout.compressed_only[name] = path
     layout.torrents.sort()
     layout.coverart.sort()
+    layout.lyrics_dumps.sort()
     return layout
 
 
@@ -111,6 +113,8 @@ def _walk(directory: Path, depth: int, layout: MirrorLayout, zst: dict[str, Path
             layout.databases.setdefault(name, Path(entry.path))
         elif name.endswith(".zst") and name[:-4] in DATABASE_NAMES:
             zst.setdefault(name[:-4], Path(entry.path))
+        elif name.startswith("lrclib-db-dump-") and name.endswith(".sqlite3") and _is_regular(entry):
+            layout.lyrics_dumps.append(Path(entry.path))
         elif name.endswith(".torrent"):
             layout.torrents.append(Path(entry.path))
         elif name.endswith(COVERART_SUFFIX) and _is_regular(entry):
