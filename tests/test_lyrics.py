@@ -240,3 +240,64 @@ def test_a_big_dump_not_indexed_says_run_index_and_index_builds_it(small_demo, t
         assert session.lyrics.build()["tracks_added"] == 0  # done once, not again
     finally:
         session.close()
+
+
+async def test_the_lyrics_screen_follows_the_playing_line_at_two_positions_and_closes_like_any(
+        small_demo, tmp_path):
+    """Real libmpv: `y` opens the playing track's lyrics; after each seek the line highlighted
+    is the one sung at the position; Escape and `q` close it, `y` with nothing playing shows
+    the selected track's."""
+    from test_tui import demo_session, wait_for
+
+    from tui.ui.app import make_app
+    from tui.ui.screens.lyrics import LyricsScreen
+
+    session = demo_session(small_demo, tmp_path)
+    local = sorted(t for t, s in session.services.files.all_states() if s == "local")
+    chosen = next(t for t in local if len(session.lyrics.lyrics(t).synced) >= 4
+                  and session.services.catalogue.track(t).duration_ms > 12_000)
+    expected = session.lyrics.lyrics(chosen)
+    app = make_app(session, ao="null", play_ids=[chosen])
+    async with app.run_test(size=(80, 30)) as pilot:
+        await wait_for(pilot, lambda: app.now_playing.state == "playing", timeout=20)
+        await pilot.press("space")
+        await wait_for(pilot, lambda: app.now_playing.state == "paused")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, LyricsScreen) and app.screen.lyrics is not None)
+        screen = app.screen
+        assert screen.track.id == chosen and screen.lyrics.synced == expected.synced
+        seen = set()
+        for _ in range(2):
+            before = app.now_playing.position
+            await pilot.press("right_square_bracket")  # +5 s
+            await wait_for(pilot, lambda b=before: app.now_playing.position > b + 3)
+            position = app.now_playing.position
+            await wait_for(pilot, lambda p=position: screen.current == expected.line_at(p))
+            body = str(screen.query_one("#lyrics-body").render())
+            assert expected.synced[screen.current][1] in body
+            highlighted = [span for span in screen.render_lyrics(expected, screen.current).spans
+                           if "reverse" in str(span.style)]
+            assert len(highlighted) == 1
+            seen.add(screen.current)
+        assert len(seen) == 2  # two positions, two lines
+        from tui.core.types import clock
+        from tui.ui.widgets.now_playing import NowPlayingBar
+
+        bar = app.screen_stack[-2].query_one(NowPlayingBar)  # under the popup, still moving
+        await wait_for(pilot, lambda: clock(app.now_playing.position) in str(bar.render()))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, LyricsScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, LyricsScreen))
+        await pilot.press("q")  # closes the lyrics, does not quit
+        await wait_for(pilot, lambda: not isinstance(app.screen, LyricsScreen))
+        assert app.is_running
+        await pilot.press("y", "question_mark")  # `?` and the digits work over it, as in ncmpcpp
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "HelpScreen")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, LyricsScreen))
+        await pilot.press("5")
+        await wait_for(pilot, lambda: app.current_mode == "queue" and not app.screen.is_modal)
+        await pilot.press("1")
+        await wait_for(pilot, lambda: app.current_mode == "library" and not app.screen.is_modal)
+    session.close()

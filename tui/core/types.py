@@ -12,13 +12,33 @@ from tui.catalogue.records import Artist, AudioFeatures, LedgerEntry, NamedHit, 
 from tui.catalogue.shuffle import SEED_LIMIT, ShuffleFilter
 from tui.catalogue.tiers import TIER_LABELS, TierCoverage
 from tui.mirror.file_index import FileEntry
+from tui.mirror.lyrics import Lyrics
 from tui.player.engine import VOLUME_MAX, Engine, clamp_volume
 
 __all__ = [
-    "SEED_LIMIT", "TIER_LABELS", "VOLUME_MAX", "Artist", "AudioFeatures", "Engine", "FileEntry", "FileState",
+    "SEED_LIMIT",
+    "TIER_LABELS",
+    "VOLUME_MAX",
+    "Artist",
+    "AudioFeatures",
+    "Engine",
+    "FileEntry",
+    "FileState",
     "LedgerEntry",
-    "ListSource", "NamedHit", "PlaylistEntry", "PlaylistHit", "RowSource", "ShuffleFilter", "TierCoverage", "Track",
-    "can_play", "clamp_volume", "clock", "feature_filter", "parse_feature_words",
+    "ListSource",
+    "Lyrics",
+    "NamedHit",
+    "PlaylistEntry",
+    "PlaylistHit",
+    "RowSource",
+    "ShuffleFilter",
+    "TierCoverage",
+    "Track",
+    "can_play",
+    "clamp_volume",
+    "clock",
+    "feature_filter",
+    "parse_feature_words",
 ]
 
 

@@ -68,7 +68,7 @@ def parse_lrc(text: str) -> list[tuple[float, str]]:
             stamps.append(int(m.group(1)) * 60 + int(m.group(2)) + int(fraction) / 10 ** len(fraction))
             rest = rest[m.end():]
         words = " ".join(WORD_TAG.sub("", rest).split())
-        lines += [(max(0.0, t - offset), words) for t in stamps]
+        lines += [(round(max(0.0, t - offset), 3), words) for t in stamps]
     return sorted(lines, key=lambda pair: pair[0])
 
 

@@ -42,6 +42,7 @@ from tui.ui.cells import use_terminal_widths
 from tui.ui.keymaps import keymap_in_force
 from tui.ui.live import LiveState
 from tui.ui.messages import CheckUpdated, CoreEvent, IndexUpdated, NowPlayingChanged, QueueUpdated, RowsChanged
+from tui.ui.navigation import NAVIGATION_BINDINGS
 from tui.ui.playback import PLAYER_BINDINGS, PlaybackActions
 from tui.ui.screens.base import MainScreen
 from tui.ui.screens.library import LibraryScreen
@@ -65,18 +66,13 @@ class LongtailApp(PlaybackActions, App):
     DEFAULT_MODE = "library"
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit"),
-        Binding("question_mark", "help", "Help", id="app.help"),
-        Binding("slash", "search", "Search", id="app.search"),
-        Binding("1", "mode('library')", "Library", show=False, id="app.library"),
-        Binding("2", "search", "Search", show=False, id="app.search_screen"),
-        Binding("3", "mode('shuffle')", "Shuffle", show=False, id="app.shuffle"),
-        Binding("4", "mode('tiers')", "Tiers", show=False, id="app.tiers"),
-        Binding("5", "mode('queue')", "Queue", show=False, id="app.queue"),
-        Binding("6", "mode('playlists')", "Playlists", show=False, id="app.playlists"),
+        *NAVIGATION_BINDINGS,
         Binding("I", "build_index", "Build the search index", show=False, id="app.build_index"),
         Binding("C", "check_all", "Check the whole mirror", show=False, id="app.check_all"),
         Binding("o", "jump_to_playing", "Go to the playing track", show=False, id="app.jump_to_playing"),
         Binding("w", "radio", "Radio from this track", show=False, id="app.radio"),
+        Binding("y", "lyrics", "Lyrics", show=False, id="app.lyrics",
+                tooltip="The playing track's lyrics (else the selected one's), following the song"),
         *PLAYER_BINDINGS,
     ]
 
@@ -210,7 +206,8 @@ class LongtailApp(PlaybackActions, App):
             if self.live.playing != event.track_id:
                 self.live.playing = event.track_id
                 screen.post_message(RowsChanged())
-            screen.post_message(NowPlayingChanged(event))
+            for shown in self._screens_in_view():
+                shown.post_message(NowPlayingChanged(event))
         elif isinstance(event, QueueChanged):
             self.queue = event
             screen.post_message(QueueUpdated(event))
@@ -229,6 +226,15 @@ class LongtailApp(PlaybackActions, App):
         elif isinstance(event, Notice):
             severity = {"warning": "warning", "error": "error"}.get(event.level, "information")
             self.notify(event.text, severity=severity, timeout=6 if event.level == "error" else 3)  # type: ignore[arg-type]
+
+    def _screens_in_view(self) -> list[Screen]:
+        """The top screen and, under a modal one, those it is drawn over (their bars move on)."""
+        shown = []
+        for screen in reversed(self.screen_stack):
+            shown.append(screen)
+            if not screen.is_modal:
+                break
+        return shown
 
     def _index_progress(self, event: IndexProgress) -> None:
         if event.error:
@@ -265,6 +271,20 @@ class LongtailApp(PlaybackActions, App):
             return
         self._start_radio(track)
 
+    def action_lyrics(self) -> None:
+        from tui.ui.screens.lyrics import LyricsScreen
+
+        if isinstance(self.screen, LyricsScreen):
+            return
+        screen = self.screen
+        track = self.now_playing.track if self.now_playing.state != "stopped" else None
+        track = track or (screen.selected_track() if isinstance(screen, MainScreen) else None) \
+            or getattr(screen, "track", None) or self.now_playing.track
+        if track is None:
+            self.notify("play a track (or select one) to see its lyrics", timeout=3)
+            return
+        self.push_screen(LyricsScreen(track))
+
     @work(group="radio", exclusive=True)
     async def _start_radio(self, track) -> None:
         from tui.core.streams import ShuffleStream
@@ -288,6 +308,8 @@ class LongtailApp(PlaybackActions, App):
     # -- navigation -----------------------------------------------------------------------------------
 
     def action_mode(self, mode: str) -> None:
+        while self.screen.is_modal and len(self.screen_stack) > 1:
+            self.pop_screen()  # a digit from lyrics or details leaves them, as in ncmpcpp
         if mode != self.current_mode:
             self.previous_mode = self.current_mode  # where a second Escape goes back to
         self.switch_mode(mode)

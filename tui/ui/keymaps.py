@@ -86,6 +86,10 @@ NCMPCPP: dict[str, str] = {
     "playlists.shuffle": "Z",
     "shuffle.filters": "e",
     "details.play": "enter",
+    # l shows the lyrics, as in ncmpcpp; the library's panes keep the arrows, the tiers' log scale takes L
+    "app.lyrics": "l",
+    "library.next_pane": "right",
+    "tiers.log": "L",
 }
 
 PRESETS: dict[str, dict[str, str]] = {"longtail": {}, "cmus": CMUS, "ncmpcpp": NCMPCPP}

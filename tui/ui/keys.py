@@ -48,6 +48,7 @@ def _scopes() -> dict[str, list[Binding]]:
     from tui.ui.screens.help import HelpScreen
     from tui.ui.screens.jump import JumpScreen
     from tui.ui.screens.library import LibraryScreen
+    from tui.ui.screens.lyrics import LyricsScreen
     from tui.ui.screens.playlists import PlaylistsScreen
     from tui.ui.screens.queue import QueueScreen
     from tui.ui.screens.search import SearchScreen
@@ -60,7 +61,7 @@ def _scopes() -> dict[str, list[Binding]]:
 
     app, lists = bindings(LongtailApp), bindings(VirtualList)
     screens = (LibraryScreen, SearchScreen, ShuffleScreen, TiersScreen, QueueScreen, PlaylistsScreen,
-               TrackDetailsScreen, CheckScreen, HelpScreen, JumpScreen)
+               TrackDetailsScreen, CheckScreen, HelpScreen, JumpScreen, LyricsScreen)
     lists = [b for b in lists if b.action not in YIELDING]
     return {cls.__name__: lists + bindings(cls) + app for cls in screens}
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from textual.binding import Binding
 
 from tui.core import commands as cmd
+from tui.ui.navigation import aimed_at_app
 
 if TYPE_CHECKING:
     from tui.core.session import Session
@@ -28,6 +29,9 @@ PLAYER_BINDINGS = [
     Binding("R", "replaygain", "ReplayGain", show=False, id="player.replaygain"),
     Binding("u", "undo", "Undo queue change", show=False, id="player.undo"),
 ]
+# A modal screen hides the app's bindings (Textual stops the chain at it): one that plays on
+# (lyrics) takes the same bindings, ids and keys, aimed at the app.
+PLAYER_BINDINGS_IN_MODALS = aimed_at_app([b for b in PLAYER_BINDINGS if b.id != "player.undo"])
 
 
 class PlaybackActions:

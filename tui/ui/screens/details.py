@@ -16,6 +16,7 @@ from textual.widgets import Static
 from tui.core.checking import CheckRequest
 from tui.core.types import Track, clock
 from tui.core.views import DetailsView
+from tui.ui.navigation import NAVIGATION_BINDINGS, aimed_at_app
 from tui.ui.widgets.pictures import show_audio_picture, show_picture
 from tui.ui.widgets.rows import FILE_GLYPHS, popularity_bar
 
@@ -34,6 +35,7 @@ class TrackDetailsScreen(ModalScreen):
         Binding("enter,p", "play", "Play", id="details.play"),
         Binding("a", "enqueue", "Queue", id="details.enqueue"),
         Binding("c", "check", "Check", id="details.check"),
+        *aimed_at_app(NAVIGATION_BINDINGS),  # `?` and the digits, whatever is on top
     ]
 
     def __init__(self, track: Track) -> None:
