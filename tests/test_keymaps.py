@@ -121,3 +121,21 @@ async def test_ncmpcpp_keys_and_q_with_nothing_playing_quits_at_once(small_demo,
         await pilot.press("q")  # stopped: nothing to ask
         await wait_for(pilot, lambda: not app.is_running, timeout=15)
     session.close()
+
+
+def test_every_binding_of_every_screen_has_an_id_and_a_tooltip_and_every_screen_is_a_scope():
+    from tui.ui.keys import _scopes
+
+    scopes = _scopes()
+    # the screens are found, not listed: a new screen is judged without anyone adding it
+    for name in ("LibraryScreen", "PlaylistsScreen", "JumpScreen", "LyricsScreen", "ConfirmQuitScreen"):
+        assert name in scopes, name
+    from tui.ui.app import LongtailApp
+    from tui.ui.keys import _screen_classes
+    from tui.ui.widgets.virtual_list import VirtualList
+
+    ours = [b for cls in [LongtailApp, VirtualList, *_screen_classes()] for klass in cls.__mro__
+            if klass.__module__.startswith("tui.") for b in klass.__dict__.get("BINDINGS", [])]
+    assert len(ours) > 60
+    missing = sorted({f"{b.key} ({b.action})" for b in ours if not b.id or not b.tooltip})
+    assert missing == []

@@ -125,8 +125,9 @@ async def test_help_lists_bindings_with_ids(demo_app):
         await wait_for(pilot, lambda: isinstance(demo_app.screen, HelpScreen))
         lines = help_lines(demo_app.screen)
         assert demo_app.screen.for_screen.__class__ is LibraryScreen
-        assert "P Playable only library.playable" in lines  # this screen's own keys
-        assert "u Undo queue change player.undo" in lines  # and the app's
+        # this screen's own keys, and the app's, each with what it does in full
+        assert "P Playable only — Hide what is neither local nor fetchable library.playable" in lines
+        assert "u Undo queue change — Undo the last change of the queue (up to 50) player.undo" in lines
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(demo_app.screen, LibraryScreen))
 

@@ -65,12 +65,16 @@ class LongtailApp(PlaybackActions, App):
     }
     DEFAULT_MODE = "library"
     BINDINGS = [
-        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit (asks once while music plays)"),
         *NAVIGATION_BINDINGS,
-        Binding("I", "build_index", "Build the search index", show=False, id="app.build_index"),
-        Binding("C", "check_all", "Check the whole mirror", show=False, id="app.check_all"),
-        Binding("o", "jump_to_playing", "Go to the playing track", show=False, id="app.jump_to_playing"),
-        Binding("w", "radio", "Radio from this track", show=False, id="app.radio"),
+        Binding("I", "build_index", "Build the search index", show=False, id="app.build_index",
+                tooltip="Build or carry on the search and file indexes in the background"),
+        Binding("C", "check_all", "Check the whole mirror", show=False, id="app.check_all",
+                tooltip="Check every file of the mirror against the ledger and the torrents"),
+        Binding("o", "jump_to_playing", "Go to the playing track", show=False, id="app.jump_to_playing",
+                tooltip="Show the playing track in the library: its artist, album and row"),
+        Binding("w", "radio", "Radio from this track", show=False, id="app.radio",
+                tooltip="An endless stream of tracks near the selected (else the playing) track"),
         Binding("y", "lyrics", "Lyrics", show=False, id="app.lyrics",
                 tooltip="The playing track's lyrics (else the selected one's), following the song"),
         *PLAYER_BINDINGS,

@@ -40,30 +40,40 @@ def _normal(key: str) -> str:
     return _character_to_key(key) if len(key) == 1 else key
 
 
+def _screen_classes() -> list[type]:
+    """Every screen the TUI has: each module of `tui.ui.screens`, imported (no list to keep)."""
+    import importlib
+    import pkgutil
+
+    from textual.screen import Screen
+
+    import tui.ui.screens as package
+
+    found: list[type] = []
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        found += [v for v in vars(module).values() if isinstance(v, type) and issubclass(v, Screen)
+                  and v.__module__ == module.__name__ and v.__dict__.get("BINDINGS") is not None]
+    return found
+
+
+def bindings_of(cls: type) -> list[Binding]:
+    """A class's bindings and its bases' (Textual merges them so)."""
+    return [b for klass in cls.__mro__ for b in klass.__dict__.get("BINDINGS", []) if isinstance(b, Binding)]
+
+
 def _scopes() -> dict[str, list[Binding]]:
-    """Each screen's bindings as one keypress sees them: the list's, the screen's, the app's."""
+    """Each screen's bindings as one keypress sees them: the list's, the screen's, and the
+    app's unless the screen is modal (Textual stops there; modals take what they need)."""
+    from textual.screen import ModalScreen
+
     from tui.ui.app import LongtailApp
-    from tui.ui.screens.check import CheckScreen
-    from tui.ui.screens.details import TrackDetailsScreen
-    from tui.ui.screens.help import HelpScreen
-    from tui.ui.screens.jump import JumpScreen
-    from tui.ui.screens.library import LibraryScreen
-    from tui.ui.screens.lyrics import LyricsScreen
-    from tui.ui.screens.playlists import PlaylistsScreen
-    from tui.ui.screens.queue import QueueScreen
-    from tui.ui.screens.search import SearchScreen
-    from tui.ui.screens.shuffle import ShuffleScreen
-    from tui.ui.screens.tiers import TiersScreen
     from tui.ui.widgets.virtual_list import VirtualList
 
-    def bindings(cls) -> list[Binding]:  # its own and its bases' (Textual merges them so)
-        return [b for klass in cls.__mro__ for b in klass.__dict__.get("BINDINGS", []) if isinstance(b, Binding)]
-
-    app, lists = bindings(LongtailApp), bindings(VirtualList)
-    screens = (LibraryScreen, SearchScreen, ShuffleScreen, TiersScreen, QueueScreen, PlaylistsScreen,
-               TrackDetailsScreen, CheckScreen, HelpScreen, JumpScreen, LyricsScreen)
-    lists = [b for b in lists if b.action not in YIELDING]
-    return {cls.__name__: lists + bindings(cls) + app for cls in screens}
+    app = bindings_of(LongtailApp)
+    lists = [b for b in bindings_of(VirtualList) if b.action not in YIELDING]
+    return {cls.__name__: lists + bindings_of(cls) + ([] if issubclass(cls, ModalScreen) else app)
+            for cls in _screen_classes()}
 
 
 def keymap_problems(keymap: dict[str, str]) -> list[str]:

@@ -47,7 +47,8 @@ class CheckScreen(ModalScreen):
     if TYPE_CHECKING:
         app = getters.app(LongtailApp)
 
-    BINDINGS = [Binding("escape,q", "close", "Close", id="check.close")]
+    BINDINGS = [Binding("escape,q", "close", "Close", id="check.close",
+                        tooltip="Close; a check stopped so carries on at the next run")]
 
     def __init__(self, title: str, request: CheckRequest | None) -> None:
         super().__init__()

@@ -17,6 +17,7 @@ from tui.core.checking import CheckRequest
 from tui.core.types import Track, clock
 from tui.core.views import DetailsView
 from tui.ui.navigation import NAVIGATION_BINDINGS, aimed_at_app
+from tui.ui.track_keys import track_key
 from tui.ui.widgets.pictures import show_audio_picture, show_picture
 from tui.ui.widgets.rows import FILE_GLYPHS, popularity_bar
 
@@ -31,10 +32,11 @@ class TrackDetailsScreen(ModalScreen):
         app = getters.app(LongtailApp)
 
     BINDINGS = [
-        Binding("escape,q,i", "close", "Close", id="details.close"),
-        Binding("enter,p", "play", "Play", id="details.play"),
-        Binding("a", "enqueue", "Queue", id="details.enqueue"),
-        Binding("c", "check", "Check", id="details.check"),
+        Binding("escape,q,i", "close", "Close", id="details.close", tooltip="Close the details"),
+        Binding("enter,p", "play", "Play", id="details.play", tooltip="Play this track now"),
+        track_key("details", "enqueue"),
+        Binding("c", "check", "Check", id="details.check",
+                tooltip="Check this track's file against the ledger and the torrent"),
         *aimed_at_app(NAVIGATION_BINDINGS),  # `?` and the digits, whatever is on top
     ]
 

@@ -29,7 +29,7 @@ class HelpScreen(ModalScreen):
     if TYPE_CHECKING:
         app = getters.app(LongtailApp)
 
-    BINDINGS = [Binding("escape,q,question_mark", "close", "Close", id="help.close")]
+    BINDINGS = [Binding("escape,q,question_mark", "close", "Close", id="help.close", tooltip="Close the help")]
 
     def __init__(self, screen: Screen) -> None:
         super().__init__()
@@ -56,7 +56,8 @@ class HelpScreen(ModalScreen):
             table.add_row(f"[b]{title}[/b]", "", "")
             for b in rows:
                 seen.add(b.id)
-                table.add_row(_keys(self.app, b), b.description or b.action, b.id or "")
+                does = b.description or b.action
+                table.add_row(_keys(self.app, b), f"{does} — {b.tooltip}" if b.tooltip else does, b.id or "")
         table.add_row("ctrl+p", "command palette: every action by name", "")
         with VerticalScroll(id="help-box"):
             yield Static(table)

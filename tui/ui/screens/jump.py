@@ -14,7 +14,8 @@ from textual.widgets import Input, Label
 
 
 class JumpScreen(ModalScreen):
-    BINDINGS = [Binding("escape,enter", "close", "Done", id="jump.close")]
+    BINDINGS = [Binding("escape,enter", "close", "Done", id="jump.close",
+                        tooltip="Stop typing; the list stays where it jumped")]
     DEFAULT_CSS = """
     JumpScreen { align: left bottom; background: transparent; }
     #jump-box { height: 3; width: 60; border: round $accent; background: $panel; }

@@ -12,6 +12,7 @@ from tui.core.checking import CheckRequest
 from tui.core.types import ListSource, Track
 from tui.core.views import TrackItem
 from tui.ui.screens.base import MainScreen
+from tui.ui.track_keys import track_key
 from tui.ui.widgets.pictures import show_picture
 from tui.ui.widgets.rows import Header, NamedRow
 from tui.ui.widgets.virtual_list import VirtualList
@@ -19,14 +20,18 @@ from tui.ui.widgets.virtual_list import VirtualList
 
 class LibraryScreen(MainScreen):
     BINDINGS = [
-        Binding("l,right", "focus_next_pane", "Next pane", show=False, id="library.next_pane"),
-        Binding("h,left", "focus_previous_pane", "Previous pane", show=False, id="library.previous_pane"),
-        Binding("a", "enqueue", "Queue", id="library.enqueue"),
-        Binding("A", "enqueue_next", "Play next", show=False, id="library.enqueue_next"),
-        Binding("i", "details", "Details", id="library.details"),
-        Binding("c", "check", "Check", id="library.check"),
-        Binding("apostrophe", "jump_by_name", "Jump to a name", id="library.jump"),
-        Binding("P", "toggle_playable", "Playable only", show=False, id="library.playable"),
+        Binding("l,right", "focus_next_pane", "Next pane", show=False, id="library.next_pane",
+                tooltip="Artists, then albums, then tracks"),
+        Binding("h,left", "focus_previous_pane", "Previous pane", show=False, id="library.previous_pane",
+                tooltip="Tracks, then albums, then artists"),
+        track_key("library", "enqueue"),
+        track_key("library", "enqueue_next"),
+        track_key("library", "details"),
+        Binding("c", "check", "Check", id="library.check",
+                tooltip="Check the selected track (album, artist) against the ledger and the torrents"),
+        Binding("apostrophe", "jump_by_name", "Jump to a name", id="library.jump",
+                tooltip="Type the first letters of a name to jump the artists list there"),
+        track_key("library", "playable"),
     ]
     playable_only = False  # albums and tracks that are local or fetchable (absent ones hidden)
 
@@ -94,6 +99,8 @@ class LibraryScreen(MainScreen):
             if albums:
                 rows.append(Header(f"{title} ({len(albums)})"))
                 rows += [NamedRow("album", a.rowid, a.id, a.name, None, a.year or "----") for a in albums]
+        if not self.query("#albums") or not self.query("#tracks"):
+            return  # the app closed while the releases were read
         albums_list = self.query_one("#albums", VirtualList)
         cursor = next((i for i, r in enumerate(rows) if isinstance(r, NamedRow)), 0)
         pending = self._pending
@@ -139,6 +146,8 @@ class LibraryScreen(MainScreen):
     @work(group="album-tracks", exclusive=True)
     async def load_tracks(self, album_rowid: int) -> None:
         view = await self.app.run_db(self.library.album, album_rowid)
+        if not self.query("#tracks"):
+            return  # the app closed while the album was read
         items = list(view.items)
         if self.playable_only:
             items = [i for i in items if i.playable]

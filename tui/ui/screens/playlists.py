@@ -14,6 +14,7 @@ from textual.widgets import Input, Label
 from tui.core.types import ListSource, PlaylistEntry
 from tui.core.views import TrackItem
 from tui.ui.screens.base import TrackListScreen
+from tui.ui.track_keys import track_key
 from tui.ui.widgets.rows import NamedRow
 from tui.ui.widgets.virtual_list import VirtualList
 
@@ -24,12 +25,14 @@ LIMIT = 100
 class PlaylistsScreen(TrackListScreen):
     TRACK_LIST_ID = "playlist-rows"
     BINDINGS = [
-        Binding("escape", "leave", "Back", id="playlists.back"),
-        Binding("down", "focus_rows", "Results", show=False, id="playlists.results"),
-        Binding("a", "enqueue", "Queue", id="playlists.enqueue"),
-        Binding("A", "enqueue_next", "Play next", show=False, id="playlists.enqueue_next"),
-        Binding("s", "shuffle_playlist", "Shuffle it", id="playlists.shuffle"),
-        Binding("i", "details", "Details", id="playlists.details"),
+        Binding("escape", "leave", "Back", id="playlists.back",
+                tooltip="Leave the query for the results; a second Escape goes back"),
+        Binding("down", "focus_rows", "Results", show=False, id="playlists.results", tooltip="Into the results"),
+        track_key("playlists", "enqueue"),
+        track_key("playlists", "enqueue_next"),
+        Binding("s", "shuffle_playlist", "Shuffle it", id="playlists.shuffle",
+                tooltip="Play the open playlist shuffled"),
+        track_key("playlists", "details"),
     ]
 
     def compose_body(self) -> ComposeResult:

@@ -12,17 +12,18 @@ from tui.core.commands import Clear, Move, PlayIndex, Remove
 from tui.core.types import ListSource
 from tui.ui.messages import QueueUpdated
 from tui.ui.screens.base import MainScreen
+from tui.ui.track_keys import track_key
 from tui.ui.widgets.rows import render_track
 from tui.ui.widgets.virtual_list import VirtualList
 
 
 class QueueScreen(MainScreen):
     BINDINGS = [
-        Binding("d,delete", "remove", "Remove", id="queue.remove"),
-        Binding("J", "move(1)", "Move down", id="queue.move_down"),
-        Binding("K", "move(-1)", "Move up", id="queue.move_up"),
-        Binding("c", "clear", "Clear", id="queue.clear"),
-        Binding("i", "details", "Details", id="queue.details"),
+        Binding("d,delete", "remove", "Remove", id="queue.remove", tooltip="Remove the selected track from the queue"),
+        Binding("J", "move(1)", "Move down", id="queue.move_down", tooltip="Move the selected track down the queue"),
+        Binding("K", "move(-1)", "Move up", id="queue.move_up", tooltip="Move the selected track up the queue"),
+        Binding("c", "clear", "Clear", id="queue.clear", tooltip="Empty the queue (u undoes it)"),
+        track_key("queue", "details"),
     ]
 
     def compose_body(self) -> ComposeResult:

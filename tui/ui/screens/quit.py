@@ -14,8 +14,8 @@ CONFIRMING = {"y", "q", "enter"}
 
 
 class ConfirmQuitScreen(ModalScreen[bool]):
-    BINDINGS = [Binding("y,q,enter", "answer(True)", "Quit", id="quit.yes"),
-                Binding("n,escape", "answer(False)", "Keep playing", id="quit.no")]
+    BINDINGS = [Binding("y,q,enter", "answer(True)", "Quit", id="quit.yes", tooltip="Quit longtail"),
+                Binding("n,escape", "answer(False)", "Keep playing", id="quit.no", tooltip="Keep playing")]
     DEFAULT_CSS = """
     ConfirmQuitScreen { align: left bottom; background: transparent; }
     #quit-box { height: 3; width: 60; border: round $warning; background: $panel; }

@@ -15,6 +15,7 @@ from tui.core.types import ListSource
 from tui.core.views import TrackItem
 from tui.ui.messages import IndexUpdated, SearchFinished
 from tui.ui.screens.base import TrackListScreen
+from tui.ui.track_keys import track_key
 from tui.ui.widgets.rows import Header, MoreRow, NamedRow
 from tui.ui.widgets.virtual_list import VirtualList
 
@@ -26,12 +27,13 @@ REFRESH_WHILE_INDEXING = 2.0  # seconds between re-runs of the open query while 
 class SearchScreen(TrackListScreen):
     TRACK_LIST_ID = "results"
     BINDINGS = [
-        Binding("escape", "leave", "Back", id="search.back"),
-        Binding("down", "focus_results", "Results", show=False, id="search.results"),
-        Binding("a", "enqueue", "Queue", id="search.enqueue"),
-        Binding("A", "enqueue_next", "Play next", show=False, id="search.enqueue_next"),
-        Binding("i", "details", "Details", id="search.details"),
-        Binding("P", "toggle_playable", "Playable only", show=False, id="search.playable"),
+        Binding("escape", "leave", "Back", id="search.back",
+                tooltip="Leave the query for the results; a second Escape goes back"),
+        Binding("down", "focus_results", "Results", show=False, id="search.results", tooltip="Into the results"),
+        track_key("search", "enqueue"),
+        track_key("search", "enqueue_next"),
+        track_key("search", "details"),
+        track_key("search", "playable"),
     ]
     playable_only = False  # tracks that are local or fetchable
 

@@ -14,19 +14,23 @@ from tui.core.types import ShuffleFilter, parse_feature_words
 from tui.core.views import TrackItem
 from tui.errors import LongtailError
 from tui.ui.screens.base import TrackListScreen
+from tui.ui.track_keys import track_key
 from tui.ui.widgets.virtual_list import VirtualList
 
 
 class ShuffleScreen(TrackListScreen):
     TRACK_LIST_ID = "stream"
     BINDINGS = [
-        Binding("s", "reshuffle", "New shuffle", id="shuffle.new"),
-        Binding("f", "focus_filters", "Filters", id="shuffle.filters"),
-        Binding("F", "focus_features", "Audio features", id="shuffle.features"),
-        Binding("escape", "focus_stream", "Back to the list", show=False, id="shuffle.list"),
-        Binding("a", "enqueue", "Queue", id="shuffle.enqueue"),
-        Binding("A", "enqueue_next", "Play next", show=False, id="shuffle.enqueue_next"),
-        Binding("i", "details", "Details", id="shuffle.details"),
+        Binding("s", "reshuffle", "New shuffle", id="shuffle.new", tooltip="A new shuffle with the same filters"),
+        Binding("f", "focus_filters", "Filters", id="shuffle.filters",
+                tooltip="Edit the tier, popularity, genre and year filters"),
+        Binding("F", "focus_features", "Audio features", id="shuffle.features",
+                tooltip="Filter by audio features: tempo 120..128 key 8A energy 0.6.."),
+        Binding("escape", "focus_stream", "Back to the list", show=False, id="shuffle.list",
+                tooltip="Back to the shuffled list"),
+        track_key("shuffle", "enqueue"),
+        track_key("shuffle", "enqueue_next"),
+        track_key("shuffle", "details"),
     ]
 
     def compose_body(self) -> ComposeResult:

@@ -14,6 +14,7 @@ from tui.core.checking import CheckRequest
 from tui.core.types import TIER_LABELS, TierCoverage
 from tui.core.views import TrackItem
 from tui.ui.screens.base import TrackListScreen
+from tui.ui.track_keys import track_key
 from tui.ui.widgets.histogram import Histogram
 from tui.ui.widgets.virtual_list import VirtualList
 
@@ -40,13 +41,15 @@ def coverage_table(coverage: dict[str, TierCoverage] | None, total: int) -> Tabl
 class TiersScreen(TrackListScreen):
     TRACK_LIST_ID = "tier-tracks"
     BINDINGS = [
-        Binding("l", "toggle_log", "Log scale", id="tiers.log"),
-        Binding("t", "other_tier", "Other tier", id="tiers.toggle"),
-        Binding("a", "enqueue", "Queue", id="tiers.enqueue"),
-        Binding("A", "enqueue_next", "Play next", show=False, id="tiers.enqueue_next"),
-        Binding("i", "details", "Details", id="tiers.details"),
-        Binding("c", "check_sample", "Check a sample", id="tiers.check"),
-        Binding("P", "toggle_playable", "Playable only", show=False, id="tiers.playable"),
+        Binding("l", "toggle_log", "Log scale", id="tiers.log",
+                tooltip="Switch the histogram between a log and a linear scale"),
+        Binding("t", "other_tier", "Other tier", id="tiers.toggle", tooltip="Show the other tier's tracks"),
+        track_key("tiers", "enqueue"),
+        track_key("tiers", "enqueue_next"),
+        track_key("tiers", "details"),
+        Binding("c", "check_sample", "Check a sample", id="tiers.check",
+                tooltip="Check a sample of this tier's local files"),
+        track_key("tiers", "playable"),
     ]
     playable_only = False
 

@@ -38,13 +38,13 @@ class VirtualList(ScrollView, can_focus=True):
     """Keyboard-driven list over a RowSource; posts Highlighted and Selected."""
 
     BINDINGS = [
-        Binding("j,down", "cursor_down", "Down", show=False, id="list.down"),
-        Binding("k,up", "cursor_up", "Up", show=False, id="list.up"),
-        Binding("pagedown,ctrl+f", "page_down", "Page down", show=False, id="list.page_down"),
-        Binding("pageup,ctrl+b", "page_up", "Page up", show=False, id="list.page_up"),
-        Binding("home,g", "first", "First", show=False, id="list.first"),
-        Binding("end,G", "last", "Last", show=False, id="list.last"),
-        Binding("enter", "select", "Open / play", id="list.select"),
+        Binding("j,down", "cursor_down", "Down", show=False, id="list.down", tooltip="Cursor down"),
+        Binding("k,up", "cursor_up", "Up", show=False, id="list.up", tooltip="Cursor up"),
+        Binding("pagedown,ctrl+f", "page_down", "Page down", show=False, id="list.page_down", tooltip="A page down"),
+        Binding("pageup,ctrl+b", "page_up", "Page up", show=False, id="list.page_up", tooltip="A page up"),
+        Binding("home,g", "first", "First", show=False, id="list.first", tooltip="The first row"),
+        Binding("end,G", "last", "Last", show=False, id="list.last", tooltip="The last row"),
+        Binding("enter", "select", "Open / play", id="list.select", tooltip="Open the row, or play the track"),
     ]
 
     DEFAULT_CSS = """
