@@ -117,7 +117,8 @@ def test_the_keymap_is_checked_against_the_bindings():
     assert clash and "list.page_down" in clash[0]  # a list would page down instead of searching
     assert keymap_problems({"player.next": "q"})[0].startswith("keymap.player.next: 'q' is already the key of")
     assert keymap_problems({"player.next": "q", "app.quit": "Q", "details.close": "escape",
-                            "check.close": "escape", "help.close": "escape,question_mark"}) == []
+                            "check.close": "escape", "help.close": "escape,question_mark",
+                            "lyrics.close": "escape,y"}) == []  # the lyrics screen takes the player keys too
     assert all(key_problem(k) is None for k in ("space", "question_mark", "plus", "ctrl+shift+x", "f12", "é"))
 
 

@@ -4,6 +4,7 @@ file index and libmpv with ao=null)."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import socket
 import subprocess
@@ -144,6 +145,11 @@ def test_a_failing_command_list_stops_there(served) -> None:
     c = client(face)
     assert [s["file"] for s in c.playlistinfo()] == [uri(a)]  # the third command never ran
     assert raw(face, 'status\nadd "unterminated\n').startswith("volume: ")
+    # an unterminated quote is MPD's tokenizer error, naming the command, and adds nothing
+    assert raw(face, f'add "{uri(a)}\n') == 'ACK [2@0] {add} Missing closing \'"\'\n'
+    answer = raw(face, f'command_list_begin\nadd {uri(a)}\nadd "{uri(a)}\ncommand_list_end\n')
+    assert answer == 'ACK [2@1] {add} Missing closing \'"\'\n'
+    assert [s["file"] for s in c.playlistinfo()] == [uri(a), uri(a)]  # the first add ran, the second did not
     c.close()
 
 
@@ -209,9 +215,11 @@ def test_serve_with_mpc_as_a_user_types_it(small_demo: DemoPaths, tmp_path) -> N
 
     try:
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and "volume" not in mpc("status"):
-            time.sleep(0.3)
-        for track_id in ids:
+        while time.monotonic() < deadline:  # the port opens before the player is up: add at once
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+            time.sleep(0.05)
+        for track_id in ids:  # answered once the player is up and the saved queue restored, never undone
             mpc("add", uri(track_id))
         mpc("play")
         time.sleep(2.5)

@@ -43,13 +43,17 @@ def serve(obj: Context, listen: str | None, password: str | None, ao: str | None
     session = obj.session()
     face = mpris = None
     try:
-        face = MpdFace(session, listen, password)  # listening first: a port in use is said before anything starts
+        # listening first: a port in use is said before anything starts; clients are answered
+        # once the player is up and the saved queue restored (a client's add is never undone by it)
+        face = MpdFace(session, listen, password, ready=False)
         try:
             session.start_fetching(peers, seed=False if no_seed else None)
         except LongtailError as exc:
             say(f"fetching is off ({exc})")
         session.start_player(ao=ao)
         session.send(Restore())
+        session.sync(30.0)
+        face.set_ready()
         if not session.library.search_index_complete():
             session.start_build_indexes()  # MPD clients search; the TUI asks first (I), a daemon just builds it
             say("building the search index in the background (searches say how far it is until then)")

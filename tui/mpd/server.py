@@ -17,7 +17,17 @@ from pathlib import Path
 from tui.core.session import Session
 from tui.errors import LongtailError
 from tui.mpd.handlers import COMMANDS, Connection, Handlers, unknown
-from tui.mpd.protocol import ACK_PASSWORD, ACK_PERMISSION, ACK_SYSTEM, ACK_UNKNOWN, VERSION, MpdError, ack, split_args
+from tui.mpd.protocol import (
+    ACK_ARG,
+    ACK_PASSWORD,
+    ACK_PERMISSION,
+    ACK_SYSTEM,
+    ACK_UNKNOWN,
+    VERSION,
+    MpdError,
+    ack,
+    split_args,
+)
 from tui.mpd.state import SUBSYSTEMS, PlayerView
 
 MAX_LINE = 64 * 1024  # a longer request line is refused (and the connection closed)
@@ -41,6 +51,9 @@ class _Client(socketserver.BaseRequestHandler):
         self.buffer = bytearray()
         self.conn = Connection(idle_since=face.view.versions())
         self.authorised = face.password is None
+        while not face.ready.wait(0.2):
+            if face.stopping.is_set():
+                return
         try:
             self._write(f"OK MPD {VERSION}\n")
             while not face.stopping.is_set():
@@ -74,6 +87,9 @@ class _Client(socketserver.BaseRequestHandler):
         try:
             if not name:
                 raise MpdError(ACK_UNKNOWN, "No command given")
+            if name == UNPARSABLE:
+                name = args[0]
+                raise MpdError(ACK_ARG, args[1])
             if name == "password":
                 if face.password is not None and (not args or args[0] != face.password):
                     raise MpdError(ACK_PASSWORD, "incorrect password")
@@ -149,10 +165,15 @@ class _Client(socketserver.BaseRequestHandler):
 
 
 def _words(line: str) -> list[str]:
+    """The request's words; a line MPD's tokenizer refuses (an unterminated quote) becomes a
+    command that answers MPD's own error, naming the command, and runs nothing."""
     try:
         return split_args(line)
-    except MpdError:
-        return [line.split(" ", 1)[0], "\0"]  # answered by the handler's own argument check
+    except MpdError as exc:
+        return [UNPARSABLE, line.split(" ", 1)[0].lower(), exc.message]
+
+
+UNPARSABLE = "\0unparsable"
 
 
 class _Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
@@ -169,10 +190,13 @@ class _UnixServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
 class MpdFace:
     """Serves MPD clients from a session until `stop`."""
 
-    def __init__(self, session: Session, listen: str, password: str | None = None) -> None:
+    def __init__(self, session: Session, listen: str, password: str | None = None, ready: bool = True) -> None:
         self.session = session
         self.password = password or None
         self.stopping = threading.Event()
+        self.ready = threading.Event()  # until set, a client is greeted only once it is
+        if ready:
+            self.ready.set()
         self.view = PlayerView(session.bus.queue())
         self.handlers = Handlers(session, self.view)
         self.server = self._bind(listen)
@@ -204,8 +228,12 @@ class MpdFace:
             raise ServeError(f"cannot listen on {listen}: {exc.strerror or exc} "
                              "(another MPD server there? stop it, or give --mpd another address)") from None
 
+    def set_ready(self) -> None:
+        self.ready.set()
+
     def stop(self) -> None:
         self.stopping.set()
+        self.ready.set()
         self.server.shutdown()
         self.server.server_close()
         self.view.close()
