@@ -301,3 +301,26 @@ async def test_the_lyrics_screen_follows_the_playing_line_at_two_positions_and_c
         await pilot.press("1")
         await wait_for(pilot, lambda: app.current_mode == "library" and not app.screen.is_modal)
     session.close()
+
+
+async def test_y_on_the_queue_with_nothing_playing_shows_the_selected_queued_tracks_lyrics(small_demo, tmp_path):
+    from fake_engine import FakeEngine
+    from test_tui import demo_session, wait_for
+
+    from tui.core import commands as cmd
+    from tui.ui.app import make_app
+    from tui.ui.screens.lyrics import LyricsScreen
+
+    session = demo_session(small_demo, tmp_path)
+    local = sorted(t for t, s in session.services.files.all_states() if s == "local")[:2]
+    app = make_app(session, engine=FakeEngine())
+    async with app.run_test(size=(80, 30)) as pilot:
+        session.send(cmd.Enqueue(tuple(local)))
+        await pilot.press("5")
+        await wait_for(pilot, lambda: app.current_mode == "queue" and len(app.queue.items) == 2)
+        await pilot.press("j", "y")
+        await wait_for(pilot, lambda: isinstance(app.screen, LyricsScreen))
+        assert app.now_playing.state == "stopped" and app.screen.track.id == local[1]
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, LyricsScreen))
+    session.close()

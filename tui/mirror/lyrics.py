@@ -201,13 +201,14 @@ class LyricsIndex:
     def match(self, title: str, artists: list[str], album: str, duration: float) -> list[int]:
         """LRCLIB track ids, best first: album and duration agree, then duration, then names alone."""
         wanted = normal(title, title=True)
-        rows = self.conn.execute("SELECT artist, album, duration, track_id FROM keys WHERE title = ?",
-                                 (wanted,)).fetchall()
-        names = {normal(a) for a in artists} | {normal(", ".join(artists))}
+        names = sorted({normal(a) for a in artists} | {normal(", ".join(artists))})
+        # title and artist both in the index's key: a common title ("Intro") is not read whole
+        rows = self.conn.execute(f"SELECT artist, album, duration, track_id FROM keys WHERE title = ? "
+                                 f"AND artist IN ({','.join('?' * len(names))})", (wanted, *names)).fetchall()
         album_key = normal(album)
 
         def rank(row: tuple) -> tuple[int, float]:
             near = row[2] is not None and abs(row[2] - duration) <= DURATION_SLACK
             return (0 if near and row[1] == album_key else 1 if near else 2, abs((row[2] or 0) - duration))
 
-        return [r[3] for r in sorted((r for r in rows if r[0] in names), key=rank)]
+        return [r[3] for r in sorted(rows, key=rank)]

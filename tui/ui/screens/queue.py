@@ -86,8 +86,12 @@ class QueueScreen(MainScreen):
     def action_clear(self) -> None:
         self.session.send(Clear())
 
-    def action_details(self) -> None:
+    def selected_track(self):
+        """The queued track under the cursor (`y`, `w` and `i` start there)."""
         lst = self.query_one("#queue", VirtualList)
         row = lst.row_at(lst.cursor)
-        if row:
-            self.app.show_details(row[1].track)
+        return row[1].track if row else None
+
+    def action_details(self) -> None:
+        if (track := self.selected_track()) is not None:
+            self.app.show_details(track)
