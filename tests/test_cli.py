@@ -67,27 +67,30 @@ def test_info_on_the_demo_reports_file_state(small_demo):
 
 
 def test_unknown_track(tiny_mirror, tmp_path):
+    nobody = "0000000000000000000000"
+    assert_one_line_error(run("info", nobody, "--mirror", str(tiny_mirror), "--state", str(tmp_path)),
+                          f"no track with id '{nobody}'")
     assert_one_line_error(run("info", "nope", "--mirror", str(tiny_mirror), "--state", str(tmp_path)),
-                          "no track with id 'nope'")
+                          "'nope' is not a track id")
 
 
 def test_bad_mirrors(tmp_path):
-    assert_one_line_error(run("info", "x", "--mirror", str(tmp_path / "absent")), "does not exist")
+    assert_one_line_error(run("info", "0000000000000000000000", "--mirror", str(tmp_path / "absent")), "does not exist")
     (tmp_path / "empty").mkdir()
-    assert_one_line_error(run("info", "x", "--mirror", str(tmp_path / "empty"), "--state",
+    assert_one_line_error(run("info", "0000000000000000000000", "--mirror", str(tmp_path / "empty"), "--state",
                               str(tmp_path / "st")), "no spotify_clean.sqlite3")
     (tmp_path / "zst").mkdir()
     (tmp_path / "zst" / "spotify_clean.sqlite3.zst").write_bytes(b"(\xb5/\xfd")
-    assert_one_line_error(run("info", "x", "--mirror", str(tmp_path / "zst"), "--state",
+    assert_one_line_error(run("info", "0000000000000000000000", "--mirror", str(tmp_path / "zst"), "--state",
                               str(tmp_path / "st")), "still compressed", "longtail unpack")
     (tmp_path / "foreign").mkdir()
     (tmp_path / "foreign" / "spotify_clean.sqlite3").write_text("hello")
-    assert_one_line_error(run("info", "x", "--mirror", str(tmp_path / "foreign"), "--state",
+    assert_one_line_error(run("info", "0000000000000000000000", "--mirror", str(tmp_path / "foreign"), "--state",
                               str(tmp_path / "st")), "not an SQLite database")
 
 
 def test_no_mirror_and_no_demo(tmp_path):
-    assert_one_line_error(run("info", "x"), "no mirror is configured", "longtail demo")
+    assert_one_line_error(run("info", "0000000000000000000000"), "no mirror is configured", "longtail demo")
 
 
 def test_mirror_from_env_and_config(tiny_mirror, tmp_path, monkeypatch):

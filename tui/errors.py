@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 
+def quoted(value: str, limit: int = 60) -> str:
+    """A user's input as an error echoes it: quoted, and cut with `…` past `limit` characters
+    so that the message stays on one terminal line (a 100,000-character id was echoed whole)."""
+    return repr(value) if len(value) <= limit else repr(value[:limit]) + "…"
+
+
 class LongtailError(Exception):
     """A problem with the user's input or environment, never a bug.
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tui.errors import quoted
+
 PITCHES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 FLATS = {"DB": "C#", "EB": "D#", "GB": "F#", "AB": "G#", "BB": "A#", "CB": "B", "FB": "E"}
 UNIT_FEATURES = ("energy", "danceability", "valence", "acousticness", "instrumentalness")
@@ -37,7 +39,7 @@ def parse_key(text: str) -> tuple[int, int | None]:
             suffix = m.group(2)
             named_mode = None if suffix is None else (1 if suffix.startswith("MAJ") else 0)
             return PITCHES.index(name), named_mode
-    raise ValueError(f"{text!r} is not a key: write it as Camelot (8A, 11B) or a name (C, F#, Bb, Am)")
+    raise ValueError(f"{quoted(text)} is not a key: write it as Camelot (8A, 11B) or a name (C, F#, Bb, Am)")
 
 
 def parse_range(text: str, lo_bound: float, hi_bound: float) -> tuple[float, float]:
@@ -50,9 +52,9 @@ def parse_range(text: str, lo_bound: float, hi_bound: float) -> tuple[float, flo
         lo = float(m.group(1)) if m.group(1) else lo_bound
         hi = float(m.group(2)) if m.group(2) else hi_bound
     except ValueError:
-        raise ValueError(f"{text!r} is not a range: write it as LOW..HIGH (120..128, 0.6..1, ..0.3)") from None
+        raise ValueError(f"{quoted(text)} is not a range: write it as LOW..HIGH (120..128, 0.6..1, ..0.3)") from None
     if lo > hi:
-        raise ValueError(f"{text!r} is empty: its low end is above its high end")
+        raise ValueError(f"{quoted(text)} is empty: its low end is above its high end")
     return lo, hi
 
 
@@ -115,7 +117,7 @@ def feature_filter(tempo: str | None = None, key: str | None = None, mode: str |
     if mode:
         wanted = {"major": 1, "maj": 1, "minor": 0, "min": 0}.get(mode.strip().lower())
         if wanted is None:
-            raise ValueError(f"mode {mode!r}: write major or minor")
+            raise ValueError(f"mode {quoted(mode)}: write major or minor")
         if key_mode is not None and key_mode != wanted:
             raise ValueError(f"key {key} is {'major' if key_mode else 'minor'}, mode says {mode}")
         key_mode = wanted
@@ -123,11 +125,11 @@ def feature_filter(tempo: str | None = None, key: str | None = None, mode: str |
     for name, text in units.items():
         if name not in UNIT_FEATURES:
             known = ", ".join(("tempo", "key", "mode", *UNIT_FEATURES))
-            raise ValueError(f"{name!r} is not an audio feature ({known})")
+            raise ValueError(f"{quoted(name)} is not an audio feature ({known})")
         if text:
             lo, hi = parse_range(text, 0.0, 1.0)
             if lo < 0 or hi > 1:
-                raise ValueError(f"{name} {text!r}: features are from 0 to 1")
+                raise ValueError(f"{name} {quoted(text)}: features are from 0 to 1")
             ranges[name] = (lo, hi)
     return FeatureFilter(tempo=parse_range(tempo, 0.0, 1000.0) if tempo else None, key=pitch, mode=key_mode,
                          **ranges)
@@ -137,7 +139,7 @@ def parse_feature_words(text: str) -> FeatureFilter:
     """'tempo 120..128 key 8A energy 0.6..' (the shuffle screen's one field) → a filter."""
     words = text.split()
     if len(words) % 2:
-        raise ValueError(f"{text!r}: write NAME VALUE pairs, e.g. tempo 120..128 key 8A energy 0.6..1")
+        raise ValueError(f"{quoted(text)}: write NAME VALUE pairs, e.g. tempo 120..128 key 8A energy 0.6..1")
     pairs = dict(zip(words[::2], words[1::2], strict=True))
     tempo, key, mode = pairs.pop("tempo", None), pairs.pop("key", None), pairs.pop("mode", None)
     return feature_filter(tempo, key, mode, **pairs)

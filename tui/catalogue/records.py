@@ -10,6 +10,22 @@ Tier = Literal["vorbis", "opus"]
 ALBUM_GROUPS = ("album", "single", "compilation", "appears_on")
 
 
+def is_track_id(text: str) -> bool:
+    """A Spotify track id: 22 base62 characters (str methods, not a regex: this runs 60,000
+    times per torrent)."""
+    return len(text) == 22 and text.isascii() and text.isalnum()
+
+
+def track_id_in(value: str) -> str | None:
+    """The track id a user pasted: bare, `spotify:track:ID` or an open.spotify.com link."""
+    if value.startswith("spotify:track:"):
+        value = value[len("spotify:track:"):]
+    elif value.startswith(("https://open.spotify.com/", "http://open.spotify.com/")):
+        path = value.split("?", 1)[0].rstrip("/").split("/")
+        value = path[-1] if len(path) >= 2 and path[-2] == "track" else ""
+    return value if is_track_id(value) else None
+
+
 def tier_for_popularity(popularity: int) -> Tier:
     """The archive's rule: popularity > 0 keeps the original Vorbis, 0 is Opus."""
     return "vorbis" if popularity > 0 else "opus"

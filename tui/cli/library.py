@@ -10,7 +10,7 @@ import click
 from tui.cli.jsonout import details_json
 from tui.cli.main import Context, common_options, friendly_errors, main
 from tui.cli.output import RateBar, emit_json, print_details, print_tracks, track_docs
-from tui.cli.params import SEED, path_option
+from tui.cli.params import SEED, TRACK_ID, path_option
 from tui.errors import LongtailError, UsageError
 from tui.files import write_output
 
@@ -62,7 +62,7 @@ def search(obj: Context, query: str, kind: str, limit: int, as_json: bool) -> No
 @click.option("--max-popularity", type=click.IntRange(0, 100))
 @click.option("--playable", is_flag=True, help="Only tracks that are local or fetchable.")
 @click.option("--genre", default=None, help="Only tracks by artists with this genre.")
-@click.option("--year", type=int, default=None, help="Only tracks released in this year.")
+@click.option("--year", type=click.IntRange(0, 9999), default=None, help="Only tracks released in this year.")
 @click.option("--tempo", metavar="LOW..HIGH", help="BPM, e.g. 120..128.")
 @click.option("--key", "key_name", metavar="KEY", help="Camelot (8A, 11B) or a name (C, F#, Bb, Am).")
 @click.option("--mode", type=click.Choice(["major", "minor"]))
@@ -141,7 +141,7 @@ def tiers(obj: Context, as_json: bool) -> None:
 
 @main.command()
 @common_options
-@click.argument("track_id")
+@click.argument("track_id", type=TRACK_ID)
 @click.option("--json", "as_json", is_flag=True, help="Write the track as JSON to stdout.")
 @click.pass_obj
 @friendly_errors
@@ -161,7 +161,7 @@ def info(obj: Context, track_id: str, as_json: bool) -> None:
 
 @main.command()
 @common_options
-@click.argument("track_id")
+@click.argument("track_id", type=TRACK_ID)
 @click.option("-n", "count", type=click.IntRange(1, 10_000), default=20, show_default=True, help="How many tracks.")
 @click.option("--playable", is_flag=True, help="Only tracks that are local or fetchable.")
 @click.option("--json", "as_json", is_flag=True)
@@ -190,7 +190,7 @@ def radio(obj: Context, track_id: str, count: int, playable: bool, as_json: bool
 
 @main.command()
 @common_options
-@click.argument("track_id")
+@click.argument("track_id", type=TRACK_ID)
 @path_option("--out", "out", required=True,
              help="Where to write the cover (a file is replaced; a device or FIFO is written into).")
 @click.pass_obj

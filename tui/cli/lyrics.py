@@ -8,12 +8,13 @@ import click
 
 from tui.cli.main import Context, common_options, friendly_errors, main
 from tui.cli.output import emit_json
+from tui.cli.params import TRACK_ID
 from tui.core.types import clock
 
 
 @main.command()
 @common_options
-@click.argument("track_id")
+@click.argument("track_id", type=TRACK_ID)
 @click.option("--json", "as_json", is_flag=True,
               help='{"id", "source", "instrumental", "synced": [{"t", "line"}], "plain"}')
 @click.pass_obj

@@ -9,7 +9,7 @@ import click
 
 from tui.cli.main import Context, check_tui_config, common_options, friendly_errors, main, run_tui
 from tui.cli.output import ProgressPrinter, RateBar, emit_json, print_report
-from tui.cli.params import AO, PEER, SEED, path_option, say
+from tui.cli.params import AO, PEER, SECONDS, SEED, TRACK_ID, path_option, say
 from tui.config import StatePaths
 from tui.core.events import CheckProgress, FetchProgress, IndexProgress, Notice, SweepProgress
 from tui.core.services import Location, demo_paths
@@ -130,8 +130,8 @@ def index(obj: Context, as_json: bool, files_only: bool) -> None:
 
 @main.command()
 @common_options
-@click.argument("track_ids", nargs=-1)
-@click.option("--sample", "sample", type=click.IntRange(1), default=20, show_default=True,
+@click.argument("track_ids", nargs=-1, type=TRACK_ID)
+@click.option("--sample", "sample", type=click.IntRange(1, 100_000_000), default=20, show_default=True,
               help="With no ids: how many local files to check, drawn uniformly at random.")
 @click.option("--seed", type=SEED, default=None, help="Reproduce a sample.")
 @click.option("--tier", type=click.Choice(["vorbis", "opus"]), help="Sample only this tier.")
@@ -140,7 +140,7 @@ def index(obj: Context, as_json: bool, files_only: bool) -> None:
 @click.option("--decode", is_flag=True, help="Also decode every frame through libmpv.")
 @click.option("--repair", is_flag=True, help="Move corrupt files aside (into the state dir) and fetch them again.")
 @click.option("--peer", "peers", type=PEER, multiple=True, help="A known peer HOST:PORT for --repair (repeatable).")
-@click.option("--timeout", type=click.FloatRange(min=1), default=120.0, show_default=True,
+@click.option("--timeout", type=SECONDS, default=120.0, show_default=True,
               help="With --repair: seconds to wait for each file's fetch.")
 @click.option("--report", is_flag=True,
               help="Also measure the decoded audio: cutoff, peaks, clipping, loudness, silence, suspicions.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 
@@ -9,7 +10,8 @@ import click
 
 from tui.config import parse_peer
 from tui.config.schema import ao_problem, path_problem
-from tui.core.types import SEED_LIMIT
+from tui.core.types import SEED_LIMIT, track_id_in
+from tui.errors import quoted
 
 
 class PathText(click.Path):
@@ -17,7 +19,7 @@ class PathText(click.Path):
 
     def convert(self, value, param, ctx):
         if isinstance(value, str) and (why := path_problem(value)):
-            self.fail(f"{value[:60]!r}{'…' if len(value) > 60 else ''} {why}", param, ctx)
+            self.fail(f"{quoted(value)} {why}", param, ctx)
         return super().convert(value, param, ctx)
 
 
@@ -43,6 +45,43 @@ class AudioOutput(click.ParamType):
         return value
 
 
+class TrackIdText(click.ParamType):
+    """A track id, checked as one before anything is opened: 22 base62 characters, or the
+    `spotify:track:ID` and open.spotify.com forms people paste (read as the bare id)."""
+
+    name = "TRACK_ID"
+
+    def convert(self, value, param, ctx):
+        if (track_id := track_id_in(value)) is None:
+            self.fail(f"{quoted(value, 20)} is not a track id (22 base62 characters; "
+                      "spotify:track: and open.spotify.com links work too)", param, ctx)
+        return track_id
+
+
+class Seconds(click.ParamType):
+    """A wait in seconds: finite, above zero and at most a week (`nan`, `inf`, `-1` and `0`
+    were taken, and printed "timed out after nan s")."""
+
+    name = "SECONDS"
+    LONGEST = 7 * 24 * 3600.0
+
+    def __init__(self, shortest: float = 0.0) -> None:
+        self.shortest = shortest
+
+    def convert(self, value, param, ctx):
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{quoted(str(value), 20)} is not a number of seconds", param, ctx)
+        if not math.isfinite(seconds) or seconds <= self.shortest or seconds > self.LONGEST:
+            low = f"above {self.shortest:g}" if self.shortest else "above 0"
+            self.fail(f"{quoted(str(value), 20)} seconds: give a number {low} and at most "
+                      f"{self.LONGEST:,.0f} (a week)", param, ctx)
+        return seconds
+
+
+SECONDS = Seconds()
+TRACK_ID = TrackIdText()
 PEER = PeerText()
 AO = AudioOutput()
 SEED = click.IntRange(0, SEED_LIMIT - 1)  # what is printed is read back exactly (JSON numbers are doubles)
@@ -52,6 +91,8 @@ def say(text: str) -> None:
     """One line on stderr; on a terminal it first clears a progress bar drawn on that line."""
     clear = "\r\x1b[K" if sys.stderr.isatty() else ""
     line = " ".join(text.splitlines())  # whatever a message quotes, it stays one line
+    # the last guard for what a message echoes unshortened: a huge word loses its middle
+    line = " ".join(word if len(word) <= 240 else f"{word[:100]}…{word[-100:]}" for word in line.split(" "))
     click.echo(f"{clear}longtail: {line}", err=True)
 
 

@@ -8,7 +8,7 @@ import click
 
 from tui.cli.main import Context, common_options, friendly_errors, main, run_tui
 from tui.cli.output import ProgressPrinter, emit_json, emit_line
-from tui.cli.params import AO, PEER
+from tui.cli.params import AO, PEER, SECONDS, TRACK_ID
 from tui.core.commands import Play
 from tui.core.events import (
     Ended,
@@ -25,7 +25,7 @@ from tui.core.types import clock
 
 @main.command()
 @common_options
-@click.argument("track_ids", nargs=-1, required=True)
+@click.argument("track_ids", nargs=-1, required=True, type=TRACK_ID)
 @click.option("--peer", "peers", type=PEER, multiple=True, help="A known peer HOST:PORT for fetching (repeatable).")
 @click.option("--ao", type=AO, default=None,
               help="mpv audio output (e.g. null, pulse, alsa; default: the config's, else mpv's).")
@@ -139,9 +139,9 @@ class PlayPrinter:
 
 @main.command()
 @common_options
-@click.argument("track_ids", nargs=-1, required=True)
+@click.argument("track_ids", nargs=-1, required=True, type=TRACK_ID)
 @click.option("--peer", "peers", type=PEER, multiple=True, help="A known peer HOST:PORT (repeatable).")
-@click.option("--timeout", type=float, default=120.0, show_default=True, help="Seconds to wait per track.")
+@click.option("--timeout", type=SECONDS, default=120.0, show_default=True, help="Seconds to wait per track.")
 @click.option("--no-seed", is_flag=True, help="Do not seed the files back afterwards.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj

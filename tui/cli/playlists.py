@@ -7,7 +7,7 @@ import click
 from tui.cli.jsonout import playlist_hit_json, playlist_json
 from tui.cli.main import Context, common_options, friendly_errors, main
 from tui.cli.output import emit_json
-from tui.errors import LongtailError, UsageError
+from tui.errors import LongtailError, UsageError, quoted
 
 KIND_MARKS = {"track": " ", "episode": "E", "local": "L", "missing": "?"}
 
@@ -59,7 +59,7 @@ def playlist(obj: Context, playlist_id: str, as_json: bool) -> None:
     finally:
         session.close()
     if view is None:
-        raise UsageError(f"no playlist with id {playlist_id!r}", "find one with `longtail playlists QUERY`")
+        raise UsageError(f"no playlist with id {quoted(playlist_id)}", "find one with `longtail playlists QUERY`")
     if as_json:
         emit_json(playlist_json(view))
         return

@@ -7,6 +7,8 @@ import ipaddress
 import re
 from typing import NamedTuple
 
+from tui.errors import quoted
+
 _LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 
 
@@ -25,23 +27,23 @@ def parse_peer(text: str, any_port: bool = False) -> PeerAddress:
     if text.startswith("["):
         host, close, rest = text[1:].partition("]")
         if not close or not rest.startswith(":"):
-            raise ValueError(f"{text!r} is not [IPv6]:PORT")
+            raise ValueError(f"{quoted(text)} is not [IPv6]:PORT")
         port = rest[1:]
         try:
             ipaddress.IPv6Address(host)
         except ValueError:
-            raise ValueError(f"{host!r} is not an IPv6 address") from None
+            raise ValueError(f"{quoted(host)} is not an IPv6 address") from None
     else:
         host, sep, port = text.rpartition(":")
         if not sep or not host:
-            raise ValueError(f"{text!r} is not HOST:PORT")
+            raise ValueError(f"{quoted(text)} is not HOST:PORT")
         if ":" in host:
-            raise ValueError(f"{text!r}: write an IPv6 address in brackets, [{host}]:{port}")
+            raise ValueError(f"{quoted(text)}: write an IPv6 address in brackets, [{host}]:{port}")
         if not _is_ipv4(host) and not _is_name(host):
-            raise ValueError(f"{host!r} is neither an IP address nor a host name")
+            raise ValueError(f"{quoted(host)} is neither an IP address nor a host name")
     lowest = 0 if any_port else 1
     if not port.isascii() or not port.isdigit() or not lowest <= int(port) <= 65535:
-        raise ValueError(f"port {port!r} of {text!r} is not a number from {lowest} to 65535")
+        raise ValueError(f"port {quoted(str(port))} of {quoted(text)} is not a number from {lowest} to 65535")
     return PeerAddress(host, int(port))
 
 

@@ -59,13 +59,42 @@ class Settings(schema.ConfigFile, kw_only=True):
         return settings
 
 
-def _read(path: Path) -> dict:
-    """The parsed file, or one line for each thing wrong with it."""
+MAX_DEPTH = 6  # the deepest a setting goes is [keymap.SCREEN] id = ["key", ...]: 3
+
+
+def _parsed(path: Path) -> dict:
+    """The TOML of the file, or ValueError saying why not in a few words."""
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise UsageError(f"config file {path} is not valid TOML ({exc})",
-                         "fix it, or point LONGTAIL_CONFIG elsewhere") from None
+        raise ValueError(f"is not valid TOML ({exc})") from None
+    except RecursionError:  # tomllib parses nested arrays and inline tables recursively
+        raise ValueError(f"nests arrays or tables more than {MAX_DEPTH} deep, as no setting of longtail's does"
+                         ) from None
+    if _depth(raw) > MAX_DEPTH:
+        raise ValueError(f"nests arrays or tables more than {MAX_DEPTH} deep, as no setting of longtail's does")
+    return raw
+
+
+def _depth(value: object) -> int:
+    """How deep arrays and tables nest, walked without recursion (what schema.problems recurses into)."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is not None:
+            deepest = max(deepest, level + 1)
+            if level + 1 <= MAX_DEPTH:  # deeper than that is reported as it is; no need to walk on
+                stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def _read(path: Path) -> dict:
+    """The parsed file, or one line for each thing wrong with it."""
+    try:
+        raw = _parsed(path)
+    except ValueError as exc:
+        raise UsageError(f"config file {path} {exc}", "fix it, or point LONGTAIL_CONFIG elsewhere") from None
     except OSError as exc:
         raise UsageError(f"cannot read the config file {path} ({exc.strerror})",
                          "fix its permissions, or point LONGTAIL_CONFIG elsewhere") from None
@@ -86,9 +115,11 @@ def config_problems(path: Path | None = None) -> tuple[Path, schema.ConfigFile |
     if not path.is_file():
         return path, None, [_not_a_file(path)]
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
-        return path, None, [f"not readable TOML ({exc})"]
+        raw = _parsed(path)
+    except ValueError as exc:
+        return path, None, [str(exc).removeprefix("is ")]
+    except OSError as exc:
+        return path, None, [f"not readable ({exc.strerror})"]
     config, found = schema.checked(raw)
     return path, config, found
 

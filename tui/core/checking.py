@@ -46,7 +46,11 @@ class CheckRun:
         shuffle = self.services.shuffle(ShuffleFilter(tier=request.tier, present_only=True), request.seed)
         self.seed = shuffle.seed
         ids = [t.id for t in shuffle.take(request.sample)]
-        self.publish(Notice(f"checking {len(ids)} files drawn at random from those on disk (seed {shuffle.seed})"))
+        if len(ids) < request.sample:  # said, not silently shrunk: the sample asked for is bigger
+            self.publish(Notice(f"--sample {request.sample:,} is more than the {len(ids):,} files on disk: "
+                                f"checking all {len(ids):,} (seed {shuffle.seed})"))
+        else:
+            self.publish(Notice(f"checking {len(ids)} files drawn at random from those on disk (seed {shuffle.seed})"))
         return ids
 
     def execute(self, request: CheckRequest, should_stop: Callable[[], bool] = lambda: False

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tui.core.services import Services
-from tui.errors import LongtailError
+from tui.errors import LongtailError, quoted
 from tui.mirror.lyrics import LrclibDump, Lyrics, LyricsIndex, from_file
 
 __all__ = ["Lyrics", "LyricsService"]
@@ -57,7 +57,7 @@ class LyricsService:
     def lyrics(self, track_id: str) -> Lyrics:
         track = self.services.catalogue.track(track_id)
         if track is None:
-            raise LongtailError(f"no track with id {track_id!r}", "check the id")
+            raise LongtailError(f"no track with id {quoted(track_id)}", "check the id")
         entry = self.services.files.entry(track_id)
         if entry is not None and entry.is_present() and (found := from_file(entry.path)):
             return found

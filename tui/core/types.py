@@ -8,7 +8,7 @@ from tui.catalogue.features import feature_filter, parse_feature_words
 from tui.catalogue.file_states import FileState, can_play
 from tui.catalogue.lists import ListSource, RowSource
 from tui.catalogue.playlists import PlaylistEntry, PlaylistHit
-from tui.catalogue.records import Artist, AudioFeatures, LedgerEntry, NamedHit, Track
+from tui.catalogue.records import Artist, AudioFeatures, LedgerEntry, NamedHit, Track, is_track_id, track_id_in
 from tui.catalogue.shuffle import SEED_LIMIT, ShuffleFilter
 from tui.catalogue.tiers import TIER_LABELS, TierCoverage
 from tui.mirror.file_index import FileEntry
@@ -38,7 +38,9 @@ __all__ = [
     "clamp_volume",
     "clock",
     "feature_filter",
+    "is_track_id",
     "parse_feature_words",
+    "track_id_in",
 ]
 
 

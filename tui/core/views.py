@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from tui.catalogue.file_states import FileState
 from tui.catalogue.lists import AnchoredSource
 from tui.catalogue.playlists import PlaylistHit
-from tui.catalogue.records import Discography, NamedHit, Track
+from tui.catalogue.records import Discography, NamedHit, Track, is_track_id
 from tui.catalogue.search import Kind, SearchResults
 from tui.core.items import (
     AlbumView,
@@ -31,7 +31,7 @@ from tui.core.items import (
 )
 from tui.core.services import Services
 from tui.core.streams import ShuffleStream
-from tui.errors import UnknownTrack, UsageError
+from tui.errors import UnknownTrack, UsageError, quoted
 from tui.files import UnwritableOutput, write_output
 
 if TYPE_CHECKING:
@@ -50,8 +50,11 @@ class Library:
     def require_tracks(self, track_ids: Sequence[str]) -> None:
         """Every id is a track of the catalogue, or one line naming the first that is not."""
         for track_id in track_ids:
+            if not is_track_id(track_id):  # checked as an id before the catalogue is asked
+                raise UnknownTrack(f"{quoted(track_id, 40)} is not a track id",
+                                   "track ids are 22 base62 characters")
             if self.services.catalogue.track(track_id) is None:
-                raise UnknownTrack(f"no track with id {track_id!r} in the catalogue",
+                raise UnknownTrack(f"no track with id {quoted(track_id)} in the catalogue",
                                    "track ids are the 22-character base62 Spotify ids")
 
     def items(self, tracks: Sequence[Track]) -> list[TrackItem]:

@@ -3,7 +3,7 @@ the tier and the file's state travel in `Comment`, which clients show."""
 
 from __future__ import annotations
 
-from tui.core.types import Track
+from tui.core.types import Track, track_id_in
 
 URI_PREFIX = "longtail:track:"
 
@@ -14,11 +14,7 @@ def uri(track_id: str) -> str:
 
 def track_id_of(value: str) -> str | None:
     """The track id in a song URI (or a bare 22-character id), else None."""
-    if value.startswith(URI_PREFIX):
-        value = value[len(URI_PREFIX):]
-    elif value.startswith("https://open.spotify.com/track/"):
-        value = value.rsplit("/", 1)[1].split("?")[0]
-    return value if len(value) == 22 and value.isalnum() else None
+    return track_id_in(value[len(URI_PREFIX):] if value.startswith(URI_PREFIX) else value)
 
 
 def song_lines(track: Track, file_state: str | None = None, pos: int | None = None,
