@@ -33,7 +33,10 @@ class Context:
         return resolve_location(self.mirror, self.state, self.settings, allow_unbuilt_demo)
 
     def session(self, refresh_files: bool = True) -> Session:
-        return Session.open(self.location(), self.settings, refresh_files)
+        session = Session.open(self.location(), self.settings, refresh_files)
+        for note in session.healed:
+            say(f"note: {note}")
+        return session
 
 
 def _set_mirror(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from tui.catalogue.catalogue import Catalogue
 from tui.catalogue.databases import CataloguePaths
 from tui.config import Settings, StatePaths, data_root, default_state_dir
+from tui.core.state_heal import heal_state
 from tui.demo.paths import DemoPaths
 from tui.errors import LongtailError, MirrorError
 from tui.mirror.file_index import FileIndex
@@ -77,6 +78,7 @@ class Services:
         self._coverart: CoverArtIndex | None = None
         self._lock = threading.Lock()
         self._radio_lock = threading.Lock()  # one build of the radio sidecar at a time
+        self.healed: list[str] = []  # state files found damaged and set aside at open (said once)
 
     @property
     def state(self) -> StatePaths:
@@ -173,11 +175,14 @@ def open_services(location: Location, settings: Settings, refresh_files: bool = 
     layout.require_main()
     catalogue = Catalogue(CataloguePaths.from_databases(layout.databases))
     state = location.state.ensure()
+    healed = heal_state(state)  # before anything opens them: a FIFO would hang, garbage would raise
     files = FileIndex(state.file_index)
     if refresh_files:
         # Cheap when nothing changed: one stat per torrent and per data folder.
         files.refresh(layout, tier_of=tier_lookup(catalogue))
-    return Services(settings, location, layout, catalogue, files)
+    services = Services(settings, location, layout, catalogue, files)
+    services.healed = healed
+    return services
 
 
 class CatalogueTiers:

@@ -81,6 +81,11 @@ class Session:
         return self.services.settings
 
     @property
+    def healed(self) -> list[str]:
+        """Notes on the state files that were damaged and set aside when the session opened."""
+        return self.services.healed
+
+    @property
     def state(self) -> StatePaths:
         """Where this mirror's state lives (faces keep their own small files there)."""
         return self.services.state

@@ -7,11 +7,19 @@ repeat mode decides what "next" means at the end of the queue.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeGuard
 
-from tui.files import write_atomically
+from tui.catalogue.records import is_track_id
+from tui.errors import LongtailError
+from tui.files import read_capped, write_atomically
+
+
+def _finite(value: object) -> TypeGuard[float]:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
 
 RepeatMode = Literal["off", "queue", "track"]
 REPEAT_MODES: tuple[RepeatMode, ...] = ("off", "queue", "track")
@@ -103,13 +111,33 @@ class SavedState:
 
     @classmethod
     def load(cls, path: Path) -> SavedState:
+        """What was saved, each field of the right type or its default: the file is ours, but a
+        hand edit, another version or a bad disk may have left anything in it (a `current`
+        of text ended the TUI's start in a traceback)."""
         try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-            state = cls(**{k: raw[k] for k in cls.__dataclass_fields__ if k in raw})
-        except (OSError, ValueError, TypeError):
+            raw = json.loads(read_capped(path, 256 << 20, follow=False))
+        except (LongtailError, ValueError):
             return cls()
-        if state.current is not None and not 0 <= state.current < len(state.items):
-            state.current = None
+        if not isinstance(raw, dict):
+            return cls()
+        default = cls()
+        items = raw.get("items")
+        state = cls(items=[i for i in items if isinstance(i, str) and is_track_id(i)]
+                    if isinstance(items, list) else [])
+        # a place in a list that lost entries means nothing: it then starts at its top
+        intact = isinstance(items, list) and len(state.items) == len(items)
+        current, position, volume = raw.get("current"), raw.get("position"), raw.get("volume")
+        if intact and type(current) is int and 0 <= current < len(state.items):
+            state.current = current
+            if _finite(position) and position >= 0:
+                state.position = float(position)
+        if _finite(volume):
+            state.volume = float(volume)  # the policy clamps it, as every volume
+        repeat = raw.get("repeat")
+        state.repeat = repeat if isinstance(repeat, str) and repeat in REPEAT_MODES else default.repeat
+        if isinstance(raw.get("replaygain"), str):
+            state.replaygain = raw["replaygain"]  # the policy takes only the modes it knows
+        state.muted = raw.get("muted") is True
         return state
 
     def save(self, path: Path) -> None:

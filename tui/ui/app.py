@@ -120,6 +120,8 @@ class LongtailApp(PlaybackActions, App):
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         if keymap := keymap_in_force(settings.keymap_preset, settings.keymap):
             self.set_keymap(keymap)
+        for note in self.session.healed:
+            self.notify(note, title="state directory", severity="warning", timeout=10)
         def deliver(event: object) -> None:  # on the bus's delivery thread: post, nothing more
             self.post_message(CoreEvent(event))
 
