@@ -11,7 +11,8 @@ import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from tui.catalogue import queries
+from tui.catalogue import queries, typed
+from tui.catalogue import rows as rows_
 from tui.catalogue.databases import CataloguePaths, check_sqlite_file, open_readonly
 from tui.catalogue.lists import AnchoredSource, MappedSource
 from tui.catalogue.queries import LISTINGS
@@ -157,7 +158,7 @@ class Catalogue:
 
     def track(self, track_id: str) -> Track | None:
         row = self.conn().execute(self.sql["track_by_id"], (track_id,)).fetchone()
-        return self._hydrate([row])[0] if row else None
+        return next(iter(self._hydrate([row])), None) if row else None
 
     def track_facts(self, track_id: str) -> tuple[int, int] | None:
         """(duration in ms, popularity) without building the record (integrity sweeps)."""
@@ -166,7 +167,7 @@ class Catalogue:
 
     def track_by_rowid(self, rowid: int) -> Track | None:
         row = self.conn().execute(self.sql["track_by_rowid"], (rowid,)).fetchone()
-        return self._hydrate([row])[0] if row else None
+        return next(iter(self._hydrate([row])), None) if row else None
 
     def tracks_by_rowids(self, rowids: Sequence[int]) -> list[Track]:
         """Tracks in the order given; rowids that do not exist are skipped."""
@@ -219,20 +220,15 @@ class Catalogue:
         for chunk in _chunks(album_rowids, BATCH):
             q = self.sql["album_refs_by_rowids"].format(marks=",".join("?" * len(chunk)))
             for rowid, id_, name, album_type, release_date in conn.execute(q, chunk):
-                albums[rowid] = AlbumRef(rowid, id_, name, album_type, release_date)
+                albums[rowid] = rows_.album_ref(rowid, id_, name, album_type, release_date)
         artists: dict[int, list[ArtistRef]] = {}
         track_rowids = [r[0] for r in rows]
         for chunk in _chunks(track_rowids, BATCH):
             q = self.sql["track_artists_by_track_rowids"].format(marks=",".join("?" * len(chunk)))
             for track_rowid, a_rowid, a_id, a_name in conn.execute(q, chunk):
-                artists.setdefault(track_rowid, []).append(ArtistRef(a_rowid, a_id, a_name))
-        out = []
-        for (rowid, id_, name, pop, dur, disc, num, explicit, isrc, album_rowid, preview,
-             ean, upc) in rows:
-            album = albums.get(album_rowid) or AlbumRef(album_rowid, "", "")
-            out.append(Track(rowid, id_, name, pop, dur, disc, num, bool(explicit), isrc or None,
-                             album, tuple(artists.get(rowid, ())), preview, ean, upc))
-        return out
+                artists.setdefault(track_rowid, []).append(rows_.artist_ref(a_rowid, a_id, a_name))
+        made = (rows_.track(row, albums, artists) for row in rows)
+        return [t for t in made if t is not None]
 
     def track_details(self, track: Track) -> TrackDetails:
         genres: list[str] = []
@@ -278,10 +274,13 @@ class Catalogue:
         if row is None:
             return None
         rowid, id_, name, pop, followers = row
+        a = "artists"
+        name, pop = typed.text(name, a, "name", id_), typed.integer(pop, a, "popularity", id_)
+        followers = typed.integer(followers, a, "followers_total", id_)
         images: tuple[Image, ...] = ()
         if "artist_images" in self.sql:
-            images = tuple(Image(*r) for r in self.conn().execute(self.sql["artist_images"],
-                                                                    (rowid,)))
+            images = tuple(rows_.image(r, "artist_images", rowid)
+                           for r in self.conn().execute(self.sql["artist_images"], (rowid,)))
         return Artist(rowid, id_, name, pop, followers, tuple(self.artist_genres(rowid)), images)
 
     def artist(self, artist_id: str) -> Artist | None:
@@ -321,7 +320,7 @@ class Catalogue:
         for variant in variants:
             for row in self.conn().execute(self.sql[query], (variant, variant + "\U0010ffff",
                                                              limit)):
-                seen.setdefault(row[0], NamedHit(*row))
+                seen.setdefault(row[0], rows_.named_hit(row, query))
         rows = sorted(seen.values(), key=lambda r: (-r.popularity, r.name))
         return rows[:limit]
 
@@ -332,14 +331,14 @@ class Catalogue:
         else:
             rows = self.conn().execute(self.sql["artists.after"],
                                        {"k1": after_name, "k2": after_rowid, "limit": limit})
-        return [NamedHit(*r) for r in rows]
+        return [rows_.named_hit(r, "artists") for r in rows]
 
     def named_by_rowids(self, kind: str, rowids: Sequence[int]) -> list[NamedHit]:
         """Artists or albums (kind) by rowid, in no particular order (search results)."""
         query = self.sql["artists_by_rowids" if kind == "artist" else "albums_by_rowids"]
         out: list[NamedHit] = []
         for chunk in _chunks(list(rowids), BATCH):
-            out += [NamedHit(*r) for r in self.conn().execute(
+            out += [rows_.named_hit(r, f"{kind}s") for r in self.conn().execute(
                 query.format(marks=",".join("?" * len(chunk))), chunk)]
         return out
 
@@ -348,7 +347,7 @@ class Catalogue:
     def artists_by_name(self, anchors: Path | None = None,
                         on_grow: Callable[[], None] | None = None) -> AnchoredSource[NamedHit]:
         """Every artist sorted by name, readable by position (the library's first pane)."""
-        return AnchoredSource(self.connect, LISTINGS["artists"], lambda r: NamedHit(*r),
+        return AnchoredSource(self.connect, LISTINGS["artists"], lambda r: rows_.named_hit(r, "artists"),
                               anchors, self.signature(), on_grow)
 
     def tier_tracks(self, tier: str, anchors: Path | None = None,
@@ -362,7 +361,7 @@ class Catalogue:
         rows = self.conn().execute(self.sql["artist_discography"],
                                    (artist_rowid, MAX_DISCOGRAPHY_ROWS + 1)).fetchall()
         truncated = len(rows) > MAX_DISCOGRAPHY_ROWS
-        return Discography.from_rows(rows[:MAX_DISCOGRAPHY_ROWS], truncated)
+        return Discography.from_rows(rows_.discography_rows(rows[:MAX_DISCOGRAPHY_ROWS]), truncated)
 
     # -- albums ----------------------------------------------------------------
 
@@ -370,16 +369,14 @@ class Catalogue:
         if row is None:
             return None
         conn = self.conn()
-        (rowid, id_, name, album_type, pop, release, precision, total, label, upc, c_c,
-         c_p) = row
-        artists = tuple(ArtistRef(*r) for r in conn.execute(self.sql["album_artists"], (rowid,)))
+        rowid = row[0]
+        artists = tuple(rows_.artist_ref(*r) for r in conn.execute(self.sql["album_artists"], (rowid,)))
         images: tuple[Image, ...] = ()
         if "album_images" in self.sql:
-            images = tuple(sorted((Image(*r) for r in conn.execute(self.sql["album_images"],
-                                                                     (rowid,))),
+            images = tuple(sorted((rows_.image(r, "album_images", rowid)
+                                   for r in conn.execute(self.sql["album_images"], (rowid,))),
                                   key=lambda i: -i.width))
-        return Album(rowid, id_, name, album_type, pop, release, precision, total, label, upc,
-                     c_c, c_p, artists, images)
+        return rows_.album(row, artists, images)
 
     def album(self, album_id: str) -> Album | None:
         return self._album(self.conn().execute(self.sql["album_by_id"], (album_id,)).fetchone())
@@ -395,3 +392,4 @@ def _ints(values: Iterable) -> list[int | None]:
 def _chunks(seq: Sequence, size: int):
     for i in range(0, len(seq), size):
         yield list(seq[i:i + size])
+

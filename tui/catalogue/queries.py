@@ -151,16 +151,16 @@ def build(s: Schema, has_features: bool, has_ledger: bool, has_playlists: bool =
     if has_features:
         f = "af.track_audio_features"
         sql["audio_features"] = (
-            "SELECT " + ", ".join(opt(f, c) for c in (
+            "SELECT " + ", ".join(_numeric(opt(f, c)) for c in (
                 "tempo", "key", "mode", "time_signature", "danceability", "energy",
                 "loudness", "speechiness", "acousticness", "instrumentalness", "liveness",
                 "valence", "duration_ms")) +
             f" FROM {f} WHERE track_id = ? AND null_response = 0")
         # shuffle's feature filters and radio: one probe per candidate (null_response decides)
-        sql["features_probe"] = ("SELECT " + ", ".join(opt(f, c) for c in PROBE_COLUMNS) +
+        sql["features_probe"] = ("SELECT " + ", ".join(_numeric(opt(f, c)) for c in PROBE_COLUMNS) +
                                  f" FROM {f} WHERE track_id = ?")
         # radio's vector sidecar: read once in rowid order; its rows name tracks by this rowid
-        sql["features_scan"] = ("SELECT rowid, " + ", ".join(opt(f, c) for c in PROBE_COLUMNS[1:]) +
+        sql["features_scan"] = ("SELECT rowid, " + ", ".join(_numeric(opt(f, c)) for c in PROBE_COLUMNS[1:]) +
                                 f" FROM {f} WHERE rowid > ? AND null_response = 0 ORDER BY rowid LIMIT ?")
         sql["features_track_ids"] = f"SELECT rowid, track_id FROM {f} WHERE rowid IN ({{marks}})"
         sql["features_max_rowid"] = f"SELECT max(rowid) FROM {f}"
@@ -201,3 +201,11 @@ def build(s: Schema, has_features: bool, has_ledger: bool, has_playlists: bool =
                                         "WHERE playlist_rowid = ? AND track_rowid IS NOT NULL")
         sql["playlists_max_rowid"] = "SELECT max(rowid) FROM pl.playlists"
     return sql
+
+
+def _numeric(column: str) -> str:
+    """An audio feature read as a number or NULL: text or a blob where a number belongs counts
+    as that feature missing for that track (it ended radio and feature filters in tracebacks)."""
+    if column.startswith("NULL AS "):
+        return column
+    return f"(CASE WHEN typeof({column}) IN ('integer', 'real') THEN {column} END) AS {column}"

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from tui.catalogue.databases import sqlite_uri
 from tui.catalogue.text import DECOMPOSED_GLOBS, SPACELESS_GLOBS, space_out
+from tui.catalogue.typed import integer_sql, text_only_sql
 
 TOKENIZE = "unicode61 remove_diacritics 2"
 PREFIX = "3"  # measured: "2 3" halves the build rate; 2-letter words match whole instead
@@ -145,10 +146,12 @@ class ShardWorker:
         # MATERIALIZED: the CASE in text_sql() names each column several times; without it
         # SQLite would re-run the correlated artists subquery for every mention.
         conn.execute(
-            f"WITH src AS MATERIALIZED (SELECT {fts_rowid_sql('t.popularity', 't.rowid')} AS rid, "
-            f"t.name AS n, (SELECT group_concat(a.name, ' / ') FROM cat.track_artists AS ta "
+            f"WITH src AS MATERIALIZED (SELECT {fts_rowid_sql(integer_sql('t.popularity'), 't.rowid')} AS rid, "
+            f"{text_only_sql('t.name')} AS n, (SELECT group_concat({text_only_sql('a.name')}, ' / ') "
+            f"FROM cat.track_artists AS ta "
             f"JOIN cat.artists AS a ON a.rowid = ta.artist_rowid WHERE ta.track_rowid = t.rowid) AS ar, "
-            f"al.name AS al FROM cat.tracks AS t LEFT JOIN cat.albums AS al ON al.rowid = t.album_rowid "
+            f"{text_only_sql('al.name')} AS al "
+            f"FROM cat.tracks AS t LEFT JOIN cat.albums AS al ON al.rowid = t.album_rowid "
             f"WHERE {where} AND {self._mine('t.rowid')}) "
             f"INSERT INTO track_fts (rowid, name, artists, album) "
             f"SELECT rid, {text_sql('n')}, {text_sql('ar')}, {text_sql('al')} FROM src", params)
@@ -184,8 +187,9 @@ class ShardWorker:
         while last < top and not should_stop():
             end = last + 4 * BLOCK
             conn.execute("BEGIN")
-            conn.execute(f"INSERT INTO {fts} (rowid, name) SELECT {fts_rowid_sql('popularity', 'rowid')}, "
-                         f"{text_sql('name')} FROM cat.{table} WHERE rowid > ? AND rowid <= ?", (last, end))
+            conn.execute(f"INSERT INTO {fts} (rowid, name) SELECT {fts_rowid_sql(integer_sql('popularity'), 'rowid')}, "
+                         f"{text_sql(text_only_sql('name'))} FROM cat.{table} WHERE rowid > ? AND rowid <= ?",
+                         (last, end))
             bump_state(conn, phase, conn.execute("SELECT changes()").fetchone()[0])
             last = end
             set_state(conn, **{f"{phase}_last": last})
@@ -199,7 +203,7 @@ class ShardWorker:
         top = conn.execute("SELECT max(rowid) FROM cat.tracks").fetchone()[0] or 0
         while block * BLOCK <= top and not should_stop():
             conn.execute("BEGIN")
-            n = self._insert_tracks(conn, "t.rowid >= ? AND t.rowid < ? AND t.popularity <= 0",
+            n = self._insert_tracks(conn, "t.rowid >= ? AND t.rowid < ? AND coalesce(t.popularity, 0) <= 0",
                                     (block * BLOCK, (block + 1) * BLOCK))
             bump_state(conn, "tracks", n)
             block += self.shards
@@ -214,8 +218,8 @@ class ShardWorker:
         for table, fts, key in (("artists", "artist_fts", "artist"), ("albums", "album_fts", "album")):
             start = int(get_state(conn, f"append_from_{key}", 0))
             conn.execute("BEGIN")
-            conn.execute(f"INSERT INTO {fts} (rowid, name) SELECT {fts_rowid_sql('popularity', 'rowid')}, "
-                         f"{text_sql('name')} FROM cat.{table} WHERE rowid > ?", (start,))
+            conn.execute(f"INSERT INTO {fts} (rowid, name) SELECT {fts_rowid_sql(integer_sql('popularity'), 'rowid')}, "
+                         f"{text_sql(text_only_sql('name'))} FROM cat.{table} WHERE rowid > ?", (start,))
             bump_state(conn, table, conn.execute("SELECT changes()").fetchone()[0])
             set_state(conn, **{f"append_from_{key}": 1 << 62})
             conn.execute("COMMIT")

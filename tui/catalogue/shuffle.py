@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from tui.catalogue import typed
 from tui.catalogue.catalogue import Catalogue
 from tui.catalogue.features import FeatureFilter
 from tui.catalogue.file_states import FileStates
@@ -304,6 +305,7 @@ class Shuffle:
         if row is None:
             return False  # a rowid hole
         popularity, track_id, album_rowid = row
+        popularity = typed.integer(popularity, "tracks", "popularity", track_id)
         lo, hi = f.popularity_range()
         if not lo <= popularity <= hi:
             return False

@@ -35,7 +35,7 @@ PREFIX_MIN_CHARS = 3
 
 def space_out(text: str | None) -> str:
     """Index form: composed (NFC), and characters of spaceless scripts as tokens of their own."""
-    if not text:
+    if not text or not isinstance(text, str):  # a NULL or a blob where a name belongs
         return ""
     return unicodedata.normalize("NFC", text).translate(_SPACE_TABLE)
 

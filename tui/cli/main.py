@@ -12,6 +12,7 @@ import click
 from tui import __version__
 from tui.cli.params import AO, PEER, OneLineGroup, PathText, say
 from tui.config import Settings
+from tui.core.notes import catalogue_notes
 from tui.core.services import Location, demo_paths, resolve_location
 from tui.core.session import Session
 from tui.errors import LongtailError
@@ -71,6 +72,9 @@ def friendly_errors(fn: Callable) -> Callable:
         except KeyboardInterrupt:
             say("interrupted")
             sys.exit(130)
+        finally:
+            for note in catalogue_notes():
+                say(f"note: {note}")
     return wrapper
 
 

@@ -43,6 +43,7 @@ from tui.ui.keymaps import keymap_in_force
 from tui.ui.live import LiveState
 from tui.ui.messages import CheckUpdated, CoreEvent, IndexUpdated, NowPlayingChanged, QueueUpdated, RowsChanged
 from tui.ui.navigation import NAVIGATION_BINDINGS
+from tui.ui.notes import say_catalogue_notes, say_state_notes
 from tui.ui.playback import PLAYER_BINDINGS, PlaybackActions
 from tui.ui.screens.base import MainScreen
 from tui.ui.screens.library import LibraryScreen
@@ -120,8 +121,8 @@ class LongtailApp(PlaybackActions, App):
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         if keymap := keymap_in_force(settings.keymap_preset, settings.keymap):
             self.set_keymap(keymap)
-        for note in self.session.healed:
-            self.notify(note, title="state directory", severity="warning", timeout=10)
+        say_state_notes(self, self.session.healed)
+        self.set_interval(2.0, lambda: say_catalogue_notes(self))  # values of the wrong type met while reading
         def deliver(event: object) -> None:  # on the bus's delivery thread: post, nothing more
             self.post_message(CoreEvent(event))
 
