@@ -13,20 +13,25 @@ import logging
 import threading
 
 _log = logging.getLogger("longtail.catalogue")
+_log.addHandler(logging.NullHandler())  # before the log file is set up, the faces say the notes, not Python
 _guard = threading.Lock()  # many threads read the catalogue; the report is shared
-_reported: set[tuple[str, str]] = set()
+_reported: set[str] = set()
 _notes: list[str] = []
 
 
 def report(table: str, column: str, row: object, value: object, taken_as: str) -> None:
     """Once per table and column: what was found where, and what longtail did with it."""
+    found = "NULL" if value is None else f"{type(value).__name__} {str(value)[:20]!r}"
+    notice(f"{table}.{column}", f"the catalogue's {table}.{column} holds {found} at row {str(row)[:30]}, where "
+           f"the schema promises otherwise; {taken_as} (and so for every such row)")
+
+
+def notice(key: str, note: str) -> None:
+    """Say `note` once per process for `key` (to the faces through `drain_notes`, and the log)."""
     with _guard:
-        if (table, column) in _reported:
+        if key in _reported:
             return
-        _reported.add((table, column))
-        found = "NULL" if value is None else f"{type(value).__name__} {str(value)[:20]!r}"
-        note = (f"the catalogue's {table}.{column} holds {found} at row {str(row)[:30]}, where "
-                f"the schema promises otherwise; {taken_as} (and so for every such row)")
+        _reported.add(key)
         _notes.append(note)
     _log.warning(note)
 
