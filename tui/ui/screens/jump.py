@@ -12,6 +12,8 @@ from textual.containers import Horizontal
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from tui.ui.widgets.ordered_input import OrderedInput
+
 
 class JumpScreen(ModalScreen):
     BINDINGS = [Binding("escape,enter", "close", "Done", id="jump.close",
@@ -30,7 +32,7 @@ class JumpScreen(ModalScreen):
     def compose(self) -> ComposeResult:
         with Horizontal(id="jump-box"):
             yield Label(f"jump to {self.what}:")
-            yield Input(id="jump", select_on_focus=False)
+            yield OrderedInput(id="jump", select_on_focus=False)
 
     @on(Input.Changed, "#jump")
     def typed(self, event: Input.Changed) -> None:

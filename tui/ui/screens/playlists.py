@@ -15,6 +15,7 @@ from tui.core.types import ListSource, PlaylistEntry
 from tui.core.views import TrackItem
 from tui.ui.screens.base import TrackListScreen
 from tui.ui.track_keys import track_key
+from tui.ui.widgets.ordered_input import OrderedInput
 from tui.ui.widgets.rows import NamedRow
 from tui.ui.widgets.virtual_list import VirtualList
 
@@ -36,7 +37,7 @@ class PlaylistsScreen(TrackListScreen):
     ]
 
     def compose_body(self) -> ComposeResult:
-        yield Input(placeholder="search playlists by name…", id="playlist-query", select_on_focus=False)
+        yield OrderedInput(placeholder="search playlists by name…", id="playlist-query", select_on_focus=False)
         yield Label("", id="playlists-title", classes="pane-title")
         yield VirtualList(self.renderer(), id="playlist-rows", empty="type a playlist's name")
 

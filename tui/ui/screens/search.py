@@ -16,6 +16,7 @@ from tui.core.views import TrackItem
 from tui.ui.messages import IndexUpdated, SearchFinished
 from tui.ui.screens.base import TrackListScreen
 from tui.ui.track_keys import track_key
+from tui.ui.widgets.ordered_input import OrderedInput
 from tui.ui.widgets.rows import Header, MoreRow, NamedRow
 from tui.ui.widgets.virtual_list import VirtualList
 
@@ -39,7 +40,7 @@ class SearchScreen(TrackListScreen):
 
     def compose_body(self) -> ComposeResult:
         # its text is never selected on focus: the next key edits the query, it does not replace it
-        yield Input(placeholder="search tracks, artists, albums…", id="query", select_on_focus=False)
+        yield OrderedInput(placeholder="search tracks, artists, albums…", id="query", select_on_focus=False)
         yield Label("", id="search-status")
         yield VirtualList(self.renderer(), id="results", empty="type to search")
 

@@ -15,6 +15,7 @@ from tui.core.views import TrackItem
 from tui.errors import LongtailError
 from tui.ui.screens.base import TrackListScreen
 from tui.ui.track_keys import track_key
+from tui.ui.widgets.ordered_input import OrderedInput
 from tui.ui.widgets.virtual_list import VirtualList
 
 
@@ -38,15 +39,15 @@ class ShuffleScreen(TrackListScreen):
             yield Label("tier")
             yield Select([("any", "any"), ("vorbis (pop > 0)", "vorbis"), ("opus (pop 0)", "opus")],
                          value="any", allow_blank=False, id="tier")
-            yield Input(placeholder="min pop", id="min-pop", type="integer", max_length=3)
-            yield Input(placeholder="max pop", id="max-pop", type="integer", max_length=3)
+            yield OrderedInput(placeholder="min pop", id="min-pop", type="integer", max_length=3)
+            yield OrderedInput(placeholder="max pop", id="max-pop", type="integer", max_length=3)
             yield Label("playable")
             # on at first: Enter should play, and on a mirror with a part of the audio most of the
             # whole catalogue cannot (switched off, the stream skips what cannot play)
             yield Switch(value=True, id="playable")
-            yield Input(placeholder="genre", id="genre")
-            yield Input(placeholder="year", id="year", type="integer", max_length=4)
-        yield Input(placeholder="audio features, e.g. tempo 120..128 key 8A energy 0.6.. valence ..0.4",
+            yield OrderedInput(placeholder="genre", id="genre")
+            yield OrderedInput(placeholder="year", id="year", type="integer", max_length=4)
+        yield OrderedInput(placeholder="audio features, e.g. tempo 120..128 key 8A energy 0.6.. valence ..0.4",
                     id="features", select_on_focus=False)
         yield Label("", id="shuffle-status")
         yield VirtualList(self.renderer(), id="stream", empty="nothing matches these filters")
