@@ -175,13 +175,31 @@ def test_a_build_killed_with_sigkill_carries_on_and_ends_the_same(small_demo, tm
     catalogue.close()
 
 
-@pytest.mark.parametrize("query", ["", "   ", '"*'])
+@pytest.mark.parametrize("query", ['"*', "-", "()"])
 def test_odd_queries_find_nothing_and_never_fail(small_demo, tmp_path, query):
     catalogue = open_catalogue(small_demo)
     playlists = Playlists(catalogue, PlaylistIndex(tmp_path / "playlists.sqlite3"))
     playlists.build_index()
     assert playlists.search(query) == []
     catalogue.close()
+
+
+@pytest.mark.parametrize("query", ["", "   "])
+def test_an_empty_query_lists_the_most_followed_first(small_demo, tmp_path, query):
+    """Where a browse starts (issue 21): the most-followed playlists, with or without the sidecar."""
+    catalogue = open_catalogue(small_demo)
+    conn = sqlite3.connect(f"file:{playlists_db(small_demo)}?mode=ro", uri=True)
+    truth = [r[0] for r in conn.execute("SELECT rowid FROM playlists WHERE followers_total IS NOT NULL "
+                                        "ORDER BY followers_total DESC, rowid DESC LIMIT 25")]
+    conn.close()
+    playlists = Playlists(catalogue, PlaylistIndex(tmp_path / "playlists.sqlite3"))
+    assert [h.rowid for h in playlists.search(query, 25)] == truth
+    catalogue.close()
+    out = subprocess.run([str(Path(sys.executable).with_name("longtail")), "playlists", "--json", "--limit", "5",
+                          "--state", str(small_demo.home)], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert [r["followers"] for r in json.loads(out.stdout)["results"]] == sorted(
+        [r["followers"] for r in json.loads(out.stdout)["results"]], reverse=True)
 
 
 async def test_the_playlists_screen_finds_opens_and_plays_what_can_be_played(small_demo, tmp_path):
@@ -228,4 +246,25 @@ async def test_the_playlists_screen_finds_opens_and_plays_what_can_be_played(sma
         await wait_for(pilot, lambda: isinstance(rows.row_at(0), NamedRow))
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.current_mode != "playlists")
+    session.close()
+
+
+async def test_the_playlists_screen_opens_on_the_most_followed(small_demo, tmp_path):
+    from test_tui import demo_session, wait_for
+
+    from tui.ui.app import make_app
+    from tui.ui.widgets.rows import NamedRow
+    from tui.ui.widgets.virtual_list import VirtualList
+
+    conn = sqlite3.connect(f"file:{playlists_db(small_demo)}?mode=ro", uri=True)
+    top = conn.execute("SELECT name FROM playlists ORDER BY followers_total DESC, rowid DESC LIMIT 1").fetchone()[0]
+    conn.close()
+    session = demo_session(small_demo, tmp_path)
+    app = make_app(session, start_player=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("6")
+        await wait_for(pilot, lambda: app.current_mode == "playlists")
+        rows = app.screen.query_one("#playlist-rows", VirtualList)
+        await wait_for(pilot, lambda: rows.count > 1 and isinstance(rows.row_at(0), NamedRow))
+        assert rows.row_at(0).name == top
     session.close()

@@ -67,9 +67,13 @@ class Playlists:
         return [hits[r] for r in rowids if r in hits]
 
     def search(self, query: str, limit: int = 25) -> list[PlaylistHit]:
-        """Ranked by match (the whole name, then its start, then its words), then followers."""
-        if not self.available or not tokens(query):
+        """Ranked by match (the whole name, then its start, then its words), then followers;
+        an empty query is the most-followed playlists (where a browse starts)."""
+        if not self.available:
             return []
+        if not tokens(query):
+            return [_hit(r) for r in self.catalogue.conn().execute(self.catalogue.sql["playlists_most_followed"],
+                                                                    (limit,))] if not query.strip() else []
         hits = self._by_rowids(self.index.search(query, max(limit * 4, 100)))
         if not hits:  # no sidecar yet: names that start with the query, through the name index
             hits = self._by_name_prefix(query, limit * 4)

@@ -180,6 +180,9 @@ def build(s: Schema, has_features: bool, has_ledger: bool, has_playlists: bool =
         hit = "rowid, id, name, owner_display_name, followers_total, tracks_total"
         sql["playlist_by_id"] = f"SELECT {hit}, description FROM pl.playlists WHERE id = ?"
         sql["playlists_by_rowids"] = f"SELECT {hit} FROM pl.playlists WHERE rowid IN ({{marks}})"
+        # an empty query's answer, through the followers_total index (archive-format.md §6)
+        sql["playlists_most_followed"] = (f"SELECT {hit} FROM pl.playlists WHERE followers_total IS NOT NULL "
+                                          "ORDER BY followers_total DESC, rowid DESC LIMIT ?")
         sql["playlists_by_name_range"] = (f"SELECT {hit} FROM pl.playlists WHERE name >= ? AND name < ? "
                                           "ORDER BY name LIMIT ?")
         # clustered on (playlist_rowid, position): a playlist reads in order, page by page

@@ -20,13 +20,14 @@ def _require_playlists(session) -> None:
 
 @main.command()
 @common_options
-@click.argument("query")
+@click.argument("query", default="")
 @click.option("--limit", type=click.IntRange(1, 500), default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 @friendly_errors
 def playlists(obj: Context, query: str, limit: int, as_json: bool) -> None:
-    """Search playlists by name (whole name, then its start, then its words; then followers)."""
+    """Search playlists by name (whole name, then its start, then its words; then followers).
+    With no QUERY: the most-followed playlists."""
     session = obj.session()
     try:
         _require_playlists(session)
@@ -34,7 +35,7 @@ def playlists(obj: Context, query: str, limit: int, as_json: bool) -> None:
         complete = session.library.playlist_index_status()["complete"]
     finally:
         session.close()
-    if not complete:
+    if not complete and query.strip():
         click.echo("note: the playlist index is not complete (run `longtail index`); "
                    "names are matched from their start only until it is", err=True)
     if as_json:

@@ -85,7 +85,7 @@ def _tags_for(track: AudioTrack, album_gain: float | None = None) -> dict[str, l
 
 
 def _index_demo(tmp: DemoPaths) -> None:
-    """Build the search and cover-art indexes, so the demo searches and shows covers at once."""
+    """Build the search, playlist and cover-art indexes, so the demo searches and shows covers at once."""
     from tui.catalogue.catalogue import Catalogue
     from tui.catalogue.databases import CataloguePaths
     from tui.catalogue.search_index import SearchIndexBuilder
@@ -95,6 +95,13 @@ def _index_demo(tmp: DemoPaths) -> None:
     catalogue = Catalogue(CataloguePaths.from_databases(layout.databases))
     try:
         SearchIndexBuilder(catalogue, tmp.state / "search.sqlite3", shards=1).build()
+        if catalogue.has_playlists:  # the Playlists screen searches whole words and shows holders at once
+            from tui.catalogue.playlist_index import PlaylistIndex
+            from tui.catalogue.playlists import Playlists
+
+            index = PlaylistIndex(tmp.state / "playlists.sqlite3")
+            Playlists(catalogue, index).build_index()
+            index.close()
     finally:
         catalogue.close()
     from tui.config import StatePaths

@@ -49,6 +49,7 @@ class PlaylistsScreen(TrackListScreen):
         self._hits: list[NamedRow] = []
         self._hit_cursor = 0
         self.query_one("#playlist-query", Input).focus()
+        self.run_search("", self._generation)  # a browse starts at the most-followed
 
     @property
     def rows(self) -> VirtualList:
@@ -98,7 +99,8 @@ class PlaylistsScreen(TrackListScreen):
         self.opened = None
         note = "" if status["complete"] else " · names match from their start until `longtail index` (or I) is done"
         self.query_one("#playlists-title", Label).update(
-            f"Playlists ({len(hits)}{'+' if len(hits) >= LIMIT else ''}){note}" if query.strip() else "")
+            f"Playlists ({len(hits)}{'+' if len(hits) >= LIMIT else ''}){note}" if query.strip()
+            else "The most-followed playlists · type to search by name")
         self._show_hits(0)
 
     def _show_hits(self, cursor: int) -> None:
