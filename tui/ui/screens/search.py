@@ -96,8 +96,13 @@ class SearchScreen(TrackListScreen):
         if playable:
             items = [item for item in items if item.playable][:limits["track"]]
         rows: list = []
-        sections = (("track", "Tracks", items), ("artist", "Artists", named.artists[:limits["artist"]]),
-                    ("album", "Albums", named.albums[:limits["album"]]))
+        sections = [("track", "Tracks", items), ("artist", "Artists", named.artists[:limits["artist"]]),
+                    ("album", "Albums", named.albums[:limits["album"]])]
+
+        def best(found: list) -> int:  # an exact artist or album comes before 25 looser tracks
+            names = [getattr(getattr(f, "track", f), "name", "") for f in found[:limits["track"]]]
+            return min((library.match_rank(query, n) for n in names), default=3)
+        sections.sort(key=lambda s: best(s[2]))  # stable: tracks, artists, albums on a tie
         for section, title, found in sections:
             if not found:
                 continue
