@@ -78,3 +78,14 @@ def test_a_fifo_beside_a_database_is_no_journal(metadata, tmp_path):
     os.mkfifo(f"{db}-journal")
     out = longtail(mirror, tmp_path / "state", "tiers")
     assert out.returncode == 0, out.stderr
+
+
+def test_a_state_directory_named_with_uri_characters_keeps_its_search_index(small_demo, tmp_path):
+    """`?`, `#` and `%` in the state path are part of the name (an unquoted URI lost the index)."""
+    state = tmp_path / "a?b#c%20d"
+    shutil.copytree(small_demo.state, state)
+    out = subprocess.run([str(EXE), "search", "a", "--json", "--mirror", str(small_demo.mirror), "--state",
+                          str(state)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and "no search index" not in out.stderr, out.stderr
+    import json
+    assert json.loads(out.stdout)["results"], out.stdout[:300]

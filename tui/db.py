@@ -74,10 +74,16 @@ class PerThread:
         self._local = threading.local()
 
 
+def read_only_uri(path: Path) -> str:
+    """An SQLite URI opening `path` read-only; the path quoted, so that a `?`, `#` or `%` in
+    a state directory's name stays part of the name (unquoted, it lost the search index)."""
+    return "file:" + urllib.parse.quote(str(path)) + "?mode=ro"
+
+
 def read_only_connections(path: Path) -> PerThread:
     """Each thread's read-only connection to one of longtail's own databases (a reader never
     creates the file or takes a write lock; the builder writes through `open_state_db`)."""
-    uri = "file:" + urllib.parse.quote(str(path)) + "?mode=ro"
+    uri = read_only_uri(path)
     return PerThread(lambda: sqlite3.connect(uri, uri=True, check_same_thread=False))
 
 

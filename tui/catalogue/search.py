@@ -24,6 +24,7 @@ from tui.catalogue.records import NamedHit, Track
 from tui.catalogue.search_index import IndexStatus, read_status, shard_paths
 from tui.catalogue.search_shard import decode_rowid
 from tui.catalogue.text import PREFIX_MIN_CHARS, last_token, match_expression, tokens, tokens_tuple
+from tui.db import read_only_uri
 
 Kind = Literal["track", "artist", "album"]
 KINDS: tuple[Kind, ...] = ("track", "artist", "album")
@@ -67,10 +68,10 @@ class Searcher:
             if not paths:
                 return None
             try:
-                conn = sqlite3.connect(f"file:{paths[0]}?mode=ro", uri=True,
+                conn = sqlite3.connect(read_only_uri(paths[0]), uri=True,
                                        check_same_thread=False, timeout=5)
                 for i, extra in enumerate(paths[1:], start=1):
-                    conn.execute("ATTACH DATABASE ? AS ?", (f"file:{extra}?mode=ro", f"s{i}"))
+                    conn.execute("ATTACH DATABASE ? AS ?", (read_only_uri(extra), f"s{i}"))
                 conn.execute("SELECT 1 FROM track_fts LIMIT 0")
             except sqlite3.Error:
                 return None

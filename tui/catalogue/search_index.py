@@ -46,6 +46,7 @@ from tui.catalogue.search_shard import (
     shard_path,
     worker_main,
 )
+from tui.db import read_only_uri
 from tui.errors import LongtailError
 
 
@@ -204,7 +205,7 @@ def shard_paths(path: Path) -> list[Path]:
     if not path.exists():
         return out
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        conn = sqlite3.connect(read_only_uri(path), uri=True, timeout=5)
         shards = int(get_state(conn, "shards", 1) or 1)
         conn.close()
     except sqlite3.Error:
@@ -225,7 +226,7 @@ def read_status(path: Path) -> IndexStatus:
     shards = 1
     for p in paths:
         try:
-            conn = sqlite3.connect(f"file:{p}?mode=ro", uri=True, timeout=5)
+            conn = sqlite3.connect(read_only_uri(p), uri=True, timeout=5)
             try:
                 rows = dict(conn.execute("SELECT key, value FROM build_state"))
             finally:

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from tui.db import read_only_uri
+
 SIZE = 240
 
 
@@ -44,7 +46,7 @@ def write_coverart_tar(main_db: Path, out: Path, album_seeds: dict[str, int]) ->
     """The cover-art torrent's tar: a file per album named after its widest `album_images`
     URL's last segment, in directories of prefixes of the image hash (the blog's description;
     longtail reads any layout). Albums with audio get the cover their files carry."""
-    conn = sqlite3.connect(f"file:{main_db}?mode=ro", uri=True)
+    conn = sqlite3.connect(read_only_uri(main_db), uri=True)
     try:
         rows = conn.execute("SELECT a.id, i.url FROM album_images i JOIN albums a ON a.rowid = i.album_rowid "
                             "WHERE i.width = (SELECT max(width) FROM album_images WHERE album_rowid = a.rowid) "
