@@ -92,6 +92,22 @@ def test_refresh_reparses_only_what_changed(mirror, tmp_path):
     assert index.entry(ID_C) is None
 
 
+def test_a_torrent_named_unlike_its_folder_is_read_once(mirror, tmp_path):
+    """Issue 25: a .torrent whose file name is not its folder's was parsed on every command."""
+    (mirror / f"{FOLDER}.torrent").rename(mirror / "a copy from elsewhere.torrent")
+    index = FileIndex(tmp_path / "files.sqlite3")
+    assert index.refresh(discover(mirror)).torrents_parsed == 1
+    for _ in range(3):
+        again = index.refresh(discover(mirror))
+        assert (again.torrents_parsed, again.torrents_unchanged) == (0, 1)
+    # and its data folder changing is still seen
+    time.sleep(0.01)
+    src = mirror.parent / "swarm" / FOLDER / aacid(ID_B)
+    (mirror / FOLDER / aacid(ID_B)).unlink()
+    (mirror / FOLDER / aacid(ID_B)).write_bytes(src.read_bytes())
+    assert index.refresh(discover(mirror)).torrents_parsed == 1 and index.entry(ID_B).local
+
+
 def write_torrent(path: Path, info: dict) -> Path:
     path.write_bytes(lt.bencode({b"info": info}))
     return path
