@@ -156,3 +156,20 @@ async def test_at_80_columns_with_no_sound_device_every_key_shows_its_effect(sma
         assert "vol 95 muted · repeat queue · RG album" in second() and len(second()) <= 78
         assert "-" not in second().split("/")[0]  # the position is never negative
     session.close()
+
+
+@pytest.mark.parametrize("has_cookie", [False, True])
+def test_libpulse_writes_its_cookie_in_the_state_dir_unless_the_user_has_one(tmp_path, monkeypatch, has_cookie):
+    """Issue 25: libpulse created ~/.config/pulse/cookie, outside the places longtail may write."""
+    from tui.core.logs import keep_native_writes_in
+
+    home = tmp_path / "home"
+    (home / ".config" / "pulse").mkdir(parents=True)
+    if has_cookie:
+        (home / ".config" / "pulse" / "cookie").write_bytes(b"\0" * 256)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    monkeypatch.delenv("PULSE_COOKIE", raising=False)
+    keep_native_writes_in(tmp_path / "state")
+    import os
+    assert os.environ.get("PULSE_COOKIE") == (None if has_cookie else str(tmp_path / "state" / "pulse-cookie"))

@@ -52,3 +52,15 @@ def native_output_to(path: Path) -> None:
         setattr(sys, "__stderr__", terminal)  # noqa: B010 - typeshed marks it Final; Textual reads it
     os.dup2(fd, 2)
     os.close(fd)
+
+
+def keep_native_writes_in(state_root: Path) -> None:
+    """libpulse (behind mpv's pulse and pipewire outputs) creates `~/.config/pulse/cookie` when
+    the user has none, outside the places longtail may write; point it at the state directory
+    instead. A cookie the user already has is left in force: their server may need it."""
+    if "PULSE_COOKIE" in os.environ:
+        return
+    config = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    if (config / "pulse" / "cookie").exists() or (Path.home() / ".pulse-cookie").exists():
+        return
+    os.environ["PULSE_COOKIE"] = str(state_root / "pulse-cookie")

@@ -26,7 +26,7 @@ from tui.core.commands import Command, Save
 from tui.core.dispatch import apply
 from tui.core.events import CheckFinished, FetchProgress, FileStateChanged, Notice
 from tui.core.indexing import IndexReport, build_all
-from tui.core.logs import log_to, native_output_to
+from tui.core.logs import keep_native_writes_in, log_to, native_output_to
 from tui.core.lyrics import LyricsService
 from tui.core.nowplaying import NowPlayingTracker
 from tui.core.services import Location, Services, open_services
@@ -74,6 +74,7 @@ class Session:
         services = open_services(location, settings, refresh_files)
         log_to(services.state.log)
         native_output_to(services.state.log)
+        keep_native_writes_in(services.state.root)
         return cls(services)
 
     @property
