@@ -69,6 +69,11 @@ class MpvEngine(Engine):
         self._streams: dict[str, ByteStream] = {}
         self._serial = 0
         self._lock = threading.Lock()
+        # mpv's event thread reads properties in its callbacks; close() destroys the handle from
+        # another thread. A read that began before close() finishes first, and none begins after
+        # (a read racing terminate() was a segfault: exit 139 after a fetch that failed fast).
+        self._alive = threading.Lock()
+        self._closing = False
         self._log = log
         self._output_chosen = bool(ao)  # by the user: never replaced behind their back
         self._fell_back = False
@@ -191,6 +196,8 @@ class MpvEngine(Engine):
 
     def close(self) -> None:
         self._listener = None
+        with self._alive:
+            self._closing = True
         try:
             self.mpv.terminate()
         except Exception:  # noqa: BLE001
@@ -215,10 +222,13 @@ class MpvEngine(Engine):
             self._tell("engine_buffering", bool(value))
 
     def _on_mixer(self, _name: str, _value) -> None:
-        try:
-            volume, muted = float(self.mpv.volume), bool(self.mpv.mute)
-        except Exception:  # noqa: BLE001 - shutting down
-            return
+        with self._alive:
+            if self._closing:
+                return
+            try:
+                volume, muted = float(self.mpv.volume), bool(self.mpv.mute)
+            except Exception:  # noqa: BLE001 - shutting down
+                return
         self._tell("engine_mixer", volume, muted)
 
     def _on_start_file(self, event) -> None:
@@ -230,10 +240,14 @@ class MpvEngine(Engine):
     def _on_file_loaded(self, _event) -> None:
         # file-loaded carries no entry: it is the one whose start-file came last (events arrive in
         # order on this thread; reading the playlist position here races a fast output)
-        try:
-            duration = self.mpv.duration
-        except Exception:  # noqa: BLE001
-            duration = None
+        duration = None
+        with self._alive:
+            if self._closing:
+                return
+            try:
+                duration = self.mpv.duration
+            except Exception:  # noqa: BLE001
+                pass
         self._tell("engine_loaded", self._loading_entry, float(duration) if duration else None)
 
     def _on_end_file(self, event) -> None:
@@ -245,7 +259,10 @@ class MpvEngine(Engine):
             reason = "output"
             if not self._output_chosen and not self._fell_back:
                 self._fell_back = True
-                self._set("ao", "null")
+                with self._alive:
+                    if self._closing:
+                        return
+                    self._set("ao", "null")
                 self._tell("engine_output", "null", "no sound device: playing silently (set `ao` to choose one)")
                 reason = "retry"
         if entry is not None:
