@@ -63,6 +63,18 @@ def test_play_after_a_fetch_that_fails_fast_exits_cleanly_every_time(small_demo,
                                  capture_output=True, text=True, timeout=90)
             assert run.returncode != -signal.SIGSEGV and run.returncode != 139, run.stderr[-1000:]
             assert run.returncode == 1 and "cannot" in run.stderr, (run.returncode, run.stderr[-1000:])
+    # a fetch that wrote nothing leaves the state it found (it said `partial` ever after)
+    after = json.loads(subprocess.run([str(EXE), "info", fetchable[0], "--json", "--mirror", str(mirror), "--state",
+                                       str(state)], capture_output=True, text=True, timeout=60, check=True).stdout)
+    assert after["file"] == "fetchable", after["file"]
+
+
+def test_a_fetch_mark_with_nothing_on_disk_is_not_partial():
+    from tui.mirror.file_entry import DISK_MISSING, DISK_OK, DISK_WRONG, file_state
+
+    assert file_state(DISK_MISSING, False, True, True) == "fetchable"
+    assert file_state(DISK_OK, False, True, True) == "partial"  # libtorrent's sparse full-size file
+    assert file_state(DISK_WRONG, False, True, True) == "partial"
 
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")

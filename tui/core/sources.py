@@ -83,8 +83,9 @@ class MirrorSources(SourceResolver):
             if codec is None:
                 raise SourceError(f"{entry.path.name} is not an Ogg Vorbis/Opus file "
                                   "(run `longtail check` on it)")
-            return Source(track_id, codec, "local", path=entry.path, replaygain=rg,
-                          duration_ms=track.duration_ms)
+            moved = self.swarm.moved_aside(track_id) if self.swarm is not None else None
+            return Source(track_id, codec, "local", path=entry.path, replaygain=rg, duration_ms=track.duration_ms,
+                          note=f"a damaged copy was moved aside to {moved}" if moved else None)
         if entry is not None and entry.info_hash and self.swarm is not None:
             try:
                 stream = self.swarm.stream(entry)

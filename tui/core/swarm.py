@@ -87,6 +87,12 @@ class Swarm:
     def stream(self, entry: FileEntry) -> TorrentStream:
         return self.service.stream(entry)
 
+    def moved_aside(self, track_id: str) -> str | None:
+        """Where this session's fetch of the track moved a damaged copy, if it did (the early
+        ask at start-up can finish the fetch before the player looks: the note must not be lost)."""
+        status = self.service.file_status(track_id)
+        return status.moved_aside if status is not None else None
+
     def prefetch(self, entry: FileEntry) -> None:
         self.service.prefetch(entry)
 

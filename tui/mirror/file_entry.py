@@ -14,8 +14,10 @@ DISK_MISSING, DISK_OK, DISK_WRONG = 0, 1, 2
 
 
 def file_state(disk: int, bad: bool, partial: bool, fetchable: bool) -> FileState:
-    """The one rule from what is known about a file to the state users see."""
-    if partial:
+    """The one rule from what is known about a file to the state users see. A fetch mark with
+    nothing at the path is no partial file: a fetch that failed before writing (or a process
+    killed then) leaves the state it found."""
+    if partial and disk != DISK_MISSING:
         return FileState.PARTIAL
     if disk == DISK_WRONG or (disk == DISK_OK and bad):
         return FileState.DAMAGED
