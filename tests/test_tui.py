@@ -475,6 +475,23 @@ async def test_apostrophe_jumps_the_artists_to_a_name_as_it_is_typed(demo_app):
         assert demo_app.focused is artists
 
 
+async def test_a_jump_puts_its_match_in_the_middle_of_the_view(demo_app):
+    """Issue 21: the `'` jump left the match on the bottom row, with nothing below it in view."""
+    async with demo_app.run_test(size=(140, 40)) as pilot:
+        artists = demo_app.screen.query_one("#artists", VirtualList)
+        await wait_for(pilot, lambda: artists.source.complete and artists.row_at(0) is not None, 30)
+        middle = artists.count // 2
+        artists.move_cursor(middle)
+        await wait_for(pilot, lambda: artists.row_at(middle) is not None)
+        target = artists.row_at(middle).name
+        artists.move_cursor(0)
+        await pilot.press("apostrophe", *target[:4].lower(), "enter")
+        await wait_for(pilot, lambda: artists.cursor > 100)
+        height = artists.scrollable_content_region.height
+        offset = artists.cursor - artists.scroll_offset.y
+        assert height // 3 <= offset <= 2 * height // 3, (offset, height)
+
+
 async def test_search_says_a_cap_is_a_cap_and_enter_on_more_shows_more(demo_app):
     from tui.ui.widgets.rows import Header, MoreRow
 

@@ -250,7 +250,7 @@ class LibraryScreen(MainScreen):
         artists = self.query_one("#artists", VirtualList)
         position = await self.app.run_db(self.library.locate_artist_name, artists.source, prefix)
         if position is not None:
-            artists.move_cursor(position)
+            artists.jump_to(position)
 
     # -- opening from elsewhere (search results) -------------------------------------------------
 
@@ -266,7 +266,7 @@ class LibraryScreen(MainScreen):
         to_a_track = self._pending is not None and self._pending[2] is not None
         position, name = await self.app.run_db(self.library.locate_artist, artists.source, artist_rowid)
         if position is not None:
-            artists.move_cursor(position)
+            artists.jump_to(position)
         self.load_discography(artist_rowid, name)
         target = "#tracks" if to_a_track else "#albums"
         self.query_one(target, VirtualList).focus()

@@ -264,6 +264,15 @@ class VirtualList(ScrollView, can_focus=True):
         if self._count:
             self.cursor = max(0, min(index, self._count - 1))
 
+    def jump_to(self, index: int) -> None:
+        """The cursor to a far row (a jump, an opened artist), with the row in the middle of the
+        view rather than on its bottom line, so what is around it shows too."""
+        if not self._count:
+            return
+        self.move_cursor(index)
+        height = max(1, self.scrollable_content_region.height)
+        self.scroll_to(y=max(0, self.cursor - height // 2), animate=False)
+
     def action_cursor_down(self) -> None:
         self.move_cursor(self.cursor + 1)
 
