@@ -220,6 +220,12 @@ def test_a_track_row_is_as_wide_as_the_terminal_draws_it_and_the_title_comes_fir
         for column in (clock(track.duration_ms / 1000), track.tier):  # and where they are, they line up
             if column in line:
                 assert glibc_width(line[:line.index(column)]) == glibc_width(plain[:plain.index(column)])
+        # the playing marker takes the glyph's place: the title starts where every other row's does
+        from tui.ui.live import LiveState
+        playing = render_track(TrackItem(track, FileState.LOCAL, True, "ok"), width, False,
+                               LiveState(playing=track.id)).plain
+        assert playing.startswith("▶ ") and glibc_width(playing) == width
+        assert playing[2:glibc_width(line) - 8] == line[2:glibc_width(line) - 8], (playing, line)
         if width >= 40:  # the title is never squeezed below about half the row
             assert name in line or glibc_width(line.split(" — ")[0]) >= width // 2, (width, line)
     assert clock(track.duration_ms / 1000) in render_track(TrackItem(track, FileState.LOCAL, True), 80, False).plain

@@ -82,8 +82,9 @@ def render_track(item: TrackItem, width: int, selected: bool, live: LiveState | 
     glyph, color = FILE_GLYPHS.get(file, ("·", "dim"))
     left = Text()
     if mark_playing and live is not None and live.playing == t.id:
-        left.append("▶ ", style="bold")
-    left.append(f"{glyph} ", style=color)
+        left.append("▶ ", style="bold")  # in the file glyph's place: no column of the row moves
+    else:
+        left.append(f"{glyph} ", style=color)
     if numbered:
         left.append(f"{t.disc_number}-{t.track_number:02d}  ", style="dim")
     # right-hand columns, the first to give way first
