@@ -225,6 +225,9 @@ def test_a_track_row_is_as_wide_as_the_terminal_draws_it_and_the_title_comes_fir
         playing = render_track(TrackItem(track, FileState.LOCAL, True, "ok"), width, False,
                                LiveState(playing=track.id)).plain
         assert playing.startswith("▶ ") and glibc_width(playing) == width
+        # a sweep's "missing" beside a file that is not downloaded says nothing new: no `?`
+        unread = render_track(TrackItem(track, FileState.FETCHABLE, True, "missing"), width, False).plain
+        assert "?" not in unread[-4:] and glibc_width(unread) == width
         assert playing[2:glibc_width(line) - 8] == line[2:glibc_width(line) - 8], (playing, line)
         if width >= 40:  # the title is never squeezed below about half the row
             assert name in line or glibc_width(line.split(" — ")[0]) >= width // 2, (width, line)

@@ -97,6 +97,8 @@ def render_track(item: TrackItem, width: int, selected: bool, live: LiveState | 
     fetched, judged = Text(), Text()  # always shown: what is happening to the file, and its verdict
     if fetch:
         fetched.append(f" {fetch[:24]:>24}", style="red" if "fail" in fetch or "stall" in fetch else "yellow")
+    if verdict == "missing" and file in ("fetchable", "absent"):
+        verdict = None  # "not downloaded" is the glyph's word already; a `?` beside it read as doubt
     if verdict:
         v, vcolor = VERDICT_GLYPHS.get(verdict, ("?", "dim"))
         judged.append(f" {v}", style=vcolor)
