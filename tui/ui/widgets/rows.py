@@ -123,8 +123,10 @@ def render_track(item: TrackItem, width: int, selected: bool, live: LiveState | 
     right.append(" ")
     name_width = max(4, width - left.cell_len - right.cell_len)
     middle = name_or_placeholder(t.name, "(no title)")
-    if not numbered:
+    if not numbered:  # an album's own list (numbered) needs neither its artists nor its name
         middle.append(" — " + ", ".join(t.artist_names), style="dim")
+        if t.album.name:
+            middle.append(f" · {t.album.name}", style="dim italic")
     middle.truncate(name_width, overflow="ellipsis", pad=True)
     line = Text.assemble(left, middle, right)
     line.truncate(width, overflow="ellipsis")  # never wider than the row, whatever the fonts
