@@ -27,3 +27,17 @@ async def test_an_exact_artist_comes_before_looser_tracks(demo_app):  # noqa: F8
         assert headers and "Artists" in headers[0], headers
         under = results.row_at(results.cursor)
         assert isinstance(under, NamedRow) and under.kind == "artist" and under.name.lower() == query
+
+
+async def test_album_rows_name_their_artist_and_year(demo_app):  # noqa: F811
+    messages: list = []
+    async with demo_app.run_test(size=(120, 36), message_hook=messages.append) as pilot:
+        await pilot.press("slash", *"golden")
+        await wait_for(pilot, lambda: any(isinstance(m, SearchFinished) and m.query == "golden" for m in messages))
+        results = demo_app.screen.query_one("#results", VirtualList)
+        albums = [r for r in (results.row_at(i) for i in range(results.count))
+                  if isinstance(r, NamedRow) and r.kind == "album"]
+        assert albums
+        for row in albums:
+            album = demo_app.session.services.catalogue.album_by_rowid(row.rowid)
+            assert album.year in row.extra and album.artists[0].name in row.extra, (row, album.year)

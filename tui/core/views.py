@@ -284,6 +284,15 @@ class Library:
         results = self.services.searcher.search(query, kinds, limit)
         return results, self.items(results.tracks)
 
+    def album_credits(self, album_rowids: Sequence[int]) -> dict[int, str]:
+        """"Artist · year" for a few albums (search results: ≤ 25 indexed lookups)."""
+        out: dict[int, str] = {}
+        for rowid in album_rowids:
+            album = self.services.catalogue.album_by_rowid(rowid)
+            if album is not None:
+                out[rowid] = " · ".join(p for p in (", ".join(a.name for a in album.artists[:2]), album.year) if p)
+        return out
+
     @staticmethod
     def match_rank(query: str, name: str) -> int:
         """How well a name answers a query, as the search ranks titles: 0 the whole name, 1 its

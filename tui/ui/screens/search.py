@@ -92,6 +92,10 @@ class SearchScreen(TrackListScreen):
             self.app.run_db(library.search, query, ("artist", "album"), max(limits["artist"], limits["album"])))
         if generation != self._generation:
             return  # stale
+        albums = named.albums[:limits["album"]]
+        credits = await self.app.run_db(library.album_credits, [a.rowid for a in albums]) if albums else {}
+        if generation != self._generation:
+            return
         more_tracks = len(items) >= track_limit
         if playable:
             items = [item for item in items if item.playable][:limits["track"]]
@@ -109,8 +113,9 @@ class SearchScreen(TrackListScreen):
             more = more_tracks if section == "track" else len(found) >= limits[section]
             shown = f"first {len(found)}" if more else f"{len(found)}"  # a cap is not a count
             rows.append(Header(f"{title} ({shown}{', playable only' if section == 'track' and playable else ''})"))
-            rows += found if section == "track" else [NamedRow(section, a.rowid, a.id, a.name, a.popularity)
-                                                      for a in found]
+            rows += found if section == "track" else [
+                NamedRow(section, a.rowid, a.id, a.name, a.popularity, credits.get(a.rowid, "") if section == "album"
+                         else "") for a in found]
             if more:
                 rows.append(MoreRow(section))
         lst = self.query_one("#results", VirtualList)
