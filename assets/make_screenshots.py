@@ -9,6 +9,10 @@ writes one SVG per screen. Run it again after a change a user would see.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from typing import Any
+
 import argparse
 import asyncio
 import shutil
@@ -25,7 +29,7 @@ from tui.ui.app import make_app
 SIZE = (120, 34)
 
 
-async def wait_until(pilot, done, timeout: float = 15.0) -> None:
+async def wait_until(pilot: Any, done: Callable[[], bool], timeout: float = 15.0) -> None:
     for _ in range(int(timeout / 0.1)):
         if done():
             return

@@ -8,7 +8,7 @@ and immutable, one per thread, so background workers never share a cursor.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from tui.catalogue import queries, typed
@@ -389,7 +389,7 @@ def _ints(values: Iterable) -> list[int | None]:
     return [int(v) if v is not None else None for v in values]
 
 
-def _chunks(seq: Sequence, size: int):
+def _chunks(seq: Sequence, size: int) -> Iterator[list]:
     for i in range(0, len(seq), size):
         yield list(seq[i:i + size])
 

@@ -10,6 +10,7 @@ import stat
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tui.catalogue import typed
 from tui.catalogue.schema import FEATURES_DB, LEDGER_DB, MAIN_DB, PLAYLISTS_DB
@@ -108,25 +109,25 @@ class _Guarded:
 
 
 class GuardedCursor(sqlite3.Cursor, _Guarded):
-    def execute(self, *args):
+    def execute(self, *args: Any) -> GuardedCursor:
         try:
             return super().execute(*args)
         except sqlite3.DatabaseError as exc:
             raise self._damaged(exc) from None
 
-    def __next__(self):
+    def __next__(self) -> Any:
         try:
             return super().__next__()
         except sqlite3.DatabaseError as exc:
             raise self._damaged(exc) from None
 
-    def fetchone(self):
+    def fetchone(self) -> Any:
         try:
             return super().fetchone()
         except sqlite3.DatabaseError as exc:
             raise self._damaged(exc) from None
 
-    def fetchall(self):
+    def fetchall(self) -> list[Any]:
         try:
             return super().fetchall()
         except sqlite3.DatabaseError as exc:
@@ -136,12 +137,12 @@ class GuardedCursor(sqlite3.Cursor, _Guarded):
 class GuardedConnection(sqlite3.Connection):
     files = "the metadata databases"
 
-    def cursor(self, factory=None):  # execute() comes through here
+    def cursor(self, factory: Any = None) -> Any:  # execute() comes through here
         cursor = super().cursor(factory or GuardedCursor)
         cursor.files = self.files
         return cursor
 
-    def execute(self, *args):
+    def execute(self, *args: Any) -> Any:
         return self.cursor().execute(*args)
 
 

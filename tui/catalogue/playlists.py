@@ -3,11 +3,12 @@ that hold a track (through the sidecar in the state directory, `playlist_index`)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
 from tui.catalogue.catalogue import Catalogue
-from tui.catalogue.playlist_index import PlaylistIndex
+from tui.catalogue.playlist_index import PlaylistIndex, Progress
 from tui.catalogue.records import Track
 from tui.catalogue.text import fold, tokens
 
@@ -139,7 +140,7 @@ class Playlists:
             return []
         return self._by_rowids(self.index.containing(track.rowid, limit))
 
-    def build_index(self, progress=None, should_stop=lambda: False) -> dict:
+    def build_index(self, progress: Progress | None = None, should_stop: Callable[[], bool] = lambda: False) -> dict:
         """Build (or carry on building) the sidecar: `longtail index` and `I` in the TUI."""
         if not self.available:
             return {"playlists": 0, "complete": True}

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -54,7 +54,7 @@ def compatible_codes(key: int | None, mode: int | None) -> list[int]:
     return [key_code(p, m) for p in range(12) for m in (0, 1) if camelot(p, m) in near]
 
 
-def quantise(tempo, units) -> np.ndarray:
+def quantise(tempo: Sequence[float], units: Sequence[Sequence[float]]) -> np.ndarray:
     """Rows of (tempo, five unit features) as uint8; NULLs sit mid-range."""
     t = np.log2(np.clip(np.nan_to_num(np.asarray(tempo, dtype=np.float64), nan=120.0), 32, 256))
     lo, hi = TEMPO_LOG_RANGE

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -223,7 +224,8 @@ class Searcher:
     def _album_rows(self, rowids: list[int]) -> list[NamedHit]:
         return self.catalogue.named_by_rowids("album", rowids)
 
-    def _named(self, conn, table: str, query: str, limit: int, fetch) -> list[NamedHit]:
+    def _named(self, conn: sqlite3.Connection, table: str, query: str, limit: int,
+               fetch: Callable[[list[int]], list[NamedHit]]) -> list[NamedHit]:
         rowids = self._two_phase(conn, table, query, None, max(CANDIDATES, limit))
         hits = fetch(rowids)
         if len(last_token(query)) < PREFIX_MIN_CHARS:

@@ -154,7 +154,8 @@ class SearchIndexBuilder:
         finally:
             conn.close()
 
-    def _run_parallel(self, shards: int, progress: Progress, histogram, should_stop) -> None:
+    def _run_parallel(self, shards: int, progress: Progress, histogram: dict[int, int] | None,
+                      should_stop: Callable[[], bool]) -> None:
         ctx = multiprocessing.get_context("spawn")
         messages = ctx.Queue()
         stop = ctx.Event()

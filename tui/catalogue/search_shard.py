@@ -13,6 +13,7 @@ import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from tui.catalogue.databases import sqlite_uri
 from tui.catalogue.text import DECOMPOSED_GLOBS, SPACELESS_GLOBS, space_out
@@ -77,12 +78,12 @@ def connect_shard(path: Path, catalogue_path: Path | None = None) -> sqlite3.Con
     return conn
 
 
-def get_state(conn: sqlite3.Connection, key: str, default=None):
+def get_state(conn: sqlite3.Connection, key: str, default: object = None) -> Any:
     row = conn.execute("SELECT value FROM build_state WHERE key = ?", (key,)).fetchone()
     return default if row is None else row[0]
 
 
-def set_state(conn: sqlite3.Connection, **values) -> None:
+def set_state(conn: sqlite3.Connection, **values: object) -> None:
     conn.executemany("INSERT OR REPLACE INTO build_state (key, value) VALUES (?, ?)", list(values.items()))
 
 
@@ -157,7 +158,8 @@ class ShardWorker:
             f"SELECT rid, {text_sql('n')}, {text_sql('ar')}, {text_sql('al')} FROM src", params)
         return conn.execute("SELECT changes()").fetchone()[0]
 
-    def _popular(self, conn, progress, histogram, should_stop) -> None:
+    def _popular(self, conn: sqlite3.Connection, progress: Progress, histogram: dict[int, int] | None,
+                 should_stop: Callable[[], bool]) -> None:
         level = int(get_state(conn, "pop_level", 100))
         last = int(get_state(conn, "pop_last_rowid", 0))
         total = sum(v for k, v in (histogram or {}).items() if k > 0) // self.shards
@@ -180,7 +182,8 @@ class ShardWorker:
             conn.execute("COMMIT")
             progress("popular tracks", int(get_state(conn, "tracks", 0)), total)
 
-    def _names(self, conn, phase: str, progress, should_stop) -> None:
+    def _names(self, conn: sqlite3.Connection, phase: str, progress: Progress,
+               should_stop: Callable[[], bool]) -> None:
         table, fts = ("artists", "artist_fts") if phase == "artists" else ("albums", "album_fts")
         last = int(get_state(conn, f"{phase}_last", 0))
         top = conn.execute(f"SELECT max(rowid) FROM cat.{table}").fetchone()[0] or 0
@@ -198,7 +201,7 @@ class ShardWorker:
         if last >= top:
             self._advance(conn, phase)
 
-    def _longtail(self, conn, progress, should_stop) -> None:
+    def _longtail(self, conn: sqlite3.Connection, progress: Progress, should_stop: Callable[[], bool]) -> None:
         block = int(get_state(conn, "longtail_block", self.shard))
         top = conn.execute("SELECT max(rowid) FROM cat.tracks").fetchone()[0] or 0
         while block * BLOCK <= top and not should_stop():
@@ -213,7 +216,7 @@ class ShardWorker:
         if block * BLOCK > top:
             self._advance(conn, "longtail")
 
-    def _append(self, conn, progress, should_stop) -> None:
+    def _append(self, conn: sqlite3.Connection, progress: Progress, should_stop: Callable[[], bool]) -> None:
         """The catalogue grew: index rowids past the old maxima (shard 0 does it all)."""
         for table, fts, key in (("artists", "artist_fts", "artist"), ("albums", "album_fts", "album")):
             start = int(get_state(conn, f"append_from_{key}", 0))
@@ -242,7 +245,7 @@ class ShardWorker:
 
 
 def worker_main(catalogue_path: str, index_path: str, shard: int, shards: int,
-                 histogram: dict | None, messages, stop_event) -> None:
+                 histogram: dict | None, messages: Any, stop_event: Any) -> None:
     """Entry point of a shard process: progress and errors go back through `messages`."""
     def progress(label: str, done: int, total: int) -> None:
         messages.put(("progress", shard, label, done, total))

@@ -83,7 +83,7 @@ class StatsCache:
 
 
 class Tiers:
-    def __init__(self, catalogue: Catalogue, cache: StatsCache, files=None) -> None:
+    def __init__(self, catalogue: Catalogue, cache: StatsCache, files: Any = None) -> None:
         self.catalogue = catalogue
         self.cache = cache
         self.files = files

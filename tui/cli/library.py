@@ -11,14 +11,18 @@ from tui.cli.jsonout import details_json
 from tui.cli.main import Context, common_options, friendly_errors, main
 from tui.cli.output import RateBar, emit_json, print_details, print_tracks, track_docs
 from tui.cli.params import SEED, TRACK_ID, path_option
+from tui.core.session import Session
+from tui.core.types import Track
 from tui.errors import LongtailError, UsageError
 from tui.files import write_output
 
 
-def known_track(session, track_id: str):
+def known_track(session: Session, track_id: str) -> Track:
     """The catalogue's track, or the one-line error `info`, `radio` and `art` share."""
     session.library.require_tracks([track_id])
-    return session.library.track(track_id)
+    track = session.library.track(track_id)
+    assert track is not None  # require_tracks raised otherwise
+    return track
 
 
 @main.command()

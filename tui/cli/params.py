@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -13,11 +15,13 @@ from tui.config.schema import ao_problem, path_problem
 from tui.core.types import SEED_LIMIT, track_id_in
 from tui.errors import quoted
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 
 class PathText(click.Path):
     """A path that the OS can take: not empty, no NUL, not longer than paths and names go."""
 
-    def convert(self, value, param, ctx):
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, str) and (why := path_problem(value)):
             self.fail(f"{quoted(value)} {why}", param, ctx)
         return super().convert(value, param, ctx)
@@ -26,7 +30,7 @@ class PathText(click.Path):
 class PeerText(click.ParamType):
     name = "HOST:PORT"
 
-    def convert(self, value, param, ctx):
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         try:
             parse_peer(value)
         except ValueError as exc:
@@ -37,7 +41,7 @@ class PeerText(click.ParamType):
 class AudioOutput(click.ParamType):
     name = "NAME"
 
-    def convert(self, value, param, ctx):
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if value == "":
             return None  # mpv's own choice
         if why := ao_problem(value):
@@ -51,7 +55,7 @@ class TrackIdText(click.ParamType):
 
     name = "TRACK_ID"
 
-    def convert(self, value, param, ctx):
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if (track_id := track_id_in(value)) is None:
             self.fail(f"{quoted(value, 20)} is not a track id (22 base62 characters; "
                       "spotify:track: and open.spotify.com links work too)", param, ctx)
@@ -68,7 +72,7 @@ class Seconds(click.ParamType):
     def __init__(self, shortest: float = 0.0) -> None:
         self.shortest = shortest
 
-    def convert(self, value, param, ctx):
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         try:
             seconds = float(value)
         except (TypeError, ValueError):
@@ -99,7 +103,7 @@ def say(text: str) -> None:
 class OneLineGroup(click.Group):
     """click prints usage errors as four lines; scripts and users get one, with where to look."""
 
-    def main(self, *args, **kwargs):
+    def main(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["standalone_mode"] = False
         try:
             code = super().main(*args, **kwargs)
@@ -114,5 +118,5 @@ class OneLineGroup(click.Group):
         sys.exit(code if isinstance(code, int) else 0)
 
 
-def path_option(*names: str, **kwargs):
+def path_option(*names: str, **kwargs: Any) -> Callable[[F], F]:
     return click.option(*names, type=PathText(path_type=Path, file_okay=kwargs.pop("file_okay", True)), **kwargs)

@@ -7,12 +7,13 @@ import click
 from tui.cli.jsonout import playlist_hit_json, playlist_json
 from tui.cli.main import Context, common_options, friendly_errors, main
 from tui.cli.output import emit_json
+from tui.core.session import Session
 from tui.errors import LongtailError, UsageError, quoted
 
 KIND_MARKS = {"track": " ", "episode": "E", "local": "L", "missing": "?"}
 
 
-def _require_playlists(session) -> None:
+def _require_playlists(session: Session) -> None:
     if not session.library.playlists_available:
         raise LongtailError("this mirror has no playlists database (spotify_clean_playlists.sqlite3)",
                             "download it with the metadata torrent, then unpack it into the mirror")

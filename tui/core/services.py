@@ -103,7 +103,8 @@ class Services:
                 self._playlists = Playlists(self.catalogue, PlaylistIndex(self.state.playlist_index))
             return self._playlists
 
-    def radio_index(self, progress=None, should_stop: Callable[[], bool] = lambda: False) -> RadioIndex:
+    def radio_index(self, progress: Callable[[str, int, int], None] | None = None,
+                    should_stop: Callable[[], bool] = lambda: False) -> RadioIndex:
         """Radio's vector sidecar, built first when it is missing or the features database
         changed (20 s at 10^7 tracks: off the UI thread); one build at a time, whoever asks."""
         from tui.catalogue.radio import RadioIndex
@@ -119,7 +120,8 @@ class Services:
                 index.build(self.catalogue, signature, progress, should_stop)
         return index
 
-    def radio(self, seed: Track, playable: bool = False, progress=None) -> Radio:
+    def radio(self, seed: Track, playable: bool = False,
+              progress: Callable[[str, int, int], None] | None = None) -> Radio:
         """Tracks near `seed` in audio-feature space."""
         from tui.catalogue.radio import Radio
 

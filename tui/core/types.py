@@ -8,7 +8,16 @@ from tui.catalogue.features import feature_filter, parse_feature_words
 from tui.catalogue.file_states import FileState, can_play
 from tui.catalogue.lists import ListSource, RowSource
 from tui.catalogue.playlists import PlaylistEntry, PlaylistHit
-from tui.catalogue.records import Artist, AudioFeatures, LedgerEntry, NamedHit, Track, is_track_id, track_id_in
+from tui.catalogue.records import (
+    Artist,
+    AudioFeatures,
+    LedgerEntry,
+    NamedHit,
+    Track,
+    TrackDetails,
+    is_track_id,
+    track_id_in,
+)
 from tui.catalogue.shuffle import SEED_LIMIT, ShuffleFilter
 from tui.catalogue.tiers import TIER_LABELS, TierCoverage
 from tui.mirror.file_index import FileEntry
@@ -34,6 +43,7 @@ __all__ = [
     "ShuffleFilter",
     "TierCoverage",
     "Track",
+    "TrackDetails",
     "can_play",
     "clamp_volume",
     "clock",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tui.catalogue.file_states import FileState
 from tui.catalogue.lists import AnchoredSource
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from tui.catalogue.radio import Radio
     from tui.catalogue.shuffle import Shuffle, ShuffleFilter
     from tui.catalogue.tiers import Progress, TierCoverage
+    from tui.mirror.art import Cover
 
 
 class Library:
@@ -167,7 +168,7 @@ class Library:
         cover = self._tar_cover(track)
         return cache.put(track.album.id, cover) if cover is not None else None
 
-    def _tar_cover(self, track: Track):
+    def _tar_cover(self, track: Track) -> Cover | None:
         from tui.mirror.art import Cover, image_mime
         from tui.mirror.coverart import read_member
 
@@ -210,7 +211,7 @@ class Library:
                 return {**report.as_json(), "spectrogram_error": str(exc)}
         return report.as_json()
 
-    def audio_picture(self, track_id: str, width: int, height: int):
+    def audio_picture(self, track_id: str, width: int, height: int) -> tuple[dict, Any] | None:
         """(report, spectrogram as a PIL image) of a local file, or None (the details screen's)."""
         from tui.mirror.report import UndecodableAudio, decode, measure
         from tui.mirror.spectrogram import image

@@ -7,7 +7,7 @@ import json
 import random
 import sqlite3
 import struct
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from tui.demo import schema
@@ -15,7 +15,7 @@ from tui.demo.names import NameMaker
 from tui.demo.rows import FETCHED_AT, Ids, Writer, connect_new
 
 
-def _iter_tracks(main_path: Path, columns: str = "rowid, id, popularity, duration_ms"):
+def _iter_tracks(main_path: Path, columns: str = "rowid, id, popularity, duration_ms") -> Iterator[tuple]:
     conn = sqlite3.connect(main_path)
     try:
         yield from conn.execute(f"SELECT {columns} FROM tracks ORDER BY rowid")

@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 from tui.catalogue.records import tier_for_popularity
 from tui.mirror.file_index import FileEntry
@@ -84,7 +84,7 @@ class Expected(NamedTuple):
 
 
 class Checker:
-    def __init__(self, catalogue, files, decoder: Callable[[Path], list[str]] | None = None) -> None:
+    def __init__(self, catalogue: Any, files: Any, decoder: Callable[[Path], list[str]] | None = None) -> None:
         self.catalogue = catalogue
         self.files = files
         self.decoder = decoder
@@ -244,7 +244,7 @@ class Checker:
             result.notes.append(f"{len(elsewhere)} boundary piece(s) fail because of a neighbouring file, not this one")
 
     @staticmethod
-    def _codec_and_duration(info, facts: tuple[int, int] | None, ledger, result: CheckResult) -> None:
+    def _codec_and_duration(info: Any, facts: tuple[int, int] | None, ledger: Any, result: CheckResult) -> None:
         expected_codec, source = None, ""
         duration_ms, popularity = facts if facts is not None else (0, 0)
         if ledger is not None and ledger.codec:
@@ -264,7 +264,7 @@ class Checker:
                 result.problems.append(Problem("duration-mismatch", f"{duration / 1000:.1f} s{links}, the "
                                                f"catalogue says {duration_ms / 1000:.1f} s"))
 
-    def _neighbour_sha_bad(self, view: TorrentView, f, known: dict[str, bool]) -> bool:
+    def _neighbour_sha_bad(self, view: TorrentView, f: Any, known: dict[str, bool]) -> bool:
         from tui.mirror.aacid import track_id_from_name
         from tui.mirror.verify import sha256_file
 

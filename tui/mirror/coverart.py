@@ -116,7 +116,7 @@ class CoverArtIndex:
             conn.close()
 
     def _scan(self, conn: sqlite3.Connection, tar_path: Path, size: int, signature: str, resume: int,
-              members: int, progress, should_stop) -> dict:
+              members: int, progress: Callable[..., None] | None, should_stop: Callable[[], bool]) -> dict:
         batch: list[tuple[str, int, int]] = []
         end = resume
         stopped = False

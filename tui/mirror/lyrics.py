@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -178,7 +179,7 @@ class LyricsIndex:
         row = self.conn.execute("SELECT complete FROM progress WHERE dump = ?", (dump.name,)).fetchone()
         return bool(row and row[0])
 
-    def build(self, dump: LrclibDump, progress=None) -> int:
+    def build(self, dump: LrclibDump, progress: Callable[[int], None] | None = None) -> int:
         """Index what is not indexed yet (a killed build carries on from its last batch)."""
         row = self.conn.execute("SELECT done_id FROM progress WHERE dump = ?", (dump.path.name,)).fetchone()
         done, added = (row[0] if row else 0), 0

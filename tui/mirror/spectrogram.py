@@ -3,6 +3,8 @@ report's cutoff marked, and a loudness strip below (momentary loudness per colum
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 FLOOR_DB = -110.0  # what is drawn black, below the loudest bin
@@ -34,7 +36,8 @@ def levels(mono: np.ndarray, rate: int, columns: int, bins: int = 512) -> np.nda
     return (db - db.max()).T[::-1]
 
 
-def image(samples: np.ndarray, rate: int, cutoff_hz: float | None, width: int = 800, height: int = 300):
+def image(samples: np.ndarray, rate: int, cutoff_hz: float | None, width: int = 800,
+          height: int = 300) -> Any:
     """A PIL image: the spectrogram, the cutoff as a dashed cyan line, the loudness strip."""
     from PIL import Image, ImageDraw
 

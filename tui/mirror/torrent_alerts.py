@@ -198,7 +198,7 @@ class AlertThread:
             for torrent in waiting:
                 dial_missing_peers(torrent.handle, self.peers)
 
-    def _torrent_of(self, alert) -> ActiveTorrent | None:
+    def _torrent_of(self, alert: Any) -> ActiveTorrent | None:
         handle = getattr(alert, "handle", None)
         if handle is None:
             return None

@@ -125,7 +125,7 @@ def parse_torrent(path: Path, with_info: bool = True) -> ParsedTorrent:
                          files, ti if with_info else None, pieces)
 
 
-def _raw_info(lt, raw: bytes, path: Path) -> dict | None:
+def _raw_info(lt: Any, raw: bytes, path: Path) -> dict | None:
     """The raw info dictionary, or None when it has more items than libtorrent's Python
     `bdecode` takes (a torrent of hundreds of thousands of files): libtorrent's own parser,
     with raised limits, still reads it and its paths are contained by construction."""
@@ -179,7 +179,7 @@ def _check_raw(info: dict, path: Path) -> None:
                            "re-download the .torrent from the archive")
 
 
-def _files_as_written(ti, name: str, path: Path) -> list[TorrentFile]:
+def _files_as_written(ti: Any, name: str, path: Path) -> list[TorrentFile]:
     """libtorrent's file storage: the paths it writes, each checked to stay in the torrent's folder."""
     with warnings.catch_warnings():
         # libtorrent 2.1's binding marks files() deprecated and offers nothing else that lists

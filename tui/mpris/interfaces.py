@@ -6,7 +6,8 @@ annotations` here: dbus-fast reads the D-Bus signatures from the annotations.
 """
 
 import time
-from typing import Annotated
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated
 
 from dbus_fast import PropertyAccess, Variant
 from dbus_fast.annotations import (
@@ -23,6 +24,9 @@ from dbus_fast.service import ServiceInterface, dbus_method, dbus_property, dbus
 from tui.core import commands
 from tui.core.events import NowPlaying
 
+if TYPE_CHECKING:
+    from tui.core.session import Session
+
 NO_TRACK = "/org/mpris/MediaPlayer2/TrackList/NoTrack"
 LOOP = {"off": "None", "track": "Track", "queue": "Playlist"}
 DBusStrList = Annotated[list[str], DBusSignature("as")]
@@ -33,7 +37,7 @@ def track_path(track_id: str) -> str:
 
 
 class RootInterface(ServiceInterface):
-    def __init__(self, quit_app) -> None:
+    def __init__(self, quit_app: Callable[[], None]) -> None:
         super().__init__("org.mpris.MediaPlayer2")
         self.quit_app = quit_app
 
@@ -71,7 +75,7 @@ class RootInterface(ServiceInterface):
 
 
 class PlayerInterface(ServiceInterface):
-    def __init__(self, session) -> None:
+    def __init__(self, session: "Session") -> None:
         super().__init__("org.mpris.MediaPlayer2.Player")
         self.session = session
         self.now: NowPlaying | None = None

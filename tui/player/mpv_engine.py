@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from tui.errors import LongtailError
 from tui.player.engine import Engine, EngineListener, FileGain, clamp_volume
@@ -29,7 +30,7 @@ class PlayerUnavailable(LongtailError):
     """libmpv is missing, or refuses the options it was given."""
 
 
-def load_libmpv():
+def load_libmpv() -> Any:
     """python-mpv's module (it loads libmpv when imported), or one line saying what to install."""
     try:
         import mpv
@@ -107,7 +108,7 @@ class MpvEngine(Engine):
     def attach(self, listener: EngineListener) -> None:
         self._listener = listener
 
-    def _tell(self, method: str, *args) -> None:
+    def _tell(self, method: str, *args: object) -> None:
         listener = self._listener
         if listener is not None:
             getattr(listener, method)(*args)
@@ -169,7 +170,7 @@ class MpvEngine(Engine):
 
     # -- controls -----------------------------------------------------------------------------
 
-    def _set(self, name: str, value) -> None:
+    def _set(self, name: str, value: object) -> None:
         try:
             self.mpv[name] = value
         except Exception:  # noqa: BLE001 - a property mpv refuses right now
@@ -213,15 +214,15 @@ class MpvEngine(Engine):
         with self._lock:
             return self._streams.pop(url, None)  # None: mpv reports "loading failed"
 
-    def _on_time_pos(self, _name: str, value) -> None:
+    def _on_time_pos(self, _name: str, value: float | None) -> None:
         if value is not None:
             self._tell("engine_position", float(value))
 
-    def _on_buffering(self, _name: str, value) -> None:
+    def _on_buffering(self, _name: str, value: bool | None) -> None:
         if value is not None:
             self._tell("engine_buffering", bool(value))
 
-    def _on_mixer(self, _name: str, _value) -> None:
+    def _on_mixer(self, _name: str, _value: object) -> None:
         with self._alive:
             if self._closing:
                 return
@@ -231,13 +232,13 @@ class MpvEngine(Engine):
                 return
         self._tell("engine_mixer", volume, muted)
 
-    def _on_start_file(self, event) -> None:
+    def _on_start_file(self, event: Any) -> None:
         entry = _event_field(event, "playlist_entry_id")
         self._loading_entry = -1 if entry is None else int(entry)
         if entry is not None:
             self._tell("engine_started", int(entry))
 
-    def _on_file_loaded(self, _event) -> None:
+    def _on_file_loaded(self, _event: Any) -> None:
         # file-loaded carries no entry: it is the one whose start-file came last (events arrive in
         # order on this thread; reading the playlist position here races a fast output)
         duration = None
@@ -250,7 +251,7 @@ class MpvEngine(Engine):
                 pass
         self._tell("engine_loaded", self._loading_entry, float(duration) if duration else None)
 
-    def _on_end_file(self, event) -> None:
+    def _on_end_file(self, event: Any) -> None:
         entry = _event_field(event, "playlist_entry_id")
         reason = _reason_name(_event_field(event, "reason"))
         error = _event_field(event, "file_error")
@@ -284,7 +285,7 @@ class MpvDecoder:
         done = threading.Event()
         reason: list = []
 
-        def log(level, prefix, text) -> None:
+        def log(level: str, prefix: str, text: str) -> None:
             if level in ("error", "fatal") or (level == "warn" and prefix in self.WARN_PREFIXES):
                 errors.append(f"{prefix}: {text.strip()}")
 
@@ -292,7 +293,7 @@ class MpvDecoder:
                          ytdl=False, terminal=False, log_handler=log, loglevel="warn")
 
         @player.event_callback("end-file")
-        def ended(event) -> None:
+        def ended(event: Any) -> None:
             reason.append(_reason_name(_event_field(event, "reason")))
             done.set()
 
@@ -304,7 +305,7 @@ class MpvDecoder:
         return errors
 
 
-def _event_field(event, name: str):
+def _event_field(event: Any, name: str) -> Any:
     """A field of a python-mpv event (its as_dict() decodes the C struct)."""
     try:
         value = event.as_dict().get(name)
@@ -313,7 +314,7 @@ def _event_field(event, name: str):
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
 
 
-def _reason_name(reason) -> str:
+def _reason_name(reason: object) -> str:
     if isinstance(reason, bytes):
         reason = reason.decode()
     if isinstance(reason, int):

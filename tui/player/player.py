@@ -165,10 +165,10 @@ class Player:
             self._emit(QueueEdited("undo", f"undone: {text}", bool(self._history)))
         self._submit(run)
 
-    def _edit(self, kind: EditKind, text: str, fn: Callable, *args) -> None:
+    def _edit(self, kind: EditKind, text: str, fn: Callable, *args: object) -> None:
         self._submit(self._apply_edit, kind, text, fn, *args)
 
-    def _apply_edit(self, kind: EditKind, text: str, fn: Callable, *args,
+    def _apply_edit(self, kind: EditKind, text: str, fn: Callable, *args: object,
                     left_out: dict[str, str] | None = None) -> None:
         """A queue change that can be undone: the queue as it was is kept first (on the owner)."""
         queue, policy = self.policy.queue, self.policy

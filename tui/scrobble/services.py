@@ -14,6 +14,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from abc import ABC, abstractmethod
+from collections.abc import Callable
+from typing import Any
 
 from tui.errors import LongtailError
 
@@ -81,7 +83,7 @@ class ListenBrainz(Service):
             self._call(self.client.submit_multiple_listens, listens)
 
     @staticmethod
-    def _listen(payload: dict, with_time: bool = True):
+    def _listen(payload: dict, with_time: bool = True) -> Any:
         import liblistenbrainz
 
         meta = payload["track_metadata"]
@@ -90,7 +92,7 @@ class ListenBrainz(Service):
             listened_at=payload["listened_at"] if with_time else None,
             additional_info=dict(meta.get("additional_info", {})))
 
-    def _call(self, method, argument) -> None:
+    def _call(self, method: Callable[..., object], argument: object) -> None:
         import requests
         from liblistenbrainz.errors import InvalidSubmitListensPayloadException, ListenBrainzAPIException
 

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.theme import Theme
 
 from tui.assets import STYLES
 from tui.core import commands as cmd
@@ -35,7 +38,8 @@ from tui.core.events import (
     SweepProgress,
 )
 from tui.core.session import Session
-from tui.core.types import Engine
+from tui.core.types import Engine, Track
+from tui.core.views import Library
 from tui.errors import LongtailError
 from tui.ui import remembered
 from tui.ui.cells import use_terminal_widths
@@ -50,6 +54,7 @@ from tui.ui.screens.library import LibraryScreen
 from tui.ui.themes import shipped_themes
 
 use_terminal_widths()  # before anything is measured: spacing marks take a cell, as terminals draw them
+T = TypeVar("T")  # what a database call run off the UI thread gives back
 
 
 class LongtailApp(PlaybackActions, App):
@@ -104,7 +109,7 @@ class LongtailApp(PlaybackActions, App):
         self._subscription: Subscription | None = None
 
     @property
-    def library(self):
+    def library(self) -> Library:
         return self.session.library
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -140,7 +145,7 @@ class LongtailApp(PlaybackActions, App):
                         "background (I builds the search index too)", timeout=8)
             self.session.start_build_indexes(files_only=True)
 
-    def _remember_theme(self, theme) -> None:
+    def _remember_theme(self, theme: Theme) -> None:
         path, name = self.session.state.ui_state, theme.name
         self.db.submit(remembered.remember, path, theme=name)  # a small file, off the UI thread
 
@@ -187,7 +192,7 @@ class LongtailApp(PlaybackActions, App):
 
     # -- database work off the UI thread -----------------------------------------------------------
 
-    async def run_db(self, fn, *args):
+    async def run_db(self, fn: Callable[..., T], *args: Any) -> T:
         """`fn(*args)` on a database thread. A query cancelled under it (a newer keystroke, the
         app closing) cancels the worker that awaited it: a normal event, never a traceback."""
         try:
@@ -293,7 +298,7 @@ class LongtailApp(PlaybackActions, App):
         self.push_screen(LyricsScreen(track))
 
     @work(group="radio", exclusive=True)
-    async def _start_radio(self, track) -> None:
+    async def _start_radio(self, track: Track) -> None:
         from tui.core.streams import ShuffleStream
 
         self.notify(f"radio from {track.name or track.id}: finding what is near it…", timeout=3)
@@ -345,7 +350,7 @@ class LongtailApp(PlaybackActions, App):
     def action_check_all(self) -> None:
         self.check(None, "Checking every file of the mirror (stopped by closing; the next run carries on)")
 
-    def show_details(self, track) -> None:
+    def show_details(self, track: Track) -> None:
         from tui.ui.screens.details import TrackDetailsScreen
 
         self.push_screen(TrackDetailsScreen(track))
@@ -356,7 +361,7 @@ class LongtailApp(PlaybackActions, App):
         self.notify("building the search index in the background; search improves as it goes", timeout=4)
         self.session.start_build_indexes()
 
-    def get_system_commands(self, screen: Screen):
+    def get_system_commands(self, screen: Screen) -> Iterator[SystemCommand]:
         """The command palette reaches every action, with its key."""
         yield from super().get_system_commands(screen)
         seen = set()
@@ -376,14 +381,14 @@ def _screen(module: str, name: str) -> Screen:
     return getattr(importlib.import_module(f"tui.ui.screens.{module}"), name)()
 
 
-def _action_runner(target, action: str):
+def _action_runner(target: Screen | App, action: str) -> Callable[[], Awaitable[None]]:
     async def run() -> None:
         await target.run_action(action)
     return run
 
 
 def make_app(session: Session, ao: str | None = None, play_ids: list[str] | None = None,
-             **kwargs) -> LongtailApp:
+             **kwargs: Any) -> LongtailApp:
     """The app factory the CLI and the tests build the app from. What only the TUI can judge in
     the config (the keymap, the theme) is checked here, before anything is drawn."""
     from tui.ui.keys import check_tui_config

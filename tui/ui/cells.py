@@ -18,7 +18,9 @@ The ranges are Python 14.0.0's category Mc, less the four that glibc draws other
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from importlib.metadata import version
+from typing import Any
 
 from tui.errors import LongtailError
 
@@ -86,7 +88,7 @@ def use_terminal_widths() -> None:
     original = data.load
 
     @functools.cache
-    def load(unicode_version: str = "auto"):
+    def load(unicode_version: str = "auto") -> Any:
         table = original(unicode_version)
         return table._replace(widths=_without(table.widths, SPACING_MARKS))
 
@@ -97,7 +99,7 @@ def use_terminal_widths() -> None:
     cells.cached_cell_len.cache_clear()
 
 
-def _without(widths, marks) -> list[tuple[int, int, int]]:
+def _without(widths: Sequence[tuple[int, int, int]], marks: Sequence[tuple[int, int]]) -> list[tuple[int, int, int]]:
     """Rich's (start, end, width) entries with the marks cut out of them (they fall back to 1)."""
     out: list[tuple[int, int, int]] = []
     for start, end, width in widths:

@@ -11,11 +11,13 @@ from textual.containers import Container, Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
-from tui.core.views import TrackItem
+from tui.core.session import Session
+from tui.core.types import Track
+from tui.core.views import Library, TrackItem
 from tui.ui.messages import NowPlayingChanged, RowsChanged
 from tui.ui.widgets.now_playing import NowPlayingBar
 from tui.ui.widgets.pictures import show_picture
-from tui.ui.widgets.rows import renderer
+from tui.ui.widgets.rows import RowRenderer, renderer
 from tui.ui.widgets.virtual_list import VirtualList
 
 if TYPE_CHECKING:
@@ -81,7 +83,7 @@ class MainScreen(Screen):
             self.show_now_art(now.track)
 
     @work(group="now-art", exclusive=True)
-    async def show_now_art(self, track) -> None:
+    async def show_now_art(self, track: Track | None) -> None:
         holder = self.query_one("#now-art", Container)
         path = await self.app.run_db(self.library.cover, track) if track is not None else None
         await show_picture(holder, path)
@@ -96,18 +98,18 @@ class MainScreen(Screen):
         self.refresh_lists()
 
 
-    def renderer(self, numbered: bool = False):
+    def renderer(self, numbered: bool = False) -> RowRenderer:
         return renderer(self.app.live, numbered)
 
     @property
-    def session(self):
+    def session(self) -> Session:
         return self.app.session
 
     @property
-    def library(self):
+    def library(self) -> Library:
         return self.app.session.library
 
-    def selected_track(self):
+    def selected_track(self) -> Track | None:
         """The track under the cursor, if the screen has one selected (radio starts there)."""
         return None
 
@@ -117,7 +119,7 @@ class TrackListScreen(MainScreen):
 
     TRACK_LIST_ID = ""  # the VirtualList holding TrackItems
 
-    def selected_track(self):
+    def selected_track(self) -> Track | None:
         lst = self.query_one(f"#{self.TRACK_LIST_ID}", VirtualList)
         row = lst.row_at(lst.cursor)
         return row.track if isinstance(row, TrackItem) else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual import work
@@ -14,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from tui.core.checking import CheckRequest
-from tui.core.types import Track, clock
+from tui.core.types import Track, TrackDetails, clock
 from tui.core.views import DetailsView
 from tui.ui.navigation import NAVIGATION_BINDINGS, aimed_at_app
 from tui.ui.track_keys import track_key
@@ -43,7 +44,7 @@ class TrackDetailsScreen(ModalScreen):
     def __init__(self, track: Track) -> None:
         super().__init__()
         self.track = track
-        self.details = None
+        self.details: TrackDetails | None = None
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="details-box"):
@@ -85,7 +86,7 @@ class TrackDetailsScreen(ModalScreen):
         grid.add_column(style="bold cyan", no_wrap=True)
         grid.add_column()
 
-        def row(label: str, value) -> None:
+        def row(label: str, value: RenderableType | None) -> None:
             if value not in (None, "", []):
                 grid.add_row(label, value)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.table import Table
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 
-def _keys(app, binding: Binding) -> str:
+def _keys(app: App, binding: Binding) -> str:
     # The keymap may have rebound it: show the keys in force.
     keymap = getattr(app, "_keymap", {}) or {}
     keys = keymap.get(binding.id, binding.key) if binding.id else binding.key

@@ -40,7 +40,7 @@ class JumpScreen(ModalScreen):
             self.jump(event.value)
 
     @on(Input.Submitted, "#jump")
-    def submitted(self, _event) -> None:
+    def submitted(self, _event: Input.Submitted) -> None:
         self.app.pop_screen()
 
     def action_close(self) -> None:

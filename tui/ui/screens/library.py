@@ -176,7 +176,7 @@ class LibraryScreen(MainScreen):
     # -- selecting ------------------------------------------------------------------------------
 
     @on(VirtualList.Selected, "#artists")
-    def artist_selected(self, _event) -> None:
+    def artist_selected(self, _event: VirtualList.Selected) -> None:
         self.query_one("#albums", VirtualList).focus()
 
     @on(VirtualList.Selected, "#albums")
@@ -202,7 +202,7 @@ class LibraryScreen(MainScreen):
         current = next((i for i, p in enumerate(panes) if p.has_focus), 0)
         panes[max(0, current - 1)].focus()
 
-    def selected_track(self):
+    def selected_track(self) -> Track | None:
         focused = self.focused
         if isinstance(focused, VirtualList) and focused.id == "tracks":
             row = focused.row_at(focused.cursor)

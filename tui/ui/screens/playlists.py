@@ -80,7 +80,7 @@ class PlaylistsScreen(TrackListScreen):
         self._timer = self.set_timer(DEBOUNCE, lambda: self.run_search(event.value, generation))
 
     @on(Input.Submitted, "#playlist-query")
-    def query_submitted(self, _event) -> None:
+    def query_submitted(self, _event: Input.Submitted) -> None:
         self.rows.focus()
 
     @work(group="playlist-search", exclusive=True)

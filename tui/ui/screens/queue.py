@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -9,7 +11,7 @@ from textual.binding import Binding
 from textual.widgets import Label
 
 from tui.core.commands import Clear, Move, PlayIndex, Remove
-from tui.core.types import ListSource
+from tui.core.types import ListSource, Track
 from tui.ui.messages import QueueUpdated
 from tui.ui.screens.base import MainScreen
 from tui.ui.track_keys import track_key
@@ -44,7 +46,7 @@ class QueueScreen(MainScreen):
     def queue_updated(self, _message: QueueUpdated) -> None:
         self.reload()
 
-    def render_queue_row(self, row, width: int, selected: bool) -> Text:
+    def render_queue_row(self, row: Any, width: int, selected: bool) -> Text:
         index, item = row
         text = render_track(item, width - 2, selected, self.app.live, mark_playing=False)
         marker = "▶ " if self.app.queue.current == index else "  "
@@ -86,7 +88,7 @@ class QueueScreen(MainScreen):
     def action_clear(self) -> None:
         self.session.send(Clear())
 
-    def selected_track(self):
+    def selected_track(self) -> Track | None:
         """The queued track under the cursor (`y`, `w` and `i` start there)."""
         lst = self.query_one("#queue", VirtualList)
         row = lst.row_at(lst.cursor)

@@ -77,7 +77,7 @@ class SearchScreen(TrackListScreen):
         self._timer = self.set_timer(DEBOUNCE, lambda: self.run_search(event.value, generation))
 
     @on(Input.Submitted, "#query")
-    def query_submitted(self, _event) -> None:
+    def query_submitted(self, _event: Input.Submitted) -> None:
         self.action_focus_results()
 
     @work(group="search", exclusive=True)
@@ -100,8 +100,9 @@ class SearchScreen(TrackListScreen):
         if playable:
             items = [item for item in items if item.playable][:limits["track"]]
         rows: list = []
-        sections = [("track", "Tracks", items), ("artist", "Artists", named.artists[:limits["artist"]]),
-                    ("album", "Albums", named.albums[:limits["album"]])]
+        sections: list[tuple[str, str, list]] = [
+            ("track", "Tracks", items), ("artist", "Artists", named.artists[:limits["artist"]]),
+            ("album", "Albums", named.albums[:limits["album"]])]
 
         def best(found: list) -> int:  # an exact artist or album comes before 25 looser tracks
             names = [getattr(getattr(f, "track", f), "name", "") for f in found[:limits["track"]]]
@@ -182,6 +183,7 @@ class SearchScreen(TrackListScreen):
 
     @work(group="open", exclusive=True)
     async def open_named(self, row: NamedRow) -> None:
+        artist_rowid: int | None
         if row.kind == "artist":
             artist_rowid, album_rowid = row.rowid, None
         else:

@@ -6,6 +6,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.widgets import Input, Label, Select, Switch
 
 from tui.core.commands import PlayStream
@@ -80,11 +81,11 @@ class ShuffleScreen(TrackListScreen):
 
     @on(Select.Changed)
     @on(Switch.Changed)
-    def filters_changed(self, _event) -> None:
+    def filters_changed(self, _event: Message) -> None:
         self.start_shuffle()
 
     @on(Input.Submitted)
-    def filter_submitted(self, _event) -> None:
+    def filter_submitted(self, _event: Input.Submitted) -> None:
         # The field keeps focus: the next letters typed fix the filter rather than fire keys
         # (mute, previous, pause) on the list; Escape or Tab is the way to the list.
         self.start_shuffle()

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 from rich.text import Text
 from textual.widget import Widget
 from textual.widgets import Static
 
+from tui.core.views import Library
 
-def _decoded(path: Path):
+
+def _decoded(path: Path) -> Any:
     """The picture at `path` read whole (a file gone or damaged by now is no picture)."""
     from PIL import Image as PILImage
     from PIL import UnidentifiedImageError
@@ -25,7 +28,7 @@ def _decoded(path: Path):
         return None
 
 
-async def show_picture(holder: Widget, source) -> None:
+async def show_picture(holder: Widget, source: Any) -> None:
     """`holder` shows this picture (a file path or a PIL image) instead of what it showed,
     or nothing when `source` is None. A file is decoded on a thread, never the UI's."""
     if isinstance(source, Path):
@@ -37,7 +40,7 @@ async def show_picture(holder: Widget, source) -> None:
         await holder.mount(Image(source))
 
 
-async def show_audio_picture(title: Static, holder: Widget, library, track_id: str, width: int,
+async def show_audio_picture(title: Static, holder: Widget, library: Library, track_id: str, width: int,
                              height: int) -> None:
     """A local file's spectrogram with the words above it: decoded, measured and drawn on a
     thread of its own (a second or so); nothing when the file is not here or not audio."""

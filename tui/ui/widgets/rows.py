@@ -7,7 +7,9 @@ measures cell widths; truncation adds an ellipsis).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from rich.text import Text
 
@@ -19,6 +21,7 @@ FILE_GLYPHS = {"local": ("●", "green"), "damaged": ("✖", "bold red"), "parti
                "fetchable": ("◐", "yellow"), "absent": ("·", "dim")}
 VERDICT_GLYPHS = {"ok": ("✓", "green"), "corrupt": ("✗", "bold red"), "missing": ("?", "yellow")}
 BAR = " ▁▂▃▄▅▆▇█"
+RowRenderer = Callable[[Any, int, bool], Text]  # (row, width, selected) -> the row's line
 
 
 @dataclass(frozen=True)
@@ -149,7 +152,7 @@ def render_header(row: Header, width: int) -> Text:
     return Text(row.title, style="bold underline")
 
 
-def render_any(row, width: int, selected: bool, live: LiveState | None = None,
+def render_any(row: Any, width: int, selected: bool, live: LiveState | None = None,
                numbered: bool = False) -> Text:
     if isinstance(row, Header):
         return render_header(row, width)
@@ -168,6 +171,6 @@ def render_any(row, width: int, selected: bool, live: LiveState | None = None,
     return Text(str(row))
 
 
-def renderer(live: LiveState | None, numbered: bool = False):
+def renderer(live: LiveState | None, numbered: bool = False) -> RowRenderer:
     """The render function a list of this screen's rows uses (live state passed in, not global)."""
     return lambda row, width, selected: render_any(row, width, selected, live, numbered)

@@ -18,9 +18,11 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
+from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
@@ -301,7 +303,7 @@ class VirtualList(ScrollView, can_focus=True):
             if row is not None and not isinstance(row, _LoadError):
                 self.post_message(self.Selected(self, self.cursor, row))
 
-    def on_click(self, event) -> None:
+    def on_click(self, event: events.Click) -> None:
         index = self.scroll_offset.y + event.y
         if 0 <= index < self._count:
             self.cursor = index
@@ -328,7 +330,7 @@ class _LoadError:
         self.message = message
 
 
-def _strip(text: Text, width: int, style: Style, console) -> Strip:
+def _strip(text: Text, width: int, style: Style, console: Console) -> Strip:
     text.truncate(width, overflow="ellipsis")
     segments = [Segment(s.text, style + s.style if s.style else style)
                 for s in text.render(console, end="")]
