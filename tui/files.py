@@ -62,6 +62,21 @@ def read_capped(path: Path, cap: int, follow: bool = True) -> bytes:
     return b"".join(chunks)
 
 
+def read_head(path: Path, size: int) -> bytes:
+    """The first `size` bytes of a regular file, never through a link; nothing for anything
+    else (a FIFO would hang the read) or for a file that cannot be opened."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+    except OSError:
+        return b""
+    try:
+        return os.read(fd, size) if stat.S_ISREG(os.fstat(fd).st_mode) else b""
+    except OSError:
+        return b""
+    finally:
+        os.close(fd)
+
+
 class UnwritableOutput(LongtailError):
     """The place the user named cannot take the output: the message says why."""
 

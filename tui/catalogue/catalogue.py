@@ -320,7 +320,7 @@ class Catalogue:
         for variant in variants:
             for row in self.conn().execute(self.sql[query], (variant, variant + "\U0010ffff",
                                                              limit)):
-                seen.setdefault(row[0], rows_.named_hit(row, query))
+                seen.setdefault(row[0], rows_.named_hit(row, query.partition("_")[0]))
         rows = sorted(seen.values(), key=lambda r: (-r.popularity, r.name))
         return rows[:limit]
 

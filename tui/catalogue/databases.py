@@ -4,9 +4,7 @@ attached as `af` (audio features), `tf` (the ledger) and `pl` (playlists)."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import stat
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +13,7 @@ from typing import Any
 from tui.catalogue import typed
 from tui.catalogue.schema import FEATURES_DB, LEDGER_DB, MAIN_DB, PLAYLISTS_DB
 from tui.errors import MirrorError
+from tui.files import read_head
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -48,34 +47,19 @@ def check_unfinished_writes(path: Path) -> None:
     beside it. A hot rollback journal means the file holds half of a transaction (refused:
     its pages would be read half old, half new); a WAL with frames holds committed changes the
     file lacks (said once: what is read is the database as it was before them)."""
-    journal = _head(Path(f"{path}-journal"), 8)
+    journal = read_head(Path(f"{path}-journal"), 8)
     if journal == JOURNAL_MAGIC:
         raise MirrorError(f"{path.name} has an unfinished write ({path.name}-journal is beside it): "
                           "its pages are part old, part new",
                           f"let the program writing it finish, or roll the write back: sqlite3 {path} "
                           "'PRAGMA quick_check' (longtail never writes to your databases)")
     wal = Path(f"{path}-wal")
-    if _head(wal, 4) in WAL_MAGICS:
+    if read_head(wal, 4) in WAL_MAGICS:
         size = wal.stat().st_size
         if size > WAL_HEADER + WAL_FRAME_HEADER:
             typed.notice(f"wal:{path}", f"{path.name} has {size:,} bytes of changes in {wal.name} not yet written "
                          "into it; longtail reads it without them (to include them: "
                          f"sqlite3 {path} 'PRAGMA wal_checkpoint(TRUNCATE)')")
-
-
-def _head(path: Path, size: int) -> bytes:
-    """The first bytes of a regular file beside a database; nothing for anything else (a FIFO
-    would hang the read)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
-    except OSError:
-        return b""
-    try:
-        return os.read(fd, size) if stat.S_ISREG(os.fstat(fd).st_mode) else b""
-    except OSError:
-        return b""
-    finally:
-        os.close(fd)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from typing import Literal
 from tui.catalogue.catalogue import Catalogue
 from tui.catalogue.playlist_index import PlaylistIndex, Progress
 from tui.catalogue.records import Track
-from tui.catalogue.text import fold, tokens
+from tui.catalogue.text import fold, match_rank, tokens
 
 EntryKind = Literal["track", "episode", "local", "missing"]
 MAX_ENTRIES = 20_000  # Spotify's own cap on a playlist's length is 10,000
@@ -78,12 +78,7 @@ class Playlists:
         hits = self._by_rowids(self.index.search(query, max(limit * 4, 100)))
         if not hits:  # no sidecar yet: names that start with the query, through the name index
             hits = self._by_name_prefix(query, limit * 4)
-        q = " ".join(tokens(query))
-
-        def rank(h: PlaylistHit) -> tuple:
-            name = " ".join(tokens(h.name))
-            return (0 if name == q else 1 if name.startswith(q) else 2, -h.followers, h.rowid)
-        return sorted(hits, key=rank)[:limit]
+        return sorted(hits, key=lambda h: (match_rank(query, h.name), -h.followers, h.rowid))[:limit]
 
     def _by_name_prefix(self, query: str, limit: int) -> list[PlaylistHit]:
         sql, seen, out = self.catalogue.sql["playlists_by_name_range"], set(), []

@@ -36,9 +36,8 @@ def artist_ref(rowid: int, id_: str, name: object) -> ArtistRef:
 
 
 def named_hit(row: tuple, table: str) -> NamedHit:
-    """An artist or album row of a list or search; `table` as the query names it."""
+    """An artist or album row of a list or search (`table`: artists or albums)."""
     rowid, id_, name, popularity = row
-    table = table.split(".")[0].split("_")[0]
     id_ = typed.text(id_, table, "id", rowid)
     return NamedHit(rowid, id_, typed.text(name, table, "name", id_),
                     typed.integer(popularity, table, "popularity", id_))

@@ -105,6 +105,13 @@ def match_expression(query: str, column: str | None = None, prefix: bool = True)
     return f"{{{column}}} : ({expr})" if column else expr
 
 
+def match_rank(query: str, name: str) -> int:
+    """How well a name answers a query: 0 the whole name, 1 its start, 2 its words (search
+    sections and playlists rank by it)."""
+    q, n = " ".join(tokens(query)), " ".join(tokens(name))
+    return 0 if q and n == q else 1 if q and n.startswith(q) else 2
+
+
 def last_token(query: str) -> str:
     toks = tokens(query[:2000])
     return toks[-1] if toks else ""

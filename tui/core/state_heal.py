@@ -18,8 +18,9 @@ import stat
 import time
 from pathlib import Path
 
+from tui.catalogue.databases import SQLITE_MAGIC
 from tui.config import StatePaths
-from tui.files import what_is
+from tui.files import read_head, what_is
 
 DAMAGED = "damaged"
 DIRECTORIES = ("parts", "quarantine", "art", "radio", DAMAGED)
@@ -76,14 +77,6 @@ def _problem(path: Path, name: str) -> str | None:
     return _npy_problem(path, info.st_size)
 
 
-def _head(path: Path, size: int) -> bytes:
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    try:
-        return os.read(fd, size)
-    finally:
-        os.close(fd)
-
-
 def _sqlite_problem(path: Path, size: int, young: bool) -> str | None:
     """SQLite's own file header (sqlite.org/fileformat.html): the magic, a valid page size,
     and a file at least as long as the page count the header vouches for."""
@@ -91,8 +84,8 @@ def _sqlite_problem(path: Path, size: int, young: bool) -> str | None:
         return None  # a database not yet written to
     if size < 100:
         return None if young else "is too short to be an SQLite database"
-    header = _head(path, 100)
-    if not header.startswith(b"SQLite format 3\x00"):
+    header = read_head(path, 100)
+    if not header.startswith(SQLITE_MAGIC):
         return "is not an SQLite database"
     page_size = int.from_bytes(header[16:18], "big")
     page_size = 65536 if page_size == 1 else page_size
@@ -109,7 +102,7 @@ def _json_problem(path: Path, size: int) -> str | None:
     if size > JSON_CAP:
         return f"is larger ({size:,} bytes) than any state file longtail writes"
     try:
-        doc = json.loads(_head(path, size).decode("utf-8"))
+        doc = json.loads(read_head(path, size).decode("utf-8"))
     except (ValueError, UnicodeDecodeError):
         return "is not JSON"
     return None if isinstance(doc, dict) else "is not a JSON object"
@@ -117,7 +110,7 @@ def _json_problem(path: Path, size: int) -> str | None:
 
 def _npy_problem(path: Path, size: int) -> str | None:
     """NumPy's .npy header (magic, version, a dict literal) and a length that matches it."""
-    head = _head(path, 4096)
+    head = read_head(path, 4096)
     if not head.startswith(b"\x93NUMPY") or len(head) < 10:
         return "is not a NumPy array"
     major = head[6]

@@ -19,7 +19,7 @@ from tui.catalogue.lists import AnchoredSource
 from tui.catalogue.playlists import PlaylistHit
 from tui.catalogue.records import Discography, NamedHit, Track, is_track_id
 from tui.catalogue.search import Kind, SearchResults
-from tui.catalogue.text import tokens
+from tui.catalogue.text import match_rank
 from tui.core.items import (
     AlbumView,
     DetailsView,
@@ -294,12 +294,7 @@ class Library:
                 out[rowid] = " · ".join(p for p in (", ".join(a.name for a in album.artists[:2]), album.year) if p)
         return out
 
-    @staticmethod
-    def match_rank(query: str, name: str) -> int:
-        """How well a name answers a query, as the search ranks titles: 0 the whole name, 1 its
-        start, 2 its words. The search screen orders its sections by their best row's rank."""
-        q, n = " ".join(tokens(query)), " ".join(tokens(name))
-        return 0 if q and n == q else 1 if q and n.startswith(q) else 2
+    match_rank = staticmethod(match_rank)  # the search screen orders its sections by their best row's
 
     def search_index_complete(self) -> bool:
         """Whether the search index is built (searches find tracks only through it)."""

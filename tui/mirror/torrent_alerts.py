@@ -5,7 +5,6 @@ publishes snapshots; once a second it dials the known peers a wanted file still 
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -15,7 +14,6 @@ from tui.mirror.torrent_add import ActiveTorrent, dial_missing_peers, disk_messa
 if TYPE_CHECKING:
     from tui.mirror.fetch_status import FetchStatus, FetchStatuses
     from tui.mirror.fetch_verify import Verifier
-    from tui.mirror.file_index import FileIndex
 
 REDIAL_SECONDS = 1.0  # known peers are dialled again this often while a wanted file is unfinished
 QUIET_SECONDS = 2.0  # a needed piece with no data for this long has its deadline set again
@@ -36,7 +34,6 @@ class AlertThread:
     status: dict[str, FetchStatus]
     peers: list[tuple[str, int]]
     verifier: Verifier
-    files: FileIndex
 
     def _alert_loop(self) -> None:
         lt = self.lt
@@ -52,7 +49,6 @@ class AlertThread:
                 continue
             alerts = self.session.pop_alerts()
             completed: list[tuple[ActiveTorrent, int]] = []
-            failed: list[str] = []
             with self.cond:
                 for a in alerts:
                     if isinstance(a, lt.dht_bootstrap_alert):
@@ -98,21 +94,11 @@ class AlertThread:
                             status = self.status.get(track_id)
                             if status is not None and index not in torrent.files_done:
                                 self.statuses.fail(status, torrent.error)
-                                failed.append(track_id)
                 self.statuses.update_locked(self.torrents.values())
                 self.cond.notify_all()
                 for torrent, index in completed:
                     self._on_file_complete(torrent, index)
-            self._leave_unwritten(failed)
             self.statuses.publish()
-
-    def _leave_unwritten(self, track_ids: list[str]) -> None:
-        """A failed fetch that wrote nothing leaves the file as it found it: not `partial`
-        (after a data folder could not be made, `info` still said partial)."""
-        for track_id in track_ids:
-            entry = self.files.entry(track_id)
-            if entry is not None and not os.path.lexists(entry.path):
-                self.files.clear_incomplete(entry.rel_path)
 
     def _dht_up(self) -> None:
         """The DHT bootstrapped: torrents added before are announced to it now, not in 15 minutes."""
