@@ -315,6 +315,7 @@ async def test_y_on_the_queue_with_nothing_playing_shows_the_selected_queued_tra
     local = sorted(t for t, s in session.services.files.all_states() if s == "local")[:2]
     app = make_app(session, engine=FakeEngine())
     async with app.run_test(size=(80, 30)) as pilot:
+        await wait_for(pilot, lambda: session.player is not None)  # sent earlier, it is refused: not ready
         session.send(cmd.Enqueue(tuple(local)))
         await pilot.press("5")
         await wait_for(pilot, lambda: app.current_mode == "queue" and len(app.queue.items) == 2)
