@@ -31,8 +31,17 @@ FOLDER = "annas_archive_data__aacid__spotify_files_pop_{n}__20260116T000346Z--20
 PER_TORRENT = 60_000
 
 INDEX_CHILD = """
-import json, resource, sys, time
+import json, resource, sys, threading, time
 from pathlib import Path
+peak = {"RssAnon": 0, "RssFile": 0, "RssShmem": 0, "VmHWM": 0}
+def sample():  # what kind of pages the peak is (anonymous, file-backed, shared)
+    while True:
+        for line in open("/proc/self/status"):
+            key, _, value = line.partition(":")
+            if key in peak:
+                peak[key] = max(peak[key], int(value.split()[0]))
+        time.sleep(0.05)
+threading.Thread(target=sample, daemon=True).start()
 from tui.core.services import tier_lookup
 from tui.catalogue.catalogue import Catalogue
 from tui.catalogue.databases import CataloguePaths
@@ -44,10 +53,15 @@ index = FileIndex(Path(sys.argv[2]))
 t0 = time.perf_counter()
 report = index.refresh(layout, tier_of=tier_of)
 seconds = time.perf_counter() - t0
-self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+# Not ru_maxrss: Linux carries the pre-exec (forked) image's peak into it, here the bench's own
+# list of 10^7 ids (~900 MB). VmHWM is this program's own peak.
+self_kb = int(next(l for l in open("/proc/self/status") if l.startswith("VmHWM")).split()[1])
 kids_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
 print(json.dumps({"seconds": seconds, "files": report.files_indexed, "parsed": report.torrents_parsed,
-                  "unchanged": report.torrents_unchanged, "rss_mb": self_kb / 1024, "worker_rss_mb": kids_kb / 1024}))
+                  "unchanged": report.torrents_unchanged, "rss_mb": self_kb / 1024, "worker_rss_mb": kids_kb / 1024,
+                  "anon_mb": peak["RssAnon"] / 1024, "file_mb": peak["RssFile"] / 1024,
+                  "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "shmem_mb": peak["RssShmem"] / 1024}))
 """
 
 
@@ -121,6 +135,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--catalogue", type=Path)
     ap.add_argument("--files", type=int, default=1_000_000)
+    ap.add_argument("--index-only", action="store_true", help="the file index's figures, not tiers/TUI/check")
     ap.add_argument("--work", type=Path, default=ROOT / "bench" / "data" / "files-bench")
     args = ap.parse_args()
     mirror = args.work / f"mirror-{args.files}"
@@ -140,11 +155,14 @@ def main() -> None:
     changed = run(INDEX_CHILD, str(mirror), str(state / "files.sqlite3"))
     print("| figure | measured |\n|---|---|")
     print(f"| first index | {first['seconds']:.1f} s: **{first['files'] / first['seconds']:,.0f} files/s**; "
-          f"peak RSS {first['rss_mb']:.0f} MB (workers {first['worker_rss_mb']:.0f} MB each at most) |")
+          f"peak RSS {first['rss_mb']:.0f} MB (of it at most {first['anon_mb']:.0f} MB anonymous, "
+          f"{first['file_mb']:.0f} MB file-backed, {first['shmem_mb']:.0f} MB shared; ru_maxrss says "
+          f"{first['maxrss_mb']:.0f} MB, the forked bench's own peak) |")
     print(f"| refresh, nothing changed ({again['unchanged']} torrents) | {again['seconds'] * 1000:.0f} ms |")
     print(f"| refresh, one data folder changed ({changed['parsed']} torrent read again) | "
           f"{changed['seconds'] * 1000:.0f} ms |")
-    if args.catalogue is None:
+    if args.catalogue is None or args.index_only:
+        print(f"\nload: {os.getloadavg()[0]:.2f}")
         return
     exe = str(Path(sys.executable).with_name("longtail"))
     base = [exe, "--mirror", str(mirror), "--state", str(state)]

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tui.mirror import file_schema
 from tui.mirror.file_entry import file_state
 from tui.mirror.file_index import FileIndex
 from tui.mirror.layout import discover
@@ -98,6 +99,7 @@ def test_the_kept_counts_are_the_brute_force_counts_as_the_mirror_changes(scale_
     index = FileIndex(tmp_path / "files.sqlite3")
     report = index.refresh(discover(mirror), tier_of=tier_of, workers=2)
     assert report.torrents_parsed == TORRENTS and report.files_indexed == TORRENTS * FILES_PER_TORRENT
+    assert not file_schema.track_index_deferred(index.conn())  # dropped for the first index, built after
     truth = brute_force(index)
     assert index.coverage() == truth
     assert sum(truth[1].values()) + sum(truth[0].values()) + sum(truth[-1].values()) == len(
@@ -175,6 +177,7 @@ def test_a_first_index_killed_half_way_carries_on_and_counts_right(scale_mirror,
     report = index.refresh(discover(mirror), tier_of=tier_of, workers=2)
     assert report.torrents_unchanged >= 1 and report.torrents_parsed <= TORRENTS - 1  # it carried on
     assert report.files_indexed == TORRENTS * FILES_PER_TORRENT
+    assert not file_schema.track_index_deferred(index.conn())
     assert index.coverage() == brute_force(index)
     fresh = FileIndex(tmp_path / "fresh.sqlite3")
     fresh.refresh(discover(mirror), tier_of=tier_of)

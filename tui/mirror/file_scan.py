@@ -122,6 +122,8 @@ def refresh_index(index: FileIndex, layout: MirrorLayout, progress: Progress | N
             todo.append(key)
     folders = {name: str(path) for name, path in layout.data_folders.items()}
     try:
+        if file_schema.track_index_deferred(conn) or len(todo) >= max(POOL_FROM, len(known)):
+            file_schema.defer_track_index(conn)  # many rows to write: the index is built after
         for n, result in enumerate(_read_all(todo, folders, tier_of, workers, should_stop), start=1):
             key, read = result
             if isinstance(read, TorrentError):
@@ -140,6 +142,7 @@ def refresh_index(index: FileIndex, layout: MirrorLayout, progress: Progress | N
                 report.stopped = True
                 break
         if not report.stopped:
+            _build_track_index(index, progress, len(todo))
             for key, row in known.items():
                 if key not in seen and not key.startswith("folder:"):
                     _drop_torrent(index, row[0])
@@ -188,6 +191,16 @@ def _read_all(todo: list[str], folders: dict[str, str], tier_of: TierOf | None, 
                     yield key, exc
     finally:
         executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _build_track_index(index: FileIndex, progress: Progress | None, done: int) -> None:
+    conn = index.conn()
+    if not file_schema.track_index_deferred(conn):
+        return
+    if progress and done:
+        progress(done, done, "the track index")  # a sort of every file: seconds at 10^7 files
+    file_schema.build_track_index(conn)
+    conn.commit()
 
 
 def _drop_torrent(index: FileIndex, torrent_id: int) -> None:
