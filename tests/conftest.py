@@ -8,6 +8,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from fixtures import build_tiny
+from mpd_fixtures import served  # noqa: F401 - the MPD face's fixture, for every MPD test
 
 from tui.demo.build import DemoSpec, build_demo
 from tui.demo.paths import DemoPaths

@@ -11,51 +11,18 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import mpd
 import pytest
-from test_ordering import FAST_MPV, local_tracks, player_of
+from mpd_fixtures import client, free_port, uri
+from test_ordering import local_tracks, player_of
 from test_queue_sacred import absent_tracks
 
 from tui.config import Settings, StatePaths
-from tui.core.commands import Restore
 from tui.core.services import Location, open_services
-from tui.core.session import Session
 from tui.demo.paths import DemoPaths
 from tui.mpd.server import MpdFace, ServeError
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def served(small_demo: DemoPaths, tmp_path) -> Iterator[tuple[Session, MpdFace]]:
-    services = open_services(Location(small_demo.mirror, StatePaths(tmp_path / "state"), small_demo), Settings())
-    session = Session(services)
-    session.build_indexes(inline=True)  # what `serve` starts in the background
-    face = MpdFace(session, f"127.0.0.1:{free_port()}")
-    session.start_player(ao="null", engine_options=FAST_MPV, remember=False)
-    session.send(Restore())
-    yield session, face
-    face.stop()
-    session.close()
-
-
-def client(face: MpdFace) -> mpd.MPDClient:
-    c = mpd.MPDClient()
-    c.timeout = 10
-    host, port = face.address.rsplit(":", 1)
-    c.connect(host, int(port))
-    return c
-
-
-def uri(track_id: str) -> str:
-    return f"longtail:track:{track_id}"
 
 
 def test_status_add_play_and_the_position_moves(served) -> None:
@@ -232,3 +199,18 @@ def test_serve_with_mpc_as_a_user_types_it(small_demo: DemoPaths, tmp_path) -> N
         server.terminate()
         _, err = server.communicate(timeout=30)
     assert server.returncode == 0 and "the queue and position are saved" in err
+
+
+def test_a_noidle_that_crossed_the_idles_answer_gets_no_reply(served) -> None:
+    """ncmpcpp sends `noidle` while the idle's `changed:` answer is on its way: MPD answers
+    nothing to it, and an OK there would shift every later reply by one."""
+    session, face = served
+    host, port = face.address.rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=10) as s:
+        f = s.makefile("rb")
+        assert f.readline().startswith(b"OK MPD ")
+        s.sendall(b"noidle\nping\n")
+        assert f.readline() == b"OK\n"  # ping's
+        s.settimeout(0.5)
+        with pytest.raises(TimeoutError):
+            f.readline()  # nothing more

@@ -20,6 +20,7 @@ from tui.catalogue.records import (
 )
 from tui.catalogue.shuffle import SEED_LIMIT, ShuffleFilter
 from tui.catalogue.tiers import TIER_LABELS, TierCoverage
+from tui.mirror.art import image_mime
 from tui.mirror.file_index import FileEntry
 from tui.mirror.lyrics import Lyrics
 from tui.player.engine import VOLUME_MAX, Engine, clamp_volume
@@ -48,6 +49,7 @@ __all__ = [
     "clamp_volume",
     "clock",
     "feature_filter",
+    "image_mime",
     "is_track_id",
     "parse_feature_words",
     "track_id_in",

@@ -78,6 +78,10 @@ class Library:
         position = source.position_of((artist.name, artist.rowid), lambda r: r.rowid == artist_rowid)
         return position, artist.name
 
+    def artists_from(self, name: str, limit: int) -> list[NamedHit]:
+        """Artists in name order from `name` on (a keyset page: one indexed seek)."""
+        return self.services.catalogue.artists_page(name, -1, limit)
+
     def locate_artist_name(self, source: AnchoredSource[NamedHit], prefix: str) -> int | None:
         """The first row of the artists list (in its name order) at or after `prefix`; a lower-case
         first letter is read as a capital, as most names are written."""

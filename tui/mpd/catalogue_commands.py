@@ -12,7 +12,7 @@ from tui.mpd.protocol import ACK_ARG, ACK_SYSTEM, MpdError, parse_filter, parse_
 
 if TYPE_CHECKING:
     from tui.core.session import Session
-    from tui.mpd.handlers import Connection
+    from tui.mpd.connection import Connection
 
 SEARCH_LIMIT = 500  # tracks a find/search answers without a window (README: "MPD clients")
 LIST_PAGE = 5000  # `list artist` without a window: the first page, in name order
@@ -100,14 +100,6 @@ class CatalogueCommands:
             values = dict.fromkeys(v for t in tracks for v in songs.tag_values(t, tag) if v)
             return [f"{key}: {v}" for v in values]
         raise MpdError(ACK_ARG, f"list {args[0]} without a filter would list the whole catalogue: give a filter")
-
-    def lsinfo(self, conn: Connection, args: list[str]) -> list[str]:
-        if args and (track_id := songs.track_id_of(args[0])) is not None:
-            return self._song(track_id)
-        return []  # the archive has no folders to browse: clients search, or list artists
-
-    def listplaylists(self, conn: Connection, args: list[str]) -> list[str]:
-        return []
 
 
 def _take_window(args: list[str]) -> tuple[list[str], tuple[int, int | None] | None]:

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from tui.core import commands as cmd
 from tui.core.events import NowPlaying, QueueEdited
 from tui.core.session import Session
 from tui.mpd import songs
+from tui.mpd.browse import BrowseCommands
 from tui.mpd.catalogue_commands import CatalogueCommands
+from tui.mpd.connection import Connection
+from tui.mpd.own_commands import OwnCommands
 from tui.mpd.protocol import (
     ACK_ARG,
     ACK_NO_EXIST,
@@ -28,21 +30,10 @@ from tui.mpd.state import PlayerView
 REPEAT_TO_MPD = {"off": (0, 0), "queue": (1, 0), "track": (1, 1)}
 
 
-TAG_TYPES = ("Artist", "AlbumArtist", "Album", "Title", "Track", "Disc", "Date", "Comment", "ISRC")
-
-
-@dataclass
-class Connection:
-    """One client's own state (its thread alone touches it)."""
-
-    tagtypes: set[str] = field(default_factory=lambda: set(TAG_TYPES))
-    idle_since: dict[str, int] = field(default_factory=dict)
-
-
 Handler = Callable[["Handlers", Connection, list[str]], list[str]]
 
 
-class Handlers(CatalogueCommands):
+class Handlers(CatalogueCommands, BrowseCommands, OwnCommands):
     def __init__(self, session: Session, view: PlayerView) -> None:
         self.session = session
         self.view = view
@@ -226,16 +217,26 @@ class Handlers(CatalogueCommands):
         track_id = songs.track_id_of(value)
         if track_id is None:
             raise MpdError(ACK_NO_EXIST, f"No such song: {value}")
+        why = self._enqueue_ids([track_id]).get(track_id)
+        if why is not None:
+            raise MpdError(ACK_NO_EXIST, f"{value} cannot play: {why}")
+        return track_id
+
+    def _enqueue_ids(self, track_ids: list[str]) -> dict[str, str]:
+        """Queue what can play of these (the player's one rule: not in the catalogue, absent, or
+        fetchable with fetching off stays out); why each left out could not. None at all: MPD's error."""
         edits = self.session.bus.queue((QueueEdited,))
+        left_out: dict[str, str] = {}
         try:
-            self.send(cmd.Enqueue((track_id,)))  # the player refuses what cannot play (not in the catalogue too)
+            self.send(cmd.Enqueue(tuple(track_ids)))
             while (event := edits.get(0)) is not None:
-                why = dict(event.left_out).get(track_id) if isinstance(event, QueueEdited) and event.refused else None
-                if why is not None:
-                    raise MpdError(ACK_NO_EXIST, f"{value} cannot play: {why}")
+                if isinstance(event, QueueEdited):
+                    left_out.update(event.left_out)
+                    if event.refused and len(track_ids) > 1:
+                        raise MpdError(ACK_NO_EXIST, f"none of these {len(track_ids)} tracks can play here")
         finally:
             edits.close()
-        return track_id
+        return left_out
 
     def delete(self, conn: Connection, args: list[str]) -> list[str]:
         self._need(args, 1)
@@ -314,46 +315,6 @@ class Handlers(CatalogueCommands):
                 out += [f"cpos: {pos}", f"Id: {snap.song_ids[pos]}"]
         return out
 
-    # -- the protocol's own ---------------------------------------------------------------------------
-
-    def ping(self, conn: Connection, args: list[str]) -> list[str]:
-        return []
-
-    def tagtypes(self, conn: Connection, args: list[str]) -> list[str]:
-        if not args:
-            return [f"tagtype: {t}" for t in TAG_TYPES if t in conn.tagtypes]
-        if args[0] == "clear":
-            conn.tagtypes.clear()
-        elif args[0] == "all":
-            conn.tagtypes = set(TAG_TYPES)
-        elif args[0] in ("enable", "disable"):
-            names = {a.lower() for a in args[1:]}
-            chosen = {t for t in TAG_TYPES if t.lower() in names}
-            conn.tagtypes = conn.tagtypes | chosen if args[0] == "enable" else conn.tagtypes - chosen
-        return []
-
-    def outputs(self, conn: Connection, args: list[str]) -> list[str]:
-        return ["outputid: 0", "outputname: libmpv", "plugin: mpv", "outputenabled: 1"]
-
-    def decoders(self, conn: Connection, args: list[str]) -> list[str]:
-        return ["plugin: mpv", "suffix: ogg", "mime_type: audio/ogg"]
-
-    def urlhandlers(self, conn: Connection, args: list[str]) -> list[str]:
-        return ["handler: longtail:"]
-
-    def binarylimit(self, conn: Connection, args: list[str]) -> list[str]:
-        self._need(args, 1)
-        parse_int(args[0])  # accepted (rmpc sends it); nothing binary is served yet
-        return []
-
-    def commands(self, conn: Connection, args: list[str]) -> list[str]:
-        names = [*COMMANDS, "close", "command_list_begin", "command_list_end", "command_list_ok_begin", "idle",
-                 "noidle", "password"]
-        return [f"command: {name}" for name in sorted(names)]
-
-    def notcommands(self, conn: Connection, args: list[str]) -> list[str]:
-        return []
-
     # -- helpers ----------------------------------------------------------------------------------------
 
     def _song(self, track_id: str, pos: int | None = None, song_id: int | None = None) -> list[str]:
@@ -377,7 +338,8 @@ COMMANDS: dict[str, Handler] = {name: getattr(Handlers, "list_tags" if name == "
     "seekcur", "setvol", "volume", "getvol", "repeat", "single", "random", "consume", "replay_gain_mode",
     "replay_gain_status", "add", "addid", "delete", "deleteid", "move", "moveid", "clear", "shuffle",
     "playlistinfo", "playlistid", "plchanges", "plchangesposid", "find", "search", "findadd", "searchadd",
-    "list", "lsinfo", "listplaylists", "ping", "tagtypes", "outputs", "decoders", "urlhandlers", "binarylimit",
+    "list", "lsinfo", "listplaylists", "listplaylist", "listplaylistinfo", "load", "albumart", "readpicture",
+    "ping", "tagtypes", "outputs", "decoders", "urlhandlers", "binarylimit",
     "commands", "notcommands")}
 
 

@@ -74,15 +74,15 @@ class _Client(socketserver.BaseRequestHandler):
         elif name == "idle":
             self._idle(tuple(w.lower() for w in words[1:]) or SUBSYSTEMS)
         elif name == "noidle":
-            self._write("OK\n")  # not idle: nothing to end
+            pass  # not idle: MPD answers nothing (the idle's answer crossed it; an OK here would shift every reply)
         elif name == "close":
             raise _Closed
         else:
             out, failed = self._run(name, words[1:], 0)
-            self._write(failed or "".join(f"{x}\n" for x in out) + "OK\n")
+            self._send([failed] if failed else [*out, "OK"])
 
-    def _run(self, name: str, args: list[str], index: int) -> tuple[list[str], str | None]:
-        """One command's reply lines, or its ACK line."""
+    def _run(self, name: str, args: list[str], index: int) -> tuple[list[str | bytes], str | None]:
+        """One command's reply lines (and a binary chunk after them), or its ACK line."""
         face = self.server.face
         try:
             if not name:
@@ -100,7 +100,11 @@ class _Client(socketserver.BaseRequestHandler):
             handler = COMMANDS.get(name)
             if handler is None:
                 raise unknown(name)
-            return handler(face.handlers, self.conn, args), None
+            self.conn.binary = None
+            lines: list[str | bytes] = list(handler(face.handlers, self.conn, args))
+            if self.conn.binary is not None:
+                lines.append(self.conn.binary)
+            return lines, None
         except MpdError as exc:
             return [], ack(exc, index, name)
         except LongtailError as exc:
@@ -115,17 +119,17 @@ class _Client(socketserver.BaseRequestHandler):
             if line.strip().lower() == "command_list_end":
                 break
             lines.append(line)
-        reply: list[str] = []
+        reply: list[str | bytes] = []
         for index, line in enumerate(lines):
             words = _words(line)
             out, failed = self._run(words[0].lower() if words else "", words[1:], index)
             reply += out
             if failed:  # what ran before is answered, then the ACK; the rest of the list is not run
-                self._write("".join(f"{x}\n" for x in reply) + failed)
+                self._send([*reply, failed])
                 return
             if ok_each:
                 reply.append("list_OK")
-        self._write("".join(f"{x}\n" for x in reply) + "OK\n")
+        self._send([*reply, "OK"])
 
     def _idle(self, wanted: tuple[str, ...]) -> None:
         face = self.server.face
@@ -142,8 +146,9 @@ class _Client(socketserver.BaseRequestHandler):
                     raise _Closed
                 if line.strip().lower() != "noidle":
                     raise _Closed  # MPD: only noidle may be sent while idle
+                changed = face.view.wait_changes(self.conn.idle_since, wanted, 0)  # what came since the last look
                 self.conn.idle_since = face.view.versions()
-                self._write("OK\n")
+                self._write("".join(f"changed: {s}\n" for s in changed) + "OK\n")
                 return
 
     # -- the socket ---------------------------------------------------------------------------------
@@ -162,6 +167,11 @@ class _Client(socketserver.BaseRequestHandler):
 
     def _write(self, text: str) -> None:
         self.sock.sendall(text.encode("utf-8"))
+
+    def _send(self, reply: list[str | bytes]) -> None:
+        """Each line, and a binary chunk as its bytes, each ended by a newline (MPD's framing)."""
+        self.sock.sendall(b"".join((x if isinstance(x, bytes) else x.rstrip("\n").encode("utf-8")) + b"\n"
+                                   for x in reply))
 
 
 def _words(line: str) -> list[str]:
