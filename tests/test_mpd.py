@@ -204,7 +204,7 @@ def test_serve_with_mpc_as_a_user_types_it(small_demo: DemoPaths, tmp_path) -> N
 def test_a_noidle_that_crossed_the_idles_answer_gets_no_reply(served) -> None:
     """ncmpcpp sends `noidle` while the idle's `changed:` answer is on its way: MPD answers
     nothing to it, and an OK there would shift every later reply by one."""
-    session, face = served
+    _session, face = served
     host, port = face.address.rsplit(":", 1)
     with socket.create_connection((host, int(port)), timeout=10) as s:
         f = s.makefile("rb")
