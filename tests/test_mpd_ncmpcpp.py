@@ -82,3 +82,58 @@ def test_ncmpcpp_browses_adds_and_plays(small_demo: DemoPaths, tmp_path) -> None
         server.terminate()
         _, err = server.communicate(timeout=30)
     assert server.returncode == 0, err
+
+
+def test_the_tui_serves_mpd_clients_with_in_tui(small_demo: DemoPaths, tmp_path) -> None:
+    port = free_port()
+    config = tmp_path / "config.toml"
+    config.write_text(f'[mpd]\nlisten = "127.0.0.1:{port}"\nin_tui = true\n')
+    state = tmp_path / "state"
+    shutil.copytree(small_demo.state, state)
+    exe = Path(sys.executable).with_name("longtail")
+    name = f"longtail-in-tui-{time.monotonic_ns()}"
+    tmux = Tmux(name)
+    done = tmp_path / "exited"
+    tmux.run("new-session", "-d", "-s", name, "-x", "120", "-y", "34",
+             f"LONGTAIL_CONFIG={config} {exe} --mirror {small_demo.mirror} --state {state} --ao null; "
+             f"echo $? > {done}; sleep 5")
+
+    def mpc(*args: str) -> str:
+        return subprocess.run(["mpc", "-p", str(port), *args], capture_output=True, text=True, timeout=30).stdout
+
+    try:
+        tmux.wait_for("Artists")
+        deadline = time.monotonic() + 30
+        while True:  # answered once the TUI's saved queue is back; the tiers once its first index is
+            listed = subprocess.run(["mpc", "-p", str(port), "ls", "Tiers/Vorbis"], capture_output=True, text=True,
+                                    timeout=30)
+            if listed.stdout or time.monotonic() > deadline:
+                break
+            assert "indexed for the first time" in listed.stderr  # never an empty answer meanwhile
+            time.sleep(0.2)
+        local = listed.stdout.splitlines()[:2]
+        assert len(local) == 2, listed.stderr
+        for song in local:
+            mpc("add", song)
+        mpc("play")
+        deadline = time.monotonic() + 15
+        while "[playing] #1/2" not in mpc("status") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert "[playing] #1/2" in mpc("status")
+        title = mpc("current", "-f", "%title%").strip()
+        tmux.wait_for(title[:20])  # the TUI's bar shows what the client started
+        tmux.keys("Space")  # the TUI's pause key: the client sees it
+        deadline = time.monotonic() + 10
+        while "[paused]" not in mpc("status") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert "[paused]" in mpc("status")
+        tmux.keys("q")
+        tmux.keys("y")
+        deadline = time.monotonic() + 20
+        while not done.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert done.read_text().strip() == "0"
+        with pytest.raises(OSError):  # the face closed with the TUI
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    finally:
+        tmux.run("kill-session", "-t", name)

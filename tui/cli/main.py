@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import functools
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -17,6 +18,9 @@ from tui.core.notes import catalogue_notes
 from tui.core.services import Location, demo_paths, resolve_location
 from tui.core.session import Session
 from tui.errors import LongtailError
+
+if TYPE_CHECKING:
+    from tui.mpd.server import MpdFace
 
 
 class Context:
@@ -126,8 +130,33 @@ def run_tui(context: Context, ao: str | None = None, play_ids: list[str] | None 
         except LongtailError as exc:  # browsing and local playback work without it
             say(f"fetching is off ({exc})")
         mpris = start_mpris(session)
+        mpd = start_mpd_in_tui(session)
         app = make_app(session, ao=ao, play_ids=play_ids)
-        app.run()
-        mpris.stop()
+        try:
+            app.run()
+        finally:
+            mpris.stop()
+            if mpd is not None:
+                mpd.stop()
     finally:
         session.close()
+
+
+def start_mpd_in_tui(session: Session) -> MpdFace | None:
+    """`[mpd] in_tui`: the same MPD face as `serve`, while the TUI is open. It listens at once
+    (a port in use is said before the TUI starts) and greets clients once the saved queue is back."""
+    settings = session.settings.mpd
+    if not settings.in_tui:
+        return None
+    from tui.mpd.server import MpdFace, loopback
+
+    if not loopback(settings.listen) and not settings.password:
+        raise LongtailError(f"[mpd] listen = {settings.listen} reaches beyond this machine: set [mpd] password")
+    face = MpdFace(session, settings.listen, settings.password or None, ready=False)
+
+    def greet_when_settled() -> None:
+        session.queue_settled.wait()
+        face.set_ready()
+
+    threading.Thread(target=greet_when_settled, name="mpd-ready", daemon=True).start()
+    return face

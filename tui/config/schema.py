@@ -33,11 +33,12 @@ class Seeding(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
 
 
 class Mpd(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
-    """`longtail serve`'s MPD face: where it listens (HOST:PORT or a Unix socket path), and the
-    password clients must give (needed to listen beyond this machine)."""
+    """The MPD face (`longtail serve`, and the TUI with `in_tui`): where it listens (HOST:PORT
+    or a Unix socket path), and the password clients must give (needed beyond this machine)."""
 
     listen: str = "127.0.0.1:6600"
     password: str = ""
+    in_tui: bool = False  # the same MPD face while the TUI is open
 
 
 class ListenBrainzSettings(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from tui.config import Settings, StatePaths
 from tui.core.bus import EventBus
 from tui.core.checking import CheckRequest, CheckRun
-from tui.core.commands import Command, Save
+from tui.core.commands import Command, Play, Restore, Save
 from tui.core.dispatch import apply
 from tui.core.events import CheckFinished, FetchProgress, FileStateChanged, Notice
 from tui.core.indexing import IndexReport, build_all
@@ -62,6 +62,8 @@ class Session:
         self._feeder = StreamFeeder(lambda text: self.publish(Notice(text, "warning")))
         self._starting = False  # a player is being made: commands wait for it, in order
         self._waiting: list[Command] = []
+        # set once the start-up's Restore (or Play) is applied: a face's edits come after it, never undone by it
+        self.queue_settled = threading.Event()
         self._runs = itertools.count(1)
         self._lock = threading.Lock()  # guards _stops, which the UI thread and workers both touch
         self._stops: dict[int, threading.Event] = {}
@@ -216,6 +218,8 @@ class Session:
                 self.publish(Notice("the player is not ready", "warning"))
             return
         apply(command, player, self._feeder)
+        if isinstance(command, Restore | Play):
+            self.queue_settled.set()
 
     def _save(self) -> None:
         if self.player is not None:

@@ -23,7 +23,7 @@ from tui.core import commands as cmd
 from tui.core.types import NamedHit, is_track_id
 from tui.core.views import TrackItem
 from tui.mpd import songs
-from tui.mpd.protocol import ACK_ARG, ACK_NO_EXIST, MpdError, parse_int, parse_range
+from tui.mpd.protocol import ACK_ARG, ACK_NO_EXIST, ACK_SYSTEM, MpdError, parse_int, parse_range
 
 if TYPE_CHECKING:
     from tui.core.session import Session
@@ -85,6 +85,8 @@ class BrowseCommands:
         if top == "Tiers" and not rest:
             return [f"directory: Tiers/{name}" for name in TIERS]
         if top == "Tiers" and rest in TIERS:
+            if self.session.library.never_indexed():  # an empty folder would say "nothing here"
+                raise MpdError(ACK_SYSTEM, "this mirror is being indexed for the first time: try again in a moment")
             source = self.session.library.playable_tier_tracks(TIERS[rest])
             return self._songs(source.fetch(0, TIER_SONGS))
         raise MpdError(ACK_NO_EXIST, "No such directory")
