@@ -64,6 +64,7 @@ class BrowseCommands:
     """A part of `Handlers` (which gives `send`), kept apart to keep each file short."""
 
     session: Session
+    _few_cache: dict[tuple[str, int], bool]
 
     def send(self, command: cmd.Command) -> None:
         raise NotImplementedError
@@ -142,7 +143,13 @@ class BrowseCommands:
         return [a for a in rows if a.name.startswith(prefix)]
 
     def _few(self, prefix: str) -> bool:
-        return len(self._under(prefix, PAGE + 1)) <= PAGE
+        """Whether at most PAGE artists start with `prefix` (the catalogue is read-only: kept)."""
+        known = self._few_cache.get((prefix, PAGE))
+        if known is None:
+            known = self._few_cache[(prefix, PAGE)] = len(self._under(prefix, PAGE + 1)) <= PAGE
+            if len(self._few_cache) > 4096:
+                self._few_cache.clear()
+        return known
 
     def _named(self, name: str) -> list[NamedHit]:
         out: list[NamedHit] = []

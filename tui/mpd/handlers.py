@@ -37,6 +37,7 @@ class Handlers(CatalogueCommands, BrowseCommands, OwnCommands):
     def __init__(self, session: Session, view: PlayerView) -> None:
         self.session = session
         self.view = view
+        self._few_cache = {}  # browse: which name prefixes have few artists (the catalogue never changes under us)
         self.started = time.time()
 
     def send(self, command: cmd.Command) -> None:
