@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from textual.widgets import Label
 
 from tui.catalogue.file_states import FileState
 from tui.config import Settings, StatePaths
@@ -20,13 +21,13 @@ from tui.ui.widgets.rows import NamedRow
 from tui.ui.widgets.virtual_list import VirtualList
 
 
-async def wait_for(pilot, predicate, timeout: float = 10.0) -> None:
+async def wait_for(pilot, predicate, timeout: float = 10.0, message=lambda: "") -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         await pilot.pause(0.02)
         if predicate():
             return
-    raise AssertionError("timed out waiting for the screen")
+    raise AssertionError(f"timed out waiting for the screen {message()}")
 
 
 def demo_session(small_demo, tmp_path, keymap=None):
@@ -674,3 +675,29 @@ async def test_enter_in_the_features_field_keeps_its_focus_and_the_letters_typed
         await pilot.press("escape")
         assert app.focused is app.screen.query_one("#stream", VirtualList)
     session.close()
+
+
+async def test_a_big_queue_shows_at_once_and_its_rows_a_page_at_a_time(demo_app):
+    """The queue screen lists the queue by position and looks tracks up per page: 20,000
+    entries (the demo's tracks over and over) show at once, the first row is a saved id this
+    catalogue lacks, and the title's minutes come after."""
+    from tui.core.events import QueueChanged
+
+    session = demo_app.session
+    ids = [t.id for t in session.services.tiers.page("vorbis", limit=400)]
+    assert len(ids) == 400
+    queue = ("0000000000000000000000", *(ids * 50))[:20_000]
+    async with demo_app.run_test(size=(120, 36)) as pilot:
+        demo_app.switch_mode("queue")
+        await pilot.pause(0.2)
+        lst = demo_app.screen.query_one("#queue", VirtualList)
+        session.publish(QueueChanged(tuple(queue), 1, "off"))
+        await wait_for(pilot, lambda: lst.count == 20_000, message=lambda: f"{lst.count} {demo_app.queue.length}")
+        await wait_for(pilot, lambda: lst.row_at(0) is not None and lst.row_at(1) is not None)
+        assert lst.row_at(0)[1] is None and "does not have" in str(lst.render_line(0).text)
+        assert lst.row_at(1)[1].track.id == queue[1]
+        title = demo_app.screen.query_one("#queue-title", Label)
+        await wait_for(pilot, lambda: " min · " in str(title.render()))
+        await pilot.press("end")
+        await wait_for(pilot, lambda: lst.cursor == 19_999 and lst.row_at(19_999) is not None)
+        assert lst.row_at(19_999)[1].track.id == queue[19_999]

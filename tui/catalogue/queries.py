@@ -127,6 +127,7 @@ def build(s: Schema, has_features: bool, has_ledger: bool, has_playlists: bool =
         "popularity_below_range_count": "SELECT count(*) FROM tracks WHERE popularity < 0",
         "popularity_above_range_count": "SELECT count(*) FROM tracks WHERE popularity > 100",
         "popularity_by_ids": "SELECT id, popularity FROM tracks WHERE id IN ({marks})",
+        "duration_of_ids": "SELECT sum(t.duration_ms) FROM json_each(?) AS j JOIN tracks AS t ON t.id = j.value",
         "rowid_popularity_by_ids": "SELECT rowid, popularity FROM tracks WHERE id IN ({marks})",
         # shuffle: one probe per draw; a sparse filter's set is listed once into a sidecar
         "shuffle_probe": "SELECT popularity, id, album_rowid FROM tracks WHERE rowid = ?",

@@ -108,6 +108,23 @@ class TrackItems(RowSource[TrackItem]):
         self.tracks.close()
 
 
+class QueueRows(RowSource[tuple[int, TrackItem | None]]):
+    """(queue index, item) by position; None for a track the catalogue does not have."""
+
+    def __init__(self, library: Library, track_ids: tuple[str, ...]) -> None:
+        self.library = library
+        self.track_ids = track_ids
+
+    def count(self) -> int:
+        return len(self.track_ids)
+
+    def fetch(self, start: int, n: int) -> list[tuple[int, TrackItem | None]]:
+        ids = self.track_ids[start:start + n]
+        tracks = self.library.services.catalogue.tracks_by_ids(list(dict.fromkeys(ids)))
+        items = {item.track.id: item for item in self.library.items(list(tracks.values()))}
+        return [(start + k, items.get(track_id)) for k, track_id in enumerate(ids)]
+
+
 class StreamItems(RowSource[TrackItem]):
     """The shuffle stream as a list that grows as it is scrolled."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from rich.text import Text
@@ -9,14 +10,17 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Label
+from textual.worker import get_current_worker
 
 from tui.core.commands import Clear, Move, PlayIndex, Remove
-from tui.core.types import ListSource, Track
+from tui.core.types import Track
 from tui.ui.messages import QueueUpdated
 from tui.ui.screens.base import MainScreen
 from tui.ui.track_keys import track_key
 from tui.ui.widgets.rows import render_track
 from tui.ui.widgets.virtual_list import VirtualList
+
+MINUTES_AFTER = 0.5  # seconds: the visible rows are read first
 
 
 class QueueScreen(MainScreen):
@@ -48,19 +52,28 @@ class QueueScreen(MainScreen):
 
     def render_queue_row(self, row: Any, width: int, selected: bool) -> Text:
         index, item = row
-        text = render_track(item, width - 2, selected, self.app.live, mark_playing=False)
         marker = "▶ " if self.app.queue.current == index else "  "
-        return Text(marker) + text
+        if item is None:  # a saved queue from another catalogue
+            return Text(marker) + Text("(a track this catalogue does not have)", style="dim")
+        return Text(marker) + render_track(item, width - 2, selected, self.app.live, mark_playing=False)
 
     @work(group="queue", exclusive=True)
     async def reload(self) -> None:
         queue = self.app.queue  # the last QueueChanged the core sent: this thread's copy
-        rows = await self.app.run_db(self.library.queue_items, list(queue.items))
         lst = self.query_one("#queue", VirtualList)
-        lst.set_source(ListSource(rows), lst.cursor)
-        total_ms = sum(item.track.duration_ms for _, item in rows)
-        self.query_one("#queue-title", Label).update(
-            f"Queue · {len(rows)} tracks · {total_ms // 60000} min · repeat {queue.repeat}")
+        lst.set_source(self.library.queue_rows(queue.items), lst.cursor)  # rows read a page at a time
+        self.query_one("#queue-title", Label).update(f"Queue · {queue.length} tracks · repeat {queue.repeat}")
+        self._count_minutes(queue.items, f"Queue · {queue.length} tracks · {{}} min · repeat {queue.repeat}")
+
+    @work(thread=True, group="queue-minutes", exclusive=True, exit_on_error=False)
+    def _count_minutes(self, track_ids: tuple[str, ...], title: str) -> None:
+        """On a thread of its own: at 50,000 tracks the sum takes a second, and the database
+        threads the UI's keys wait on stay free. After the first rows: both read the catalogue's disk."""
+        time.sleep(MINUTES_AFTER)
+        if get_current_worker().is_cancelled:  # the queue changed again meanwhile
+            return
+        minutes = self.library.queue_minutes(track_ids)
+        self.app.call_from_thread(self.query_one("#queue-title", Label).update, title.format(minutes))
 
     @on(VirtualList.Selected, "#queue")
     def selected(self, event: VirtualList.Selected) -> None:
@@ -92,7 +105,7 @@ class QueueScreen(MainScreen):
         """The queued track under the cursor (`y`, `w` and `i` start there)."""
         lst = self.query_one("#queue", VirtualList)
         row = lst.row_at(lst.cursor)
-        return row[1].track if row else None
+        return row[1].track if row and row[1] is not None else None
 
     def action_details(self) -> None:
         if (track := self.selected_track()) is not None:
