@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.mirror import file_schema
+from tui.mirror import file_index, file_schema
 from tui.mirror.file_entry import file_state
 from tui.mirror.file_index import FileIndex
 from tui.mirror.layout import discover
@@ -187,3 +187,27 @@ def test_a_first_index_killed_half_way_carries_on_and_counts_right(scale_mirror,
     time.sleep(0.5)
     left = subprocess.run(["pgrep", "-f", str(db)], capture_output=True, text=True).stdout.split()
     assert left == []  # no worker of the killed index is left behind
+
+
+def test_while_the_track_index_waits_lookups_find_the_files_on_disk_without_a_scan(scale_mirror, tmp_path):
+    mirror, per_torrent = scale_mirror
+    index = FileIndex(tmp_path / "files.sqlite3")
+    index.refresh(discover(mirror), tier_of=tier_of, workers=2)
+    tracks = per_torrent[1][:300]
+    before = index.entries(tracks)
+    present = {t for t, e in before.items() if e.disk > 0}
+    assert present and len(present) < len(before)
+    file_schema.defer_track_index(index.conn())  # what a first index does while it writes
+    plan = " ".join(str(r) for r in index.conn().execute(
+        "EXPLAIN QUERY PLAN " + file_index._ENTRY_PRESENT_SQL + "f.track_id IN (?)", (tracks[0],)))
+    assert "files_present" in plan and "SCAN f" not in plan
+    during = index.entries(tracks)
+    assert set(during) == present and all(during[t] == before[t] for t in present)
+    entry = before[next(iter(present))]
+    index.set_disk(entry.track_id, entry.torrent_id, 2)  # by the torrent's key range, no scan
+    assert index.entries([entry.track_id])[entry.track_id].disk == 2
+    index.set_disk(entry.track_id, entry.torrent_id, entry.disk)
+    file_schema.build_track_index(index.conn())
+    index.conn().commit()
+    assert index.entries(tracks) == before
+    index.close()

@@ -40,6 +40,10 @@ KEY_SHIFT = 24  # files.key = torrent_id << 24 | file_index
 _ENTRY_SQL = ("SELECT f.track_id, f.torrent_id, t.torrent_path, t.info_hash, t.save_path, "
               "f.file_index, CASE WHEN f.name = '' THEN t.name ELSE t.name || '/' || f.name END, "
               "f.size, f.offset, f.disk, f.bad FROM files AS f JOIN torrents AS t ON t.id = f.torrent_id ")
+_ENTRY_PRESENT_SQL = _ENTRY_SQL.replace("FROM files AS f ", "FROM files AS f INDEXED BY files_present ") + \
+    "WHERE f.disk > 0 AND "
+
+
 @functools.lru_cache(maxsize=1024)
 def _folder_path(text: str) -> Path:
     """The Path of a save path or .torrent: a few per mirror, shared by its files' entries."""
@@ -149,7 +153,8 @@ class FileIndex:
 
     def set_disk(self, track_id: str, torrent_id: int, disk: int) -> None:
         """What is at the file's path now (after a fetch verified it, or it was moved aside)."""
-        self._write("UPDATE files SET disk = ? WHERE track_id = ? AND torrent_id = ?", (disk, track_id, torrent_id))
+        self._write("UPDATE files SET disk = ? WHERE key >= ? AND key < ? AND track_id = ?",  # the torrent's range:
+                    (disk, torrent_id << KEY_SHIFT, (torrent_id + 1) << KEY_SHIFT, track_id))  # no track index needed
 
     def set_bad(self, track_ids: Iterable[str], bad: bool) -> None:
         """The last integrity check's word on these tracks' files."""
@@ -216,9 +221,14 @@ class FileIndex:
         out: dict[str, FileEntry] = {}
         ids = list(dict.fromkeys(track_ids))
         incomplete = self.incomplete_paths()
+        # While a first index writes without its track index (file_schema.defer_track_index), a
+        # lookup by track would read every row: only the files on disk are found (their own
+        # small index), the rest show absent until the index is built, as those of torrents not
+        # read yet do.
+        sql = _ENTRY_PRESENT_SQL if file_schema.track_index_deferred(self.conn()) else _ENTRY_SQL + "WHERE "
         for i in range(0, len(ids), 500):
             chunk = ids[i:i + 500]
-            q = _ENTRY_SQL + f"WHERE f.track_id IN ({','.join('?' * len(chunk))})"
+            q = sql + f"f.track_id IN ({','.join('?' * len(chunk))})"
             for row in self.conn().execute(q, chunk):
                 e = self._entry(row, incomplete)
                 best = out.get(e.track_id)
