@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def rss_mb() -> float:
-    for line in open("/proc/self/status"):
+    for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS"):
             return int(line.split()[1]) / 1024
     return 0.0

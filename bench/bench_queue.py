@@ -90,7 +90,7 @@ def main() -> None:
     small = asyncio.run(run(args.data, 10))  # the same keys on a 10-track queue: pilot's own cost
     out = asyncio.run(run(args.data, args.tracks))
     print(f"\nqueue of {out['tracks']:,} tracks shown in {out['shown_s']:.2f} s (rows read a page at a time)\n")
-    print(f"| key | UI p50 ms | UI p95 ms | rows drawn p95 ms | max ms | 10-track queue UI p50 ms |\n"
+    print("| key | UI p50 ms | UI p95 ms | rows drawn p95 ms | max ms | 10-track queue UI p50 ms |\n"
           "|---|---|---|---|---|---|")
 
     def p95(values: list[float]) -> float:
