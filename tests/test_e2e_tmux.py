@@ -46,17 +46,25 @@ class Tmux:
         raise AssertionError(f"{text!r} never appeared; the screen was:\n{screen}")
 
 
-def test_search_browse_shuffle_and_quit(small_demo, tmp_path):
+def longtail_in_tmux(small_demo, tmp_path, label: str, size: tuple[int, int] = (120, 34),
+                     env: str = "") -> tuple[Tmux, str, Path]:
+    """longtail on a copy of the demo's state in a tmux server of its own; returns the tmux,
+    its session name, and the file that gets longtail's exit status once it ends."""
     state = tmp_path / "state"
     shutil.copytree(small_demo.state, state)
     exe = Path(sys.executable).with_name("longtail")
-    name = f"longtail-e2e-{time.monotonic_ns()}"
+    name = f"longtail-{label}-{time.monotonic_ns()}"
     tmux = Tmux(name)
     done = tmp_path / "exited"
-    cmd = (f"{exe} --mirror {small_demo.mirror} --state {state} --ao null; "
-           f"echo $? > {done}; sleep 5")
-    tmux.run("new-session", "-d", "-s", name, "-x", "120", "-y", "34", cmd)
-    tmux.run("resize-window", "-t", name, "-x", "120", "-y", "34")  # whatever the server's defaults
+    width, height = str(size[0]), str(size[1])
+    tmux.run("new-session", "-d", "-s", name, "-x", width, "-y", height,
+             f"{env}{exe} --mirror {small_demo.mirror} --state {state} --ao null; echo $? > {done}; sleep 5")
+    tmux.run("resize-window", "-t", name, "-x", width, "-y", height)  # whatever the server's defaults
+    return tmux, name, done
+
+
+def test_search_browse_shuffle_and_quit(small_demo, tmp_path):
+    tmux, name, done = longtail_in_tmux(small_demo, tmp_path, "e2e")
     try:
         screen = tmux.wait_for("Artists")
         assert "nothing playing" in screen
@@ -108,14 +116,7 @@ def test_rows_of_every_script_fit_their_box_at_80x24_and_40x12(small_demo, tmp_p
     """Devanagari vowel signs, Hangul and kana in 80×24, then 40×12: every boxed row still
     ends at its right border (tmux places cells as glibc's wcwidth does) and no horizontal
     scrollbar appears. (Growing back is tested with the pilot: test_tui.py.)"""
-    state = tmp_path / "state"
-    shutil.copytree(small_demo.state, state)
-    exe = Path(sys.executable).with_name("longtail")
-    name = f"longtail-cells-{time.monotonic_ns()}"
-    tmux = Tmux(name)
-    cmd = f"{exe} --mirror {small_demo.mirror} --state {state} --ao null; sleep 5"
-    tmux.run("new-session", "-d", "-s", name, "-x", "80", "-y", "24", cmd)
-    tmux.run("resize-window", "-t", name, "-x", "80", "-y", "24")
+    tmux, name, _done = longtail_in_tmux(small_demo, tmp_path, "cells", size=(80, 24))
 
     def boxed_rows_close(screen: str) -> list[str]:
         rows = [line for line in screen.splitlines() if line.startswith("│")]

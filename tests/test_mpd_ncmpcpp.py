@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from mpd_fixtures import free_port
-from test_e2e_tmux import Tmux
+from test_e2e_tmux import Tmux, longtail_in_tmux
 
 from tui.demo.paths import DemoPaths
 
@@ -88,15 +88,7 @@ def test_the_tui_serves_mpd_clients_with_in_tui(small_demo: DemoPaths, tmp_path)
     port = free_port()
     config = tmp_path / "config.toml"
     config.write_text(f'[mpd]\nlisten = "127.0.0.1:{port}"\nin_tui = true\n')
-    state = tmp_path / "state"
-    shutil.copytree(small_demo.state, state)
-    exe = Path(sys.executable).with_name("longtail")
-    name = f"longtail-in-tui-{time.monotonic_ns()}"
-    tmux = Tmux(name)
-    done = tmp_path / "exited"
-    tmux.run("new-session", "-d", "-s", name, "-x", "120", "-y", "34",
-             f"LONGTAIL_CONFIG={config} {exe} --mirror {small_demo.mirror} --state {state} --ao null; "
-             f"echo $? > {done}; sleep 5")
+    tmux, name, done = longtail_in_tmux(small_demo, tmp_path, "in-tui", env=f"LONGTAIL_CONFIG={config} ")
 
     def mpc(*args: str) -> str:
         return subprocess.run(["mpc", "-p", str(port), *args], capture_output=True, text=True, timeout=30).stdout

@@ -77,7 +77,8 @@ class BrowseCommands:
     def lsinfo(self, conn: Connection, args: list[str]) -> list[str]:
         path = args[0].strip("/") if args else ""
         if (track_id := songs.track_id_of(path)) is not None:
-            return self._songs(self.session.library.items([t for t in [self.session.library.track(track_id)] if t]))
+            track = self.session.library.track(track_id)
+            return self._songs(self.session.library.items([track])) if track else []
         if not path:  # stored playlists are listed at the root, as MPD does (`mpc lsplaylists` reads them here)
             return ["directory: Artists", "directory: Tiers", *(f"playlist: {x}" for x in self._playlist_labels())]
         top, _, rest = path.partition("/")
@@ -205,22 +206,24 @@ class BrowseCommands:
         found = self._picture(args)
         if found is None:
             raise MpdError(ACK_NO_EXIST, "No file exists")
-        return self._chunk(conn, found[0], int(args[1]))
+        data, _mime, offset = found
+        return self._chunk(conn, data, offset)
 
     def readpicture(self, conn: Connection, args: list[str]) -> list[str]:
         found = self._picture(args)
         if found is None:
             return []  # MPD: no picture is an empty answer, not an error
-        data, mime = found
-        return self._chunk(conn, data, int(args[1]), mime)
+        data, mime, offset = found
+        return self._chunk(conn, data, offset, mime)
 
-    def _picture(self, args: list[str]) -> tuple[bytes, str] | None:
+    def _picture(self, args: list[str]) -> tuple[bytes, str, int] | None:
         """The album's cover (cached, embedded in a local file, or from the cover-art tar)."""
         from tui.core.types import image_mime
 
         if len(args) < 2:
             raise MpdError(ACK_ARG, "too few arguments")
-        if parse_int(args[1]) < 0:
+        offset = parse_int(args[1])
+        if offset < 0:
             raise MpdError(ACK_ARG, "Number too small")
         track_id = songs.track_id_of(args[0])
         track = self.session.library.track(track_id) if track_id else None
@@ -230,7 +233,7 @@ class BrowseCommands:
         if path is None:
             return None
         data = path.read_bytes()
-        return data, image_mime(data) or "application/octet-stream"
+        return data, image_mime(data) or "application/octet-stream", offset
 
     @staticmethod
     def _chunk(conn: Connection, data: bytes, offset: int, mime: str | None = None) -> list[str]:

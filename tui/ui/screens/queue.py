@@ -13,6 +13,7 @@ from textual.widgets import Label
 from textual.worker import get_current_worker
 
 from tui.core.commands import Clear, Move, PlayIndex, Remove
+from tui.core.events import QueueChanged
 from tui.core.types import Track
 from tui.ui.messages import QueueUpdated
 from tui.ui.screens.base import MainScreen
@@ -57,23 +58,26 @@ class QueueScreen(MainScreen):
             return Text(marker) + Text("(a track this catalogue does not have)", style="dim")
         return Text(marker) + render_track(item, width - 2, selected, self.app.live, mark_playing=False)
 
-    @work(group="queue", exclusive=True)
-    async def reload(self) -> None:
+    def reload(self) -> None:
         queue = self.app.queue  # the last QueueChanged the core sent: this thread's copy
         lst = self.query_one("#queue", VirtualList)
         lst.set_source(self.library.queue_rows(queue.items), lst.cursor)  # rows read a page at a time
-        self.query_one("#queue-title", Label).update(f"Queue · {queue.length} tracks · repeat {queue.repeat}")
-        self._count_minutes(queue.items, f"Queue · {queue.length} tracks · {{}} min · repeat {queue.repeat}")
+        self._show_title(queue)
+        self._count_minutes(queue)
+
+    def _show_title(self, queue: QueueChanged, minutes: int | None = None) -> None:
+        length = f" · {minutes} min" if minutes is not None else ""
+        self.query_one("#queue-title", Label).update(f"Queue · {queue.length} tracks{length} · repeat {queue.repeat}")
 
     @work(thread=True, group="queue-minutes", exclusive=True, exit_on_error=False)
-    def _count_minutes(self, track_ids: tuple[str, ...], title: str) -> None:
-        """On a thread of its own: at 50,000 tracks the sum takes a second, and the database
-        threads the UI's keys wait on stay free. After the first rows: both read the catalogue's disk."""
+    def _count_minutes(self, queue: QueueChanged) -> None:
+        """On a thread of its own, after the rows in view are read (both read the catalogue's
+        disk): at 50,000 tracks the sum takes a second, and the database threads stay free."""
         time.sleep(MINUTES_AFTER)
         if get_current_worker().is_cancelled:  # the queue changed again meanwhile
             return
-        minutes = self.library.queue_minutes(track_ids)
-        self.app.call_from_thread(self.query_one("#queue-title", Label).update, title.format(minutes))
+        minutes = self.library.queue_minutes(queue.items)
+        self.app.call_from_thread(self._show_title, queue, minutes)
 
     @on(VirtualList.Selected, "#queue")
     def selected(self, event: VirtualList.Selected) -> None:
