@@ -24,6 +24,8 @@ from typing import Any
 from tui.mirror.file_index import FileEntry, FileIndex
 from tui.mirror.torrent_meta import TorrentMeta
 
+RECV_BUFFER = 4 << 20  # bytes; see session_settings
+
 
 class ActiveTorrent:
     """Our bookkeeping for one added torrent; guarded by the service's condition."""
@@ -91,6 +93,11 @@ def session_settings(lt: Any, options: SwarmOptions, upload_limit: int, download
         # five, 0 in 6 without it (bench_swarm.py). Smart-ban still bans the peer that sent bad
         # blocks once a good copy of the piece arrives.
         "use_parole_mode": False,
+        # uTP shares one UDP socket; at the OS default (208 KiB on Linux) a seeder's burst
+        # overflows it, and every dropped datagram stalls that peer for a uTP timeout. Measured on
+        # the bench swarm: 4,331 drops in 20 fetches and first audio of a 16 MiB piece 1.97 s;
+        # with 4 MiB, 0 drops and 1.55 s. Linux caps it at net.core.rmem_max.
+        "recv_socket_buffer_size": RECV_BUFFER,
     }
     if options.loopback:
         settings.update({"listen_interfaces": "127.0.0.1:0", "enable_dht": False, "enable_lsd": False,
