@@ -47,3 +47,17 @@ def client(face: MpdFace) -> mpd.MPDClient:
 
 def uri(track_id: str) -> str:
     return f"longtail:track:{track_id}"
+
+
+def raw(face: MpdFace, request: str) -> str:
+    """Bytes on the wire, for what python-mpd2 does not send (command_list_begin)."""
+    host, port = face.address.rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=10) as s:
+        f = s.makefile("rw", encoding="utf-8", newline="\n")
+        assert f.readline().startswith("OK MPD ")
+        f.write(request)
+        f.flush()
+        lines = []
+        while not (line := f.readline()).startswith(("OK", "ACK")):
+            lines.append(line)
+        return "".join(lines) + line

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import mpd
 import pytest
-from mpd_fixtures import client, free_port, uri
+from mpd_fixtures import client, free_port, raw, uri
 from test_ordering import local_tracks, player_of
 from test_queue_sacred import absent_tracks
 
@@ -88,20 +88,6 @@ def test_a_command_list_sent_twenty_times_always_ends_as_sent(served) -> None:
         assert status["song"] == "0" and status["state"] == "play"
         assert player_of(session).queue.items == [a, b]
     c.close()
-
-
-def raw(face: MpdFace, request: str) -> str:
-    """Bytes on the wire, for what python-mpd2 does not send (command_list_begin)."""
-    host, port = face.address.rsplit(":", 1)
-    with socket.create_connection((host, int(port)), timeout=10) as s:
-        f = s.makefile("rw", encoding="utf-8", newline="\n")
-        assert f.readline().startswith("OK MPD ")
-        f.write(request)
-        f.flush()
-        lines = []
-        while not (line := f.readline()).startswith(("OK", "ACK")):
-            lines.append(line)
-        return "".join(lines) + line
 
 
 def test_a_failing_command_list_stops_there(served) -> None:

@@ -6,15 +6,17 @@ reassemble to the cover's bytes."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import sqlite3
 
 import mpd
 import pytest
-from mpd_fixtures import client, uri
+from mpd_fixtures import client, raw, uri
 from test_ordering import local_tracks, player_of
 
 from tui.core.session import Session
+from tui.demo.paths import DemoPaths
 from tui.mpd import browse
 from tui.mpd.server import MpdFace
 
@@ -176,3 +178,33 @@ def test_no_cover_is_mpds_answer(served, monkeypatch) -> None:
     [(art, _), (picture, _)] = replies(face, f"albumart {uri(a)} 0", f"readpicture {uri(a)} 0")
     assert art["end"] == "ACK [50@0] {albumart} No file exists"
     assert picture == {"end": "OK"}  # MPD: no picture is an empty answer
+
+
+def test_list_album_grouped_by_date_for_one_artist_as_mpd_sends_it(served, small_demo: DemoPaths) -> None:
+    """`list album artist X group date` (ncmpcpp's and rmpc's album views): each date once,
+    sorted, then that date's albums; the pairs equal the catalogue's own, read with SQL."""
+    _session, face = served
+    catalogue = next(small_demo.mirror.glob("annas_archive_spotify_*_metadata/spotify_clean.sqlite3"))
+    with contextlib.closing(sqlite3.connect(f"file:{catalogue}?mode=ro", uri=True)) as db:
+        name = db.execute(
+            "SELECT ar.name FROM artists ar JOIN track_artists ta ON ta.artist_rowid = ar.rowid"
+            " JOIN tracks t ON t.rowid = ta.track_rowid WHERE length(ar.name) >= 8 AND ar.name NOT LIKE '%''%'"
+            " GROUP BY ar.rowid HAVING count(DISTINCT t.album_rowid) >= 2 AND count(*) <= 20"
+            " ORDER BY ar.rowid LIMIT 1").fetchone()[0]
+        truth = set(db.execute(
+            "SELECT DISTINCT al.release_date, al.name FROM artists ar"
+            " JOIN track_artists ta ON ta.artist_rowid = ar.rowid JOIN tracks t ON t.rowid = ta.track_rowid"
+            " JOIN albums al ON al.rowid = t.album_rowid"
+            " WHERE ar.name = ? AND al.name != ''", (name,)))
+    c = client(face)
+    grouped = c.list("album", "artist", name, "group", "date")
+    assert {(row["date"], row["album"]) for row in grouped} == truth
+    lines = raw(face, f'list album artist "{name}" group date\n').splitlines()
+    dates = [line.split(": ", 1)[1] for line in lines if line.startswith("Date: ")]
+    assert dates == sorted(set(dates)), "each date once, in order"
+    assert lines[0].startswith("Date: ") and lines[-1] == "OK"
+    with pytest.raises(mpd.CommandError, match="give a filter"):
+        c.list("album", "group", "albumartist")  # the whole catalogue's albums: refused, not read
+    with pytest.raises(mpd.CommandError, match="Unknown tag type"):
+        c.list("album", "artist", name, "group", "nosuchtag")
+    c.close()

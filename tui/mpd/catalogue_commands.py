@@ -78,28 +78,42 @@ class CatalogueCommands:
         self._need(args, 1)
         args, window = _take_window(args)
         tag, rest = args[0].lower(), args[1:]
-        groups = [rest[i + 1].lower() for i in range(len(rest) - 1) if rest[i] == "group"]
-        rest = [a for i, a in enumerate(rest) if a != "group" and (i == 0 or rest[i - 1] != "group")]
-        if groups:
-            raise MpdError(ACK_ARG, "list with group is not supported by longtail")
-        if tag in ("artist", "albumartist") and not rest:
+        groups = [rest[i + 1].lower() for i in range(len(rest) - 1) if rest[i].lower() == "group"]
+        rest = [a for i, a in enumerate(rest) if a.lower() != "group" and (i == 0 or rest[i - 1].lower() != "group")]
+        for name in (tag, *groups):
+            if name not in LIST_TAGS:
+                raise MpdError(ACK_ARG, f"Unknown tag type: {name}")
+        if tag in ("artist", "albumartist") and not rest and not groups:
             start, end = window or (0, LIST_PAGE)
             source = self.session.library.artists()
             try:
                 rows = source.fetch(start, (end or start + LIST_PAGE) - start)
             finally:
                 source.close()
-            label = "Artist" if tag == "artist" else "AlbumArtist"
-            return [f"{label}: {row.name}" for row in rows]
-        if rest:
-            tracks = self._matches(rest, exact=True)
-            key = {"artist": "Artist", "albumartist": "AlbumArtist", "album": "Album", "title": "Title",
-                   "date": "Date"}.get(tag)
-            if key is None:
-                raise MpdError(ACK_ARG, f"Unknown tag type: {args[0]}")
-            values = dict.fromkeys(v for t in tracks for v in songs.tag_values(t, tag) if v)
-            return [f"{key}: {v}" for v in values]
-        raise MpdError(ACK_ARG, f"list {args[0]} without a filter would list the whole catalogue: give a filter")
+            return [f"{LIST_TAGS[tag]}: {row.name}" for row in rows]
+        if not rest:
+            raise MpdError(ACK_ARG, f"list {args[0]} without a filter would list the whole catalogue: give a filter")
+        return grouped_lines(self._matches(rest, exact=True), tag, groups)
+
+
+LIST_TAGS = {"artist": "Artist", "albumartist": "AlbumArtist", "album": "Album", "title": "Title", "date": "Date"}
+
+
+def grouped_lines(tracks: list[Track], tag: str, groups: list[str]) -> list[str]:
+    """MPD's `list TAG group G...` answer: each group's value once, where it changes, then the
+    distinct values of TAG under it; groups in sorted order, as MPD sends them."""
+    rows = dict.fromkeys((*(next(iter(songs.tag_values(t, g)), "") for g in groups), value)
+                         for t in tracks for value in songs.tag_values(t, tag) if value)
+    ordered = sorted(rows, key=lambda row: row[:-1]) if groups else list(rows)
+    out: list[str] = []
+    previous: tuple[str, ...] | None = None
+    for row in ordered:
+        for depth, group in enumerate(groups):
+            if previous is None or previous[: depth + 1] != row[: depth + 1]:
+                out.append(f"{LIST_TAGS[group]}: {row[depth]}")
+        out.append(f"{LIST_TAGS[tag]}: {row[-1]}")
+        previous = row[:-1]
+    return out
 
 
 def _take_window(args: list[str]) -> tuple[list[str], tuple[int, int | None] | None]:
