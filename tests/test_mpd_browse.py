@@ -208,3 +208,31 @@ def test_list_album_grouped_by_date_for_one_artist_as_mpd_sends_it(served, small
     with pytest.raises(mpd.CommandError, match="Unknown tag type"):
         c.list("album", "artist", name, "group", "nosuchtag")
     c.close()
+
+
+def test_listall_and_listallinfo_of_an_artist_are_its_credited_tracks_and_the_root_is_refused(served) -> None:
+    session, face = served
+    c = client(face)
+    main = session.services.catalogue.paths.main
+    with contextlib.closing(sqlite3.connect(f"file:{main}?mode=ro", uri=True)) as db:
+        name = db.execute(
+            "SELECT ar.name FROM artists ar JOIN artist_albums aa ON aa.artist_rowid = ar.rowid"
+            " WHERE instr(ar.name, '/') = 0 GROUP BY ar.name HAVING count(DISTINCT aa.album_rowid) >= 2"
+            " ORDER BY ar.name LIMIT 1").fetchone()[0]
+        truth = {uri(r[0]) for r in db.execute(
+            "SELECT id FROM tracks WHERE album_rowid IN (SELECT album_rowid FROM artist_albums"
+            " WHERE artist_rowid IN (SELECT rowid FROM artists WHERE name = ?))", (name,))}
+    folder = f"Artists/{name}"
+    everything = c.listallinfo(folder)
+    assert {e["file"] for e in everything if "file" in e} == truth
+    assert all("title" in e for e in everything if "file" in e)  # songs with their tags
+    releases = [e["directory"] for e in c.lsinfo(folder)]
+    assert [e["directory"] for e in everything if "directory" in e] == releases
+    plain = c.listall(folder)
+    assert {e["file"] for e in plain if "file" in e} == truth and all(len(e) == 1 for e in plain)
+    tiers = c.listall("Tiers")
+    assert 0 < sum("file" in e for e in tiers) <= 2 * browse.TIER_SONGS
+    for root in ("", "Artists"):
+        with pytest.raises(mpd.CommandError, match="browse it with lsinfo"):
+            c.listallinfo(root)
+    c.close()

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 PAGE = 5000  # artists one folder lists at most (MPD's lsinfo has no window); more: character folders
 FOLDERS = 5000  # character folders one `lsinfo` lists at most
 PLAYLISTS = 500  # stored playlists listed: the most followed
+WALK_FOLDERS = 500  # folders one listall/listallinfo may open (an artist's releases fit; a letter's artists do not)
 TIER_SONGS = 500
 SLASH = "∕"  # U+2215, a "/" inside a name
 TIERS = {"Vorbis": "vorbis", "Opus": "opus"}
@@ -92,6 +93,36 @@ class BrowseCommands:
             source = self.session.library.playable_tier_tracks(TIERS[rest])
             return self._songs(source.fetch(0, TIER_SONGS))
         raise MpdError(ACK_NO_EXIST, "No such directory")
+
+    def listallinfo(self, conn: Connection, args: list[str]) -> list[str]:
+        return self._walk(conn, args[0].strip("/") if args else "", info=True)
+
+    def listall(self, conn: Connection, args: list[str]) -> list[str]:
+        return self._walk(conn, args[0].strip("/") if args else "", info=False)
+
+    def _walk(self, conn: Connection, path: str, info: bool) -> list[str]:
+        """Everything below `path`, depth first as MPD sends it, folder by folder through
+        `lsinfo`, as long as it stays an artist's or a tier's size: clients ask the root for a
+        copy of the whole database, which at 10^8 tracks none could hold; that is refused."""
+        out: list[str] = []
+        opened = 0
+
+        def visit(folder: str) -> None:
+            nonlocal opened
+            opened += 1
+            if opened > WALK_FOLDERS:
+                command = "listallinfo" if info else "listall"
+                raise MpdError(ACK_ARG, f"{command} {path or '/'} would read too much of the catalogue:"
+                                        " browse it with lsinfo")
+            for line in self.lsinfo(conn, [folder] if folder else []):
+                if line.startswith("directory: "):
+                    out.append(line)
+                    visit(line[len("directory: "):])
+                elif line.startswith("file: ") or (info and not line.startswith("playlist: ")):
+                    out.append(line)
+
+        visit(path)
+        return out
 
     def _songs(self, items: list[TrackItem]) -> list[str]:
         return [line for item in items for line in songs.song_lines(item.track, item.file)]

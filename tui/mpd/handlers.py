@@ -339,7 +339,8 @@ COMMANDS: dict[str, Handler] = {name: getattr(Handlers, "list_tags" if name == "
     "seekcur", "setvol", "volume", "getvol", "repeat", "single", "random", "consume", "replay_gain_mode",
     "replay_gain_status", "add", "addid", "delete", "deleteid", "move", "moveid", "clear", "shuffle",
     "playlistinfo", "playlistid", "plchanges", "plchangesposid", "find", "search", "findadd", "searchadd",
-    "list", "lsinfo", "listplaylists", "listplaylist", "listplaylistinfo", "load", "albumart", "readpicture",
+    "list", "lsinfo", "listall", "listallinfo", "listplaylists", "listplaylist", "listplaylistinfo", "load",
+    "albumart", "readpicture",
     "ping", "tagtypes", "outputs", "decoders", "urlhandlers", "binarylimit",
     "commands", "notcommands")}
 
