@@ -233,3 +233,58 @@ def test_a_piece_that_arrived_but_was_never_verified_is_rechecked_and_the_fetch_
         service.close()
     assert status is not None and status.state == "done" and status.verified, status and status.line()
     assert files.entry(track).local
+
+
+def test_a_fetch_that_lost_every_peer_after_bad_data_is_added_again_and_keeps_its_verified_pieces(small_demo, tmp_path):
+    """libtorrent bans every peer that shared in four failed pieces, the good ones too when the
+    bad one sent blocks of each: the fetch had no peer for two minutes. Here bad data is
+    counted and the seeder goes away: the torrent is added again, and once a seeder is back
+    the file completes, verified, without fetching again a piece it had."""
+    import functools
+
+    mirror, torrent, data = demo_folder(small_demo, tmp_path, None)
+    port = kit.free_port()
+    ids = tracks_of(mirror, tmp_path)
+    files = FileIndex(tmp_path / "files.sqlite3")
+    files.refresh(discover(mirror))
+    track = max(ids, key=lambda t: files.entry(t).size)
+    entry = files.entry(track)
+    first = kit.Swarm(tmp_path / "first")
+    first.libtorrent_seeder("slow", [(torrent, data.parent)], 150_000, port=port)
+    service = TorrentService(files, tmp_path / "parts", tmp_path / "q", [("127.0.0.1", port)], loopback=True,
+                             seed=False)
+    second = kit.Swarm(tmp_path / "second")
+    try:
+        status = service.request(entry)
+        active = service.torrents[entry.info_hash]
+        deadline = time.monotonic() + 30
+        while len(active.have) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(active.have) >= 3, service.status[track].line()
+        service.statuses.submit(functools.partial(service.statuses.hash_failed, status))  # as a bad peer's data
+        first.close()  # no peer left
+        deadline = time.monotonic() + 15
+        while active.added_again == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert active.added_again >= 1, "a fetch with no peer after bad data is added again"
+        with service.cond:
+            had = set(active.have)
+        second.libtorrent_seeder("back", [(torrent, data.parent)], 0, port=port)
+        done = service.wait(track, 60)
+        assert done is not None and done.state == "done" and done.verified, done.line() if done else None
+        pieces = torrent_pieces(service, entry)
+        again = active.handle.status().total_payload_download
+        missing = sum(service.torrents[entry.info_hash].meta.piece_size(p) for p in pieces if p not in had)
+        assert again <= missing * 1.05 + 16 * 1024, (again, missing)  # what it had was not fetched again
+        assert files.entry(track).local
+        assert sorted(p.name for p in (mirror / data.name).iterdir()) == [entry.path.name]  # nothing else written
+    finally:
+        service.close()
+        first.close()
+        second.close()
+        files.close()
+
+
+def torrent_pieces(service: TorrentService, entry) -> list[int]:
+    meta = service.torrents[entry.info_hash].meta
+    return list(meta.file_pieces(meta.file(entry.file_index)))

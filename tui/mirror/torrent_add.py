@@ -51,6 +51,8 @@ class ActiveTorrent:
         self.attributed: set[int] = set()  # pieces whose bytes are counted for a fetch already
         self.rechecking = False  # a recheck (a stuck piece, torrent_alerts.py) is under way
         self.rechecked_at = 0.0
+        self.added_again = 0  # times added again after its peers were all banned (torrent_service.py)
+        self.added_again_at = 0.0
 
     def mirror_path(self, index: int) -> Path:
         return self.save_path / self.meta.file(index).path
@@ -138,7 +140,7 @@ def state_save_path(parts_dir: Path, info_hash: str) -> Path:
     return parts_dir / info_hash
 
 
-def add_params(lt: Any, meta: TorrentMeta, entry: FileEntry, priorities: dict[int, int], have: list[bool],
+def add_params(lt: Any, meta: TorrentMeta, mirror_path: Path, priorities: dict[int, int], have: list[bool],
                parts_dir: Path, peers: list[tuple[str, int]], kept: set[int]) -> Any:
     atp = lt.add_torrent_params()
     atp.ti = meta.info
@@ -149,7 +151,7 @@ def add_params(lt: Any, meta: TorrentMeta, entry: FileEntry, priorities: dict[in
     for index, prio in priorities.items():
         prios[index] = prio
     atp.file_priorities = prios
-    atp.renamed_files = {index: str(entry.save_path / meta.file(index).path) for index in kept}
+    atp.renamed_files = {index: str(mirror_path / meta.file(index).path) for index in kept}
     if any(have):
         atp.have_pieces = have
     # have_pieces alone is fast resume: no hashing of what is on disk (measured: the torrent

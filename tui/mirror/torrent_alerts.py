@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 REDIAL_SECONDS = 1.0  # known peers are dialled again this often while a wanted file is unfinished
 QUIET_SECONDS = 2.0  # a needed piece with no data for this long has its deadline set again
 STUCK_SECONDS = 6.0  # every block of a needed piece arrived this long ago and it was never verified
+BANNED_ALL_SECONDS = 5.0  # a torrent whose peers were all banned is added again at most this often
 PIECE_CACHE = 16  # read_piece buffers kept (docs/libtorrent.md P18)
 
 
@@ -34,6 +35,9 @@ class AlertThread:
     status: dict[str, FetchStatus]
     peers: list[tuple[str, int]]
     verifier: Verifier
+
+    def _add_again(self, torrent: ActiveTorrent) -> None:
+        raise NotImplementedError  # TorrentService's
 
     def _alert_loop(self) -> None:
         lt = self.lt
@@ -173,6 +177,9 @@ class AlertThread:
                      if (s := self.status.get(track_id)) is not None and s.idle_seconds > STUCK_SECONDS
                      and s.need_bytes and s.need_done >= s.need_bytes and not t.rechecking
                      and time.monotonic() - t.rechecked_at > 4 * STUCK_SECONDS}
+            banned_all = [t for t in waiting if self._lost_every_peer(t)]
+            for torrent in banned_all:
+                self._add_again(torrent)
         for torrent in stuck.values():
             self._unstick(torrent)
         for torrent, piece in quiet:
@@ -183,6 +190,19 @@ class AlertThread:
         if self.peers:
             for torrent in waiting:
                 dial_missing_peers(torrent.handle, self.peers)
+
+    def _lost_every_peer(self, torrent: ActiveTorrent) -> bool:
+        """Bad data came in, the fetch had peers, and now it has none (libtorrent banned them)."""
+        statuses = [s for t in torrent.wanted.values() if (s := self.status.get(t)) is not None]
+        if not any(s.hash_failures for s in statuses):
+            return False
+        if time.monotonic() - torrent.added_again_at < BANNED_ALL_SECONDS:
+            return False
+        try:
+            peers = torrent.handle.get_peer_info()
+        except Exception:  # noqa: BLE001 - a handle removed meanwhile
+            return False
+        return not any(not p.flags & (p.connecting | p.handshake) for p in peers)  # dials do not count
 
     def _torrent_of(self, alert: Any) -> ActiveTorrent | None:
         handle = getattr(alert, "handle", None)
