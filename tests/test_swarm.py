@@ -288,3 +288,34 @@ def test_a_fetch_that_lost_every_peer_after_bad_data_is_added_again_and_keeps_it
 def torrent_pieces(service: TorrentService, entry) -> list[int]:
     meta = service.torrents[entry.info_hash].meta
     return list(meta.file_pieces(meta.file(entry.file_index)))
+
+
+def test_play_json_says_what_a_missing_track_waits_for_before_it_starts(small_demo, tmp_path):
+    """`play --json` of a missing track behind a slow seeder: "buffering" lines with the bytes of
+    the pieces playback needs (whole pieces), the peers and an ETA, before "started"."""
+    piece = 256 * 1024
+    mirror, torrent, data = demo_folder(small_demo, tmp_path, None, piece=piece)
+    swarm = kit.Swarm(tmp_path)
+    port = kit.free_port()
+    config = tmp_path / "config.toml"
+    config.write_text('[swarm]\nlisten = ["127.0.0.1:0"]\ndht = false\nlsd = false\nupnp = false\n')
+    try:
+        swarm.libtorrent_seeder("slow", [(torrent, data.parent)], 120_000, port=port)  # a piece takes ~2 s
+        track = tracks_of(mirror, tmp_path)[0]
+        exe = Path(sys.executable).with_name("longtail")
+        run = subprocess.run([str(exe), "play", track, "--json", "--ao", "null", "--no-seed", "--peer",
+                              f"127.0.0.1:{port}", "--mirror", str(mirror), "--state", str(tmp_path / "state")],
+                             capture_output=True, text=True, timeout=120,
+                             env={**__import__("os").environ, "LONGTAIL_CONFIG": str(config)})
+    finally:
+        swarm.close()
+    events = [json.loads(line) for line in run.stdout.splitlines()]
+    kinds = [e["event"] for e in events]
+    assert "started" in kinds, (run.returncode, run.stderr[-800:])
+    before = [e for e in events[:kinds.index("started")] if e["event"] == "buffering"]
+    assert before, kinds[:10]
+    assert all(e["id"] == track for e in before), before
+    assert all(0 <= e["need_done"] <= e["need_bytes"] for e in before), before
+    assert max(e["need_bytes"] for e in before) >= piece  # whole pieces: nothing plays before one is verified
+    assert any(e["peers"] >= 1 and e["line"].startswith("buffering") for e in before), before[-1]
+    assert any(e["eta"] is not None for e in before), before[-1]

@@ -31,7 +31,7 @@ from tui.core.types import clock
               help="mpv audio output (e.g. null, pulse, alsa; default: the config's, else mpv's).")
 @click.option("--no-ui", is_flag=True, help="Play headless, printing progress; exit when the queue ends.")
 @click.option("--no-seed", is_flag=True, help="Do not seed fetched files back.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per line: started, position, ended.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line: buffering, started, position, ended.")
 @click.pass_obj
 @friendly_errors
 def play(obj: Context, track_ids: tuple[str, ...], peers: tuple[str, ...], ao: str | None, no_ui: bool,
@@ -84,12 +84,28 @@ class PlayPrinter:
         self.title_pending: Started | None = None
         self.said_title: str | None = None  # not said again when a new output replays the track
         self.clock_shown = False
+        self.said_buffering: str | None = None
 
     def left_out(self, track_id: str, why: str) -> None:
         if self.as_json:
             emit_line({"event": "left_out", "id": track_id, "message": why})
         else:
             click.echo(f"\rlongtail: {track_id} cannot play: {why}", err=True)
+
+    def _buffering(self, now: NowPlaying) -> None:
+        """What a streamed track waits for before it starts: the bytes of the pieces playback
+        needs, the peers, an ETA (README: "buffering 5.1 of 16.0 MiB from 6 peers, ~1.2 s")."""
+        fetch = now.fetch
+        if now.state != "loading" or fetch is None or not fetch.active or fetch.line == self.said_buffering:
+            return
+        self.said_buffering = fetch.line
+        if self.as_json:
+            emit_line({"event": "buffering", "id": fetch.track_id, "state": fetch.state, "need_bytes": fetch.need_bytes,
+                       "need_done": fetch.need_done, "peers": fetch.peers,
+                       "eta": None if fetch.eta is None else round(fetch.eta, 1), "line": fetch.line})
+        else:
+            click.echo(f"\r  {fetch.line}   ", nl=False, err=True)
+            self.clock_shown = True
 
     def __call__(self, event: object) -> None:
         if isinstance(event, OutputChanged):
@@ -112,6 +128,7 @@ class PlayPrinter:
                 if event.note:
                     click.echo(f"\rlongtail: {event.note}", err=True)
         elif isinstance(event, NowPlaying):
+            self._buffering(event)
             started = self.title_pending
             if started is not None and event.track is not None and event.track_id == started.track_id:
                 t = event.track
@@ -119,6 +136,7 @@ class PlayPrinter:
                            err=True)
                 self.title_pending, self.said_title = None, t.id
         elif isinstance(event, Position):
+            self.said_buffering = None
             if self.as_json:
                 emit_line({"event": "position", "id": event.track_id, "seconds": round(event.seconds, 3)})
             else:
