@@ -192,7 +192,7 @@ class AlertThread:
                 dial_missing_peers(torrent.handle, self.peers)
 
     def _lost_every_peer(self, torrent: ActiveTorrent) -> bool:
-        """Bad data came in, the fetch had peers, and now it has none (libtorrent banned them)."""
+        """Bad data came in (so peers sent it) and now no peer is connected: libtorrent banned them."""
         statuses = [s for t in torrent.wanted.values() if (s := self.status.get(t)) is not None]
         if not any(s.hash_failures for s in statuses):
             return False
