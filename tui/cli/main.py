@@ -35,6 +35,10 @@ class Context:
             self._settings = Settings.load()
         return self._settings
 
+    def use_settings(self, settings: Settings) -> None:
+        """Settings this run uses instead of the config's (the demo's scrobble sink)."""
+        self._settings = settings
+
     def location(self, allow_unbuilt_demo: bool = False) -> Location:
         return resolve_location(self.mirror, self.state, self.settings, allow_unbuilt_demo)
 
@@ -116,7 +120,8 @@ def check_tui_config(settings: Settings) -> None:
 
 
 def run_tui(context: Context, ao: str | None = None, play_ids: list[str] | None = None,
-            peers: tuple[str, ...] = (), seed: bool | None = None) -> None:
+            peers: tuple[str, ...] = (), seed: bool | None = None,
+            on_session: Callable[[Session], None] | None = None) -> None:
     from tui.mpris import start_mpris
     from tui.ui.app import make_app
 
@@ -125,6 +130,8 @@ def run_tui(context: Context, ao: str | None = None, play_ids: list[str] | None 
         import textual_image.widget  # noqa: F401  (asks the terminal what images it draws, before Textual owns it)
     session = context.session(refresh_files=False)
     try:
+        if on_session is not None:
+            on_session(session)
         try:
             session.start_fetching(peers, seed)
         except LongtailError as exc:  # browsing and local playback work without it

@@ -22,15 +22,20 @@ from tui.errors import LongtailError, UsageError
 @click.option("--rebuild", is_flag=True, help="Throw away the demo and build it again.")
 @click.option("--no-ui", is_flag=True, help="Only build the demo; do not start the seeder or the TUI.")
 @click.option("--ao", type=AO, default=None, help="mpv audio output for the TUI.")
+@click.option("--scrobble-sink", is_flag=True,
+              help="Scrobble to loopback stand-ins for ListenBrainz and Last.fm and show what they receive.")
 @click.pass_obj
 @friendly_errors
-def demo(obj: Context, rebuild: bool, no_ui: bool, ao: str | None) -> None:
+def demo(obj: Context, rebuild: bool, no_ui: bool, ao: str | None, scrobble_sink: bool = False) -> None:
     """Build the demo mirror (once), start its loopback seeder and open the TUI on it."""
     from tui.core.demos import build_demo
 
     if obj.mirror is not None:
         raise UsageError("`longtail demo` builds its own mirror; --mirror does not apply",
                          "drop --mirror (use --state DIR to choose where the demo goes)")
+    if scrobble_sink and no_ui:
+        raise UsageError("--scrobble-sink shows listens arriving in the TUI; --no-ui has none",
+                         "drop --no-ui (or --scrobble-sink)")
     paths = demo_paths(obj.state)
     if not no_ui:
         check_tui_config(obj.settings)  # a minute of building, then a bad keymap, would be unkind
@@ -59,7 +64,21 @@ def demo(obj: Context, rebuild: bool, no_ui: bool, ao: str | None) -> None:
     finally:
         session.close()
     obj.state = paths.home
-    run_tui(obj, ao=ao)  # the demo's loopback seeder runs inside, as its "swarm"
+    if not scrobble_sink:
+        run_tui(obj, ao=ao)  # the demo's loopback seeder runs inside, as its "swarm"
+        return
+    from tui.core.demos import scrobble_sink as sink_for
+
+    with sink_for(paths, obj.settings) as sink:
+        click.echo(f"Scrobbling to the demo's sink (ListenBrainz and Last.fm on 127.0.0.1; Last.fm takes only "
+                   f"tracks over 30 s, longer than the demo's); "
+                   f"what it receives shows in the TUI and goes to {sink.log_path}", err=True)
+        obj.use_settings(sink.settings)
+
+        def show_arrivals(session: Session) -> None:
+            sink.say = lambda text: session.publish(Notice(text))
+
+        run_tui(obj, ao=ao, on_session=show_arrivals)
 
 
 @main.command()

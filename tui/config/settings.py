@@ -31,6 +31,7 @@ class Settings(schema.ConfigFile, kw_only=True):
     mirror_dir: Path | None = None  # `mirror`, relative to the config file, or $LONGTAIL_MIRROR
     state_dir: Path | None = None  # `state`, likewise, or $LONGTAIL_STATE
     source: Path | None = None  # the config file the values came from
+    lastfm_session: str | None = None  # lent for one run (the demo's sink); else `scrobble login`'s
 
     @property
     def peer_addresses(self) -> list[PeerAddress]:
