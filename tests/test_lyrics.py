@@ -273,9 +273,9 @@ async def test_the_lyrics_screen_follows_the_playing_line_at_two_positions_and_c
             await wait_for(pilot, lambda b=before: app.now_playing.position > b + 3)
             position = app.now_playing.position
             await wait_for(pilot, lambda p=position: screen.current == expected.line_at(p))
-            body = str(screen.query_one("#lyrics-body").render())
+            body = str(screen.query_one(".lyrics-body").render())
             assert expected.synced[screen.current][1] in body
-            highlighted = [span for span in screen.render_lyrics(expected, screen.current).spans
+            highlighted = [span for span in screen.view.render_lyrics(expected, screen.current).spans
                            if "reverse" in str(span.style)]
             assert len(highlighted) == 1
             seen.add(screen.current)
@@ -325,3 +325,49 @@ async def test_y_on_the_queue_with_nothing_playing_shows_the_selected_queued_tra
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, LyricsScreen))
     session.close()
+
+
+async def test_a_wide_library_shows_the_playing_tracks_lyrics_beside_the_tracks(small_demo, tmp_path):
+    """Real libmpv: from 160 columns the library has a lyrics pane that follows the song (the
+    line sung at the position highlighted after a seek); narrower, the lists keep the room;
+    `lyrics_pane = false` turns it off."""
+    import msgspec
+    from test_tui import demo_session, wait_for
+
+    from tui.ui.app import make_app
+    from tui.ui.widgets.lyrics_view import LyricsView
+
+    session = demo_session(small_demo, tmp_path)
+    local = sorted(t for t, s in session.services.files.all_states() if s == "local")
+    chosen = next(t for t in local if len(session.lyrics.lyrics(t).synced) >= 4
+                  and session.services.catalogue.track(t).duration_ms > 12_000)
+    expected = session.lyrics.lyrics(chosen)
+    app = make_app(session, ao="null", play_ids=[chosen])
+    async with app.run_test(size=(170, 40)) as pilot:
+        await wait_for(pilot, lambda: app.now_playing.state == "playing", timeout=20)
+        pane = app.screen.query_one("#lyrics-pane", LyricsView)
+        await wait_for(pilot, lambda: pane.display and pane.lyrics is not None)
+        assert pane.track.id == chosen and pane.lyrics.synced == expected.synced
+        assert app.focused is not pane  # the keys stay with the lists
+        await pilot.press("space")
+        await wait_for(pilot, lambda: app.now_playing.state == "paused")
+        before = app.now_playing.position
+        await pilot.press("right_square_bracket")  # +5 s
+        await wait_for(pilot, lambda: app.now_playing.position > before + 3)
+        position = app.now_playing.position
+        await wait_for(pilot, lambda: pane.current == expected.line_at(position))
+        assert expected.synced[pane.current][1] in str(pane.query_one(".lyrics-body").render())
+        await pilot.resize_terminal(120, 40)
+        await wait_for(pilot, lambda: not pane.display)
+        await pilot.resize_terminal(170, 40)
+        await wait_for(pilot, lambda: pane.display)
+    session.close()
+
+    off = demo_session(small_demo, tmp_path)
+    off.services.settings = msgspec.structs.replace(off.settings, lyrics_pane=False)  # `lyrics_pane = false`
+    app = make_app(off, ao="null", play_ids=[chosen])
+    async with app.run_test(size=(170, 40)) as pilot:
+        await wait_for(pilot, lambda: app.now_playing.state == "playing", timeout=20)
+        await pilot.pause(0.5)
+        assert not app.screen.query_one("#lyrics-pane", LyricsView).display
+    off.close()

@@ -80,6 +80,7 @@ class ConfigFile(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True)
     keymap_preset: Literal["longtail", "cmus", "ncmpcpp"] = "longtail"  # [keymap] goes on top
     confirm_quit: bool = True  # `q` while music plays asks first, as cmus's does
     art: bool = True
+    lyrics_pane: bool = True  # the library shows the playing track's lyrics beside the tracks, when wide
     peers: list[str] = msgspec.field(default_factory=list)
     keymap: dict[str, str] = msgspec.field(default_factory=dict)
     playback: Playback = msgspec.field(default_factory=Playback)

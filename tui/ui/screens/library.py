@@ -11,8 +11,10 @@ from textual.widgets import Label
 from tui.core.checking import CheckRequest
 from tui.core.types import ListSource, Track
 from tui.core.views import TrackItem
+from tui.ui.messages import NowPlayingChanged
 from tui.ui.screens.base import MainScreen
 from tui.ui.track_keys import track_key
+from tui.ui.widgets.lyrics_view import LyricsView
 from tui.ui.widgets.pictures import show_picture
 from tui.ui.widgets.rows import Header, NamedRow
 from tui.ui.widgets.virtual_list import VirtualList
@@ -47,6 +49,7 @@ class LibraryScreen(MainScreen):
                 yield Label("Tracks", id="tracks-title", classes="pane-title")
                 yield Container(id="album-cover")  # the album's cover, when there is room and a local file
                 yield VirtualList(self.renderer(numbered=True), id="tracks", empty="")
+            yield LyricsView(id="lyrics-pane", classes="pane", can_focus=False)  # wide enough, and playing
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -124,9 +127,29 @@ class LibraryScreen(MainScreen):
     ROOM_FOR_COVER = (44, 22)  # the tracks pane's width and height below which the list keeps it all
 
     def on_resize(self) -> None:
+        self._place_lyrics()
         # the cover keeps its room only while the pane has it to give (after the new layout)
         if self._album_tracks:
             self.call_after_refresh(self.show_album_cover, self._album_tracks[0])
+
+    # -- the playing track's lyrics beside the tracks -------------------------------------------
+
+    LYRICS_PANE_WIDTH = 160  # below it the three lists need the room (`y` still opens the lyrics)
+
+    @on(NowPlayingChanged)
+    def lyrics_follow(self, _message: NowPlayingChanged) -> None:
+        self._place_lyrics()
+
+    def _place_lyrics(self) -> None:
+        pane = self.query_one("#lyrics-pane", LyricsView)
+        now = self.app.now_playing
+        wanted = (self.session.settings.lyrics_pane and self.size.width >= self.LYRICS_PANE_WIDTH
+                  and now.track is not None)
+        if wanted and now.track is not None:
+            if pane.track is None:
+                pane.show(now.track)  # a track paused at start-up, too
+            pane.now_playing(now)
+        pane.display = wanted
 
     @work(group="album-cover", exclusive=True)
     async def show_album_cover(self, track: Track | None) -> None:
