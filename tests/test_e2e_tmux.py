@@ -45,6 +45,20 @@ class Tmux:
             time.sleep(0.1)
         raise AssertionError(f"{text!r} never appeared; the screen was:\n{screen}")
 
+    def settle(self, quiet: float = 0.5, timeout: float = 10.0) -> str:
+        """The screen once it has stopped changing for `quiet` seconds (results still arriving
+        would move the rows under the keys that follow)."""
+        deadline = time.monotonic() + timeout
+        screen, since = self.screen(), time.monotonic()
+        while time.monotonic() < deadline:
+            time.sleep(0.1)
+            now = self.screen()
+            if now != screen:
+                screen, since = now, time.monotonic()
+            elif time.monotonic() - since >= quiet:
+                break
+        return screen
+
 
 def longtail_in_tmux(small_demo, tmp_path, label: str, size: tuple[int, int] = (120, 34),
                      env: str = "") -> tuple[Tmux, str, Path]:
@@ -72,7 +86,8 @@ def test_search_browse_shuffle_and_quit(small_demo, tmp_path):
         tmux.keys("/")
         tmux.wait_for("search tracks, artists, albums")
         tmux.type("various")
-        screen = tmux.wait_for("Artists (")
+        tmux.wait_for("Artists (")
+        screen = tmux.settle()
         assert "Various Artists" in screen
         # open the artist from the results: down into the list, to the artist row, enter
         tmux.keys("Down")
