@@ -81,8 +81,8 @@ def test_refresh_reparses_only_what_changed(mirror, tmp_path):
     src = mirror.parent / "swarm" / FOLDER / aacid(ID_B)
     (mirror / FOLDER / aacid(ID_B)).unlink()
     (mirror / FOLDER / aacid(ID_B)).write_bytes(src.read_bytes())
-    third = index.refresh(discover(mirror))
-    assert third.torrents_parsed == 1 and index.entry(ID_B).local
+    third = index.refresh(discover(mirror))  # the .torrent itself unchanged: only its folder listed again
+    assert (third.torrents_parsed, third.folders_rescanned) == (0, 1) and index.entry(ID_B).local
     # a removed torrent drops its files
     (mirror / f"{FOLDER}.torrent").unlink()
     fourth = index.refresh(discover(mirror))
@@ -105,7 +105,8 @@ def test_a_torrent_named_unlike_its_folder_is_read_once(mirror, tmp_path):
     src = mirror.parent / "swarm" / FOLDER / aacid(ID_B)
     (mirror / FOLDER / aacid(ID_B)).unlink()
     (mirror / FOLDER / aacid(ID_B)).write_bytes(src.read_bytes())
-    assert index.refresh(discover(mirror)).torrents_parsed == 1 and index.entry(ID_B).local
+    rescanned = index.refresh(discover(mirror))
+    assert (rescanned.torrents_parsed, rescanned.folders_rescanned) == (0, 1) and index.entry(ID_B).local
 
 
 def write_torrent(path: Path, info: dict) -> Path:

@@ -89,6 +89,11 @@ def brute_force(index: FileIndex) -> dict[int, dict[str, int]]:
     return out
 
 
+def disk_states(index: FileIndex) -> dict[tuple[str, int], tuple[str, int, int]]:
+    return {(name, file_index): (track_id, disk, size) for name, file_index, track_id, disk, size in index.conn().execute(
+        "SELECT t.name, f.file_index, f.track_id, f.disk, f.size FROM files AS f JOIN torrents AS t ON t.id = f.torrent_id")}
+
+
 @pytest.fixture(scope="module")
 def scale_mirror(tmp_path_factory):
     return make_mirror(tmp_path_factory.mktemp("scale"))
@@ -122,8 +127,13 @@ def test_the_kept_counts_are_the_brute_force_counts_as_the_mirror_changes(scale_
     time.sleep(0.01)
     os.utime(folder)
     report = index.refresh(discover(mirror), tier_of=tier_of)
-    assert report.torrents_parsed == 1  # that folder's torrent alone
+    assert report.torrents_parsed == 0 and report.folders_rescanned == 1  # that folder alone, listed again
     assert index.coverage() == brute_force(index)
+    fresh = FileIndex(tmp_path / "fresh.sqlite3")  # what a whole read of the changed mirror finds
+    fresh.refresh(discover(mirror), tier_of=tier_of, workers=2)
+    assert disk_states(index) == disk_states(fresh)
+    assert index.coverage() == fresh.coverage()
+    fresh.close()
 
     # checks and fetches change single files: bad flags, a fetch under way, a verified fetch
     index.set_bad([*tracks[:3], per_torrent[1][-1]], True)  # the last one has a second copy

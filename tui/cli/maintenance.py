@@ -127,8 +127,9 @@ def index(obj: Context, as_json: bool, files_only: bool) -> None:
     else:
         f = report.files
         click.echo(f"{f['files']} files ({f['local']} local) in "
-                   f"{f['torrents_parsed'] + f['torrents_unchanged']} torrents; "
+                   f"{f['torrents_parsed'] + f['torrents_unchanged'] + f['folders_rescanned']} torrents; "
                    f"{f['torrents_parsed']} parsed, {f['torrents_unchanged']} unchanged, "
+                   f"{f['folders_rescanned']} data folders looked at again, "
                    f"{f['ignored_names']} other names ignored; {f['seconds']:.2f} s", err=True)
         s = report.search
         if s is not None:

@@ -52,7 +52,8 @@ def refresh_files(services: Services, publish: Callable[[object], None],
         tier_lookup(services.catalogue), should_stop)
     out = IndexReport(files={
         "torrents_parsed": report.torrents_parsed, "torrents_unchanged": report.torrents_unchanged,
-        "torrents_removed": report.torrents_removed, "folders_without_torrent": report.folders_without_torrent,
+        "torrents_removed": report.torrents_removed, "folders_rescanned": report.folders_rescanned,
+        "folders_without_torrent": report.folders_without_torrent,
         "files": report.files_indexed, "local": report.local_files, "ignored_names": report.ignored_names,
         "seconds": round(report.seconds, 3)})
     out.errors = [str(e) for e in report.errors]
