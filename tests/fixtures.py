@@ -88,14 +88,14 @@ def build_tiny(directory: Path, with_ean_upc: bool = True, drop_column: tuple[st
     for r in ARTISTS:
         conn.execute("INSERT INTO artists (rowid, id, fetched_at, name, followers_total, popularity) "
                      "VALUES (?,?,?,?,?,?)", (r[0], r[1], 1_752_000_000_000, r[2], r[4], r[3]))
-    for r in ALBUMS:
+    for a in ALBUMS:
         cols = "rowid, id, fetched_at, name, album_type, available_markets_rowid, label, popularity, " \
                "release_date, release_date_precision, total_tracks"
         conn.execute(f"INSERT INTO albums ({cols}) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                     (r[0], r[1], 1, r[2], r[3], 2, r[8], r[4], r[5], r[6], r[7]))
+                     (a[0], a[1], 1, a[2], a[3], 2, a[8], a[4], a[5], a[6], a[7]))
         for size in (640, 300, 64):
             conn.execute("INSERT INTO album_images VALUES (?,?,?,?)",
-                         (r[0], size, size, f"https://i.scdn.co/image/ab67616d0000b273{r[0]:024x}"))
+                         (a[0], size, size, f"https://i.scdn.co/image/ab67616d0000b273{a[0]:024x}"))
     columns = {row[1] for row in conn.execute("PRAGMA table_info(tracks)")}
     for (rowid, id_, name, album, num, disc, isrc, pop, dur, artists) in TRACKS:
         values = {"rowid": rowid, "id": id_, "fetched_at": 1, "name": name, "album_rowid": album,
@@ -106,8 +106,8 @@ def build_tiny(directory: Path, with_ean_upc: bool = True, drop_column: tuple[st
         conn.execute(f"INSERT INTO tracks ({', '.join(values)}) VALUES ({','.join('?' * len(values))})",
                      list(values.values()))
         # Inserted in credited order, so track_artists.rowid order is the credited order.
-        for a in artists:
-            conn.execute("INSERT INTO track_artists VALUES (?, ?)", (rowid, a))
+        for artist in artists:
+            conn.execute("INSERT INTO track_artists VALUES (?, ?)", (rowid, artist))
     conn.executemany("INSERT INTO artist_genres VALUES (?, ?)", GENRES)
     conn.executemany("INSERT INTO artist_albums VALUES (?,?,?,?,?)", ARTIST_ALBUMS)
     indexes = schema.MAIN_INDEXES
@@ -155,7 +155,8 @@ def build_ledger(directory: Path) -> Path:
     conn.executescript(schema.TRACK_FILES + schema.TRACK_FILES_INDEXES)
     rng = random.Random(5)
     for i, (track_id, (status, kbit, tg, tp, ag)) in enumerate(LEDGER.items(), start=1):
-        packet = ogg_packet_with_replaygain(rng, tg, tp, ag, tp) if tg is not None else None
+        packet = (ogg_packet_with_replaygain(rng, tg, tp, ag, tp)
+                  if tg is not None and tp is not None and ag is not None else None)
         conn.execute("INSERT INTO track_files (rowid, track_id, reencoded_kbit_vbr, status, "
                      "sha256_with_embedded_meta, prefixed_ogg_packet) VALUES (?,?,?,?,?,?)",
                      (i * 10, track_id, kbit, status, "ab" * 32 if status == "success" else None,

@@ -58,10 +58,8 @@ def test_a_file_without_a_picture_or_with_a_broken_one_has_no_cover(small_demo, 
     session.close()
     copy = tmp_path / "copy.ogg"
     shutil.copyfile(path, copy)
-    audio = OggVorbis(copy) if path.read_bytes()[28:35] == b"\x01vorbis" else None
-    if audio is None:
-        from mutagen.oggopus import OggOpus
-        audio = OggOpus(copy)
+    from mutagen.oggopus import OggOpus
+    audio = OggVorbis(copy) if path.read_bytes()[28:35] == b"\x01vorbis" else OggOpus(copy)
     audio["metadata_block_picture"] = [base64.b64encode(b"not a picture block").decode()]
     audio.save()
     assert embedded_cover(copy) is None

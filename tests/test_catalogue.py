@@ -8,6 +8,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from expect import present
 from fixtures import build_tiny
 
 from tui.catalogue.catalogue import Catalogue
@@ -57,7 +58,7 @@ def test_ean_upc_columns_follow_the_file(tiny_mirror, tiny_mirror_no_ean):
     assert "NULL AS external_id_ean" in without.track_columns
     assert "NULL AS external_id_ean" not in with_cols.track_columns
     for cat in (with_cols, without):
-        track = cat.track("000000000000000trackB1")
+        track = present(cat.track("000000000000000trackB1"))
         assert track.name == "Around the World" and track.ean is None
         cat.close()
 
@@ -115,7 +116,7 @@ def test_ledger_codec_and_replaygain(catalogue):
 def test_replaygain_offsets():
     import struct
     packet = b"OggS" + bytes(140) + struct.pack("<4f", -6.5, 0.75, -7.0, 0.8) + bytes(8)
-    rg = parse_replaygain(packet)
+    rg = present(parse_replaygain(packet))
     assert (rg.track_gain_db, rg.track_peak, rg.album_gain_db) == (-6.5, 0.75, -7.0)
     assert parse_replaygain(b"OggS" + bytes(20)) is None
     assert parse_replaygain(None) is None
@@ -158,7 +159,7 @@ def test_databases_are_never_modified(tmp_path):
     before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in tmp_path.iterdir()}
     mtimes = {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir()}
     cat = open_catalogue(tmp_path)
-    cat.track_details(cat.track("000000000000000trackB1"))
+    cat.track_details(present(cat.track("000000000000000trackB1")))
     with pytest.raises(sqlite3.OperationalError):
         cat.conn().execute("DELETE FROM tracks")
     cat.close()
@@ -197,7 +198,7 @@ def test_optional_database_that_is_garbage(tmp_path):
 def test_optional_databases_may_be_absent(tmp_path):
     build_tiny(tmp_path, features=False, ledger=False)
     cat = open_catalogue(tmp_path)
-    details = cat.track_details(cat.track("000000000000000trackB1"))
+    details = cat.track_details(present(cat.track("000000000000000trackB1")))
     assert details.features is None and details.ledger is None
     assert len(details.isrc_siblings) == 2
 

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any, cast
 
 from click.testing import CliRunner
 
@@ -116,9 +117,9 @@ def test_index_reports_hostile_torrent(small_demo, tmp_path):
     import libtorrent as lt
     mirror = tmp_path / "m"
     shutil.copytree(small_demo.mirror, mirror)
-    (mirror / "evil.torrent").write_bytes(lt.bencode({b"info": {
+    (mirror / "evil.torrent").write_bytes(lt.bencode(cast(Any, {b"info": {
         b"name": b"x", b"piece length": 16384, b"pieces": b"\0" * 20,
-        b"files": [{b"length": 5, b"path": [b"..", b"..", b"etc"]}]}}))
+        b"files": [{b"length": 5, b"path": [b"..", b"..", b"etc"]}]}})))
     result = run("index", "--json", "--mirror", str(mirror), "--state", str(tmp_path / "s"))
     assert result.exit_code == 1
     doc = json.loads(result.stdout)

@@ -6,6 +6,7 @@ import hashlib
 import sqlite3
 
 import mutagen
+from expect import present
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 
@@ -23,7 +24,7 @@ def test_layout_and_databases(small_demo):
         "spotify_clean_track_files.sqlite3", "spotify_clean_playlists.sqlite3"}
     assert len(layout.torrents) == 4 and len(layout.data_folders) >= 1
     assert all(t.name.startswith("annas_archive_data__aacid__spotify_files_pop_") for t in layout.torrents)
-    conn = sqlite3.connect(layout.main_db)
+    conn = sqlite3.connect(present(layout.main_db))
     zero_share = conn.execute("SELECT avg(popularity = 0) FROM tracks").fetchone()[0]
     assert 0.7 < zero_share < 0.9
     n_artists = conn.execute("SELECT count(*) FROM artists").fetchone()[0]
@@ -46,8 +47,8 @@ def test_audio_is_real_tagged_and_matches_the_ledger(small_demo):
             track_id = f.path.split("__")[-2]
             full = small_demo.swarm / f.path
             data = full.read_bytes()
-            track = cat.track(track_id)
-            ledger = cat.ledger(track_id)
+            track = present(cat.track(track_id))
+            ledger = present(cat.ledger(track_id))
             assert ledger.sha256_with_embedded_meta == hashlib.sha256(data).hexdigest()
             audio = mutagen.File(full)
             if track.popularity > 0:
@@ -62,7 +63,7 @@ def test_audio_is_real_tagged_and_matches_the_ledger(small_demo):
             # the archive's tag bug, reproduced: album peak is a copy of the album gain
             assert audio["REPLAYGAIN_ALBUM_PEAK"] == audio["REPLAYGAIN_ALBUM_GAIN"]
             assert ledger.replaygain is not None
-            entry = index.entry(track_id)
+            entry = present(index.entry(track_id))
             if entry.local:
                 assert entry.path.read_bytes() == data
     cat.close()

@@ -6,8 +6,10 @@ import shutil
 import threading
 import time
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
+from expect import present
 
 from tui.config import Settings, StatePaths
 from tui.errors import TorrentError
@@ -39,7 +41,7 @@ def seeder(small_demo):
 
 def missing_entries(files: FileIndex) -> list[FileEntry]:
     ids = [t for t, state in files.all_states() if state == "fetchable"]
-    return [files.entry(t) for t in sorted(ids)]
+    return [present(files.entry(t)) for t in sorted(ids)]
 
 
 def make_service(files, state, peers, **kw) -> TorrentService:
@@ -54,7 +56,7 @@ def test_fetch_one_file_only_its_pieces(mirror, seeder, small_demo):
     service = make_service(files, state, [seeder.endpoint])
     try:
         service.request(entry)
-        status = service.wait(entry.track_id, 30)
+        status = present(service.wait(entry.track_id, 30))
         assert status.state == "done" and status.verified
         downloaded = service.downloaded_bytes()
     finally:
@@ -97,7 +99,7 @@ def test_play_a_missing_track_to_its_end_through_the_stream(mirror, seeder, smal
     started = rec.of(Started)
     ended = rec.of(Ended)
     assert started and started[0].kind == "stream"
-    track = svc.catalogue.track(entry.track_id)
+    track = present(svc.catalogue.track(entry.track_id))
     assert abs(started[0].duration * 1000 - track.duration_ms) <= 100
     assert ended[0].reason == "eof" and ended[0].played_seconds >= track.duration_ms / 1000 - 0.2
     svc.close()
@@ -135,9 +137,9 @@ def test_seeder_disappears_then_returns(mirror, small_demo, monkeypatch):
     try:
         service.request(entry)
         deadline = time.monotonic() + 20
-        while service.file_status(entry.track_id).pieces_done < 2 and time.monotonic() < deadline:
+        while present(service.file_status(entry.track_id)).pieces_done < 2 and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert service.file_status(entry.track_id).state == "fetching"
+        assert present(service.file_status(entry.track_id)).state == "fetching"
         slow.stop()  # the swarm goes away mid-track
         stream = service.stream(entry)
         torrent = next(iter(service.torrents.values()))
@@ -149,9 +151,9 @@ def test_seeder_disappears_then_returns(mirror, small_demo, monkeypatch):
         reader = threading.Thread(target=lambda: got.append(stream.read(100)))
         reader.start()
         deadline = time.monotonic() + 10
-        while service.file_status(entry.track_id).state != "stalled" and time.monotonic() < deadline:
+        while present(service.file_status(entry.track_id)).state != "stalled" and time.monotonic() < deadline:
             time.sleep(0.1)
-        status = service.file_status(entry.track_id)
+        status = present(service.file_status(entry.track_id))
         assert status.state == "stalled" and "stalled" in status.line()
         back = LoopbackSeeder(small_demo.torrents_and_swarm())
         back.start()
@@ -160,7 +162,7 @@ def test_seeder_disappears_then_returns(mirror, small_demo, monkeypatch):
             service._connect_peers(t)
         reader.join(20)
         assert got and len(got[0]) == 100  # the blocked read carried on
-        assert service.wait(entry.track_id, 20).state == "done"
+        assert present(service.wait(entry.track_id, 20)).state == "done"
         back.stop()
     finally:
         service.close()
@@ -173,9 +175,9 @@ def test_hostile_torrent_is_rejected_and_nothing_written(mirror, tmp_path):
     from tui.mirror.fetch_status import FetchError
     root, files, state = mirror
     hostile = tmp_path / "evil.torrent"
-    hostile.write_bytes(lt.bencode({b"info": {
+    hostile.write_bytes(lt.bencode(cast(Any, {b"info": {
         b"name": b"folder", b"piece length": 16384, b"pieces": b"\0" * 20,
-        b"files": [{b"length": 10, b"path": [b"..", b"..", b"escaped"]}]}}))
+        b"files": [{b"length": 10, b"path": [b"..", b"..", b"escaped"]}]}})))
     entry = FileEntry("0000000000000000000000", 1, hostile, "ab" * 20, root, 0, "folder/x", 10, 0, False)
     service = make_service(files, state, [])
     try:
@@ -235,14 +237,14 @@ def test_full_disk_fails_cleanly(small_demo, tmp_path):
         service = make_service(files, state, [seeder.endpoint])
         try:
             service.request(entry)
-            status = service.wait(entry.track_id, 30)
+            status = present(service.wait(entry.track_id, 30))
         finally:
             service.close()
             seeder.stop()
-        assert status.state == "failed" and "disk is full" in status.message
-        assert not files.entry(entry.track_id).local
+        assert status.state == "failed" and "disk is full" in present(status.message)
+        assert not present(files.entry(entry.track_id)).local
         files.refresh(discover(root))  # even a fresh scan does not count the partial file
-        assert not files.entry(entry.track_id).local
+        assert not present(files.entry(entry.track_id)).local
     finally:
         sp.run(["umount", str(mount)], capture_output=True)
 

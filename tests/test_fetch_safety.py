@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from expect import present
 from mirrors import build, fingerprint
 
 from tui.mirror.file_index import FileIndex
@@ -71,7 +72,7 @@ def test_fetching_next_to_damaged_neighbours_leaves_them_byte_for_byte(small_dem
         service = TorrentService(files, state / "parts", state / "quarantine", [seeder.endpoint], loopback=True)
         try:
             service.request(entry)
-            status = service.wait(entry.track_id, 60)
+            status = present(service.wait(entry.track_id, 60))
         finally:
             service.close()
     assert status is not None and status.state == "done" and status.verified, status and status.line()
@@ -102,7 +103,7 @@ def test_a_symlink_at_the_wanted_path_is_moved_aside_never_written_through(small
         try:
             status = service.request(entry)
             assert status.moved_aside and Path(status.moved_aside).is_symlink()  # the link itself went aside
-            status = service.wait(entry.track_id, 60)
+            status = present(service.wait(entry.track_id, 60))
         finally:
             service.close()
     assert status.state == "done" and status.verified
@@ -141,7 +142,7 @@ def test_an_interrupted_repair_is_finished_by_the_next_run(small_demo, tmp_path)
     pristine = victim.read_bytes()
     victim.write_bytes(pristine[:-1] + bytes([pristine[-1] ^ 1]))
     from tui.mirror.aacid import track_id_from_name
-    track_id = track_id_from_name(victim.name)
+    track_id = present(track_id_from_name(victim.name))
     # the first run cannot reach the swarm (the mirror opened directly: no demo seeder): it moves
     # the file aside and gives up on the fetch
     first = subprocess.run([str(EXE), "check", track_id, "--repair", "--timeout", "2", "--json",
@@ -178,14 +179,18 @@ def test_fetching_two_tracks_of_one_torrent_adds_it_once_and_counts_each_ones_by
     services = open_services(Location(mirror, StatePaths(tmp_path / "state"), None), Settings())
     adds = []
     real_add = torrent_service.TorrentService._add
-    monkeypatch.setattr(torrent_service.TorrentService, "_add",
-                        lambda self, *a: adds.append(1) or real_add(self, *a))
+
+    def counted_add(self, *a):
+        adds.append(1)
+        return real_add(self, *a)
+
+    monkeypatch.setattr(torrent_service.TorrentService, "_add", counted_add)
     with LoopbackSeeder([(torrent, swarm)]) as seeder:
         host, port = seeder.endpoint
         s = Swarm(services, lambda _e: None, (f"{host}:{port}",))
         try:
             from tui.mirror.aacid import track_id_from_name
-            ids = [track_id_from_name(n) for n in names[1:3]]
+            ids = [present(track_id_from_name(n)) for n in names[1:3]]
             reports = s.fetch(ids, 60)
         finally:
             s.close()
@@ -203,7 +208,7 @@ def test_playing_a_damaged_track_moves_it_aside_says_so_and_streams_the_real_one
     victim = sorted(p for p in (home / "mirror").glob("annas_archive_data__*/*") if p.is_file())[1]
     pristine = victim.read_bytes()
     victim.write_bytes(b"<html>gateway timeout</html>")
-    track_id = track_id_from_name(victim.name)
+    track_id = present(track_id_from_name(victim.name))
     out = subprocess.run([str(EXE), "play", track_id, "--json", "--ao", "null", "--state", str(home)],
                          capture_output=True, text=True, timeout=120)
     events = [json.loads(line) for line in out.stdout.splitlines()]
@@ -257,7 +262,7 @@ def test_a_fetched_file_that_differs_from_the_ledger_is_failed_moved_aside_and_n
                                  ledger_sha256=sha256)
         try:
             service.request(entry)
-            status = service.wait(entry.track_id, 60)
+            status = present(service.wait(entry.track_id, 60))
         finally:
             service.close()
     catalogue.close()
@@ -265,7 +270,7 @@ def test_a_fetched_file_that_differs_from_the_ledger_is_failed_moved_aside_and_n
     assert not (data / target).exists()  # not left where the mirror counts it
     aside = list((state / "quarantine").iterdir())
     assert len(aside) == 1 and aside[0].read_bytes() == bytes(body)  # kept, never deleted
-    assert files.entry(entry.track_id).state != "local" and not files.entry(entry.track_id).local
+    assert present(files.entry(entry.track_id)).state != "local" and not present(files.entry(entry.track_id)).local
     assert {p: fingerprint(p) for p in data.iterdir()} == before
 
 
@@ -293,7 +298,7 @@ def test_a_symlink_to_a_file_of_the_right_size_is_moved_aside_and_its_target_kee
         try:
             status = service.request(entry)
             assert status.moved_aside and Path(status.moved_aside).is_symlink()
-            status = service.wait(entry.track_id, 60)
+            status = present(service.wait(entry.track_id, 60))
         finally:
             service.close()
     assert status.state == "done" and status.verified

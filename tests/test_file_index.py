@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import Any, cast
 
 import libtorrent as lt
 import pytest
+from expect import present
 
 from tui.errors import TorrentError
 from tui.mirror.aacid import track_id_from_name
@@ -56,12 +58,12 @@ def test_index_maps_tracks_to_torrent_files(mirror, tmp_path):
     report = index.refresh(discover(mirror))
     assert report.errors == [] and report.torrents_parsed == 1
     assert report.files_indexed == 3 and report.ignored_names == 1 and report.local_files == 1
-    a = index.entry(ID_A)
+    a = present(index.entry(ID_A))
     assert a.local and a.state == "local" and a.size == 50_000 and a.path.is_file()
     assert a.path == mirror / FOLDER / aacid(ID_A)
-    b = index.entry(ID_B)
-    assert not b.local and b.state == "damaged" and "5 bytes on disk" in b.damage()
-    c = index.entry(ID_C)
+    b = present(index.entry(ID_B))
+    assert not b.local and b.state == "damaged" and "5 bytes on disk" in present(b.damage())
+    c = present(index.entry(ID_C))
     assert c.state == "fetchable" and c.rel_path == f"{FOLDER}/{ID_C}"
     assert index.states([ID_A, ID_B, "0000000000000000000000"]) == {
         ID_A: "local", ID_B: "damaged", "0000000000000000000000": "absent"}
@@ -82,13 +84,13 @@ def test_refresh_reparses_only_what_changed(mirror, tmp_path):
     (mirror / FOLDER / aacid(ID_B)).unlink()
     (mirror / FOLDER / aacid(ID_B)).write_bytes(src.read_bytes())
     third = index.refresh(discover(mirror))  # the .torrent itself unchanged: only its folder listed again
-    assert (third.torrents_parsed, third.folders_rescanned) == (0, 1) and index.entry(ID_B).local
+    assert (third.torrents_parsed, third.folders_rescanned) == (0, 1) and present(index.entry(ID_B)).local
     # a removed torrent drops its files
     (mirror / f"{FOLDER}.torrent").unlink()
     fourth = index.refresh(discover(mirror))
     assert fourth.torrents_removed == 1
     # ...but its data folder still counts as local files (with no torrent to fetch from)
-    assert index.entry(ID_A).state == "local"
+    assert present(index.entry(ID_A)).state == "local"
     assert index.entry(ID_C) is None
 
 
@@ -106,11 +108,11 @@ def test_a_torrent_named_unlike_its_folder_is_read_once(mirror, tmp_path):
     (mirror / FOLDER / aacid(ID_B)).unlink()
     (mirror / FOLDER / aacid(ID_B)).write_bytes(src.read_bytes())
     rescanned = index.refresh(discover(mirror))
-    assert (rescanned.torrents_parsed, rescanned.folders_rescanned) == (0, 1) and index.entry(ID_B).local
+    assert (rescanned.torrents_parsed, rescanned.folders_rescanned) == (0, 1) and present(index.entry(ID_B)).local
 
 
 def write_torrent(path: Path, info: dict) -> Path:
-    path.write_bytes(lt.bencode({b"info": info}))
+    path.write_bytes(lt.bencode(cast(Any, {b"info": info})))
     return path
 
 

@@ -84,14 +84,15 @@ def brute_force(index: FileIndex) -> dict[int, dict[str, int]]:
             best[track_id] = (PREFERENCE[state], state)
         tiers[track_id] = -1 if tier is None else tier
     out = {t: dict.fromkeys(("local", "damaged", "fetchable", "none"), 0) for t in (1, 0, -1)}
-    for track_id, (_rank, state) in best.items():
-        out[tiers[track_id]][COUNTED_AS[state]] += 1
+    for track_id, (_rank, counted) in best.items():
+        out[tiers[track_id]][COUNTED_AS[counted]] += 1
     return out
 
 
 def disk_states(index: FileIndex) -> dict[tuple[str, int], tuple[str, int, int]]:
-    return {(name, file_index): (track_id, disk, size) for name, file_index, track_id, disk, size in index.conn().execute(
-        "SELECT t.name, f.file_index, f.track_id, f.disk, f.size FROM files AS f JOIN torrents AS t ON t.id = f.torrent_id")}
+    rows = index.conn().execute("SELECT t.name, f.file_index, f.track_id, f.disk, f.size "
+                                "FROM files AS f JOIN torrents AS t ON t.id = f.torrent_id")
+    return {(name, file_index): (track_id, disk, size) for name, file_index, track_id, disk, size in rows}
 
 
 @pytest.fixture(scope="module")

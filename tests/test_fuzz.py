@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any, cast
 
 import libtorrent as lt
 import pytest
@@ -77,7 +78,7 @@ def test_any_torrent_structure_parses_safely_or_is_refused(work, name, files, pi
     if hybrid:
         info[b"meta version"] = 2
         info[b"file tree"] = {name: {b"": {b"length": total}}}
-    torrent_target(lt.bencode({b"info": info}), work)
+    torrent_target(lt.bencode(cast(Any, {b"info": info})), work)
 
 
 @fuzz(3000)

@@ -12,9 +12,11 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import cast
 
 import mutagen
 import pytest
+from expect import present
 
 from tui.demo.lyrics import LRCLIB_DUMP, UNDECORATED
 from tui.errors import LongtailError
@@ -265,7 +267,8 @@ async def test_the_lyrics_screen_follows_the_playing_line_at_two_positions_and_c
         await pilot.press("y")
         await wait_for(pilot, lambda: isinstance(app.screen, LyricsScreen) and app.screen.lyrics is not None)
         screen = app.screen
-        assert screen.track.id == chosen and screen.lyrics.synced == expected.synced
+        assert isinstance(screen, LyricsScreen)
+        assert screen.track.id == chosen and present(screen.lyrics).synced == expected.synced
         seen = set()
         for _ in range(2):
             before = app.now_playing.position
@@ -321,7 +324,7 @@ async def test_y_on_the_queue_with_nothing_playing_shows_the_selected_queued_tra
         await wait_for(pilot, lambda: app.current_mode == "queue" and len(app.queue.items) == 2)
         await pilot.press("j", "y")
         await wait_for(pilot, lambda: isinstance(app.screen, LyricsScreen))
-        assert app.now_playing.state == "stopped" and app.screen.track.id == local[1]
+        assert app.now_playing.state == "stopped" and cast(LyricsScreen, app.screen).track.id == local[1]
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, LyricsScreen))
     session.close()
@@ -341,13 +344,13 @@ async def test_a_wide_library_shows_the_playing_tracks_lyrics_beside_the_tracks(
     local = sorted(t for t, s in session.services.files.all_states() if s == "local")
     chosen = next(t for t in local if len(session.lyrics.lyrics(t).synced) >= 4
                   and session.services.catalogue.track(t).duration_ms > 12_000)
-    expected = session.lyrics.lyrics(chosen)
+    expected = present(session.lyrics.lyrics(chosen))
     app = make_app(session, ao="null", play_ids=[chosen])
     async with app.run_test(size=(170, 40)) as pilot:
         await wait_for(pilot, lambda: app.now_playing.state == "playing", timeout=20)
         pane = app.screen.query_one("#lyrics-pane", LyricsView)
         await wait_for(pilot, lambda: pane.display and pane.lyrics is not None)
-        assert pane.track.id == chosen and pane.lyrics.synced == expected.synced
+        assert present(pane.track).id == chosen and present(pane.lyrics).synced == expected.synced
         assert app.focused is not pane  # the keys stay with the lists
         await pilot.press("space")
         await wait_for(pilot, lambda: app.now_playing.state == "paused")

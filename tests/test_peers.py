@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from expect import present
 from test_player import Recorder
 
 from tui.config import PeerAddress, Settings, StatePaths
@@ -57,7 +58,7 @@ def test_a_seeder_that_starts_late_is_reached_within_a_second_or_two(home, small
     try:
         service.request(entry)
         time.sleep(10)  # every dial so far was refused (more than libtorrent's 3 failures): nobody listens yet
-        assert service.file_status(entry.track_id).state != "done"
+        assert present(service.file_status(entry.track_id)).state != "done"
         seeder.start()
         up = time.monotonic()
         status = service.wait(entry.track_id, 30)

@@ -6,6 +6,7 @@ import os
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -99,8 +100,8 @@ def test_gapless_transition(services, local_ids):
     player, rec = make_player(services, mpv_options=FAST)
     idle_changes: list = []
     playlist_lengths: list[int] = []
-    player.engine.mpv.observe_property("idle-active", lambda _n, v: idle_changes.append(v))
-    player.engine.mpv.observe_property("playlist-count", lambda _n, v: playlist_lengths.append(v))
+    mpv_of(player).observe_property("idle-active", lambda _n, v: idle_changes.append(v))
+    mpv_of(player).observe_property("playlist-count", lambda _n, v: playlist_lengths.append(v))
     try:
         player.play(local_ids[:3])
         assert rec.finished.wait(60)
@@ -200,16 +201,16 @@ def test_corrupt_and_absent_tracks_error_and_the_queue_moves_on(services, local_
 def test_replaygain_is_applied_as_mpv_options(services, local_ids):
     player, rec = make_player(services, replaygain="album", preamp=2.0)
     try:
-        assert player.engine.mpv["replaygain"] == "album"
-        assert player.engine.mpv["replaygain-clip"] is False
-        assert float(player.engine.mpv["replaygain-preamp"]) == 2.0
+        assert mpv_of(player)["replaygain"] == "album"
+        assert mpv_of(player)["replaygain-clip"] is False
+        assert float(mpv_of(player)["replaygain-preamp"]) == 2.0
         player.play([local_ids[0]])
         rec.wait_for(lambda e: isinstance(e, Started))
         rg = services.catalogue.ledger(local_ids[0]).replaygain
-        assert float(player.engine.mpv["replaygain-fallback"]) == pytest.approx(rg.album_gain_db, abs=0.01)
+        assert float(mpv_of(player)["replaygain-fallback"]) == pytest.approx(rg.album_gain_db, abs=0.01)
         player.set_replaygain("off")
         player.sync()
-        assert player.engine.mpv["replaygain"] in (False, "no")
+        assert mpv_of(player)["replaygain"] in (False, "no")
     finally:
         player.close()
 
@@ -328,3 +329,12 @@ def test_no_position_is_negative_or_past_the_end_over_20_track_changes(services,
         elif isinstance(event, Position) and by_entry:
             by_entry[-1].append(event.seconds)
     assert all(seconds == sorted(seconds) for seconds in by_entry)
+
+
+def mpv_of(player) -> Any:
+    """The libmpv handle under the player (the real engine is an MpvEngine)."""
+    from tui.player.mpv_engine import MpvEngine
+
+    engine = player.engine
+    assert isinstance(engine, MpvEngine)
+    return engine.mpv

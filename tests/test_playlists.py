@@ -12,8 +12,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import cast
 
 import pytest
+from expect import present
 
 from tui.catalogue.catalogue import Catalogue
 from tui.catalogue.databases import CataloguePaths
@@ -228,9 +230,9 @@ async def test_the_playlists_screen_finds_opens_and_plays_what_can_be_played(sma
         await pilot.press(*name)
         rows = app.screen.query_one("#playlist-rows", VirtualList)
         await wait_for(pilot, lambda: rows.count and isinstance(rows.row_at(0), NamedRow)
-                       and rows.row_at(0).name == name)
+                       and present(rows.row_at(0)).name == name)
         await pilot.press("enter", "enter")  # the query to the results, then open the first
-        await wait_for(pilot, lambda: rows.count and app.screen.opened is not None
+        await wait_for(pilot, lambda: rows.count and cast(PlaylistsScreen, app.screen).opened is not None
                        and all(rows.row_at(i) is not None for i in range(rows.count)))
         entries = [rows.row_at(i) for i in range(rows.count)]
         assert all(isinstance(r, (TrackItem, PlaylistEntry)) for r in entries)
@@ -238,7 +240,7 @@ async def test_the_playlists_screen_finds_opens_and_plays_what_can_be_played(sma
         rows.move_cursor(local)
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.now_playing.track is not None
-                       and app.now_playing.track.id == entries[local].track.id, timeout=20)
+                       and app.now_playing.track.id == present(entries[local]).track.id, timeout=20)
         # fetching is off in this session: only the local entries can play, the rest are left out
         playable = [r.track.id for r in entries if isinstance(r, TrackItem) and r.file == "local"]
         assert app.now_playing.queue_length == len(playable)
@@ -266,5 +268,5 @@ async def test_the_playlists_screen_opens_on_the_most_followed(small_demo, tmp_p
         await wait_for(pilot, lambda: app.current_mode == "playlists")
         rows = app.screen.query_one("#playlist-rows", VirtualList)
         await wait_for(pilot, lambda: rows.count > 1 and isinstance(rows.row_at(0), NamedRow))
-        assert rows.row_at(0).name == top
+        assert present(rows.row_at(0)).name == top
     session.close()

@@ -14,12 +14,14 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from expect import present
 
 from tui.catalogue.catalogue import Catalogue
 from tui.catalogue.databases import CataloguePaths
 from tui.catalogue.radio import Radio, RadioIndex
 from tui.mirror.file_index import FileIndex
 from tui.mirror.layout import discover
+from tui.ui.screens.library import LibraryScreen
 
 EXE = Path(sys.executable).with_name("longtail")
 NUMBER_OF = {  # Camelot as printed on the wheel: (pitch, mode) -> code
@@ -181,7 +183,7 @@ def test_a_radio_build_killed_with_sigkill_carries_on_and_ends_the_same(small_de
         radio.CHUNK = original
     assert read and read[0] > 200 * (chunks_before - 1)  # carried on; did not start again from row 1
     fresh = RadioIndex(tmp_path / "fresh")
-    assert fresh.build(catalogue, "sig") == resumed == len(features(catalogue.paths.features))
+    assert fresh.build(catalogue, "sig") == resumed == len(features(present(catalogue.paths.features)))
     for name in ("ids.npy", "vectors.npy", "starts.npy"):
         assert np.array_equal(np.load(path / name), np.load(tmp_path / "fresh" / name)), name
     catalogue.close()
@@ -204,13 +206,19 @@ async def test_w_in_the_library_starts_a_radio_from_the_selected_track(small_dem
     app = make_app(session, engine=FakeEngine())
     notes: list[str] = []
     original = app.notify
-    app.notify = lambda message, **kw: (notes.append(str(message)), original(message, **kw))[1]
+    def noted(message, **kw):
+        notes.append(str(message))
+        return original(message, **kw)
+
+    app.notify = noted  # type: ignore[method-assign]  # a spy on what is said
     async with app.run_test(size=(140, 40)) as pilot:
         await wait_for(pilot, lambda: session.player is not None)
-        app.screen.open_artist(seed.artists[0].rowid, seed.album.rowid, seed.rowid)
+        library = app.screen
+        assert isinstance(library, LibraryScreen)
+        library.open_artist(seed.artists[0].rowid, seed.album.rowid, seed.rowid)
         tracks = app.screen.query_one("#tracks", VirtualList)
         await wait_for(pilot, lambda: isinstance(tracks.row_at(tracks.cursor), TrackItem)
-                       and tracks.row_at(tracks.cursor).track.id == seed.id and app.focused is tracks)
+                       and present(tracks.row_at(tracks.cursor)).track.id == seed.id and app.focused is tracks)
         await pilot.press("w")
         await wait_for(pilot, lambda: app.now_playing.queue_length > 0, timeout=20)
         assert any(f"radio from {seed.name}" in n for n in notes)

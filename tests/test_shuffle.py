@@ -7,6 +7,7 @@ from collections import Counter
 
 import pytest
 from click.testing import CliRunner
+from expect import present
 from test_catalogue import open_catalogue
 
 from tui.catalogue.shuffle import Permutation, Shuffle, ShuffleFilter
@@ -87,7 +88,7 @@ def test_sparse_filter_uses_a_subset_index(small_demo, tmp_path):
     assert playable.strategy == "subset"  # 24 playable tracks of 4000
     got = playable.take(100)
     assert len(got) == 24 and len({t.id for t in got}) == 24
-    assert all(files.entry(t.id).state in ("local", "fetchable") for t in got)
+    assert all(present(files.entry(t.id)).state in ("local", "fetchable") for t in got)
     # uniform over the subset: first draws over many seeds, bucketed in 8 groups of 3
     ids = sorted(t.id for t in got)
     bucket = {track_id: i // 3 for i, track_id in enumerate(ids)}
@@ -96,7 +97,7 @@ def test_sparse_filter_uses_a_subset_index(small_demo, tmp_path):
                                     subsets_path=subsets).take(1)[0].id] for s in range(n))
     assert chi_square(counts, list(range(8)), n) < CHI2_CRIT_001[7]
     local = Shuffle(c, ShuffleFilter(present_only=True), seed=2, files=files, subsets_path=subsets).take(100)
-    assert local and all(files.entry(t.id).present for t in local)
+    assert local and all(present(files.entry(t.id)).present for t in local)
     c.close()
 
 

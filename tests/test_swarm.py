@@ -18,6 +18,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
 import swarm_kit as kit
+from expect import present
 
 from tui.config import Settings, StatePaths
 from tui.config.schema import Swarm as SwarmConfig
@@ -182,7 +183,8 @@ def test_a_corrupt_seeder_beside_a_clean_one_never_stalls_the_fetch_and_is_banne
         swarm.aria2_seeder("evil", [torrent], evil, 0, good=False, port=evil_port)
         time.sleep(1.5)
         ids = tracks_of(mirror, tmp_path)
-        sizes = {t: FileIndex(tmp_path / "probe.sqlite3").entry(t).size for t in ids}
+        probe = FileIndex(tmp_path / "probe.sqlite3")
+        sizes = {t: present(probe.entry(t)).size for t in ids}
         biggest = sorted(ids, key=lambda t: -sizes[t])[:3]  # files of several pieces
         for n, track in enumerate(biggest):
             state = tmp_path / f"state-{n}"
@@ -191,7 +193,7 @@ def test_a_corrupt_seeder_beside_a_clean_one_never_stalls_the_fetch_and_is_banne
             service = TorrentService(files, state / "parts", state / "q",
                                      [("127.0.0.1", evil_port), ("127.0.0.1", good_port)], loopback=True, seed=False)
             try:
-                service.request(files.entry(track))
+                service.request(present(files.entry(track)))
                 status = service.wait(track, 60)
                 said = explain(service, status)
             finally:
@@ -199,7 +201,7 @@ def test_a_corrupt_seeder_beside_a_clean_one_never_stalls_the_fetch_and_is_banne
             assert status is not None and status.state == "done" and status.verified, said
             assert status.hash_failures >= 1  # the bad copy did reach us...
             assert status.banned >= 1  # ...and the peer that sent it was banned
-            assert files.entry(track).local
+            assert present(files.entry(track)).local
             files.close()
     finally:
         swarm.close()
@@ -220,19 +222,19 @@ def test_a_piece_that_arrived_but_was_never_verified_is_rechecked_and_the_fetch_
     files = FileIndex(tmp_path / "files.sqlite3")
     files.refresh(discover(mirror))
     [(track, _)] = [(t, s) for t, s in files.all_states() if s == "fetchable"]
-    entry = files.entry(track)
+    entry = present(files.entry(track))
     service = TorrentService(files, tmp_path / "parts", tmp_path / "q", [], loopback=True, seed=False)
     try:
         service.request(entry)
         time.sleep(1.0)
         assert service.status[track].state in ("queued", "fetching")
         shutil.copyfile(source, entry.path)  # as if every block had arrived
-        service._unstick(service.torrents[entry.info_hash])
+        service._unstick(service.torrents[present(entry.info_hash)])
         status = service.wait(track, 30)
     finally:
         service.close()
     assert status is not None and status.state == "done" and status.verified, status and status.line()
-    assert files.entry(track).local
+    assert present(files.entry(track)).local
 
 
 def test_a_fetch_that_lost_every_peer_after_bad_data_is_added_again_and_keeps_its_verified_pieces(small_demo, tmp_path):
@@ -247,8 +249,8 @@ def test_a_fetch_that_lost_every_peer_after_bad_data_is_added_again_and_keeps_it
     ids = tracks_of(mirror, tmp_path)
     files = FileIndex(tmp_path / "files.sqlite3")
     files.refresh(discover(mirror))
-    track = max(ids, key=lambda t: files.entry(t).size)
-    entry = files.entry(track)
+    track = max(ids, key=lambda t: present(files.entry(t)).size)
+    entry = present(files.entry(track))
     first = kit.Swarm(tmp_path / "first")
     first.libtorrent_seeder("slow", [(torrent, data.parent)], 150_000, port=port)
     service = TorrentService(files, tmp_path / "parts", tmp_path / "q", [("127.0.0.1", port)], loopback=True,
@@ -256,7 +258,7 @@ def test_a_fetch_that_lost_every_peer_after_bad_data_is_added_again_and_keeps_it
     second = kit.Swarm(tmp_path / "second")
     try:
         status = service.request(entry)
-        active = service.torrents[entry.info_hash]
+        active = service.torrents[present(entry.info_hash)]
         deadline = time.monotonic() + 30
         while len(active.have) < 3 and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -274,9 +276,9 @@ def test_a_fetch_that_lost_every_peer_after_bad_data_is_added_again_and_keeps_it
         assert done is not None and done.state == "done" and done.verified, done.line() if done else None
         pieces = torrent_pieces(service, entry)
         again = active.handle.status().total_payload_download
-        missing = sum(service.torrents[entry.info_hash].meta.piece_size(p) for p in pieces if p not in had)
+        missing = sum(service.torrents[present(entry.info_hash)].meta.piece_size(p) for p in pieces if p not in had)
         assert again <= missing * 1.05 + 16 * 1024, (again, missing)  # what it had was not fetched again
-        assert files.entry(track).local
+        assert present(files.entry(track)).local
         assert sorted(p.name for p in (mirror / data.name).iterdir()) == [entry.path.name]  # nothing else written
     finally:
         service.close()
@@ -286,7 +288,7 @@ def test_a_fetch_that_lost_every_peer_after_bad_data_is_added_again_and_keeps_it
 
 
 def torrent_pieces(service: TorrentService, entry) -> list[int]:
-    meta = service.torrents[entry.info_hash].meta
+    meta = service.torrents[present(entry.info_hash)].meta
     return list(meta.file_pieces(meta.file(entry.file_index)))
 
 

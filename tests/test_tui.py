@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from expect import present
 from textual.widgets import Label
 
 from tui.catalogue.file_states import FileState
@@ -70,7 +71,7 @@ async def test_library_browse_artist_album_tracks(demo_app):
 
 
 async def test_search_as_you_type_posts_results(demo_app):
-    messages = []
+    messages: list[object] = []
     top = demo_app.session.services.tiers.page("vorbis", limit=1)[0]
     query = top.name.lower()
     async with demo_app.run_test(size=(120, 36), message_hook=messages.append) as pilot:
@@ -295,7 +296,7 @@ async def test_C_checks_the_whole_mirror_and_escape_stops_and_closes(small_demo,
     session = demo_session(small_demo, tmp_path)
     local = sum(1 for _t, state in session.services.files.all_states() if state == "local")
     app = make_app(session, start_player=False)
-    finished = []
+    finished: list[CheckFinished] = []
     session.bus.subscribe(finished.append, (CheckFinished,))
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause(0.2)
@@ -338,7 +339,7 @@ async def test_escape_leaves_the_shuffle_filters_for_the_list_where_enter_plays(
             stream = app.screen.query_one("#stream", VirtualList)
             assert app.focused is stream and switch.value  # Escape did not toggle anything
             await wait_for(pilot, lambda: stream.row_at(0) is not None)
-            first = stream.row_at(0).track.id
+            first = present(stream.row_at(0)).track.id
             await pilot.press("enter")
             await wait_for(pilot, lambda: app.now_playing.track_id == first and app.now_playing.state == "playing", 20)
     finally:  # a libtorrent session left to the exit would abort the process
@@ -368,7 +369,11 @@ async def test_slash_type_escape_then_q_quits_like_every_tui(demo_app):
         assert demo_app.current_mode == "tiers"
         exits: list[object] = []
         original_exit = demo_app.exit
-        demo_app.exit = lambda *a, **k: (exits.append(a), original_exit(*a, **k))[1]
+        def exit_counted(*a, **k):
+            exits.append(a)
+            return original_exit(*a, **k)
+
+        demo_app.exit = exit_counted
         await pilot.press("q")
         await pilot.pause(0.2)
         assert exits  # q quit the app
@@ -400,7 +405,11 @@ async def test_clear_then_undo_puts_the_queue_back_and_says_how(small_demo, tmp_
     notes: list[str] = []
     async with app.run_test(size=(120, 36)) as pilot:
         original = app.notify
-        app.notify = lambda message, **kw: (notes.append(str(message)), original(message, **kw))[1]
+        def noted(message, **kw):
+            notes.append(str(message))
+            return original(message, **kw)
+
+        app.notify = noted  # type: ignore[method-assign]  # a spy on what is said
         ids = [t for t, s in sorted(session.services.files.all_states()) if s == "local"][:3]
         session.send(Play(tuple(ids)))
         await wait_for(pilot, lambda: app.queue.items == tuple(ids))
@@ -444,7 +453,12 @@ async def test_a_mirror_opened_for_the_first_time_is_indexed_in_the_background_a
     app = make_app(session, start_player=False)
     notes: list[str] = []
     original = app.notify
-    app.notify = lambda message, **kw: (notes.append(str(message)), original(message, **kw))[1]  # type: ignore
+
+    def noted(message, **kw):
+        notes.append(str(message))
+        return original(message, **kw)
+
+    app.notify = noted  # type: ignore[method-assign]  # a spy on what is said
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_for(pilot, lambda: any("file index ready" in n for n in notes), 60)
         assert any("first look at this mirror" in n for n in notes)
@@ -466,7 +480,7 @@ async def test_o_finds_the_playing_track_in_the_library(small_demo, tmp_path):
         assert app.current_mode == "library"
         tracks = app.screen.query_one("#tracks", VirtualList)
         await wait_for(pilot, lambda: isinstance(tracks.row_at(tracks.cursor), TrackItem)
-                       and tracks.row_at(tracks.cursor).track.id == track_id)
+                       and present(tracks.row_at(tracks.cursor)).track.id == track_id)
         assert app.focused is tracks
     session.close()
 

@@ -63,7 +63,11 @@ def test_resume_skips_what_the_part_file_holds(tmp_path, monkeypatch):
         fh = real_open(path, mode, *a, **k)
         if str(path).endswith(".part"):
             orig_write = fh.write
-            fh.write = lambda b: (writes.append(len(b)), orig_write(b))[1]
+            def counted(b, orig_write=orig_write):
+                writes.append(len(b))
+                return orig_write(b)
+
+            fh.write = counted
         return fh
 
     monkeypatch.setattr("builtins.open", counting_open)
