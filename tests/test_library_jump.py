@@ -35,3 +35,51 @@ async def test_a_late_highlight_of_another_artist_does_not_take_the_jumps_place(
         assert present(albums.row_at(albums.cursor)).rowid == seed.album.rowid
         assert present(artists.row_at(artists.cursor)).rowid == seed.artists[0].rowid
     session.close()
+
+
+async def test_P_lists_exactly_the_artists_with_a_release_that_can_play_in_name_order(small_demo, tmp_path):
+    """Issue 21: `P` filters the artists too (from a sidecar list, never a scan of the pane),
+    and keeps the artist under the cursor when it is in both lists."""
+    import sqlite3
+
+    from tui.core.types import can_play
+
+    session = demo_session(small_demo, tmp_path)
+    files = session.services.files
+    known = files.files_of([t for t, _state in files.all_states()])
+    playable = {t for t, (state, fetchable) in known.items() if can_play(state, fetchable)}
+    main = present(session.services.catalogue.paths.main)
+    conn = sqlite3.connect(f"file:{main}?mode=ro", uri=True)
+    with_release: set[int] = set()  # brute force: every playable track's album, every artist of it
+    for track_id, album in conn.execute("SELECT id, album_rowid FROM tracks"):
+        if track_id in playable:
+            with_release |= {r[0] for r in conn.execute(
+                "SELECT artist_rowid FROM artist_albums WHERE album_rowid = ?", (album,))}
+    expected = sorted((name, rowid) for rowid, name in conn.execute("SELECT rowid, name FROM artists")
+                      if rowid in with_release)
+    conn.close()
+    assert 0 < len(expected) < 2000  # the demo has a few thousand artists, some with something local
+    app = make_app(session, start_player=False)
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, LibraryScreen)
+        artists = screen.query_one("#artists", VirtualList)
+        title = screen.query_one("#artists-title")
+        await wait_for(pilot, lambda: artists.row_at(0) is not None)
+        await pilot.press("P")
+        await wait_for(pilot, lambda: "playable (P)" in str(title.render()) and artists.count == len(expected))
+        await wait_for(pilot, lambda: all(artists.row_at(i) is not None for i in range(artists.count)), 20)
+        rows = [present(artists.row_at(i)) for i in range(artists.count)]
+        assert [(r.name, r.rowid) for r in rows] == expected
+        library = session.library
+        assert all(library.playable_albums(library.discography(r.rowid)) for r in rows[:30])
+        chosen = rows[len(rows) // 2]
+        artists.move_cursor(len(rows) // 2)
+        await pilot.press("P")  # every artist again, the same one under the cursor
+        await wait_for(pilot, lambda: "playable" not in str(title.render()) and artists.count > len(expected))
+        await wait_for(pilot, lambda: artists.row_at(artists.cursor) is not None
+                       and present(artists.row_at(artists.cursor)).rowid == chosen.rowid)
+        await pilot.press("P")  # and back: the sidecar is read again, not rebuilt
+        await wait_for(pilot, lambda: "playable (P)" in str(title.render())
+                       and present(artists.row_at(artists.cursor)).rowid == chosen.rowid)
+    session.close()

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from tui.catalogue.file_states import FileState
 from tui.catalogue.lists import AnchoredSource
+from tui.catalogue.playable_artists import PlayableArtists, playable_artists
 from tui.catalogue.playlists import PlaylistHit
 from tui.catalogue.records import Discography, NamedHit, Track, is_track_id
 from tui.catalogue.search import Kind, SearchResults
@@ -41,6 +42,8 @@ if TYPE_CHECKING:
     from tui.catalogue.shuffle import Shuffle, ShuffleFilter
     from tui.catalogue.tiers import Progress, TierCoverage
     from tui.mirror.art import Cover
+
+ArtistList = AnchoredSource[NamedHit] | PlayableArtists  # every artist, or those `P` keeps
 
 
 class Library:
@@ -71,7 +74,15 @@ class Library:
     def artists(self, on_grow: Callable[[], None] | None = None) -> AnchoredSource[NamedHit]:
         return self.services.catalogue.artists_by_name(self.services.state.anchors("artists"), on_grow)
 
-    def locate_artist(self, source: AnchoredSource[NamedHit], artist_rowid: int) -> tuple[int | None, str]:
+    def playable_artists(self) -> ArtistList:
+        """The artists with a local or fetchable track on a release (built once per change of
+        the catalogue or the file index: call it off the UI thread)."""
+        services = self.services
+        signature = f"{services.catalogue.signature()}:{services.files.playable_generation()}"
+        return playable_artists(services.catalogue, services.files.playable_track_ids(),
+                                services.state.shuffle_subsets, signature)
+
+    def locate_artist(self, source: ArtistList, artist_rowid: int) -> tuple[int | None, str]:
         """The artist's row in the artists list (None if not scanned that far yet), and its name."""
         artist = self.services.catalogue.artist_by_rowid(artist_rowid)
         if artist is None:
@@ -83,7 +94,7 @@ class Library:
         """Artists in name order from `name` on (a keyset page: one indexed seek)."""
         return self.services.catalogue.artists_page(name, -1, limit)
 
-    def locate_artist_name(self, source: AnchoredSource[NamedHit], prefix: str) -> int | None:
+    def locate_artist_name(self, source: ArtistList, prefix: str) -> int | None:
         """The first row of the artists list (in its name order) at or after `prefix`; a lower-case
         first letter is read as a capital, as most names are written."""
         if prefix[:1].islower():

@@ -10,7 +10,7 @@ from textual.widgets import Label
 
 from tui.core.checking import CheckRequest
 from tui.core.types import ListSource, Track
-from tui.core.views import TrackItem
+from tui.core.views import ArtistList, TrackItem
 from tui.ui.messages import NowPlayingChanged
 from tui.ui.screens.base import MainScreen
 from tui.ui.track_keys import track_key
@@ -54,7 +54,8 @@ class LibraryScreen(MainScreen):
     def on_mount(self) -> None:
         super().on_mount()
         artists = self.query_one("#artists", VirtualList)
-        artists.set_source(self.library.artists(lambda: self.app.call_from_thread(self._artists_grew)))
+        self._all_artists = self.library.artists(lambda: self.app.call_from_thread(self._artists_grew))
+        artists.set_source(self._all_artists)
         self._artists_grew()
         artists.focus()
         # where open_artist wants the cursors: (artist, album, track), kept until that artist's
@@ -67,7 +68,8 @@ class LibraryScreen(MainScreen):
         artists.update_count()
         source = artists.source
         more = "" if source.complete else "+ (counting…)"
-        self.query_one("#artists-title", Label).update(f"Artists {source.count():,}{more}")
+        which = " · playable (P)" if self.playable_only else ""
+        self.query_one("#artists-title", Label).update(f"Artists {source.count():,}{more}{which}")
 
     # -- artist → albums ------------------------------------------------------------------------
 
@@ -84,10 +86,31 @@ class LibraryScreen(MainScreen):
         self.playable_only = not self.playable_only
         self.notify("only what can be played (local or fetchable)" if self.playable_only else "everything",
                     timeout=2)
+        self.show_artists()
+
+    @work(group="artists-source", exclusive=True)
+    async def show_artists(self) -> None:
+        """Every artist, or (`P`) those with a release that can play, from a sidecar list built
+        off this thread; the artist under the cursor stays there when it is in both."""
         artists = self.query_one("#artists", VirtualList)
         row = artists.row_at(artists.cursor)
+        if self.playable_only:
+            self.query_one("#artists-title", Label).update("Artists · finding what can play…")
+            source: ArtistList = await self.app.run_db(self.library.playable_artists)
+            if not self.playable_only:  # P again meanwhile
+                source.close()
+                return
+        else:
+            source = self._all_artists
+        position = None
         if row is not None:
-            self.load_discography(row.rowid, row.name)
+            position, _name = await self.app.run_db(self.library.locate_artist, source, row.rowid)
+        artists.empty = ("nothing can play yet: no local or fetchable track (P shows every artist)"
+                         if self.playable_only else "no artists")
+        artists.set_source(source, position or 0, close_previous=not self.playable_only)  # keep the full list
+        self._artists_grew()
+        if row is not None and position is not None:
+            self.load_discography(row.rowid, row.name)  # the same artist: its releases filtered again
 
     _disco_artist: int | None = None  # the artist whose releases are shown (or loading)
 

@@ -106,13 +106,15 @@ class VirtualList(ScrollView, can_focus=True):
     def source(self) -> RowSource:
         return self._source
 
-    def set_source(self, source: RowSource, cursor: int = 0) -> None:
+    def set_source(self, source: RowSource, cursor: int = 0, close_previous: bool = True) -> None:
+        """Show another source; the one shown before is closed unless the caller keeps it (to
+        show it again: the full artists list behind `P`)."""
         old = self._source
         self._source = source
         self._generation += 1
         self._pages.clear()
         self._pending.clear()
-        if old is not source:
+        if old is not source and close_previous:
             old.close()
         self._count = source.count()
         self.virtual_size = Size(0, self._count)  # rows fit the width: never a horizontal bar
