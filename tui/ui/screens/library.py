@@ -107,7 +107,9 @@ class LibraryScreen(MainScreen):
             position, _name = await self.app.run_db(self.library.locate_artist, source, row.rowid)
         artists.empty = ("nothing can play yet: no local or fetchable track (P shows every artist)"
                          if self.playable_only else "no artists")
-        artists.set_source(source, position or 0, close_previous=not self.playable_only)  # keep the full list
+        artists.set_source(source, close_previous=not self.playable_only)  # keep the full list
+        if position:
+            artists.jump_to(position)  # in view, in the middle
         self._artists_grew()
         if row is not None and position is not None:
             self.load_discography(row.rowid, row.name)  # the same artist: its releases filtered again
