@@ -90,6 +90,23 @@ def wait(predicate, timeout: float = 10.0) -> None:
     raise AssertionError("timed out")
 
 
+def test_a_listen_past_its_backoff_never_overtakes_an_older_one_still_waiting(tmp_path):
+    """The full suite once saw "Song 3, Song 1, Song 2": the last listen, postponed once, was
+    due before the first two (postponed more, longer); a queue hands out the oldest first."""
+    store = ScrobbleQueue(tmp_path / "scrobbles.sqlite3")
+    try:
+        for n in (1, 2, 3):
+            assert store.add("listenbrainz", f"{n:022d}", 1_700_000_000, {"n": n})
+        ids = [q.id for q in store.due("listenbrainz", 10)]
+        store.postpone(ids[:2], "503", 3600.0)  # the older two: a long backoff left
+        store.postpone(ids[2:], "503", -1.0)  # the newest: due now
+        assert [q.payload["n"] for q in store.due("listenbrainz", 10)] == [1, 2, 3]
+        store.postpone(ids, "503", 3600.0)
+        assert store.due("listenbrainz", 10) == []  # none due: none handed out
+    finally:
+        store.close()
+
+
 def test_a_service_down_then_up_gets_every_listen_once_in_order(lb, tmp_path):
     tracks = {t.id: t for t in (track(1), track(2), track(3))}
     store = ScrobbleQueue(tmp_path / "scrobbles.sqlite3")
@@ -98,7 +115,6 @@ def test_a_service_down_then_up_gets_every_listen_once_in_order(lb, tmp_path):
     s = scrobbler([ListenBrainz(ListenBrainzServer.TOKEN, lb.url)], store, tracks, said)
     try:
         for t in tracks.values():
-
             feed(s, t)
         wait(lambda: sum(c.queued for c in store.counts()) == 3 and all(c.last_error for c in store.counts()))
         assert lb.listens == [] and said == []  # down is not worth a word: it is kept for later

@@ -78,12 +78,15 @@ class ScrobbleQueue:
             return cursor.rowcount == 1
 
     def due(self, service: str, limit: int, now: float | None = None) -> list[QueuedListen]:
-        """The oldest listens whose time to try has come, in the order they were listened to."""
+        """Once any listen's time to try has come, the oldest queued listens, in the order they
+        were listened to: a listen that failed once never overtakes an older one still waiting
+        out a longer backoff (the service was down for both)."""
         with self._lock:
             rows = self._conn.execute(
                 "SELECT id, service, track_id, listened_at, payload, attempts FROM listens "
-                "WHERE service = ? AND state = 'queued' AND next_try <= ? ORDER BY listened_at, id LIMIT ?",
-                (service, time.time() if now is None else now, limit)).fetchall()
+                "WHERE service = :s AND state = 'queued' AND EXISTS (SELECT 1 FROM listens "
+                "WHERE service = :s AND state = 'queued' AND next_try <= :now) ORDER BY listened_at, id LIMIT :n",
+                {"s": service, "now": time.time() if now is None else now, "n": limit}).fetchall()
         return [QueuedListen(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5]) for r in rows]
 
     def next_due(self, service: str) -> float | None:
