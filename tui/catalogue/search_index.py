@@ -27,7 +27,6 @@ LIMIT stops early instead of ranking every match.
 
 from __future__ import annotations
 
-import multiprocessing
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -156,6 +155,8 @@ class SearchIndexBuilder:
 
     def _run_parallel(self, shards: int, progress: Progress, histogram: dict[int, int] | None,
                       should_stop: Callable[[], bool]) -> None:
+        import multiprocessing  # only to build: the TUI's first screen does not pay for it
+
         ctx = multiprocessing.get_context("spawn")
         messages = ctx.Queue()
         stop = ctx.Event()

@@ -19,7 +19,14 @@ import unicodedata
 # which matters: the index build calls this for every row in these scripts.
 _SPACELESS_RANGES = ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF),
                      (0x0E00, 0x0E7F))
-_SPACE_TABLE = {c: f" {chr(c)} " for lo, hi in _SPACELESS_RANGES for c in range(lo, hi + 1)}
+
+
+@functools.cache
+def _space_table() -> dict[int, str]:
+    # ~30,000 entries: made at the first use, not at import (the TUI's first screen needs none)
+    return {c: f" {chr(c)} " for lo, hi in _SPACELESS_RANGES for c in range(lo, hi + 1)}
+
+
 # Cheap GLOB ranges for the index build: only rows that match call back into Python.
 SPACELESS_GLOBS = ("*[\u3040-\u9fff]*", "*[\u0e00-\u0e7f]*", "*[\uf900-\ufaff]*")
 # Decomposed text (NFD, common in real catalogues): combining marks and conjoining Hangul jamo,
@@ -37,7 +44,7 @@ def space_out(text: str | None) -> str:
     """Index form: composed (NFC), and characters of spaceless scripts as tokens of their own."""
     if not text or not isinstance(text, str):  # a NULL or a blob where a name belongs
         return ""
-    return unicodedata.normalize("NFC", text).translate(_SPACE_TABLE)
+    return unicodedata.normalize("NFC", text).translate(_space_table())
 
 
 _UNICODE61_FOLDS = {"ς": "σ", "µ": "μ"}  # where unicode61 folds but str.lower() does not
