@@ -1,3 +1,3 @@
-from tui.cli import main
+from tui.entry import run
 
-main()
+run()

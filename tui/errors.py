@@ -9,6 +9,10 @@ def quoted(value: str, limit: int = 60) -> str:
     return repr(value) if len(value) <= limit else repr(value[:limit]) + "…"
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where SIGINT raises KeyboardInterrupt: the same clean shutdown."""
+
+
 class LongtailError(Exception):
     """A problem with the user's input or environment, never a bug.
 

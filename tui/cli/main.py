@@ -17,7 +17,7 @@ from tui.config import Settings
 from tui.core.notes import catalogue_notes
 from tui.core.services import Location, demo_paths, resolve_location
 from tui.core.session import Session
-from tui.errors import LongtailError
+from tui.errors import LongtailError, Terminated
 
 if TYPE_CHECKING:
     from tui.mpd.server import MpdFace
@@ -78,9 +78,10 @@ def friendly_errors(fn: Callable) -> Callable:
         except LongtailError as exc:
             say(str(exc))
             sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            say("interrupted")
-            sys.exit(130)
+        except KeyboardInterrupt as exc:  # SIGINT, or SIGTERM (tui.entry's signal guard)
+            terminated = isinstance(exc, Terminated)
+            say("terminated" if terminated else "interrupted")
+            sys.exit(143 if terminated else 130)
         finally:
             for note in catalogue_notes():
                 say(f"note: {note}")
