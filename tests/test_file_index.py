@@ -174,3 +174,12 @@ def test_what_can_play_is_one_rule_in_python_and_in_sql(mirror, tmp_path):
     assert set(index.playable_track_ids()) == by_rule
     assert all(index.playable(t) == (t in by_rule) for t in ids)
     index.close()
+
+
+def test_before_a_first_index_has_read_every_torrent_tracks_are_not_known_yet(mirror, tmp_path):
+    index = FileIndex(tmp_path / "files.sqlite3")
+    assert index.state(ID_A) == "indexing" and not index.indexed_all()  # nothing read yet
+    index.refresh(discover(mirror))
+    assert index.indexed_all() and index.state("Z" * 22) == "absent"
+    assert index.states([ID_A, "Z" * 22]) == {ID_A: "local", "Z" * 22: "absent"}
+    index.close()

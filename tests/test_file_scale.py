@@ -160,7 +160,7 @@ FileIndex(Path(sys.argv[2])).refresh(discover(Path(sys.argv[1])), tier_of=tier_o
 
 
 def test_a_first_index_killed_half_way_carries_on_and_counts_right(scale_mirror, tmp_path):
-    mirror, _ = scale_mirror
+    mirror, per_torrent = scale_mirror
     db = tmp_path / "files.sqlite3"
     for _attempt in range(5):  # the kill must land between two torrents' commits
         db.unlink(missing_ok=True)
@@ -185,7 +185,17 @@ def test_a_first_index_killed_half_way_carries_on_and_counts_right(scale_mirror,
     else:
         pytest.skip("the index finished before the kill could land")
     index = FileIndex(db)
+    # what the killed index had not reached yet is "not known yet", never "absent"
+    read = {name for (name,) in index.conn().execute("SELECT name FROM torrents")}
+    unread = next(n for n in range(TORRENTS) if FOLDER.format(n=n) not in read)
+    not_reached = per_torrent[unread][500]  # in that torrent alone (its first 50 are in the one before)
+    nowhere = "Z" * 22  # in no torrent at all
+    assert not index.indexed_all()
+    assert index.state(not_reached) == "indexing" and index.states([nowhere])[nowhere] == "indexing"
+    assert index.files_of([not_reached])[not_reached] == ("indexing", False)
     report = index.refresh(discover(mirror), tier_of=tier_of, workers=2)
+    assert index.indexed_all()
+    assert index.state(not_reached) in ("local", "fetchable") and index.state(nowhere) == "absent"
     assert report.torrents_unchanged >= 1 and report.torrents_parsed <= TORRENTS - 1  # it carried on
     assert report.files_indexed == TORRENTS * FILES_PER_TORRENT
     assert not file_schema.track_index_deferred(index.conn())

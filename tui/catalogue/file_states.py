@@ -17,6 +17,7 @@ class FileState(StrEnum):
     PARTIAL = "partial"  # a fetch is writing it
     FETCHABLE = "fetchable"  # not here; a known torrent holds it
     ABSENT = "absent"  # none of the above
+    INDEXING = "indexing"  # not known yet: the file index has not read every torrent (a first index)
 
 
 def can_play(state: str, fetchable: bool) -> bool:
@@ -47,7 +48,7 @@ class FileStates(Protocol):
         ...
 
     def state(self, track_id: str) -> str:
-        """local | damaged | partial | fetchable | absent."""
+        """local | damaged | partial | fetchable | absent | indexing."""
         ...
 
     def coverage(self) -> dict[int, dict[str, int]]:

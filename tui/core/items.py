@@ -34,6 +34,8 @@ def unplayable_reason(state: str) -> str:
     """Why a track cannot play, in words (the one wording every face uses)."""
     if state == FileState.DAMAGED:
         return "its file is damaged and no known torrent holds a good copy (`longtail check ID` says more)"
+    if state == FileState.INDEXING:
+        return "not indexed yet: the file index is still reading the mirror's torrents (try again once it is ready)"
     return "absent: no local file and no known torrent holds it"
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from tui.catalogue.file_states import FileState
 from tui.catalogue.records import Track
 from tui.core.items import unplayable_reason
 from tui.core.services import Services
@@ -96,7 +95,7 @@ class MirrorSources(SourceResolver):
                           duration_ms=track.duration_ms, note=note)
         if entry is not None and entry.info_hash:
             raise SourceError("not local, and fetching is off")
-        raise AbsentError(unplayable_reason(FileState.ABSENT))
+        raise AbsentError(unplayable_reason(self.services.files.missing_state()))
 
     def prefetch(self, track_id: str) -> None:
         if self.swarm is None:

@@ -14,7 +14,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tui.catalogue.file_states import FileState
 from tui.catalogue.lists import AnchoredSource
 from tui.catalogue.playable_artists import PlayableArtists, playable_artists
 from tui.catalogue.playlists import PlaylistHit
@@ -162,7 +161,7 @@ class Library:
         entry = services.files.entry(track.id)
         if entry is not None:
             entry = entry.on_disk_now()  # the details say what is there now
-        state = entry.state if entry is not None else FileState.ABSENT
+        state = entry.state if entry is not None else services.files.missing_state()
         siblings = services.files.states([s.id for s in details.isrc_siblings])
         return DetailsView(details, catalogue.album_by_rowid(track.album.rowid), entry, state,
                            services.verdicts.get(track.id), siblings,

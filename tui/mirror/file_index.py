@@ -236,9 +236,18 @@ class FileIndex:
                     out[e.track_id] = e
         return out
 
+    def indexed_all(self) -> bool:
+        """The last refresh read every torrent (a first index stopped half way, or running, has
+        not: a track it has no row for may be in a torrent not read yet)."""
+        return self._meta_int("complete") == 1
+
+    def missing_state(self) -> FileState:
+        """What a track with no row is: absent, or not known yet while the index is incomplete."""
+        return FileState.ABSENT if self.indexed_all() else FileState.INDEXING
+
     def state(self, track_id: str) -> FileState:
         entry = self.entry(track_id)
-        return entry.state if entry is not None else FileState.ABSENT
+        return entry.state if entry is not None else self.missing_state()
 
     def playable(self, track_id: str) -> bool:
         entry = self.entry(track_id)
@@ -247,13 +256,15 @@ class FileIndex:
     def states(self, track_ids: Iterable[str]) -> dict[str, FileState]:
         ids = list(track_ids)
         found = self.entries(ids)
-        return {t: (found[t].state if t in found else FileState.ABSENT) for t in ids}
+        missing = self.missing_state() if len(found) < len(set(ids)) else FileState.ABSENT
+        return {t: (found[t].state if t in found else missing) for t in ids}
 
     def files_of(self, track_ids: Iterable[str]) -> dict[str, tuple[FileState, bool]]:
         """(state, can play) of each track's best copy."""
         ids = list(track_ids)
         found = self.entries(ids)
-        return {t: (found[t].state, found[t].playable) if t in found else (FileState.ABSENT, False) for t in ids}
+        missing = self.missing_state() if len(found) < len(set(ids)) else FileState.ABSENT
+        return {t: (found[t].state, found[t].playable) if t in found else (missing, False) for t in ids}
 
     def torrent_files(self, torrent_id: int) -> Iterator[tuple[int, str, int, int, int, bool]]:
         """(file_index, track_id, size, offset, disk, bad) of one torrent, by file index."""

@@ -131,6 +131,8 @@ def refresh_index(index: FileIndex, layout: MirrorLayout, progress: Progress | N
                 continue
             report.folders_rescanned += 1
             conn.commit()
+        if todo:  # until every torrent is read, a track without a row is "not known yet"
+            _set_complete(conn, False)
         if file_schema.track_index_deferred(conn) or len(todo) >= max(POOL_FROM, len(known)):
             file_schema.defer_track_index(conn)  # many rows to write: the index is built after
         for n, result in enumerate(_read_all(todo, folders, tier_of, workers, should_stop), start=1):
@@ -158,6 +160,7 @@ def refresh_index(index: FileIndex, layout: MirrorLayout, progress: Progress | N
                     report.torrents_removed += 1
                     index.bump_generation(playable=True)
             _index_bare_folders(index, layout, known, report, tier_of)
+            _set_complete(conn, True)
             conn.commit()
     except sqlite3.OperationalError as exc:
         conn.rollback()
@@ -203,6 +206,11 @@ def _read_all(todo: list[str], folders: dict[str, str], tier_of: TierOf | None, 
         # its closed wake-up pipe and print a traceback (`fetch` of a fresh mirror did, 1 run in ~700).
         # Stopped early: leave at once, the workers follow their asker.
         executor.shutdown(wait=not pending and not queue, cancel_futures=True)
+
+
+def _set_complete(conn: sqlite3.Connection, complete: bool) -> None:
+    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('complete', ?)", (str(int(complete)),))
+    conn.commit()
 
 
 def _rescan_folder(index: FileIndex, layout: MirrorLayout, row: tuple) -> bool:

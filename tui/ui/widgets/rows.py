@@ -18,7 +18,7 @@ from tui.core.views import TrackItem
 from tui.ui.live import LiveState
 
 FILE_GLYPHS = {"local": ("●", "green"), "damaged": ("✖", "bold red"), "partial": ("◔", "cyan"),
-               "fetchable": ("◐", "yellow"), "absent": ("·", "dim")}
+               "fetchable": ("◐", "yellow"), "absent": ("·", "dim"), "indexing": ("…", "dim")}
 VERDICT_GLYPHS = {"ok": ("✓", "green"), "corrupt": ("✗", "bold red"), "missing": ("?", "yellow")}
 BAR = " ▁▂▃▄▅▆▇█"
 RowRenderer = Callable[[Any, int, bool], Text]  # (row, width, selected) -> the row's line
@@ -100,7 +100,7 @@ def render_track(item: TrackItem, width: int, selected: bool, live: LiveState | 
     fetched, judged = Text(), Text()  # always shown: what is happening to the file, and its verdict
     if fetch:
         fetched.append(f" {fetch[:24]:>24}", style="red" if "fail" in fetch or "stall" in fetch else "yellow")
-    if verdict == "missing" and file in ("fetchable", "absent"):
+    if verdict == "missing" and file in ("fetchable", "absent", "indexing"):
         verdict = None  # "not downloaded" is the glyph's word already; a `?` beside it read as doubt
     if verdict:
         v, vcolor = VERDICT_GLYPHS.get(verdict, ("?", "dim"))
