@@ -117,7 +117,8 @@ class PlayPrinter:
         elif isinstance(event, Started):
             if self.as_json:
                 doc = {"event": "started", "id": event.track_id, "codec": event.codec,
-                       "source": event.kind, "duration": event.duration}
+                       "source": event.kind, "duration": event.duration, "kbps": event.kbps,
+                       "kbps_average": event.kbps_average}
                 if event.note:
                     doc["note"] = event.note
                 if event.via:

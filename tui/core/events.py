@@ -58,6 +58,17 @@ class NowPlaying:
     message: str | None = None  # the last error, until the next track starts
     note: str | None = None  # how the current track is played, when that is not obvious
     output_note: str | None = None  # e.g. "no sound device: playing silently"
+    kbps: int | None = None  # the file's bitrate (its header's, the ledger's, or size over length)
+    kbps_average: bool = False  # an average: shown as "~75k"
+
+    @property
+    def quality(self) -> str | None:
+        """"vorbis 160k", "opus ~75k": the codec and the file's bitrate, as far as known."""
+        if not self.codec:
+            return None
+        if self.kbps is None:
+            return self.codec
+        return f"{self.codec} {'~' if self.kbps_average else ''}{self.kbps}k"
 
     @property
     def track_id(self) -> str | None:

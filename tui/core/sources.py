@@ -14,7 +14,7 @@ from tui.core.items import unplayable_reason
 from tui.core.services import Services
 from tui.core.swarm import Swarm
 from tui.mirror.fetch_status import FetchError
-from tui.player.source import Source, SourceError, SourceResolver, sniff_file
+from tui.player.source import Source, SourceError, SourceResolver, bitrate, sniff_file
 
 
 class AbsentError(SourceError):
@@ -76,6 +76,7 @@ class MirrorSources(SourceResolver):
         catalogue, track_id = self.services.catalogue, track.id
         ledger = catalogue.ledger(track_id)
         rg = ledger.replaygain if ledger else None
+        reencoded = ledger.reencoded_kbit_vbr if ledger else None
         entry = self.services.files.entry(track_id)
         if entry is not None and entry.local and entry.is_present():
             codec = sniff_file(entry.path)
@@ -83,16 +84,19 @@ class MirrorSources(SourceResolver):
                 raise SourceError(f"{entry.path.name} is not an Ogg Vorbis/Opus file "
                                   "(run `longtail check` on it)")
             moved = self.swarm.moved_aside(track_id) if self.swarm is not None else None
+            kbps, average = bitrate(entry.path, entry.size, track.duration_ms, reencoded)
             return Source(track_id, codec, "local", path=entry.path, replaygain=rg, duration_ms=track.duration_ms,
-                          note=f"a damaged copy was moved aside to {moved}" if moved else None)
+                          note=f"a damaged copy was moved aside to {moved}" if moved else None,
+                          kbps=kbps, kbps_average=average)
         if entry is not None and entry.info_hash and self.swarm is not None:
             try:
                 stream = self.swarm.stream(entry)
             except (FetchError, OSError) as exc:
                 raise SourceError(f"cannot fetch it: {exc}") from None
             note = f"a damaged copy was moved aside to {stream.moved_aside}" if stream.moved_aside else None
+            kbps, average = bitrate(None, entry.size, track.duration_ms, reencoded)  # no header here yet
             return Source(track_id, track.tier, "stream", stream=stream, replaygain=rg,
-                          duration_ms=track.duration_ms, note=note)
+                          duration_ms=track.duration_ms, note=note, kbps=kbps, kbps_average=average)
         if entry is not None and entry.info_hash:
             raise SourceError("not local, and fetching is off")
         raise AbsentError(unplayable_reason(self.services.files.missing_state()))

@@ -65,6 +65,8 @@ class Handlers(CatalogueCommands, BrowseCommands, OwnCommands):
                 duration = now.duration or (now.track.duration_ms / 1000 if now.track else 0.0)
                 out += [f"time: {int(elapsed)}:{int(duration)}", f"elapsed: {elapsed:.3f}",
                         f"duration: {duration:.3f}"]
+                if now.kbps is not None:
+                    out.append(f"bitrate: {now.kbps}")
                 if now.codec:
                     out.append("audio: 48000:f:2")
         if now is not None and now.message:

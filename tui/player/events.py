@@ -18,6 +18,8 @@ class Started:
     duration: float | None
     note: str | None = None  # how it is being played, when that is not obvious
     via: str | None = None  # the ISRC sibling whose file plays instead
+    kbps: int | None = None  # the file's bitrate, when known
+    kbps_average: bool = False
 
 
 @dataclass(frozen=True)

@@ -30,11 +30,36 @@ def sniff_codec(head: bytes) -> str | None:
 
 
 def sniff_file(path: Path) -> str | None:
+    return sniff_codec(_head(path))
+
+
+def _head(path: Path) -> bytes:
     try:
         with open(path, "rb") as fh:
-            return sniff_codec(fh.read(128))
+            return fh.read(128)
     except OSError:
-        return None
+        return b""
+
+
+VORBIS_NOMINAL = slice(48, 52)  # the identification packet (at 28: after the page header and one
+# lacing byte): type, "vorbis", version, channels, rate, maximum, then the nominal bitrate
+
+
+def bitrate(path: Path | None, size: int | None, duration_ms: int | None,
+            reencoded_kbit: int | None) -> tuple[int | None, bool]:
+    """The file's bitrate in kbit/s and whether it is an average: a Vorbis file's nominal rate
+    from its identification header, else the ledger's re-encode rate (the Opus tier's VBR
+    target), else the file's size over its length; (None, False) when none is known."""
+    head = _head(path) if path is not None else b""
+    if head[28:35] == b"\x01vorbis":
+        nominal = int.from_bytes(head[VORBIS_NOMINAL], "little", signed=True)
+        if nominal > 0:
+            return round(nominal / 1000), False
+    if reencoded_kbit:
+        return reencoded_kbit, True
+    if size and duration_ms:
+        return round(size * 8 / duration_ms), True  # bytes per ms = kbit/s over 8
+    return None, False
 
 
 class ByteStream(Protocol):
@@ -64,6 +89,8 @@ class Source:
     duration_ms: int | None = None
     note: str | None = None  # e.g. "a damaged copy was moved aside"
     via: str | None = None  # the ISRC sibling whose file plays, when this track's is not archived
+    kbps: int | None = None  # the file's bitrate (`bitrate`), when known
+    kbps_average: bool = False  # an average (VBR), shown with "~"
 
     def close(self) -> None:
         if self.stream is not None:

@@ -50,8 +50,8 @@ def notes_text(state: NowPlaying, with_output: bool = True) -> Text:
     if state.track is not None:
         if state.note:
             note(state.note, "cyan")
-        if state.codec:
-            note(f"{state.codec} {'160k' if state.codec == 'vorbis' else '~75k'}", "magenta")
+        if state.quality:
+            note(state.quality, "magenta")
         if state.kind:
             note(state.kind, "green" if state.kind == "local" else "yellow")
     if state.output_note and with_output:
