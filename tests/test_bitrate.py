@@ -41,6 +41,27 @@ def test_each_local_files_bitrate_is_its_own(small_demo):
         services.close()
 
 
+def test_the_sample_rate_and_channels_are_the_headers(small_demo):
+    from mutagen.oggopus import OggOpus
+
+    from tui.player.source import audio_format
+
+    services = open_services(Location(small_demo.mirror, StatePaths(small_demo.state), small_demo), Settings())
+    try:
+        kinds = set()
+        for track_id in local_ids(small_demo.home, 40):
+            path = present(services.files.entry(track_id)).path
+            audio = mutagen.File(path)
+            info = present(audio).info
+            expected = 48000 if isinstance(audio, OggOpus) else getattr(info, "sample_rate", None)
+            assert audio_format(path) == (expected, getattr(info, "channels", None))
+            kinds.add(type(audio).__name__)
+        assert kinds == {"OggOpus", "OggVorbis"}
+        assert audio_format(None) is None
+    finally:
+        services.close()
+
+
 def test_a_stream_has_no_header_yet_and_says_its_average():
     assert bitrate(None, 1_000_000, 100_000, None) == (80, True)
     assert bitrate(None, 1_000_000, 100_000, 75) == (75, True)

@@ -60,6 +60,7 @@ class NowPlaying:
     output_note: str | None = None  # e.g. "no sound device: playing silently"
     kbps: int | None = None  # the file's bitrate (its header's, the ledger's, or size over length)
     kbps_average: bool = False  # an average: shown as "~75k"
+    audio: tuple[int, int] | None = None  # (sample rate, channels) from the file's header
 
     @property
     def quality(self) -> str | None:

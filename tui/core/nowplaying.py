@@ -40,6 +40,7 @@ class NowPlayingTracker:
         self.codec: str | None = None
         self.kbps: int | None = None
         self.kbps_average = False
+        self.audio: tuple[int, int] | None = None
         self.kind: Literal["local", "stream"] | None = None
         self.queue_index: int | None = None
         self.queue_length = 0
@@ -58,7 +59,7 @@ class NowPlayingTracker:
         self.current_id = track_id
         self.started, self.stopped, self.fetch, self.note = False, False, None, None
         self.position, self.duration, self.codec, self.kind = 0.0, None, None, None
-        self.kbps, self.kbps_average = None, False
+        self.kbps, self.kbps_average, self.audio = None, False, None
         self.track = self.lookup(track_id) if track_id else None
 
     def apply(self, event: object) -> NowPlaying | None:
@@ -69,7 +70,7 @@ class NowPlayingTracker:
                 self.track = self.lookup(event.track_id)
             self.started, self.stopped = True, False
             self.codec, self.kind, self.duration = event.codec, event.kind, event.duration
-            self.kbps, self.kbps_average = event.kbps, event.kbps_average
+            self.kbps, self.kbps_average, self.audio = event.kbps, event.kbps_average, event.audio
             self.position, self.message, self.buffering = 0.0, None, False
             self.queue_index, self.note = event.index, event.note
             if event.kind == "local":
@@ -120,4 +121,4 @@ class NowPlayingTracker:
         return NowPlaying(self.track, state, self.position, self.duration, self.codec, self.kind,
                           self.queue_index, self.queue_length, self.volume, self.muted, self.repeat,
                           self.replaygain, self.buffering, self.fetch, self.message, self.note,
-                          self.output_note, self.kbps, self.kbps_average)
+                          self.output_note, self.kbps, self.kbps_average, self.audio)

@@ -14,7 +14,7 @@ from tui.core.items import unplayable_reason
 from tui.core.services import Services
 from tui.core.swarm import Swarm
 from tui.mirror.fetch_status import FetchError
-from tui.player.source import Source, SourceError, SourceResolver, bitrate, sniff_file
+from tui.player.source import Source, SourceError, SourceResolver, audio_format, bitrate, sniff_file
 
 
 class AbsentError(SourceError):
@@ -87,7 +87,7 @@ class MirrorSources(SourceResolver):
             kbps, average = bitrate(entry.path, entry.size, track.duration_ms, reencoded)
             return Source(track_id, codec, "local", path=entry.path, replaygain=rg, duration_ms=track.duration_ms,
                           note=f"a damaged copy was moved aside to {moved}" if moved else None,
-                          kbps=kbps, kbps_average=average)
+                          kbps=kbps, kbps_average=average, audio=audio_format(entry.path))
         if entry is not None and entry.info_hash and self.swarm is not None:
             try:
                 stream = self.swarm.stream(entry)

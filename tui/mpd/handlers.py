@@ -67,8 +67,8 @@ class Handlers(CatalogueCommands, BrowseCommands, OwnCommands):
                         f"duration: {duration:.3f}"]
                 if now.kbps is not None:
                     out.append(f"bitrate: {now.kbps}")
-                if now.codec:
-                    out.append("audio: 48000:f:2")
+                if now.audio is not None:  # what the file's header says (decoded to float)
+                    out.append(f"audio: {now.audio[0]}:f:{now.audio[1]}")
         if now is not None and now.message:
             out.append(f"error: {now.message}")
         return out

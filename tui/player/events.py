@@ -20,6 +20,7 @@ class Started:
     via: str | None = None  # the ISRC sibling whose file plays instead
     kbps: int | None = None  # the file's bitrate, when known
     kbps_average: bool = False
+    audio: tuple[int, int] | None = None  # (sample rate, channels), when known
 
 
 @dataclass(frozen=True)

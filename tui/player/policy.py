@@ -357,7 +357,7 @@ class QueuePolicy:
             return  # (an entry that was already dropped: mpv moved on before it was told)
         self.duration = float(duration) if duration else (source.duration_ms or 0) / 1000 or None
         self._emit(Started(source.track_id, source.codec, source.kind, self.queue.current, self.duration,
-                           source.note, source.via, source.kbps, source.kbps_average))
+                           source.note, source.via, source.kbps, source.kbps_average, source.audio))
         self._emit_queue()
         self._announced = True
         self._append_next()

@@ -45,6 +45,17 @@ VORBIS_NOMINAL = slice(48, 52)  # the identification packet (at 28: after the pa
 # lacing byte): type, "vorbis", version, channels, rate, maximum, then the nominal bitrate
 
 
+def audio_format(path: Path | None) -> tuple[int, int] | None:
+    """(sample rate, channels) from the file's identification header: Vorbis says both; Opus
+    says its channels and always decodes at 48 kHz. None when the header is not here."""
+    head = _head(path) if path is not None else b""
+    if head[28:35] == b"\x01vorbis":
+        return int.from_bytes(head[40:44], "little"), head[39]
+    if head[28:36] == b"OpusHead":
+        return 48000, head[37]
+    return None
+
+
 def bitrate(path: Path | None, size: int | None, duration_ms: int | None,
             reencoded_kbit: int | None) -> tuple[int | None, bool]:
     """The file's bitrate in kbit/s and whether it is an average: a Vorbis file's nominal rate
@@ -91,6 +102,7 @@ class Source:
     via: str | None = None  # the ISRC sibling whose file plays, when this track's is not archived
     kbps: int | None = None  # the file's bitrate (`bitrate`), when known
     kbps_average: bool = False  # an average (VBR), shown with "~"
+    audio: tuple[int, int] | None = None  # (sample rate, channels), from the header
 
     def close(self) -> None:
         if self.stream is not None:
