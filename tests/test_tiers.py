@@ -89,3 +89,28 @@ async def test_p_lists_a_tiers_playable_tracks_most_popular_first(small_demo, tm
         await pilot.press("P")
         await wait_for(pilot, lambda: lst.count > len(expected))
     session.close()
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24), (120, 40)])
+async def test_the_tiers_tracks_keep_rows_on_a_short_terminal(small_demo, tmp_path, size):
+    """At 80×24 the histogram and the wrapped tier descriptions had left the tier's tracks no
+    row at all: the histogram gives way first, down to three rows."""
+    from test_tui import demo_session, wait_for
+
+    from tui.ui.app import make_app
+    from tui.ui.widgets.virtual_list import VirtualList
+
+    session = demo_session(small_demo, tmp_path)
+    app = make_app(session, start_player=False)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("4")
+        await wait_for(pilot, lambda: app.current_mode == "tiers")
+        tracks = app.screen.query_one("#tier-tracks", VirtualList)
+        await wait_for(pilot, lambda: tracks.row_at(0) is not None and "counting" not in str(
+            app.screen.query_one("#coverage").render()))
+        await pilot.pause(0.3)
+        region = tracks.region
+        assert region.height >= 5 and region.bottom <= size[1] - 3  # above the bar and the footer
+        histogram = app.screen.query_one("#histogram").region
+        assert 3 <= histogram.height <= 12 and (size[1] < 30 or histogram.height == 12)
+    session.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual import on, work
@@ -19,7 +20,9 @@ from tui.ui.widgets.histogram import Histogram
 from tui.ui.widgets.virtual_list import VirtualList
 
 
-def coverage_table(coverage: dict[str, TierCoverage] | None, total: int) -> Table:
+def coverage_table(coverage: dict[str, TierCoverage] | None, total: int) -> Group:
+    """The tiers' counts, then what each tier is, a line each (in the table they wrapped into
+    four lines of the first column and, at 80×24, left the tier's tracks no room)."""
     table = Table(expand=True, box=None)
     columns = ("tier", "tracks", "archived", "local", "damaged", "fetchable", "absent")
     for col in columns:
@@ -27,15 +30,16 @@ def coverage_table(coverage: dict[str, TierCoverage] | None, total: int) -> Tabl
     blank = [""] * (len(columns) - 1)
     if coverage is None:
         table.add_row("counting…", *blank)
-        return table
+        return Group(table)
     for name, c in coverage.items():
         share = f" ({c.tracks / total:.0%})" if total else ""
         table.add_row(Text(name, style="magenta" if name == "vorbis" else "blue"), f"{c.tracks:,}{share}",
                       "n/a" if c.archived is None else f"{c.archived:,}", Text(f"{c.local:,}", style="green"),
                       Text(f"{c.damaged:,}", style="bold red" if c.damaged else "dim"),
                       Text(f"{c.fetchable:,}", style="yellow"), Text(f"{c.absent:,}", style="dim"))
-        table.add_row(Text(TIER_LABELS[name], style="dim"), *blank)
-    return table
+    labels = [Text(f"{name}: {TIER_LABELS[name]}", style="dim", no_wrap=True, overflow="ellipsis")
+              for name in coverage]
+    return Group(table, *labels)
 
 
 class TiersScreen(TrackListScreen):
@@ -60,6 +64,22 @@ class TiersScreen(TrackListScreen):
             yield Label("", id="tier-title", classes="pane-title")
             yield VirtualList(self.renderer(), id="tier-tracks", empty="no tracks in this tier")
 
+    HISTOGRAM_ROWS = (3, 12)  # its fewest and most rows
+    TRACK_ROWS = 7  # the tier's list keeps at least these (5 tracks and its border)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit_histogram)
+
+    def _fit_histogram(self) -> None:
+        """The histogram gives way first on a short terminal, so the tier's tracks keep rows."""
+        tiers = self.query_one("#tiers").size.height
+        fixed = self.query_one("#coverage").size.height + self.query_one("#tier-title").size.height
+        low, high = self.HISTOGRAM_ROWS
+        rows = max(low, min(high, tiers - fixed - self.TRACK_ROWS))
+        histogram = self.query_one("#histogram", Histogram)
+        if histogram.styles.height is None or histogram.styles.height.value != rows:
+            histogram.styles.height = rows
+
     def on_mount(self) -> None:
         super().on_mount()
         self.load_stats()
@@ -72,6 +92,7 @@ class TiersScreen(TrackListScreen):
         self.query_one("#histogram", Histogram).set_counts(histogram)
         coverage = await self.app.run_db(self.library.tier_coverage)
         self.query_one("#coverage", Static).update(coverage_table(coverage, sum(histogram.values())))
+        self.call_after_refresh(self._fit_histogram)  # the table's height is known now
 
     def action_toggle_log(self) -> None:
         h = self.query_one("#histogram", Histogram)
