@@ -201,3 +201,15 @@ def test_a_config_that_is_not_a_file_is_one_line_and_no_hang(tmp_path, kind):
         assert out.returncode in (1, 2) and "Traceback" not in out.stderr
         said = out.stdout + out.stderr
         assert said.count("\n") == 1 and "a config file is a TOML file" in said, said
+
+
+@pytest.mark.parametrize("doc", ['[keymap]\n"\\n" = []\n', '[keymap]\n"a\\nb" = "x"\n', '["a\\nb"]\nc = 1\n'])
+def test_a_key_with_a_newline_is_named_in_one_line(tmp_path, doc):
+    """Found by the config fuzzer: a keymap key of "\\n" was echoed raw and broke the line."""
+    config = tmp_path / "config.toml"
+    config.write_text(doc)
+    out = subprocess.run([str(Path(sys.executable).with_name("longtail")), "config"], capture_output=True,
+                         text=True, timeout=60, env={**os.environ, "LONGTAIL_CONFIG": str(config)})
+    problems = [line for line in (out.stdout + out.stderr).splitlines() if line.strip()]
+    assert problems and all("\\n" in line for line in problems), problems  # quoted, on its line
+    assert len(problems) == 1, problems

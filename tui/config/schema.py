@@ -110,6 +110,12 @@ def ao_problem(text: str) -> str | None:
     return f"{text!r} is not an mpv audio output name (pipewire, pulse, alsa, jack, sdl, null…)"
 
 
+def shown_key(key: str) -> str:
+    """A config key as a problem line names it: as written when it is plain, else quoted (a
+    newline in a key would break the one line)."""
+    return key if key and key.isprintable() and key.strip() == key else repr(key)
+
+
 def problems(raw: dict[str, Any]) -> list[str]:
     """Everything wrong with a parsed config file, as "key: what is wrong" lines."""
     return checked(raw)[1]
@@ -167,7 +173,7 @@ def _typed(raw: dict[str, Any], struct: type[msgspec.Struct], prefix: str) -> li
     found = []
     fields = {f.name: f for f in msgspec.structs.fields(struct)}
     for key, value in raw.items():
-        name = f"{prefix}{key if key.isprintable() and key.strip() == key and key else repr(key)}"
+        name = f"{prefix}{shown_key(key)}"
         field = fields.get(key)
         if field is None:
             known = ", ".join(sorted(fields))
@@ -179,7 +185,7 @@ def _typed(raw: dict[str, Any], struct: type[msgspec.Struct], prefix: str) -> li
             found += _typed(value, field.type, f"{name}.")
             continue
         if key == "keymap" and isinstance(value, dict):  # binding id = "keys", each on its own
-            found += [f"{name}.{k}: expected a string of keys such as \"ctrl+f\" or \"n,right\", got {v!r}"
+            found += [f"{name}.{shown_key(k)}: expected a string of keys such as \"ctrl+f\" or \"n,right\", got {v!r}"
                       for k, v in value.items() if not isinstance(v, str)]
             continue
         try:

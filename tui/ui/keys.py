@@ -9,7 +9,7 @@ from __future__ import annotations
 from textual.binding import Binding
 from textual.keys import REPLACED_KEYS, Keys, _character_to_key, key_to_character
 
-from tui.config.schema import ConfigFile
+from tui.config.schema import ConfigFile, shown_key
 from tui.ui.keymaps import keymap_in_force
 
 MODIFIERS = {"ctrl", "shift", "alt", "meta", "super", "hyper"}
@@ -84,7 +84,7 @@ def keymap_problems(keymap: dict[str, str]) -> list[str]:
     usable: dict[str, str] = {}  # judged for collisions too, whatever else is wrong
     for binding_id, keys in keymap.items():
         if binding_id not in known:
-            found.append(f"keymap.{binding_id}: no binding has this id (`?` in the TUI lists them)")
+            found.append(f"keymap.{shown_key(binding_id)}: no binding has this id (`?` in the TUI lists them)")
             continue
         good = []
         for key in keys.split(","):
