@@ -183,3 +183,25 @@ def test_before_a_first_index_has_read_every_torrent_tracks_are_not_known_yet(mi
     assert index.indexed_all() and index.state("Z" * 22) == "absent"
     assert index.states([ID_A, "Z" * 22]) == {ID_A: "local", "Z" * 22: "absent"}
     index.close()
+
+
+def test_a_refresh_with_nothing_to_do_writes_nothing(mirror, tmp_path):
+    """A later start costs one stat per torrent and no write (a state directory it can only
+    read still opens): the index's files hash the same before and after."""
+    import hashlib
+
+    db = tmp_path / "files.sqlite3"
+    index = FileIndex(db)
+    index.refresh(discover(mirror))
+    index.close()
+
+    def digest() -> dict[str, str]:
+        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(tmp_path.glob("files.sqlite3*"))
+                if p.is_file() and not p.name.endswith("-shm")}
+
+    before = digest()
+    again = FileIndex(db)
+    report = again.refresh(discover(mirror))
+    again.close()
+    assert report.torrents_unchanged == 1 and report.torrents_parsed == 0
+    assert digest() == before

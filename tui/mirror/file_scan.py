@@ -209,8 +209,13 @@ def _read_all(todo: list[str], folders: dict[str, str], tier_of: TierOf | None, 
 
 
 def _set_complete(conn: sqlite3.Connection, complete: bool) -> None:
-    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('complete', ?)", (str(int(complete)),))
-    conn.commit()
+    """Whether every torrent is read, written only when it changes (a refresh with nothing to
+    do writes nothing: it may run on a state directory it can only read)."""
+    value = str(int(complete))
+    row = conn.execute("SELECT value FROM meta WHERE key = 'complete'").fetchone()
+    if row is None or str(row[0]) != value:
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('complete', ?)", (value,))
+        conn.commit()
 
 
 def _rescan_folder(index: FileIndex, layout: MirrorLayout, row: tuple) -> bool:
