@@ -12,7 +12,7 @@ from test_no_sound import local_ids
 from tui.config import Settings, StatePaths
 from tui.core.events import NowPlaying
 from tui.core.services import Location, open_services
-from tui.player.source import bitrate
+from tui.player.source import bitrate, read_header
 
 
 def test_each_local_files_bitrate_is_its_own(small_demo):
@@ -23,7 +23,7 @@ def test_each_local_files_bitrate_is_its_own(small_demo):
             entry = present(services.files.entry(track_id))
             track = present(services.catalogue.track(track_id))
             ledger = services.catalogue.ledger(track_id)
-            kbps, average = bitrate(entry.path, entry.size, track.duration_ms,
+            kbps, average = bitrate(read_header(entry.path), entry.size, track.duration_ms,
                                     ledger.reencoded_kbit_vbr if ledger else None)
             audio = mutagen.File(entry.path)
             nominal = getattr(audio.info, "bitrate", 0) if isinstance(audio, OggVorbis) else 0
@@ -54,18 +54,18 @@ def test_the_sample_rate_and_channels_are_the_headers(small_demo):
             audio = mutagen.File(path)
             info = present(audio).info
             expected = 48000 if isinstance(audio, OggOpus) else getattr(info, "sample_rate", None)
-            assert audio_format(path) == (expected, getattr(info, "channels", None))
+            assert audio_format(read_header(path)) == (expected, getattr(info, "channels", None))
             kinds.add(type(audio).__name__)
         assert kinds == {"OggOpus", "OggVorbis"}
-        assert audio_format(None) is None
+        assert audio_format(b"") is None
     finally:
         services.close()
 
 
 def test_a_stream_has_no_header_yet_and_says_its_average():
-    assert bitrate(None, 1_000_000, 100_000, None) == (80, True)
-    assert bitrate(None, 1_000_000, 100_000, 75) == (75, True)
-    assert bitrate(None, None, None, None) == (None, False)
+    assert bitrate(b"", 1_000_000, 100_000, None) == (80, True)
+    assert bitrate(b"", 1_000_000, 100_000, 75) == (75, True)
+    assert bitrate(b"", None, None, None) == (None, False)
 
 
 def test_the_bar_says_what_is_known_and_nothing_more():

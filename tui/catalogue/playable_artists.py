@@ -16,10 +16,10 @@ from pathlib import Path
 
 from tui.catalogue.catalogue import Catalogue
 from tui.catalogue.lists import RowSource
+from tui.catalogue.playable_tiers import batches, kept_list, marks
 from tui.catalogue.records import NamedHit
-from tui.db import open_state_db, read_only_connections
+from tui.db import read_only_connections
 
-BATCH = 500
 TABLE = "playable_artists"
 ARTISTS_OF_TRACKS = ("SELECT DISTINCT aa.artist_rowid FROM tracks AS t "
                      "JOIN artist_albums AS aa ON aa.album_rowid = t.album_rowid WHERE t.id IN ({marks})")
@@ -57,19 +57,7 @@ def playable_artists(catalogue: Catalogue, playable_ids: Iterable[str], db_path:
                      signature: str) -> PlayableArtists:
     """The playable artists' list, built first when the catalogue or the files changed (seconds
     at 10^7 playable files: call it off the UI thread)."""
-    conn = open_state_db(db_path)
-    try:
-        conn.execute("CREATE TABLE IF NOT EXISTS playable_lists (name TEXT PRIMARY KEY, size INTEGER, "
-                     "signature TEXT)")
-        row = conn.execute("SELECT size, signature FROM playable_lists WHERE name = ?", (TABLE,)).fetchone()
-        if row is None or row[1] != signature:
-            size = _build(conn, catalogue, playable_ids)
-            conn.execute("INSERT OR REPLACE INTO playable_lists VALUES (?, ?, ?)", (TABLE, size, signature))
-            conn.commit()
-        else:
-            size = row[0]
-    finally:
-        conn.close()
+    size = kept_list(db_path, TABLE, signature, lambda conn: _build(conn, catalogue, playable_ids))
     return PlayableArtists(db_path, size)
 
 
@@ -77,24 +65,14 @@ def _build(conn: sqlite3.Connection, catalogue: Catalogue, playable_ids: Iterabl
     source = catalogue.conn()
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS artist_rowids (artist_rowid INTEGER PRIMARY KEY)")
     conn.execute("DELETE FROM artist_rowids")
-    batch: list[str] = []
-
-    def flush() -> None:
-        if batch:
-            rows = source.execute(ARTISTS_OF_TRACKS.replace("{marks}", ",".join("?" * len(batch))), batch)
-            conn.executemany("INSERT OR IGNORE INTO artist_rowids VALUES (?)", rows.fetchall())
-            batch.clear()
-
-    for track_id in playable_ids:
-        batch.append(track_id)
-        if len(batch) >= BATCH:
-            flush()
-    flush()
+    for batch in batches(playable_ids):
+        rows = source.execute(marks(ARTISTS_OF_TRACKS, len(batch)), batch).fetchall()
+        conn.executemany("INSERT OR IGNORE INTO artist_rowids VALUES (?)", rows)
     conn.execute("DROP TABLE IF EXISTS artists_unsorted")
     conn.execute("CREATE TEMP TABLE artists_unsorted (artist_rowid INTEGER, id TEXT, name TEXT, popularity INTEGER)")
-    rowids = conn.execute("SELECT artist_rowid FROM artist_rowids")
-    while chunk := [r[0] for r in rowids.fetchmany(BATCH)]:
-        found = source.execute(ARTISTS.replace("{marks}", ",".join("?" * len(chunk))), chunk).fetchall()
+    rowids = (r[0] for r in conn.execute("SELECT artist_rowid FROM artist_rowids"))  # streamed, not held
+    for chunk in batches(rowids):
+        found = source.execute(marks(ARTISTS, len(chunk)), chunk).fetchall()
         conn.executemany("INSERT INTO artists_unsorted VALUES (?, ?, ?, ?)", found)
     conn.execute(f"DROP TABLE IF EXISTS {TABLE}")
     conn.execute(f"CREATE TABLE {TABLE} (i INTEGER PRIMARY KEY, artist_rowid INTEGER, id TEXT, name TEXT, "

@@ -11,8 +11,10 @@ file index changes.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from pathlib import Path
+from typing import TypeVar
 
 from tui.catalogue.catalogue import Catalogue
 from tui.catalogue.lists import MappedSource, RowSource
@@ -20,6 +22,7 @@ from tui.catalogue.records import Track
 from tui.db import open_state_db, read_only_connections
 
 BATCH = 500
+T = TypeVar("T")
 
 
 class _Positions(RowSource[int]):
@@ -38,22 +41,40 @@ class _Positions(RowSource[int]):
         self._conns.close_all()
 
 
-def playable_tier_tracks(catalogue: Catalogue, tier: str, playable_ids: Iterable[str], db_path: Path,
-                         signature: str) -> MappedSource[int, Track]:
-    table = f"playable_{'vorbis' if tier == 'vorbis' else 'opus'}"
+def kept_list(db_path: Path, name: str, signature: str, build: Callable[[sqlite3.Connection], int]) -> int:
+    """The size of the sidecar list `name`, built first (`build` writes its table and returns
+    its size) when it is missing or was built for another signature; the signature row is
+    written last, in the build's transaction, so a killed build is built again whole."""
     conn = open_state_db(db_path)
     try:
         conn.execute("CREATE TABLE IF NOT EXISTS playable_lists (name TEXT PRIMARY KEY, size INTEGER, "
                      "signature TEXT)")
-        row = conn.execute("SELECT size, signature FROM playable_lists WHERE name = ?", (table,)).fetchone()
-        if row is None or row[1] != signature:
-            size = _build(conn, catalogue, tier, playable_ids, table)
-            conn.execute("INSERT OR REPLACE INTO playable_lists VALUES (?, ?, ?)", (table, size, signature))
-            conn.commit()
-        else:
-            size = row[0]
+        row = conn.execute("SELECT size, signature FROM playable_lists WHERE name = ?", (name,)).fetchone()
+        if row is not None and row[1] == signature:
+            return int(row[0])
+        size = build(conn)
+        conn.execute("INSERT OR REPLACE INTO playable_lists VALUES (?, ?, ?)", (name, size, signature))
+        conn.commit()
+        return size
     finally:
         conn.close()
+
+
+def batches(ids: Iterable[T], size: int = BATCH) -> Iterator[list[T]]:
+    """The ids a bounded list at a time (one `IN (...)` query each)."""
+    it = iter(ids)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+def marks(sql: str, n: int) -> str:
+    return sql.replace("{marks}", ",".join("?" * n))
+
+
+def playable_tier_tracks(catalogue: Catalogue, tier: str, playable_ids: Iterable[str], db_path: Path,
+                         signature: str) -> MappedSource[int, Track]:
+    table = f"playable_{'vorbis' if tier == 'vorbis' else 'opus'}"
+    size = kept_list(db_path, table, signature, lambda conn: _build(conn, catalogue, tier, playable_ids, table))
     return MappedSource(_Positions(db_path, table, size), catalogue.tracks_by_rowids)
 
 
@@ -62,20 +83,10 @@ def _build(conn: sqlite3.Connection, catalogue: Catalogue, tier: str, playable_i
     sql = catalogue.sql["rowid_popularity_by_ids"]
     conn.execute("DROP TABLE IF EXISTS playable_unsorted")
     conn.execute("CREATE TEMP TABLE playable_unsorted (popularity INTEGER, track_rowid INTEGER)")
-    batch: list[str] = []
-
-    def flush() -> None:
-        if batch:
-            rows = catalogue.conn().execute(sql.replace("{marks}", ",".join("?" * len(batch))), batch).fetchall()
-            conn.executemany("INSERT INTO playable_unsorted VALUES (?, ?)",
-                             ((pop, rowid) for rowid, pop in rows if (pop > 0) == (tier == "vorbis")))
-            batch.clear()
-
-    for track_id in playable_ids:
-        batch.append(track_id)
-        if len(batch) >= BATCH:
-            flush()
-    flush()
+    for batch in batches(playable_ids):
+        rows = catalogue.conn().execute(marks(sql, len(batch)), batch).fetchall()
+        conn.executemany("INSERT INTO playable_unsorted VALUES (?, ?)",
+                         ((pop, rowid) for rowid, pop in rows if (pop > 0) == (tier == "vorbis")))
     conn.execute(f"DROP TABLE IF EXISTS {table}")
     conn.execute(f"CREATE TABLE {table} (i INTEGER PRIMARY KEY, track_rowid INTEGER NOT NULL)")
     conn.execute(f"INSERT INTO {table} (i, track_rowid) SELECT row_number() OVER "

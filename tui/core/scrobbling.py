@@ -107,17 +107,13 @@ def lastfm_session(settings: Settings, state: StatePaths, token: str) -> str:
     key, name = found.get("key"), found.get("name", "")
     if not isinstance(key, str) or not key:
         raise LongtailError("Last.fm gave no session", "allow longtail in the browser first, then try again")
-    _keep_session(state, key, str(name))
-    return str(name)
-
-
-def _keep_session(state: StatePaths, key: str, name: str) -> None:
     path = session_file(state)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path.with_suffix(".tmp"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)  # a secret
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         json.dump({"key": key, "name": name}, out)
     os.replace(path.with_suffix(".tmp"), path)
+    return str(name)
 
 
 class Scrobbling:

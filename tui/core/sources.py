@@ -14,7 +14,7 @@ from tui.core.items import unplayable_reason
 from tui.core.services import Services
 from tui.core.swarm import Swarm
 from tui.mirror.fetch_status import FetchError
-from tui.player.source import Source, SourceError, SourceResolver, audio_format, bitrate, sniff_file
+from tui.player.source import Source, SourceError, SourceResolver, audio_format, bitrate, read_header, sniff_codec
 
 
 class AbsentError(SourceError):
@@ -79,22 +79,23 @@ class MirrorSources(SourceResolver):
         reencoded = ledger.reencoded_kbit_vbr if ledger else None
         entry = self.services.files.entry(track_id)
         if entry is not None and entry.local and entry.is_present():
-            codec = sniff_file(entry.path)
+            head = read_header(entry.path)
+            codec = sniff_codec(head)
             if codec is None:
                 raise SourceError(f"{entry.path.name} is not an Ogg Vorbis/Opus file "
                                   "(run `longtail check` on it)")
             moved = self.swarm.moved_aside(track_id) if self.swarm is not None else None
-            kbps, average = bitrate(entry.path, entry.size, track.duration_ms, reencoded)
+            kbps, average = bitrate(head, entry.size, track.duration_ms, reencoded)
             return Source(track_id, codec, "local", path=entry.path, replaygain=rg, duration_ms=track.duration_ms,
                           note=f"a damaged copy was moved aside to {moved}" if moved else None,
-                          kbps=kbps, kbps_average=average, audio=audio_format(entry.path))
+                          kbps=kbps, kbps_average=average, audio=audio_format(head))
         if entry is not None and entry.info_hash and self.swarm is not None:
             try:
                 stream = self.swarm.stream(entry)
             except (FetchError, OSError) as exc:
                 raise SourceError(f"cannot fetch it: {exc}") from None
             note = f"a damaged copy was moved aside to {stream.moved_aside}" if stream.moved_aside else None
-            kbps, average = bitrate(None, entry.size, track.duration_ms, reencoded)  # no header here yet
+            kbps, average = bitrate(b"", entry.size, track.duration_ms, reencoded)  # no header here yet
             return Source(track_id, track.tier, "stream", stream=stream, replaygain=rg,
                           duration_ms=track.duration_ms, note=note, kbps=kbps, kbps_average=average)
         if entry is not None and entry.info_hash:

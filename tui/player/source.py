@@ -15,6 +15,7 @@ from typing import Literal, Protocol
 
 from tui.catalogue.records import ReplayGain
 from tui.errors import LongtailError
+from tui.files import read_head
 
 
 def sniff_codec(head: bytes) -> str | None:
@@ -29,26 +30,21 @@ def sniff_codec(head: bytes) -> str | None:
     return None
 
 
-def sniff_file(path: Path) -> str | None:
-    return sniff_codec(_head(path))
+HEADER_BYTES = 128  # the first Ogg page's start: the codec's identification packet
 
 
-def _head(path: Path) -> bytes:
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(128)
-    except OSError:
-        return b""
+def read_header(path: Path) -> bytes:
+    """What the codec, bitrate and audio format are read from (once per file), or nothing."""
+    return read_head(path, HEADER_BYTES)
 
 
 VORBIS_NOMINAL = slice(48, 52)  # the identification packet (at 28: after the page header and one
 # lacing byte): type, "vorbis", version, channels, rate, maximum, then the nominal bitrate
 
 
-def audio_format(path: Path | None) -> tuple[int, int] | None:
+def audio_format(head: bytes) -> tuple[int, int] | None:
     """(sample rate, channels) from the file's identification header: Vorbis says both; Opus
     says its channels and always decodes at 48 kHz. None when the header is not here."""
-    head = _head(path) if path is not None else b""
     if head[28:35] == b"\x01vorbis":
         return int.from_bytes(head[40:44], "little"), head[39]
     if head[28:36] == b"OpusHead":
@@ -56,12 +52,12 @@ def audio_format(path: Path | None) -> tuple[int, int] | None:
     return None
 
 
-def bitrate(path: Path | None, size: int | None, duration_ms: int | None,
+def bitrate(head: bytes, size: int | None, duration_ms: int | None,
             reencoded_kbit: int | None) -> tuple[int | None, bool]:
     """The file's bitrate in kbit/s and whether it is an average: a Vorbis file's nominal rate
-    from its identification header, else the ledger's re-encode rate (the Opus tier's VBR
-    target), else the file's size over its length; (None, False) when none is known."""
-    head = _head(path) if path is not None else b""
+    from its identification header (`head`, empty for a stream), else the ledger's re-encode
+    rate (the Opus tier's VBR target), else the file's size over its length; (None, False)
+    when none is known."""
     if head[28:35] == b"\x01vorbis":
         nominal = int.from_bytes(head[VORBIS_NOMINAL], "little", signed=True)
         if nominal > 0:
