@@ -7,6 +7,7 @@ sessions on 127.0.0.1 fetch into the paths the index holds."""
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import warnings
 from pathlib import Path
@@ -117,4 +118,22 @@ def test_a_torrent_over_the_cap_is_one_line(tmp_path, monkeypatch):
     monkeypatch.setattr(torrents_mod, "MAX_TORRENT_BYTES", torrent.stat().st_size - 1)
     with pytest.raises(TorrentError) as caught:
         parse_torrent(torrent)
-    assert "more than longtail reads" in str(caught.value) and "\n" not in str(caught.value)
+    assert "larger than the" in str(caught.value) and "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("kind", ["dev-zero", "fifo", "directory"])
+def test_a_torrent_that_is_no_file_is_one_line_and_never_read_without_end(tmp_path, kind):
+    """The cap counts bytes read: a link to /dev/zero has size 0 (it filled memory until
+    MemoryError), and a FIFO would block for ever."""
+    torrent = tmp_path / "x.torrent"
+    if kind == "dev-zero":
+        torrent.symlink_to("/dev/zero")
+    elif kind == "fifo":
+        os.mkfifo(torrent)
+    else:
+        torrent.mkdir()
+    with pytest.raises(TorrentError) as caught:
+        parse_torrent(torrent)
+    message = str(caught.value)
+    assert "not a file longtail can read" in message or "cannot read" in message
+    assert "\n" not in message and len(message) < 200

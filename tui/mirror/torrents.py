@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from tui.errors import TorrentError
+from tui.files import UnreadableFile, read_capped
 
 MAX_TORRENT_BYTES = 128 * 1024 * 1024  # longtail's cap; a 60,000-file torrent is ~7.5 MB
 # libtorrent's defaults stop at 10 MB and 3 M tokens; raised so that anything under the cap loads
@@ -96,13 +97,10 @@ def parse_torrent(path: Path, with_info: bool = True) -> ParsedTorrent:
     import libtorrent as lt  # imported when needed: it costs ~100 ms at start-up
 
     try:
-        size = path.stat().st_size
-        if size > MAX_TORRENT_BYTES:
-            raise TorrentError(f"{path}: {size:,} bytes is more than longtail reads in a .torrent "
-                               f"({MAX_TORRENT_BYTES:,})", "remove it from the mirror")
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise TorrentError(f"cannot read {path} ({exc.strerror})", "check its permissions") from None
+        # counted in bytes read: a link to /dev/zero has size 0 and never ends
+        raw = read_capped(path, MAX_TORRENT_BYTES)
+    except UnreadableFile as exc:
+        raise TorrentError(exc.what, exc.todo) from None
     if not raw:
         raise TorrentError(f"{path} is empty", "re-download the .torrent from the archive")
     info = _raw_info(lt, raw, path)
