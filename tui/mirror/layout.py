@@ -10,6 +10,7 @@ into them.
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +21,9 @@ from tui.mirror.coverart import COVERART_SUFFIX
 DATA_FOLDER_PREFIX = "annas_archive_data__"
 MAX_DEPTH = 4  # mirror/<group>/<subgroup>/<folder> is deep enough for any sane layout
 MAX_FOLDERS = 20_000  # walked within MAX_DEPTH: more is not a mirror (a home directory, /proc)
+# A mirror's own folders (never the data folders' insides) list in well under a second; a walk
+# still going after this long is over a network share or a tree that is not a mirror
+MAX_SECONDS = 30.0
 
 
 @dataclass
@@ -33,6 +37,7 @@ class MirrorLayout:
     lyrics_dumps: list[Path] = field(default_factory=list)  # LRCLIB's published SQLite dumps
     catalogues: list[Path] = field(default_factory=list)  # every main database seen: one is a mirror
     folders_walked: int = 0
+    deadline: float = 0.0  # time.monotonic() the walk must end by
 
     @property
     def main_db(self) -> Path | None:
@@ -66,7 +71,7 @@ def discover(root: Path) -> MirrorLayout:
     if not root.is_dir():
         raise MirrorError(f"mirror {root} is not a directory",
                           "point --mirror at the mirror's root folder")
-    layout = MirrorLayout(root=root)
+    layout = MirrorLayout(root=root, deadline=time.monotonic() + MAX_SECONDS)
     zst: dict[str, Path] = {}
     _walk(root, 0, layout, zst)
     if len(layout.catalogues) > 1:
@@ -87,6 +92,11 @@ def _walk(directory: Path, depth: int, layout: MirrorLayout, zst: dict[str, Path
     if layout.folders_walked > MAX_FOLDERS:
         raise MirrorError(f"{layout.root} holds more than {MAX_FOLDERS:,} folders within {MAX_DEPTH} levels",
                           "point --mirror at the folder holding the archive's databases and torrents")
+    if time.monotonic() > layout.deadline:
+        raise MirrorError(f"looking through {layout.root} took more than {MAX_SECONDS:.0f} s "
+                          f"({layout.folders_walked:,} folders so far)",
+                          "point --mirror at the folder holding the archive's databases and torrents, "
+                          "on a local disk")
     try:
         entries = list(os.scandir(directory))
     except OSError:
