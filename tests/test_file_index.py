@@ -205,3 +205,78 @@ def test_a_refresh_with_nothing_to_do_writes_nothing(mirror, tmp_path):
     again.close()
     assert report.torrents_unchanged == 1 and report.torrents_parsed == 0
     assert digest() == before
+
+
+def _rows(db: Path) -> list[tuple]:
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT key, track_id, torrent_id, file_index, name, size, offset, disk, bad, tier "
+                            "FROM files ORDER BY key").fetchall()
+
+
+def test_a_torrent_renamed_or_moved_is_known_by_its_bytes_and_never_read_again(mirror, tmp_path):
+    """Issue 25: a .torrent under a new name or in another folder is the same torrent: its rows
+    are kept (not parsed and written again, as they were for each new name)."""
+    db = tmp_path / "files.sqlite3"
+    index = FileIndex(db)
+    assert index.refresh(discover(mirror)).torrents_parsed == 1
+    rows, counts = _rows(db), index.counts()
+    (mirror / "torrents").mkdir()
+    (mirror / f"{FOLDER}.torrent").rename(mirror / "torrents" / "spotify pop 0.torrent")
+    moved = index.refresh(discover(mirror))
+    assert (moved.torrents_parsed, moved.torrents_moved, moved.torrents_removed) == (0, 1, 0)
+    assert moved.folders_rescanned == 0  # its folder is found by name where it was: not listed again
+    assert _rows(db) == rows and index.counts() == counts
+    assert present(index.entry(ID_C)).torrent_path == mirror / "torrents" / "spotify pop 0.torrent"
+    again = index.refresh(discover(mirror))
+    assert (again.torrents_parsed, again.torrents_moved, again.torrents_unchanged) == (0, 0, 1)
+
+
+def test_a_moved_torrent_whose_folder_moved_too_has_its_folder_looked_at_again(mirror, tmp_path):
+    db = tmp_path / "files.sqlite3"
+    index = FileIndex(db)
+    index.refresh(discover(mirror))
+    (mirror / "disk2").mkdir()
+    (mirror / f"{FOLDER}.torrent").rename(mirror / "disk2" / "renamed.torrent")
+    (mirror / FOLDER / aacid(ID_A)).unlink()  # and a file gone meanwhile
+    moved = index.refresh(discover(mirror))
+    assert (moved.torrents_parsed, moved.torrents_moved, moved.folders_rescanned) == (0, 1, 1)
+    assert present(index.entry(ID_A)).state == "fetchable"
+
+
+def test_a_new_torrent_of_a_vanished_ones_size_but_other_bytes_is_read(mirror, tmp_path):
+    index = FileIndex(tmp_path / "files.sqlite3")
+    index.refresh(discover(mirror))
+    old = mirror / f"{FOLDER}.torrent"
+    raw = bytearray(old.read_bytes())
+    at = raw.index(b"6:pieces") + len(b"6:pieces")
+    at = raw.index(b":", at) + 1  # the first piece hash: another torrent of the same length
+    raw[at] ^= 0xFF
+    old.unlink()
+    (mirror / "other.torrent").write_bytes(bytes(raw))
+    report = index.refresh(discover(mirror))
+    assert (report.torrents_moved, report.torrents_parsed, report.torrents_removed) == (0, 1, 1)
+    assert present(index.entry(ID_C)).torrent_path == mirror / "other.torrent"
+
+
+def test_an_index_of_the_previous_version_is_brought_up_in_place(mirror, tmp_path):
+    """Version 6 lacked the torrents' digests: the column is added, no torrent is read again."""
+    import sqlite3
+
+    db = tmp_path / "files.sqlite3"
+    index = FileIndex(db)
+    index.refresh(discover(mirror))
+    index.close()
+    rows = _rows(db)
+    with sqlite3.connect(db) as conn:
+        conn.execute("ALTER TABLE torrents DROP COLUMN content_sha1")
+        conn.execute("UPDATE meta SET value = '6' WHERE key = 'schema_version'")
+    reopened = FileIndex(db)
+    report = reopened.refresh(discover(mirror))
+    assert (report.torrents_parsed, report.torrents_unchanged) == (0, 1) and _rows(db) == rows
+    # a torrent indexed before the digests were kept is read again once when it moves, then known
+    (mirror / f"{FOLDER}.torrent").rename(mirror / "renamed.torrent")
+    assert reopened.refresh(discover(mirror)).torrents_parsed == 1
+    (mirror / "renamed.torrent").rename(mirror / "renamed again.torrent")
+    assert reopened.refresh(discover(mirror)).torrents_moved == 1

@@ -126,9 +126,9 @@ def index(obj: Context, as_json: bool, files_only: bool) -> None:
         emit_json(report.as_json())
     else:
         f = report.files
-        click.echo(f"{f['files']} files ({f['local']} local) in "
-                   f"{f['torrents_parsed'] + f['torrents_unchanged'] + f['folders_rescanned']} torrents; "
-                   f"{f['torrents_parsed']} parsed, {f['torrents_unchanged']} unchanged, "
+        moved = f"{f['torrents_moved']} moved or renamed (their rows kept), " if f["torrents_moved"] else ""
+        click.echo(f"{f['files']} files ({f['local']} local) in {f['torrents']} torrents; "
+                   f"{f['torrents_parsed']} parsed, {f['torrents_unchanged']} unchanged, {moved}"
                    f"{f['folders_rescanned']} data folders looked at again, "
                    f"{f['ignored_names']} other names ignored; {f['seconds']:.2f} s", err=True)
         s = report.search

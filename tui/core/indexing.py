@@ -52,6 +52,7 @@ def refresh_files(services: Services, publish: Callable[[object], None],
         tier_lookup(services.catalogue), should_stop)
     out = IndexReport(files={
         "torrents_parsed": report.torrents_parsed, "torrents_unchanged": report.torrents_unchanged,
+        "torrents_moved": report.torrents_moved, "torrents": report.torrents_seen,
         "torrents_removed": report.torrents_removed, "folders_rescanned": report.folders_rescanned,
         "folders_without_torrent": report.folders_without_torrent,
         "files": report.files_indexed, "local": report.local_files, "ignored_names": report.ignored_names,

@@ -91,13 +91,16 @@ class FileIndex:
     def close(self) -> None:
         self._conns.close_all()
 
-    def _schema_current(self) -> bool:
+    def _schema_version(self) -> str | None:
         try:
             row = self.conn().execute("SELECT value FROM sqlite_master AS m, meta "
                                       "WHERE m.name = 'files' AND meta.key = 'schema_version'").fetchone()
         except sqlite3.OperationalError:
             row = None
-        return row is not None and row[0] == str(file_schema.SCHEMA_VERSION)
+        return None if row is None else str(row[0])
+
+    def _schema_current(self) -> bool:
+        return self._schema_version() == str(file_schema.SCHEMA_VERSION)
 
     @property
     def _lock_path(self) -> Path:
@@ -113,7 +116,8 @@ class FileIndex:
     def _create_schema(self) -> None:
         try:
             conn = self.conn()
-            file_schema.create(conn)
+            if not file_schema.migrate(conn, self._schema_version()):
+                file_schema.create(conn)
             conn.commit()
         except sqlite3.Error as exc:
             raise state_error(exc, self.db_path) from None

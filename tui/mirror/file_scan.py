@@ -24,6 +24,7 @@ from tui.mirror import file_schema
 from tui.mirror.aacid import track_id_from_name
 from tui.mirror.file_index import DISK_MISSING, DISK_OK, DISK_WRONG, KEY_SHIFT, FileIndex
 from tui.mirror.layout import MirrorLayout
+from tui.mirror.torrent_moves import KNOWN_COLUMNS, adopt_moved
 from tui.mirror.torrents import parse_torrent
 
 TierOf = Callable[[list[str]], dict[str, int]]  # track ids -> 1 (popularity > 0) or 0, for those known
@@ -36,6 +37,8 @@ TIER_BATCH = 500
 class RefreshReport:
     torrents_parsed: int = 0
     torrents_unchanged: int = 0
+    torrents_moved: int = 0  # the same bytes under a new name or folder: its rows kept
+    torrents_seen: int = 0  # .torrent files in the mirror, less those that could not be read
     torrents_removed: int = 0
     folders_rescanned: int = 0  # the .torrent unchanged, its data folder not: only the disk states
     folders_without_torrent: int = 0
@@ -63,6 +66,7 @@ class TorrentRead:
     total_size: int
     ignored: int
     data_mtime_ns: int
+    content_sha1: str | None
     rows: list[tuple[str, int, str, int, int, int, int | None]]  # track id, file index, name in its
     # folder, size, offset, disk, tier
 
@@ -94,7 +98,7 @@ def read_torrent(path: str, data_folders: dict[str, str], tier_of: TierOf | None
     tiers = _tiers(tier_of, sorted({r[0] for r in rows}))
     return TorrentRead(path, st.st_size, st.st_mtime_ns, parsed.info_hash, parsed.name, str(save_path),
                        parsed.piece_length, parsed.num_pieces, len(parsed.files), parsed.total_size, ignored,
-                       _mtime_ns(save_path / parsed.name), [(*r, tiers.get(r[0])) for r in rows])
+                       _mtime_ns(save_path / parsed.name), parsed.content_sha1, [(*r, tiers.get(r[0])) for r in rows])
 
 
 def refresh_index(index: FileIndex, layout: MirrorLayout, progress: Progress | None = None,
@@ -103,8 +107,7 @@ def refresh_index(index: FileIndex, layout: MirrorLayout, progress: Progress | N
     started = time.perf_counter()
     report = RefreshReport()
     conn = index.conn()
-    known = {row[1]: row for row in conn.execute(
-        "SELECT id, torrent_path, size, mtime_ns, data_mtime_ns, save_path, name FROM torrents")}
+    known = {row[1]: row for row in conn.execute(f"SELECT {KNOWN_COLUMNS} FROM torrents")}
     seen: set[str] = set()
     todo: list[str] = []
     rescan: list[tuple] = []
@@ -125,6 +128,12 @@ def refresh_index(index: FileIndex, layout: MirrorLayout, progress: Progress | N
             report.torrents_unchanged += 1
     folders = {name: str(path) for name, path in layout.data_folders.items()}
     try:
+        todo, moved = adopt_moved(conn, layout, todo, known, seen)
+        for row, folder_moved in moved:
+            report.torrents_moved += 1
+            if folder_moved or row[4] != _folder_mtime(layout, Path(row[1]), row):
+                rescan.append(row)
+        conn.commit()
         for row in rescan:
             if not _rescan_folder(index, layout, row):
                 todo.append(row[1])  # its folder moved: read it whole
@@ -165,6 +174,7 @@ def refresh_index(index: FileIndex, layout: MirrorLayout, progress: Progress | N
     except sqlite3.OperationalError as exc:
         conn.rollback()
         raise state_error(exc, index.db_path) from None
+    report.torrents_seen = len(seen) - len(report.errors)
     counts = index.counts()
     report.files_indexed, report.local_files = counts["files"], counts["local"]
     report.seconds = time.perf_counter() - started
@@ -223,7 +233,7 @@ def _rescan_folder(index: FileIndex, layout: MirrorLayout, row: tuple) -> bool:
     its files' disk states again from one listing, and only the rows that differ written, so
     the cost is the folder's listing, not a rewrite of the torrent's rows into the indexes
     (4 s for 60,000 rows in a 10^7-file index). False when the folder is not where it was."""
-    torrent_id, torrent_path, _size, _mtime, _data_mtime, save_path, name = row
+    torrent_id, torrent_path, _size, _mtime, _data_mtime, save_path, name = row[:7]
     folder = layout.data_folders.get(name)
     if str(folder.parent if folder is not None else Path(torrent_path).parent) != save_path:
         return False  # where a full read would look now is not where it looked
@@ -274,18 +284,18 @@ def _store_torrent(index: FileIndex, read: TorrentRead, report: RefreshReport, t
     conn = index.conn()
     report.ignored_names += read.ignored
     values = (read.path, read.size, read.mtime_ns, read.info_hash, read.name, read.save_path, read.piece_length,
-              read.num_pieces, read.num_files, read.total_size, read.ignored, read.data_mtime_ns)
+              read.num_pieces, read.num_files, read.total_size, read.ignored, read.data_mtime_ns, read.content_sha1)
     if torrent_id is None:
         torrent_id = conn.execute(
             "INSERT INTO torrents (torrent_path, size, mtime_ns, info_hash, name, save_path, "
-            "piece_length, num_pieces, num_files, total_size, ignored, data_mtime_ns) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", values).lastrowid or 0
+            "piece_length, num_pieces, num_files, total_size, ignored, data_mtime_ns, content_sha1) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", values).lastrowid or 0
     else:
         _delete_files(index, torrent_id)
         conn.execute(
             "UPDATE torrents SET torrent_path=?, size=?, mtime_ns=?, info_hash=?, name=?, "
             "save_path=?, piece_length=?, num_pieces=?, num_files=?, total_size=?, ignored=?, "
-            "data_mtime_ns=? WHERE id=?", (*values, torrent_id))
+            "data_mtime_ns=?, content_sha1=? WHERE id=?", (*values, torrent_id))
     base = torrent_id << KEY_SHIFT
     read.rows.sort(key=lambda r: r[1])  # in file order: appends to the table's B-tree
     conn.execute("INSERT INTO bulk VALUES (1)")  # counted below in one pass, not row by row
@@ -333,7 +343,7 @@ def _index_bare_folders(index: FileIndex, layout: MirrorLayout, known: dict, rep
             size = entry.stat(follow_symlinks=False).st_size if regular else 0
             rows.append((track_id, position, entry.name, size, 0, DISK_OK if regular else DISK_WRONG))
         tiers = _tiers(tier_of, sorted({r[0] for r in rows}))
-        read = TorrentRead(key, 0, 0, None, name, str(folder.parent), 0, 0, len(rows), 0, ignored, mtime,
+        read = TorrentRead(key, 0, 0, None, name, str(folder.parent), 0, 0, len(rows), 0, ignored, mtime, None,
                            [(*r, tiers.get(r[0])) for r in rows])
         if row:
             _drop_torrent(index, row[0])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = 6  # 6: files.tier and the counts kept by triggers; incomplete knows its track
+SCHEMA_VERSION = 7  # 7: torrents.content_sha1; 6: files.tier and the counts kept by triggers
 TIERS = (1, 0, -1)  # popularity > 0 (Vorbis), popularity 0 (Opus), not in the catalogue
 STATES = ("local", "damaged", "fetchable", "none")  # none: not here and no torrent holds it
 
@@ -83,6 +83,16 @@ def build_track_index(conn: sqlite3.Connection) -> None:
                  "SELECT track_id FROM files GROUP BY track_id HAVING count(*) > 1")
 
 
+def migrate(conn: sqlite3.Connection, version: str | None) -> bool:
+    """Bring an index of the previous version up to this one in place, when that needs no
+    re-read of the mirror (a first index of the archive takes ~20 minutes); False if it cannot."""
+    if version != "6":
+        return False
+    conn.execute("ALTER TABLE torrents ADD COLUMN content_sha1 TEXT")  # known at each torrent's next read
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
+    return True
+
+
 def create(conn: sqlite3.Connection) -> None:
     """Every table of the index, empty (an older layout is dropped: the index is a cache)."""
     for table in ("files", "torrents", "file_counts", "multi", "incomplete", "bulk"):
@@ -91,7 +101,7 @@ def create(conn: sqlite3.Connection) -> None:
         CREATE TABLE torrents (
             id INTEGER PRIMARY KEY, torrent_path TEXT, size INTEGER, mtime_ns INTEGER, info_hash TEXT,
             name TEXT, save_path TEXT, piece_length INTEGER, num_pieces INTEGER, num_files INTEGER,
-            total_size INTEGER, ignored INTEGER, data_mtime_ns INTEGER);
+            total_size INTEGER, ignored INTEGER, data_mtime_ns INTEGER, content_sha1 TEXT);
         CREATE UNIQUE INDEX torrents_path ON torrents(torrent_path);
         -- Keyed by (torrent, file index): a torrent's 60,000 rows go in as one sequential
         -- append; the name is stored without the torrent's folder (half the bytes).

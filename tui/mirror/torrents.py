@@ -9,6 +9,7 @@ libtorrent writes it, so both sides always name the same file.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import warnings
 from dataclasses import dataclass
@@ -46,6 +47,7 @@ class ParsedTorrent:
     files: list[TorrentFile]
     info: object  # libtorrent.torrent_info
     piece_hashes: bytes = b""  # v1: 20-byte SHA-1 per piece, concatenated
+    content_sha1: str = ""  # of the .torrent's bytes: the file index knows it by them (torrent_moves.py)
 
     def piece_hash(self, piece: int) -> bytes:
         return self.piece_hashes[piece * 20:(piece + 1) * 20]
@@ -120,7 +122,7 @@ def parse_torrent(path: Path, with_info: bool = True) -> ParsedTorrent:
     pieces = info[b"pieces"] if info is not None else b"".join(
         bytes(ti.hash_for_piece(i)) for i in range(ti.num_pieces()))
     return ParsedTorrent(path, str(ti.info_hash()), name, ti.piece_length(), ti.num_pieces(), ti.total_size(),
-                         files, ti if with_info else None, pieces)
+                         files, ti if with_info else None, pieces, hashlib.sha1(raw).hexdigest())
 
 
 def _raw_info(lt: Any, raw: bytes, path: Path) -> dict | None:
