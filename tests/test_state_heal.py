@@ -180,3 +180,66 @@ def test_a_player_state_keeps_what_is_right_beside_what_is_wrong(tmp_path):
     state = SavedState.load(path)
     assert (state.items, state.current, state.position, state.volume, state.repeat, state.muted) == \
         ([good, good], 1, 12.5, 100.0, "queue", True)
+
+
+SQLITE_FILES = [name for name in FILES if name.endswith(".sqlite3")]
+
+
+def stamp(path: Path, version: int) -> None:
+    """What a newer longtail leaves: its format number in SQLite's header (user_version),
+    checkpointed into the main file as SQLite does when the last connection closes."""
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {version}")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+
+
+def test_every_database_longtail_writes_is_stamped_with_its_state_format(full_state):
+    from tui.db import STATE_FORMAT
+
+    for name in SQLITE_FILES:
+        header = (full_state[0] / name).read_bytes()[:100]
+        assert int.from_bytes(header[60:64], "big") in (0, STATE_FORMAT), name  # 0 until checkpointed
+    import sqlite3
+
+    for name in SQLITE_FILES:
+        with sqlite3.connect(f"file:{full_state[0] / name}?mode=ro", uri=True) as conn:
+            assert conn.execute("PRAGMA user_version").fetchone()[0] == STATE_FORMAT, name
+
+
+@pytest.mark.parametrize("name", SQLITE_FILES)
+def test_a_database_from_a_newer_longtail_is_set_aside_and_nothing_else_changes(full_state, tmp_path, name):
+    """Issue 24, "a version longtail does not know": kept byte for byte in damaged/ with one
+    line, every other file as it was."""
+    from tui.db import STATE_FORMAT
+
+    state = tmp_path / "state"
+    shutil.copytree(full_state[0], state)
+    stamp(state / name, STATE_FORMAT + 1)
+    newer = hashlib.sha256((state / name).read_bytes()).hexdigest()
+    untouched = {k: v for k, v in fingerprint(state).items() if not k.startswith(name)}
+    notes = heal_state(StatePaths(state))
+    assert len(notes) == 1 and "written by a newer longtail" in notes[0] and "moved to damaged/" in notes[0], notes
+    kept = [p for p in (state / "damaged").iterdir() if p.name.startswith(name + ".")
+            and not p.name.endswith(("-wal", "-shm"))]
+    assert [hashlib.sha256(p.read_bytes()).hexdigest() for p in kept] == [newer]
+    assert {k: v for k, v in fingerprint(state).items() if not k.startswith(("damaged/", name))} == untouched
+    assert heal_state(StatePaths(state)) == []
+
+
+@pytest.mark.parametrize("name", SQLITE_FILES)
+def test_a_command_over_a_database_from_a_newer_longtail_answers(full_state, small_demo, tmp_path, name):
+    from tui.db import STATE_FORMAT
+
+    state = tmp_path / "state"
+    shutil.copytree(full_state[0], state)
+    stamp(state / name, STATE_FORMAT + 1)
+    args = [a.replace("{id}", full_state[1]) for a in FILES[name]]
+    out = longtail(state, small_demo.mirror, *args, timeout=60)
+    assert "Traceback" not in out.stderr and out.returncode == 0, out.stderr[-3000:]
+    notes = [line for line in out.stderr.splitlines() if "in the state directory" in line]
+    assert len(notes) == 1 and "written by a newer longtail" in notes[0], notes
+    again = longtail(state, small_demo.mirror, *args, timeout=60)
+    assert again.returncode == 0 and "in the state directory" not in again.stderr, again.stderr

@@ -87,6 +87,22 @@ def read_only_connections(path: Path) -> PerThread:
     return PerThread(lambda: sqlite3.connect(uri, uri=True, check_same_thread=False))
 
 
+# The format of longtail's own databases, stamped in SQLite's header (`user_version`) of each
+# one it writes. Raised by a change an older longtail could not read safely; a file stamped
+# higher was written by a newer longtail and is set aside when the state directory opens
+# (core/state_heal.py) rather than misread. 0: written before the stamp, read as format 1.
+STATE_FORMAT = 1
+
+
+def stamp_format(conn: sqlite3.Connection) -> None:
+    """Stamp a database longtail writes with `STATE_FORMAT` (once: a write only when unset)."""
+    try:
+        if conn.execute("PRAGMA user_version").fetchone()[0] == 0:
+            conn.execute(f"PRAGMA user_version = {STATE_FORMAT}")
+    except sqlite3.OperationalError:
+        pass  # a state directory it may only read (or busy): unstamped is read as format 1
+
+
 def open_state_db(path: Path, *, wal: bool = True, timeout: float = 30.0,
                   autocommit: bool = False) -> sqlite3.Connection:
     """One of longtail's own databases (never the user's metadata)."""
@@ -98,6 +114,7 @@ def open_state_db(path: Path, *, wal: bool = True, timeout: float = 30.0,
         if wal:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
+        stamp_format(conn)
     except (sqlite3.Error, OSError) as exc:
         raise state_error(exc, path) from None
     return conn

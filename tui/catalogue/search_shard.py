@@ -18,6 +18,7 @@ from typing import Any
 from tui.catalogue.databases import sqlite_uri
 from tui.catalogue.text import DECOMPOSED_GLOBS, SPACELESS_GLOBS, space_out
 from tui.catalogue.typed import integer_sql, text_only_sql
+from tui.db import stamp_format
 
 TOKENIZE = "unicode61 remove_diacritics 2"
 PREFIX = "3"  # measured: "2 3" halves the build rate; 2-letter words match whole instead
@@ -61,6 +62,7 @@ def connect_shard(path: Path, catalogue_path: Path | None = None) -> sqlite3.Con
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA cache_size = -65536")
+    stamp_format(conn)
     conn.create_function("lt_space_out", 1, space_out, deterministic=True)
     if catalogue_path is not None:
         conn.execute("ATTACH DATABASE ? AS cat", (sqlite_uri(catalogue_path),))

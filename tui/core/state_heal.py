@@ -20,6 +20,7 @@ from pathlib import Path
 
 from tui.catalogue.databases import SQLITE_MAGIC
 from tui.config import StatePaths
+from tui.db import STATE_FORMAT
 from tui.files import read_head, what_is
 
 DAMAGED = "damaged"
@@ -91,6 +92,11 @@ def _sqlite_problem(path: Path, size: int, young: bool) -> str | None:
     page_size = 65536 if page_size == 1 else page_size
     if page_size < 512 or page_size & (page_size - 1):
         return "has a damaged SQLite header"
+    stamped = int.from_bytes(header[60:64], "big", signed=True)  # user_version: tui/db.py STATE_FORMAT
+    if stamped < 0:
+        return "has a damaged SQLite header"
+    if stamped > STATE_FORMAT:
+        return f"was written by a newer longtail (state format {stamped}; this one reads {STATE_FORMAT})"
     pages = int.from_bytes(header[28:32], "big")
     vouched = header[24:28] == header[92:96]  # the page count is valid for this change counter
     if vouched and pages and size < pages * page_size:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tui.catalogue.file_states import FileState
-from tui.db import PerThread, process_lock, state_error
+from tui.db import PerThread, process_lock, stamp_format, state_error
 from tui.mirror import file_schema
 from tui.mirror.file_entry import DISK_MISSING, DISK_OK, DISK_WRONG, PLAYABLE_SQL, FileEntry, disk_kind, file_state
 from tui.mirror.layout import MirrorLayout
@@ -81,6 +81,7 @@ class FileIndex:
             conn = sqlite3.connect(self.db_path, timeout=30, check_same_thread=False)
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
+            stamp_format(conn)
         except (sqlite3.Error, OSError) as exc:
             raise state_error(exc, self.db_path) from None
         return conn
