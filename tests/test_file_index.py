@@ -270,7 +270,7 @@ def test_an_index_of_the_previous_version_is_brought_up_in_place(mirror, tmp_pat
     index.close()
     rows = _rows(db)
     with sqlite3.connect(db) as conn:
-        conn.execute("ALTER TABLE torrents DROP COLUMN content_sha1")
+        conn.execute("ALTER TABLE torrents DROP COLUMN content_digest")
         conn.execute("UPDATE meta SET value = '6' WHERE key = 'schema_version'")
     reopened = FileIndex(db)
     report = reopened.refresh(discover(mirror))

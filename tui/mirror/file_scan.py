@@ -66,7 +66,7 @@ class TorrentRead:
     total_size: int
     ignored: int
     data_mtime_ns: int
-    content_sha1: str | None
+    content_digest: str | None
     rows: list[tuple[str, int, str, int, int, int, int | None]]  # track id, file index, name in its
     # folder, size, offset, disk, tier
 
@@ -98,7 +98,7 @@ def read_torrent(path: str, data_folders: dict[str, str], tier_of: TierOf | None
     tiers = _tiers(tier_of, sorted({r[0] for r in rows}))
     return TorrentRead(path, st.st_size, st.st_mtime_ns, parsed.info_hash, parsed.name, str(save_path),
                        parsed.piece_length, parsed.num_pieces, len(parsed.files), parsed.total_size, ignored,
-                       _mtime_ns(save_path / parsed.name), parsed.content_sha1, [(*r, tiers.get(r[0])) for r in rows])
+                       _mtime_ns(save_path / parsed.name), parsed.content_digest, [(*r, tiers.get(r[0])) for r in rows])
 
 
 def refresh_index(index: FileIndex, layout: MirrorLayout, progress: Progress | None = None,
@@ -284,18 +284,18 @@ def _store_torrent(index: FileIndex, read: TorrentRead, report: RefreshReport, t
     conn = index.conn()
     report.ignored_names += read.ignored
     values = (read.path, read.size, read.mtime_ns, read.info_hash, read.name, read.save_path, read.piece_length,
-              read.num_pieces, read.num_files, read.total_size, read.ignored, read.data_mtime_ns, read.content_sha1)
+              read.num_pieces, read.num_files, read.total_size, read.ignored, read.data_mtime_ns, read.content_digest)
     if torrent_id is None:
         torrent_id = conn.execute(
             "INSERT INTO torrents (torrent_path, size, mtime_ns, info_hash, name, save_path, "
-            "piece_length, num_pieces, num_files, total_size, ignored, data_mtime_ns, content_sha1) "
+            "piece_length, num_pieces, num_files, total_size, ignored, data_mtime_ns, content_digest) "
             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", values).lastrowid or 0
     else:
         _delete_files(index, torrent_id)
         conn.execute(
             "UPDATE torrents SET torrent_path=?, size=?, mtime_ns=?, info_hash=?, name=?, "
             "save_path=?, piece_length=?, num_pieces=?, num_files=?, total_size=?, ignored=?, "
-            "data_mtime_ns=?, content_sha1=? WHERE id=?", (*values, torrent_id))
+            "data_mtime_ns=?, content_digest=? WHERE id=?", (*values, torrent_id))
     base = torrent_id << KEY_SHIFT
     read.rows.sort(key=lambda r: r[1])  # in file order: appends to the table's B-tree
     conn.execute("INSERT INTO bulk VALUES (1)")  # counted below in one pass, not row by row

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = 7  # 7: torrents.content_sha1; 6: files.tier and the counts kept by triggers
+SCHEMA_VERSION = 7  # 7: torrents.content_digest; 6: files.tier and the counts kept by triggers
 TIERS = (1, 0, -1)  # popularity > 0 (Vorbis), popularity 0 (Opus), not in the catalogue
 STATES = ("local", "damaged", "fetchable", "none")  # none: not here and no torrent holds it
 
@@ -88,7 +88,7 @@ def migrate(conn: sqlite3.Connection, version: str | None) -> bool:
     re-read of the mirror (a first index of the archive takes ~20 minutes); False if it cannot."""
     if version != "6":
         return False
-    conn.execute("ALTER TABLE torrents ADD COLUMN content_sha1 TEXT")  # known at each torrent's next read
+    conn.execute("ALTER TABLE torrents ADD COLUMN content_digest TEXT")  # known at each torrent's next read
     conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
     return True
 
@@ -101,7 +101,7 @@ def create(conn: sqlite3.Connection) -> None:
         CREATE TABLE torrents (
             id INTEGER PRIMARY KEY, torrent_path TEXT, size INTEGER, mtime_ns INTEGER, info_hash TEXT,
             name TEXT, save_path TEXT, piece_length INTEGER, num_pieces INTEGER, num_files INTEGER,
-            total_size INTEGER, ignored INTEGER, data_mtime_ns INTEGER, content_sha1 TEXT);
+            total_size INTEGER, ignored INTEGER, data_mtime_ns INTEGER, content_digest TEXT);
         CREATE UNIQUE INDEX torrents_path ON torrents(torrent_path);
         -- Keyed by (torrent, file index): a torrent's 60,000 rows go in as one sequential
         -- append; the name is stored without the torrent's folder (half the bytes).

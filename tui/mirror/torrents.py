@@ -47,7 +47,7 @@ class ParsedTorrent:
     files: list[TorrentFile]
     info: object  # libtorrent.torrent_info
     piece_hashes: bytes = b""  # v1: 20-byte SHA-1 per piece, concatenated
-    content_sha1: str = ""  # of the .torrent's bytes: the file index knows it by them (torrent_moves.py)
+    content_digest: str = ""  # of the .torrent's bytes: the file index knows it by them (torrent_moves.py)
 
     def piece_hash(self, piece: int) -> bytes:
         return self.piece_hashes[piece * 20:(piece + 1) * 20]
@@ -88,6 +88,11 @@ def _check_entry(parts: object, length: object, path: Path) -> None:
         _check_component(_decode_text(part, "a file path", path), path)
 
 
+def content_digest(raw: bytes) -> str:
+    """What the file index knows a .torrent by, whatever its name (torrent_moves.py)."""
+    return hashlib.blake2b(raw, digest_size=20).hexdigest()
+
+
 def parse_torrent(path: Path, with_info: bool = True) -> ParsedTorrent:
     """Parse and validate one .torrent; raises TorrentError with a one-line reason.
 
@@ -122,7 +127,7 @@ def parse_torrent(path: Path, with_info: bool = True) -> ParsedTorrent:
     pieces = info[b"pieces"] if info is not None else b"".join(
         bytes(ti.hash_for_piece(i)) for i in range(ti.num_pieces()))
     return ParsedTorrent(path, str(ti.info_hash()), name, ti.piece_length(), ti.num_pieces(), ti.total_size(),
-                         files, ti if with_info else None, pieces, hashlib.sha1(raw).hexdigest())
+                         files, ti if with_info else None, pieces, content_digest(raw))
 
 
 def _raw_info(lt: Any, raw: bytes, path: Path) -> dict | None:
