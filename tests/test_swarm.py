@@ -321,3 +321,63 @@ def test_play_json_says_what_a_missing_track_waits_for_before_it_starts(small_de
     assert max(e["need_bytes"] for e in before) >= piece  # whole pieces: nothing plays before one is verified
     assert any(e["peers"] >= 1 and e["line"].startswith("buffering") for e in before), before[-1]
     assert any(e["eta"] is not None for e in before), before[-1]
+
+
+@pytest.mark.skipif(not shutil.which("aria2c"), reason="needs aria2c (./dev test installs it)")
+def test_our_smart_ban_names_the_corrupt_peer_among_good_ones_before_they_lose_their_trust(small_demo, tmp_path):
+    """Each peer at an address of its own, as in a real swarm: aria2c serves a copy with a
+    flipped byte in every 16 KiB block, three libtorrent seeders at the same rate the real one,
+    so every attempt at a piece holds some bad blocks and no piece passes to name the bad peer
+    by libtorrent's own smart-ban. Comparing the failed copies block by block names it, and
+    it is shut out by address; no good peer ever is, and every fetch ends verified."""
+    from tui.mirror.torrents import make_v1_torrent
+
+    data = next(small_demo.swarm.glob("annas_archive_data__*"))
+    biggest = max(data.iterdir(), key=lambda p: p.stat().st_size)  # every block of a piece readable
+    one = tmp_path / "swarm" / data.name
+    one.mkdir(parents=True)
+    shutil.copyfile(biggest, one / biggest.name)
+    mirror = tmp_path / "mirror"
+    metadata = next(small_demo.mirror.glob("annas_archive_spotify_*_metadata"))
+    shutil.copytree(metadata, mirror / metadata.name)
+    (mirror / data.name).mkdir()
+    torrent = make_v1_torrent(one, 256 * 1024, mirror / f"{data.name}.torrent", ())
+    evil = tmp_path / "evil"
+    kit.corrupt_copy(one.parent, evil, kit.Folder(data.name, 256 * 1024, torrent, [], [biggest.name]))
+    swarm = kit.Swarm(tmp_path)
+    good = [(f"127.0.0.{n}", kit.free_port()) for n in (2, 3, 4)]
+    evil_peer = ("127.0.0.9", kit.free_port())
+    named, failures = [], []
+    try:
+        for n, (host, port) in enumerate(good):
+            swarm.libtorrent_seeder(f"good{n}", [(torrent, one.parent)], 100_000, port=port, host=host)
+        swarm.aria2_seeder("evil", [torrent], evil, 100_000, good=False, port=evil_peer[1])
+        time.sleep(1.5)
+        [track] = tracks_of(mirror, tmp_path)
+        for n in range(3):
+            for fetched in (mirror / data.name).iterdir():
+                fetched.unlink()  # each fetch starts from nothing
+            state = tmp_path / f"state-{n}"
+            files = FileIndex(state / "files.sqlite3")
+            files.refresh(discover(mirror))
+            service = TorrentService(files, state / "parts", state / "q", [evil_peer, *good], loopback=True,
+                                     seed=False)
+            try:
+                service.request(present(files.entry(track)))
+                status = service.wait(track, 90)
+                said = explain(service, status)
+                named.append(set(service.banned_addresses))
+                rules = service.session.get_ip_filter()
+                shut_out = {host for host, _ in [evil_peer, *good] if rules.access(host) != 0}
+            finally:
+                service.close()
+            assert status is not None and status.state == "done" and status.verified, said
+            assert shut_out <= {evil_peer[0]}, shut_out  # no good peer is ever shut out
+            failures.append(status.hash_failures)
+            assert present(files.entry(track)).local
+            files.close()
+    finally:
+        swarm.close()
+    # named wherever the bad copies went on long enough to be compared twice (three failures)
+    assert all(evil_peer[0] in n for n, f in zip(named, failures, strict=True) if f >= 3), (named, failures)
+    assert any(named), (named, failures)

@@ -9,6 +9,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
+from tui.mirror.smart_ban import DiskBlocks
 from tui.mirror.torrent_add import ActiveTorrent, dial_missing_peers, disk_message
 
 if TYPE_CHECKING:
@@ -20,6 +21,7 @@ QUIET_SECONDS = 2.0  # a needed piece with no data for this long has its deadlin
 STUCK_SECONDS = 6.0  # every block of a needed piece arrived this long ago and it was never verified
 BANNED_ALL_SECONDS = 5.0  # a torrent whose peers were all banned is added again at most this often
 PIECE_CACHE = 16  # read_piece buffers kept (docs/libtorrent.md P18)
+WRITING = 2  # a block state in the download queue: 0 none, 1 requested, 2 writing, 3 finished
 
 
 class AlertThread:
@@ -35,6 +37,7 @@ class AlertThread:
     status: dict[str, FetchStatus]
     peers: list[tuple[str, int]]
     verifier: Verifier
+    banned_addresses: set[str]  # kept out by an IP filter after our smart-ban named them
 
     def _add_again(self, torrent: ActiveTorrent) -> None:
         raise NotImplementedError  # TorrentService's
@@ -52,6 +55,7 @@ class AlertThread:
                 self.statuses.publish()
                 continue
             alerts = self.session.pop_alerts()
+            newer = _blocks_after_failures(lt, alerts)
             completed: list[tuple[ActiveTorrent, int]] = []
             with self.cond:
                 for a in alerts:
@@ -61,8 +65,12 @@ class AlertThread:
                     torrent = self._torrent_of(a)
                     if torrent is None:
                         continue
-                    if isinstance(a, lt.piece_finished_alert):
+                    if isinstance(a, lt.block_finished_alert):
+                        ip = a.ip
+                        torrent.ledger.block(int(a.piece_index), int(a.block_index), (str(ip[0]), int(ip[1])))
+                    elif isinstance(a, lt.piece_finished_alert):
                         piece = int(a.piece_index)
+                        torrent.ledger.passed(piece)
                         torrent.have.add(piece)
                         torrent.last_progress = time.monotonic()
                         self.statuses.attribute(torrent, piece)
@@ -88,7 +96,7 @@ class AlertThread:
                     elif isinstance(a, lt.torrent_checked_alert) and torrent.rechecking:
                         completed.extend(self._rechecked(torrent))
                     elif isinstance(a, lt.hash_failed_alert):
-                        self._hash_failed(torrent, int(a.piece_index))
+                        self._hash_failed(torrent, int(a.piece_index), newer.get(id(a), frozenset()))
                     elif isinstance(a, lt.peer_ban_alert):
                         self.statuses.peer_banned([s for t in torrent.wanted.values()
                                                    if (s := self.status.get(t)) is not None])
@@ -113,11 +121,17 @@ class AlertThread:
             except Exception:  # noqa: BLE001 - a handle removed meanwhile
                 pass
 
-    def _hash_failed(self, torrent: ActiveTorrent, piece: int) -> None:
-        """A peer sent bad data: libtorrent drops the piece (and smart-bans the peer once it knows
-        which one); the piece's deadline went with it, so it is asked for again at once."""
+    def _hash_failed(self, torrent: ActiveTorrent, piece: int, newer: frozenset[int]) -> None:
+        """A peer sent bad data: libtorrent drops the piece (and smart-bans the peer once a good
+        copy names it); ours names it sooner where it can (smart_ban.py); the piece's deadline
+        went with it, so it is asked for again at once."""
         torrent.have.discard(piece)
+        with DiskBlocks(torrent.meta, piece, lambda i: torrent.mirror_path(i) if i in torrent.kept else None) as read:
+            copy = torrent.ledger.take_copy(piece, read)
+        culprit = torrent.ledger.failed(piece, copy, newer | _rewritten(torrent.handle, piece)) if copy else None
         failed = self.statuses.of_piece(torrent, piece)
+        if culprit is not None:
+            self._ban(torrent, culprit)
         for status in failed:
             self.statuses.hash_failed(status)
         if failed:
@@ -125,6 +139,22 @@ class AlertThread:
                 torrent.handle.set_piece_deadline(piece, 0)
             except Exception:  # noqa: BLE001 - a handle removed meanwhile
                 pass
+
+    def _ban(self, torrent: ActiveTorrent, peer: tuple[str, int]) -> None:
+        """Keep the peer that sent bad data out of the session (an IP filter: this libtorrent has
+        no per-peer ban, and its per-peer rate limit is ignored on loopback, measured). Not when
+        another connected peer shares its address (loopback, a NAT): that would shut out good ones."""
+        try:
+            others = [p for p in torrent.handle.get_peer_info() if str(p.ip[0]) == peer[0] and int(p.ip[1]) != peer[1]]
+            if others:
+                return
+            rules = self.session.get_ip_filter()
+            rules.add_rule(peer[0], peer[0], 1)
+            self.session.set_ip_filter(rules)
+        except Exception:  # noqa: BLE001 - a handle removed meanwhile, an address libtorrent refuses
+            return
+        self.banned_addresses.add(peer[0])
+        self.statuses.peer_banned([s for t in torrent.wanted.values() if (s := self.status.get(t)) is not None])
 
     def _count_senders(self, torrent: ActiveTorrent) -> None:
         """At a fetch's first piece, who is connected: a fetch done within one round of the
@@ -226,3 +256,32 @@ class AlertThread:
         self._note_connected(torrent, [status])  # a fetch faster than one round of the counters
         self.statuses.verifying(status)
         self.verifier.verify(torrent, index, track_id, status)
+
+
+def _blocks_after_failures(lt: Any, alerts: list[Any]) -> dict[int, frozenset[int]]:
+    """For each hash failure in a batch, the blocks of its piece that arrived after it in the
+    same batch: their bytes on disk may be the next copy's (smart_ban.py). Keyed by id(alert)."""
+    if not any(isinstance(a, lt.hash_failed_alert) for a in alerts):
+        return {}
+    later: dict[tuple[str, int], set[int]] = {}
+    out: dict[int, frozenset[int]] = {}
+    for a in reversed(alerts):
+        if isinstance(a, lt.block_finished_alert):
+            later.setdefault((str(a.handle.info_hash()), int(a.piece_index)), set()).add(int(a.block_index))
+        elif isinstance(a, lt.hash_failed_alert):
+            out[id(a)] = frozenset(later.get((str(a.handle.info_hash()), int(a.piece_index)), ()))
+    return out
+
+
+def _rewritten(handle: Any, piece: int) -> frozenset[int]:
+    """Blocks of `piece` the next attempt has written (or is writing) already; asked after the
+    failed copy was read, so any block it read the new bytes of is among them."""
+    try:
+        queue = handle.get_download_queue()
+    except Exception:  # noqa: BLE001 - a handle removed meanwhile
+        return frozenset(range(1 << 16))  # unknown: compare nothing
+    for entry in queue:
+        if int(entry["piece_index"]) == piece:
+            return frozenset(n for n, b in enumerate(entry["blocks"]) if int(b.get("state", 0)) >= WRITING)
+    return frozenset()
+

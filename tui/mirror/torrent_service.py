@@ -69,6 +69,7 @@ class TorrentService(AlertThread):
         self.parts_dir = parts_dir
         self.quarantine_dir = quarantine_dir
         self.peers = list(peers or [])
+        self.banned_addresses: set[str] = set()
         self.peers_named = bool(self.peers) if peers_named is None else peers_named
         self.seed = seed
         self.upload_limit = upload_limit_kib * 1024
