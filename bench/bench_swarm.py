@@ -88,6 +88,7 @@ def first_audio(mirror: Path, state: Path, track_id: str) -> dict:
     needed = first_needed(torrent, entry, 64 * 1024)
     pieces = meta.file_pieces(meta.file(entry.file_index))
     downloaded = service.downloaded_bytes()
+    named = sorted(service.banned_addresses)  # shut out by our own smart-ban
     player.close()
     service.close()
     entry.path.unlink(missing_ok=True)
@@ -96,7 +97,7 @@ def first_audio(mirror: Path, state: Path, track_id: str) -> dict:
             "needed": sum(meta.piece_size(p) for p in needed), "pieces": sum(meta.piece_size(p) for p in pieces),
             "downloaded": downloaded, "added_ms": status.added_ms if status else None,
             "hash_failures": status.hash_failures if status else 0, "banned": status.banned if status else 0,
-            "state": status.line() if status else "vanished"}
+            "named": named, "state": status.line() if status else "vanished"}
 
 
 def aria2c_time(torrent: Path, index: int, out: Path) -> float:
@@ -208,6 +209,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=6)
     parser.add_argument("--corrupt-runs", type=int, default=20)
     parser.add_argument("--skip-clients", action="store_true")
+    parser.add_argument("--own-addresses", action="store_true",
+                        help="each seeder at a loopback address of its own, as in a real swarm (lets an IP ban work)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="longtail-bench-swarm-"))
     audio = kit.vorbis_files(kit.ROOT / "bench" / "data" / "swarm-audio", 24)
@@ -224,9 +227,11 @@ def main() -> None:
     try:
         swarm.start_tracker(hashes, port)
         pairs = [(f.torrent, swarm_dir) for f in folders.values()]
-        for name in ("lt-a", "lt-b", "lt-c", "lt-d"):
-            swarm.libtorrent_seeder(name, pairs, RATES[name])
-        swarm.aria2_seeder("aria2c", [f.torrent for f in folders.values()], swarm_dir, RATES["aria2c"])
+        for n, name in enumerate(("lt-a", "lt-b", "lt-c", "lt-d")):
+            swarm.libtorrent_seeder(name, pairs, RATES[name], host=f"127.0.0.{11 + n}" if args.own_addresses
+                                    else "127.0.0.1")
+        swarm.aria2_seeder("aria2c", [f.torrent for f in folders.values()], swarm_dir, RATES["aria2c"],
+                           host="127.0.0.20" if args.own_addresses else None)
         qb = swarm.qbittorrent("qb-seed")
         for f in folders.values():
             qb.add(f.torrent, swarm_dir, up_limit=RATES["qbittorrent"])
@@ -260,7 +265,8 @@ def report(work: Path, mirror: Path, swarm: kit.Swarm, folders: dict, args) -> N
             qbit[piece] = statistics.median(qbittorrent_time(qb, folder.torrent, i, work / f"qb-{piece}-{i}")
                                             for i in range(args.runs + 3, args.runs + 6))
     kit.corrupt_copy(work / "swarm", work / "evil", folders[16])
-    swarm.aria2_seeder("evil", [folders[16].torrent], work / "evil", 20 * MB, good=False)
+    swarm.aria2_seeder("evil", [folders[16].torrent], work / "evil", 20 * MB, good=False,
+                       host="127.0.0.99" if args.own_addresses else None)
     time.sleep(3)
     corrupt = []
     for i in range(args.corrupt_runs):
@@ -274,7 +280,9 @@ def report(work: Path, mirror: Path, swarm: kit.Swarm, folders: dict, args) -> N
     print(f"\ncorrupt seeder: {stalls} stalls in {len(corrupt)} runs; first audio p50 "
           f"{statistics.median(r['first_audio'] for r in corrupt):.2f} s, max {worst:.2f} s, "
           f"{statistics.median(r['first_audio'] for r in corrupt) / clean16:.2f}× the clean swarm's p50; "
-          f"hash failures {sum(r['hash_failures'] for r in corrupt)}, peers banned {sum(r['banned'] for r in corrupt)}")
+          f"hash failures {sum(r['hash_failures'] for r in corrupt)}, peers banned {sum(r['banned'] for r in corrupt)}"
+          f" (by our smart-ban: {sum(1 for r in corrupt if r['named'])} runs, "
+          f"addresses {sorted({a for r in corrupt for a in r['named']})})")
     for piece in aria:
         ours = statistics.median(r["first_audio"] for r in clean[piece])
         print(f"{piece} MiB, the whole file: aria2c {aria[piece]:.2f} s, qBittorrent {qbit[piece]:.2f} s; "

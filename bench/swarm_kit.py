@@ -204,15 +204,17 @@ class Swarm:
         self.rates[name] = rate
 
     def aria2_seeder(self, name: str, torrents: list[Path], save: Path, rate: int, good: bool = True,
-                     port: int | None = None) -> None:
-        """aria2c seeding what is in `save` without checking it (so a corrupt copy goes out as is)."""
+                     port: int | None = None, host: str | None = None) -> None:
+        """aria2c seeding what is in `save` without checking it (so a corrupt copy goes out as is);
+        `host`: a loopback address of its own to listen and announce from."""
         port = port or free_port()
+        bind = [f"--interface={host}"] if host else []
         log = self.work / f"{name}.log"
         self.procs.append(subprocess.Popen(
             ["aria2c", "--seed-ratio=0.0", "--bt-seed-unverified=true", "--check-integrity=false", "-d", str(save),
              f"--listen-port={port}", f"--dht-listen-port={free_port()}", "--enable-dht=false",
              "--bt-enable-lpd=false", "--enable-peer-exchange=false", f"--max-upload-limit={rate}",
-             "--file-allocation=none", "--quiet=true", f"--log={log}", "--log-level=warn",
+             "--file-allocation=none", "--quiet=true", f"--log={log}", "--log-level=warn", *bind,
              *map(str, torrents)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         if good:
             self.rates[name] = rate
