@@ -211,7 +211,11 @@ def main() -> None:
     parser.add_argument("--skip-clients", action="store_true")
     parser.add_argument("--own-addresses", action="store_true",
                         help="each seeder at a loopback address of its own, as in a real swarm (lets an IP ban work)")
+    parser.add_argument("--without-own-ban", action="store_true",
+                        help="the baseline: no block alerts, no smart-ban of our own (libtorrent's alone)")
     args = parser.parse_args()
+    if args.without_own_ban:
+        _without_own_ban()
     work = Path(tempfile.mkdtemp(prefix="longtail-bench-swarm-"))
     audio = kit.vorbis_files(kit.ROOT / "bench" / "data" / "swarm-audio", 24)
     mirror, swarm_dir = work / "mirror", work / "swarm"
@@ -240,6 +244,22 @@ def main() -> None:
         report(work, mirror, swarm, folders, args)
     finally:
         swarm.close()
+
+
+def _without_own_ban() -> None:
+    """What longtail did before its own smart-ban, for an A/B in the same swarm."""
+    from tui.mirror import smart_ban, torrent_add, torrent_service
+
+    smart_ban.CONFIRMATIONS = 1 << 30
+    settings = torrent_add.session_settings
+
+    def no_block_alerts(lt, *args):  # type: ignore[no-untyped-def]
+        out = settings(lt, *args)
+        out["alert_mask"] &= ~int(lt.alert_category.block_progress)
+        return out
+
+    torrent_add.session_settings = no_block_alerts
+    torrent_service.session_settings = no_block_alerts  # type: ignore[attr-defined]
 
 
 def report(work: Path, mirror: Path, swarm: kit.Swarm, folders: dict, args) -> None:
