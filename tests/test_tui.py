@@ -203,14 +203,14 @@ def glibc_width(text: str) -> int:
 @pytest.mark.parametrize("name", ["बारिश सपना प्रेम गीत", "넹 개꾜숸 팽뼘 꽝", "キサルトビビユユ", "Café Müller 🎵",
                                   "ليل قمر ورد حب"])
 def test_a_track_row_is_as_wide_as_the_terminal_draws_it_and_the_title_comes_first(tiny_mirror, tmp_path, name):
-    import dataclasses
+    import msgspec
 
     from tui.core.types import clock
     from tui.ui.cells import use_terminal_widths
     from tui.ui.widgets.rows import popularity_bar, render_track
     use_terminal_widths()
     session = tiny_session(tiny_mirror, tmp_path)
-    track = dataclasses.replace(session.services.catalogue.tracks_by_rowids([10])[0], name=name)
+    track = msgspec.structs.replace(session.services.catalogue.tracks_by_rowids([10])[0], name=name)
     session.close()
     for width in range(24, 141, 4):
         line = render_track(TrackItem(track, FileState.LOCAL, True, "ok"), width, False).plain

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import sqlite3
 import urllib.parse
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from tui.catalogue import typed
 from tui.catalogue.schema import FEATURES_DB, LEDGER_DB, MAIN_DB, PLAYLISTS_DB
@@ -62,8 +63,7 @@ def check_unfinished_writes(path: Path) -> None:
                          f"sqlite3 {path} 'PRAGMA wal_checkpoint(TRUNCATE)')")
 
 
-@dataclass(frozen=True)
-class CataloguePaths:
+class CataloguePaths(msgspec.Struct, frozen=True):
     main: Path
     features: Path | None = None
     ledger: Path | None = None

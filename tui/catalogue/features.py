@@ -7,7 +7,8 @@ A row with `null_response = 1` (the API returned nothing) never matches a featur
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+import msgspec
 
 from tui.errors import quoted
 
@@ -58,8 +59,7 @@ def parse_range(text: str, lo_bound: float, hi_bound: float) -> tuple[float, flo
     return lo, hi
 
 
-@dataclass(frozen=True)
-class FeatureFilter:
+class FeatureFilter(msgspec.Struct, frozen=True):
     tempo: tuple[float, float] | None = None  # BPM
     key: int | None = None  # pitch class 0 = C … 11 = B
     mode: int | None = None  # 1 major, 0 minor

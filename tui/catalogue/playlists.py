@@ -4,8 +4,9 @@ that hold a track (through the sidecar in the state directory, `playlist_index`)
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Literal
+
+import msgspec
 
 from tui.catalogue.catalogue import Catalogue
 from tui.catalogue.playlist_index import PlaylistIndex, Progress
@@ -16,8 +17,7 @@ EntryKind = Literal["track", "episode", "local", "missing"]
 MAX_ENTRIES = 20_000  # Spotify's own cap on a playlist's length is 10,000
 
 
-@dataclass(frozen=True)
-class PlaylistHit:
+class PlaylistHit(msgspec.Struct, frozen=True):
     rowid: int
     id: str
     name: str
@@ -26,16 +26,14 @@ class PlaylistHit:
     tracks_total: int
 
 
-@dataclass(frozen=True)
-class PlaylistEntry:
+class PlaylistEntry(msgspec.Struct, frozen=True):
     position: int
     kind: EntryKind
     track: Track | None
     name: str | None  # a local file's own name, or the id of what the catalogue does not have
 
 
-@dataclass(frozen=True)
-class Playlist:
+class Playlist(msgspec.Struct, frozen=True):
     hit: PlaylistHit
     description: str | None
     entries: tuple[PlaylistEntry, ...]

@@ -13,14 +13,13 @@ and `after` read a page from the start or after an anchor's key.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from tui.catalogue.features import PROBE_COLUMNS
 from tui.catalogue.schema import Schema
 
 
-@dataclass(frozen=True)
-class Listing:
+class Listing(msgspec.Struct, frozen=True):
     """A sorted list readable by position: its SQL, by purpose."""
 
     name: str

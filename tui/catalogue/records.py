@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
+
+import msgspec
 
 Tier = Literal["vorbis", "opus"]
 ALBUM_GROUPS = ("album", "single", "compilation", "appears_on")
@@ -40,15 +41,13 @@ class NamedHit(NamedTuple):
     popularity: int
 
 
-@dataclass(frozen=True, slots=True)
-class ArtistRef:
+class ArtistRef(msgspec.Struct, frozen=True):
     rowid: int
     id: str
     name: str
 
 
-@dataclass(frozen=True, slots=True)
-class AlbumRef:
+class AlbumRef(msgspec.Struct, frozen=True):
     rowid: int
     id: str
     name: str
@@ -60,15 +59,13 @@ class AlbumRef:
         return self.release_date[:4]
 
 
-@dataclass(frozen=True, slots=True)
-class Image:
+class Image(msgspec.Struct, frozen=True):
     width: int
     height: int
     url: str
 
 
-@dataclass(frozen=True, slots=True)
-class Track:
+class Track(msgspec.Struct, frozen=True):
     rowid: int
     id: str
     name: str
@@ -93,8 +90,7 @@ class Track:
         return [a.name for a in self.artists]
 
 
-@dataclass(frozen=True, slots=True)
-class Artist:
+class Artist(msgspec.Struct, frozen=True):
     rowid: int
     id: str
     name: str
@@ -104,8 +100,7 @@ class Artist:
     images: tuple[Image, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Album:
+class Album(msgspec.Struct, frozen=True):
     rowid: int
     id: str
     name: str
@@ -126,8 +121,7 @@ class Album:
         return self.release_date[:4]
 
 
-@dataclass(frozen=True, slots=True)
-class Discography:
+class Discography(msgspec.Struct, frozen=True):
     """An artist's releases, grouped as listeners expect; newest first in each group."""
 
     albums: tuple[AlbumRef, ...] = ()
@@ -165,8 +159,7 @@ class Discography:
 KEY_NAMES = ("C", "C♯/D♭", "D", "D♯/E♭", "E", "F", "F♯/G♭", "G", "G♯/A♭", "A", "A♯/B♭", "B")
 
 
-@dataclass(frozen=True, slots=True)
-class AudioFeatures:
+class AudioFeatures(msgspec.Struct, frozen=True):
     tempo: float | None
     key: int | None
     mode: int | None
@@ -189,8 +182,7 @@ class AudioFeatures:
         return f"{KEY_NAMES[self.key]} {mode}".strip()
 
 
-@dataclass(frozen=True, slots=True)
-class ReplayGain:
+class ReplayGain(msgspec.Struct, frozen=True):
     track_gain_db: float
     track_peak: float
     album_gain_db: float
@@ -208,8 +200,7 @@ def parse_replaygain(packet: bytes | None) -> ReplayGain | None:
     return ReplayGain(*values)
 
 
-@dataclass(frozen=True, slots=True)
-class LedgerEntry:
+class LedgerEntry(msgspec.Struct, frozen=True):
     """A track's row in spotify_clean_track_files (the archive's ledger)."""
 
     status: str
@@ -231,10 +222,9 @@ class LedgerEntry:
         return self.status == "success"
 
 
-@dataclass(frozen=True, slots=True)
-class TrackDetails:
+class TrackDetails(msgspec.Struct, frozen=True):
     track: Track
     features: AudioFeatures | None
     ledger: LedgerEntry | None
     isrc_siblings: tuple[Track, ...]
-    genres: tuple[str, ...] = field(default=())
+    genres: tuple[str, ...] = ()

@@ -25,8 +25,9 @@ import json
 import random
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+import msgspec
 
 from tui.catalogue import typed
 from tui.catalogue.catalogue import Catalogue
@@ -76,8 +77,7 @@ class Permutation:
         return y
 
 
-@dataclass(frozen=True)
-class ShuffleFilter:
+class ShuffleFilter(msgspec.Struct, frozen=True):
     tier: str | None = None  # "vorbis" | "opus"
     min_popularity: int | None = None
     max_popularity: int | None = None
@@ -85,7 +85,8 @@ class ShuffleFilter:
     genre: str | None = None
     year: int | None = None
     present_only: bool = False  # integrity checks sample the files that are at their path
-    features: FeatureFilter = field(default_factory=FeatureFilter)  # tempo, key, energy… (never a null_response row)
+    # tempo, key, energy… (never a null_response row)
+    features: FeatureFilter = msgspec.field(default_factory=FeatureFilter)
 
     def popularity_range(self) -> tuple[int, int]:
         lo, hi = 0, 100
@@ -119,7 +120,7 @@ class ShuffleFilter:
         return self == ShuffleFilter()
 
     def key(self) -> str:
-        return hashlib.sha1(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:16]
+        return hashlib.sha1(json.dumps(msgspec.to_builtins(self), sort_keys=True).encode()).hexdigest()[:16]
 
     def describe(self) -> str:
         parts = []

@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
+import msgspec
 import platformdirs
 
 from tui.errors import UsageError
@@ -41,8 +41,7 @@ def default_state_dir(mirror: Path) -> Path:
     return data_root() / "mirrors" / f"{name}-{digest}"
 
 
-@dataclass(frozen=True)
-class StatePaths:
+class StatePaths(msgspec.Struct, frozen=True):
     """Everything longtail writes for one mirror lives under `root`, named here and nowhere else."""
 
     root: Path

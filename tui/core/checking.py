@@ -8,17 +8,20 @@ saves the verdicts, and with `repair` moves a corrupt file aside and fetches it 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import msgspec
 
 from tui.core.events import CheckFinished, CheckProgress, FileStateChanged, Notice
 from tui.core.services import Services
-from tui.mirror.checks import Checker, CheckResult
 from tui.mirror.file_index import DISK_MISSING
 from tui.mirror.verify import MoveError, move_aside
 
+if TYPE_CHECKING:  # the checks' decoders load with the first check, not with the first screen
+    from tui.mirror.checks import Checker, CheckResult
 
-@dataclass(frozen=True)
-class CheckRequest:
+
+class CheckRequest(msgspec.Struct, frozen=True):
     track_ids: tuple[str, ...] = ()  # empty: a random sample of local files
     sample: int = 20
     seed: int | None = None
@@ -60,6 +63,8 @@ class CheckRun:
             self.publish(Notice(f"finishing {len(pending)} repair(s) an earlier run began"))
         sampled = [] if request.track_ids else self.draw_sample(request)
         ids = list(dict.fromkeys([*pending, *request.track_ids, *sampled]))
+        from tui.mirror.checks import Checker
+
         checker = Checker(self.services.catalogue, self.services.files,
                           self.decoder if request.decode else None)
         results: list[CheckResult] = []

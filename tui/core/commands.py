@@ -7,139 +7,123 @@ whichever face sent them. Nothing a face sends reaches the player another way.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+import msgspec
 
 if TYPE_CHECKING:
     from tui.core.streams import ShuffleStream
 
 
-@dataclass(frozen=True)
-class Play:
+class Play(msgspec.Struct, frozen=True):
     """Replace the queue with these tracks and play from `start` (a stream that was playing stops)."""
 
     track_ids: tuple[str, ...]
     start: int = 0
 
 
-@dataclass(frozen=True)
-class PlayStream:
+class PlayStream(msgspec.Struct, frozen=True):
     """Play a shuffle or radio stream from its row `index`; it keeps feeding the queue from there."""
 
-    stream: ShuffleStream = field(compare=False)
+    stream: ShuffleStream
     index: int = 0
 
+    # Equal by row alone, as the stream object is not a value (it holds a live cursor).
+    def __eq__(self, other: object) -> bool:
+        return type(other) is PlayStream and other.index == self.index
 
-@dataclass(frozen=True)
-class Enqueue:
+    def __hash__(self) -> int:
+        return hash((PlayStream, self.index))
+
+
+class Enqueue(msgspec.Struct, frozen=True):
     track_ids: tuple[str, ...]
     next_up: bool = False  # after the current track rather than at the end
 
 
-@dataclass(frozen=True)
-class Remove:
+class Remove(msgspec.Struct, frozen=True):
     index: int
 
 
-@dataclass(frozen=True)
-class Move:
+class Move(msgspec.Struct, frozen=True):
     src: int
     dst: int
 
 
-@dataclass(frozen=True)
-class Clear:
+class Clear(msgspec.Struct, frozen=True):
     pass
 
 
-@dataclass(frozen=True)
-class Undo:
+class Undo(msgspec.Struct, frozen=True):
     """Take back the last queue change a listener made."""
 
 
-@dataclass(frozen=True)
-class PlayIndex:
+class PlayIndex(msgspec.Struct, frozen=True):
     index: int
 
 
-@dataclass(frozen=True)
-class Next:
+class Next(msgspec.Struct, frozen=True):
     pass
 
 
-@dataclass(frozen=True)
-class Previous:
+class Previous(msgspec.Struct, frozen=True):
     pass
 
 
-@dataclass(frozen=True)
-class TogglePause:
+class TogglePause(msgspec.Struct, frozen=True):
     pass
 
 
-@dataclass(frozen=True)
-class SetPaused:
+class SetPaused(msgspec.Struct, frozen=True):
     paused: bool
 
 
-@dataclass(frozen=True)
-class Stop:
+class Stop(msgspec.Struct, frozen=True):
     pass
 
 
-@dataclass(frozen=True)
-class Seek:
+class Seek(msgspec.Struct, frozen=True):
     seconds: float
     relative: bool = True
 
 
-@dataclass(frozen=True)
-class SetVolume:
+class SetVolume(msgspec.Struct, frozen=True):
     volume: float
 
 
-@dataclass(frozen=True)
-class ChangeVolume:
+class ChangeVolume(msgspec.Struct, frozen=True):
     delta: float
 
 
-@dataclass(frozen=True)
-class ToggleMute:
+class ToggleMute(msgspec.Struct, frozen=True):
     pass
 
 
-@dataclass(frozen=True)
-class SetMuted:
+class SetMuted(msgspec.Struct, frozen=True):
     muted: bool
 
 
-@dataclass(frozen=True)
-class CycleRepeat:
+class CycleRepeat(msgspec.Struct, frozen=True):
     pass
 
 
-@dataclass(frozen=True)
-class SetRepeat:
+class SetRepeat(msgspec.Struct, frozen=True):
     mode: str  # off | queue | track
 
 
-@dataclass(frozen=True)
-class CycleReplayGain:
+class CycleReplayGain(msgspec.Struct, frozen=True):
     pass
 
 
-@dataclass(frozen=True)
-class SetReplayGain:
+class SetReplayGain(msgspec.Struct, frozen=True):
     mode: str  # track | album | off
 
 
-@dataclass(frozen=True)
-class Restore:
+class Restore(msgspec.Struct, frozen=True):
     """Bring back the saved queue and position (paused there)."""
 
 
-@dataclass(frozen=True)
-class Save:
+class Save(msgspec.Struct, frozen=True):
     """Save the queue and position now."""
 
 

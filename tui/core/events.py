@@ -7,8 +7,9 @@ states that changed, and notices for the user.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
+
+import msgspec
 
 from tui.catalogue.records import Track
 from tui.mirror.fetch_status import FetchProgress
@@ -37,8 +38,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class NowPlaying:
+class NowPlaying(msgspec.Struct, frozen=True):
     """Everything a face shows about playback, in one snapshot."""
 
     track: Track | None
@@ -76,8 +76,7 @@ class NowPlaying:
         return self.track.id if self.track is not None else None
 
 
-@dataclass(frozen=True)
-class IndexProgress:
+class IndexProgress(msgspec.Struct, frozen=True):
     label: str
     done: int
     total: int
@@ -85,8 +84,7 @@ class IndexProgress:
     error: str | None = None
 
 
-@dataclass(frozen=True)
-class CheckProgress:
+class CheckProgress(msgspec.Struct, frozen=True):
     """One file of a check run has its verdict."""
 
     run: int
@@ -99,8 +97,7 @@ class CheckProgress:
     detail: str | None
 
 
-@dataclass(frozen=True)
-class SweepProgress:
+class SweepProgress(msgspec.Struct, frozen=True):
     """`check --all` moved on (a snapshot: a newer one replaces it)."""
 
     run: int
@@ -111,8 +108,7 @@ class SweepProgress:
     seconds: float
 
 
-@dataclass(frozen=True)
-class CheckFinished:
+class CheckFinished(msgspec.Struct, frozen=True):
     run: int
     checked: int
     ok: int
@@ -121,16 +117,14 @@ class CheckFinished:
     error: str | None = None
 
 
-@dataclass(frozen=True)
-class FileStateChanged:
+class FileStateChanged(msgspec.Struct, frozen=True):
     """A track's file changed state (fetched and verified, moved aside...)."""
 
     track_id: str
     state: str
 
 
-@dataclass(frozen=True)
-class Notice:
+class Notice(msgspec.Struct, frozen=True):
     text: str
     level: Literal["info", "warning", "error"] = "info"
 

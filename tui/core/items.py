@@ -4,8 +4,9 @@ verdict, and the row sources that read them by position, page by page."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from tui.catalogue.file_states import FileState
 from tui.catalogue.lists import RowSource
@@ -18,8 +19,7 @@ if TYPE_CHECKING:
     from tui.core.views import Library
 
 
-@dataclass(frozen=True)
-class TrackItem:
+class TrackItem(msgspec.Struct, frozen=True):
     track: Track
     file: FileState
     playable: bool = False  # `can_play`: Enter plays it, `a` may queue it
@@ -39,14 +39,12 @@ def unplayable_reason(state: str) -> str:
     return "absent: no local file and no known torrent holds it"
 
 
-@dataclass(frozen=True)
-class AlbumView:
+class AlbumView(msgspec.Struct, frozen=True):
     album: Album | None
     items: tuple[TrackItem, ...]
 
 
-@dataclass(frozen=True)
-class DetailsView:
+class DetailsView(msgspec.Struct, frozen=True):
     details: TrackDetails
     album: Album | None
     entry: FileEntry | None
@@ -75,8 +73,7 @@ class PlaylistRows(RowSource["TrackItem | PlaylistEntry"]):
         return [TrackItem(e.track, *files[e.track.id]) if e.track is not None else e for e in entries]
 
 
-@dataclass(frozen=True)
-class PlaylistView:
+class PlaylistView(msgspec.Struct, frozen=True):
     playlist: Playlist
     track_files: Mapping[str, tuple[FileState, bool]]  # track id -> (state, can play), for the tracks
 

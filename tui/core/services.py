@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from tui.catalogue.catalogue import Catalogue
 from tui.catalogue.databases import CataloguePaths
@@ -32,8 +33,7 @@ if TYPE_CHECKING:  # imported where used: the first screen should not wait for t
     from tui.mirror.verdicts import VerdictStore
 
 
-@dataclass(frozen=True)
-class Location:
+class Location(msgspec.Struct, frozen=True):
     mirror: Path
     state: StatePaths
     demo: DemoPaths | None  # set when the mirror is the demo's

@@ -37,9 +37,9 @@ from tui.core.swarm import FETCH_TIMEOUT, FetchReport, Swarm
 if TYPE_CHECKING:
     from tui.core.scrobbling import Scrobbling
     from tui.core.sweeping import SweepReport
+    from tui.mirror.checks import CheckResult
 from tui.core.views import Library
 from tui.errors import LongtailError
-from tui.mirror.checks import CheckResult
 from tui.player.engine import Engine
 from tui.player.events import PlayerEvent
 from tui.player.player import Player

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 DEMO_VERSION = 7  # 3: playlists of every entry kind; 4: ReplayGain 2.0 gains (BS.1770); 5: covers;
 # 6: the cover-art tar; 7: an LRCLIB dump
 
 
-@dataclass(frozen=True)
-class DemoPaths:
+class DemoPaths(msgspec.Struct, frozen=True):
     home: Path
 
     @property

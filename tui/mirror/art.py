@@ -11,8 +11,9 @@ import base64
 import binascii
 import io
 import struct
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from tui.files import write_atomically
 
@@ -20,8 +21,7 @@ FRONT_COVER = 3  # the picture type of a front cover (FLAC/Vorbis picture block)
 MAX_PICTURE_BYTES = 16 * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class Cover:
+class Cover(msgspec.Struct, frozen=True):
     data: bytes
     mime: str
 

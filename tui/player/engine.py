@@ -16,9 +16,10 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+
+import msgspec
 
 from tui.catalogue.records import ReplayGain
 from tui.player.source import Source
@@ -32,8 +33,7 @@ def clamp_volume(volume: float) -> float:
     return max(0.0, min(VOLUME_MAX, volume)) if volume == volume else 0.0
 
 
-@dataclass(frozen=True)
-class FileGain:
+class FileGain(msgspec.Struct, frozen=True):
     mode: str  # track | album | off
     fallback_db: float | None  # used when the file has no ReplayGain tags
     preamp_db: float | None  # this file's preamp, lowered so it cannot clip (None: the global one)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
+
+import msgspec
 
 EndReason = Literal["eof", "error", "stopped"]
 EditKind = Literal["replace", "add", "next", "remove", "move", "clear", "undo"]
 
 
-@dataclass(frozen=True)
-class Started:
+class Started(msgspec.Struct, frozen=True):
     track_id: str
     codec: str | None
     kind: Literal["local", "stream"]
@@ -23,42 +23,36 @@ class Started:
     audio: tuple[int, int] | None = None  # (sample rate, channels), when known
 
 
-@dataclass(frozen=True)
-class Position:
+class Position(msgspec.Struct, frozen=True):
     track_id: str
     seconds: float
     duration: float | None
 
 
-@dataclass(frozen=True)
-class Seeked:
+class Seeked(msgspec.Struct, frozen=True):
     """A seek landed: the position jumped to `seconds` (MPRIS's Seeked signal, MPD's player idle)."""
 
     track_id: str
     seconds: float
 
 
-@dataclass(frozen=True)
-class Ended:
+class Ended(msgspec.Struct, frozen=True):
     track_id: str
     reason: EndReason
     played_seconds: float  # time actually played: seeks skipped over do not count
     message: str | None = None
 
 
-@dataclass(frozen=True)
-class PauseChanged:
+class PauseChanged(msgspec.Struct, frozen=True):
     paused: bool
 
 
-@dataclass(frozen=True)
-class Buffering:
+class Buffering(msgspec.Struct, frozen=True):
     track_id: str
     buffering: bool
 
 
-@dataclass(frozen=True)
-class QueueEdited:
+class QueueEdited(msgspec.Struct, frozen=True):
     """A change the listener asked for (not the stream's own feeding): what it did, in words,
     and whether `undo` can take it back. kind: replace | add | next | remove | move | clear | undo."""
 
@@ -69,8 +63,7 @@ class QueueEdited:
     left_out: tuple[tuple[str, str], ...] = ()  # (track id, why it cannot play) of each not queued
 
 
-@dataclass(frozen=True)
-class QueueChanged:
+class QueueChanged(msgspec.Struct, frozen=True):
     items: tuple[str, ...]
     current: int | None
     repeat: str
@@ -80,25 +73,21 @@ class QueueChanged:
         return len(self.items)
 
 
-@dataclass(frozen=True)
-class QueueFinished:
+class QueueFinished(msgspec.Struct, frozen=True):
     unplayable: bool = False  # every track left was skipped: none could be played (absent, unreadable)
 
 
-@dataclass(frozen=True)
-class MixerChanged:
+class MixerChanged(msgspec.Struct, frozen=True):
     volume: float
     muted: bool
 
 
-@dataclass(frozen=True)
-class ReplayGainChanged:
+class ReplayGainChanged(msgspec.Struct, frozen=True):
     mode: str  # track | album | off
     preamp: float
 
 
-@dataclass(frozen=True)
-class OutputChanged:
+class OutputChanged(msgspec.Struct, frozen=True):
     """The audio output in use; `fallback` says why it is not the one asked for."""
 
     output: str

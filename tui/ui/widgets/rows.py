@@ -8,9 +8,9 @@ measures cell widths; truncation adds an ellipsis).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from rich.text import Text
 
 from tui.core.types import NamedHit, PlaylistEntry, clock
@@ -24,22 +24,19 @@ BAR = " ▁▂▃▄▅▆▇█"
 RowRenderer = Callable[[Any, int, bool], Text]  # (row, width, selected) -> the row's line
 
 
-@dataclass(frozen=True)
-class Header:
+class Header(msgspec.Struct, frozen=True):
     """A section title inside a list (Albums, Singles, Tracks…); Enter does nothing."""
 
     title: str
 
 
-@dataclass(frozen=True)
-class MoreRow:
+class MoreRow(msgspec.Struct, frozen=True):
     """The end of a section that stopped at its limit: Enter shows more of it."""
 
     section: str  # "track" | "artist" | "album"
 
 
-@dataclass(frozen=True)
-class NamedRow:
+class NamedRow(msgspec.Struct, frozen=True):
     """An artist or an album in a list."""
 
     kind: str  # "artist" | "album"
