@@ -71,10 +71,9 @@ def test_a_file_without_a_picture_or_with_a_broken_one_has_no_cover(small_demo, 
 
 
 async def test_the_details_screen_draws_the_cover_and_the_spectrogram(small_demo, tmp_path):
-    """In a terminal without an image protocol they are half-block cells; here (no terminal)
-    textual-image's text fallback: either way, inside the box, and the screen keeps working."""
+    """In a terminal without an image protocol (and here, with no terminal) they are half-block
+    cells: inside the box, and the screen keeps working."""
     from test_tui import demo_session, wait_for
-    from textual_image.widget import Image
 
     from tui.ui.app import make_app
     from tui.ui.screens.details import TrackDetailsScreen
@@ -86,10 +85,10 @@ async def test_the_details_screen_draws_the_cover_and_the_spectrogram(small_demo
         app.show_details(session.services.catalogue.track(track_id))
         await wait_for(pilot, lambda: isinstance(app.screen, TrackDetailsScreen))
         screen = app.screen
-        await wait_for(pilot, lambda: len(screen.query("#details-cover Image")) == 1, timeout=20)
-        await wait_for(pilot, lambda: len(screen.query("#details-spectrogram Image")) == 1, timeout=20)
+        await wait_for(pilot, lambda: len(screen.query("#details-cover .picture")) == 1, timeout=20)
+        await wait_for(pilot, lambda: len(screen.query("#details-spectrogram .picture")) == 1, timeout=20)
         box = screen.query_one("#details-box").region
-        for image in screen.query(Image):
+        for image in screen.query(".picture"):
             if image.region.height:
                 assert box.contains_region(image.region) or image.region.y >= box.bottom  # scrolled, not spilled
         assert "cutoff" in str(screen.query_one("#details-audio-title").render())
@@ -113,13 +112,13 @@ async def test_the_album_view_shows_its_cover_when_there_is_room(small_demo, tmp
         await wait_for(pilot, lambda: session.player is not None)
         session.send(Play((track_id,)))
         await wait_for(pilot, lambda: app.now_playing.track_id == track_id and app.now_playing.track is not None)
-        await wait_for(pilot, lambda: len(app.screen.query("#now-art Image")) == 1)  # small, beside the bar
+        await wait_for(pilot, lambda: len(app.screen.query("#now-art .picture")) == 1)  # small, beside the bar
         await pilot.press("o")
-        await wait_for(pilot, lambda: len(app.screen.query("#album-cover Image")) == 1, timeout=20)
+        await wait_for(pilot, lambda: len(app.screen.query("#album-cover .picture")) == 1, timeout=20)
         await pilot.resize_terminal(80, 24)
-        await wait_for(pilot, lambda: len(app.screen.query("#album-cover Image")) == 0)
+        await wait_for(pilot, lambda: len(app.screen.query("#album-cover .picture")) == 0)
         await pilot.resize_terminal(150, 44)
-        await wait_for(pilot, lambda: len(app.screen.query("#album-cover Image")) == 1)
+        await wait_for(pilot, lambda: len(app.screen.query("#album-cover .picture")) == 1)
     session.close()
 
 
@@ -136,7 +135,7 @@ async def test_checking_one_track_shows_its_spectrogram_after_the_verdict(small_
     async with app.run_test(size=(80, 24)) as pilot:
         app.check(CheckRequest((track_id,)), "Checking one")
         await wait_for(pilot, lambda: isinstance(app.screen, CheckScreen) and app.screen.finished, timeout=30)
-        await wait_for(pilot, lambda: len(app.screen.query("#check-spectrogram Image")) == 1, timeout=20)
+        await wait_for(pilot, lambda: len(app.screen.query("#check-spectrogram .picture")) == 1, timeout=20)
         assert "cutoff" in str(app.screen.query_one("#check-audio-title").render())
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, CheckScreen))

@@ -128,7 +128,9 @@ def run_tui(context: Context, ao: str | None = None, play_ids: list[str] | None 
 
     check_tui_config(context.settings)
     if context.settings.art:
-        import textual_image.widget  # noqa: F401  (asks the terminal what images it draws, before Textual owns it)
+        from tui.ui.terminal_graphics import use_terminal_graphics
+
+        use_terminal_graphics()  # what pictures the terminal draws, asked before Textual owns it
     session = context.session(refresh_files=False)
     try:
         if on_session is not None:

@@ -1,6 +1,7 @@
-"""Pictures in the terminal (album covers, spectrograms) through textual-image: Kitty
-graphics or Sixel where the terminal has them (asked at start, before Textual owns the
-terminal), else half-block cells, which tmux draws too."""
+"""Pictures in the terminal (album covers, spectrograms): through textual-image where the
+terminal draws Kitty graphics or Sixel (asked once at start, before Textual owns the
+terminal: `ui.terminal_graphics`), else as longtail's own half-block cells, which tmux draws
+too. Either widget has the class `picture`, which the stylesheet sizes."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from tui.core.views import Library
+from tui.ui.widgets.half_blocks import HalfBlockPicture
 
 
 def _decoded(path: Path) -> Any:
@@ -35,9 +37,18 @@ async def show_picture(holder: Widget, source: Any) -> None:
         source = await asyncio.to_thread(_decoded, source)
     await holder.remove_children()
     if source is not None:
-        from textual_image.widget import Image
+        await holder.mount(picture_widget(source))
 
-        await holder.mount(Image(source))
+
+def picture_widget(image: Any) -> Widget:
+    """The widget that draws this PIL image in the terminal at hand."""
+    from tui.ui import terminal_graphics
+
+    if terminal_graphics.in_force == "cells":
+        return HalfBlockPicture(image, classes="picture")
+    from textual_image.widget import Image  # imported before Textual started (use_terminal_graphics)
+
+    return Image(image, classes="picture")
 
 
 async def show_audio_picture(title: Static, holder: Widget, library: Library, track_id: str, width: int,
