@@ -5,13 +5,14 @@ libmpv (`ao=null`)."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
 from fake_engine import FakeEngine
 
 from tui.config import Settings, StatePaths
-from tui.core.commands import Clear, Enqueue, Next, Play, Undo
+from tui.core.commands import Clear, Enqueue, Next, Play, Restore, Undo
 from tui.core.events import QueueChanged, Seeked
 from tui.core.services import Location, open_services
 from tui.core.session import Session
@@ -161,3 +162,31 @@ def test_a_seek_is_published_where_it_landed(fake_session: Session) -> None:
     fake_session.sync()
     got = [e for e in iter(lambda: seeks.get(0.2), None) if isinstance(e, Seeked)]
     assert got == [Seeked(a, 40.0)]
+
+
+def test_commands_sent_while_the_player_starts_follow_the_start_ups_restore(small_demo: DemoPaths, tmp_path) -> None:
+    """The TUI draws its first screen before libmpv loads; a key pressed meanwhile is kept, and
+    applied after the start-up's Restore, so the restored queue never undoes it."""
+    services = open_services(Location(small_demo.mirror, StatePaths(tmp_path / "state"), small_demo), Settings())
+    session = Session(services)
+    saved, wanted = local_tracks(session, 2)
+    session.start_player(engine=FakeEngine())
+    session.send(Play((saved,)))
+    session.sync()
+    session.stop_player()  # saves a queue of `saved`, as a quit would
+
+    drawn = threading.Event()
+    starting = threading.Thread(target=session.start_player,
+                                kwargs={"engine": FakeEngine(), "after": drawn, "first": Restore()})
+    starting.start()
+    while not session.mailbox.call(lambda: session._starting):  # the thread has said a player is coming
+        time.sleep(0.001)
+    session.send(Play((wanted,)))  # the listener's Enter, before the player exists
+    session.sync()
+    assert session.player is None  # it waits for the first screen
+    drawn.set()
+    starting.join(10)
+    session.sync()
+    assert player_of(session).queue.items == [wanted]
+    assert session.queue_settled.is_set()
+    session.close()

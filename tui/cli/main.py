@@ -135,11 +135,8 @@ def run_tui(context: Context, ao: str | None = None, play_ids: list[str] | None 
     try:
         if on_session is not None:
             on_session(session)
-        try:
-            session.start_fetching(peers, seed)
-        except LongtailError as exc:  # browsing and local playback work without it
-            say(f"fetching is off ({exc})")
-        mpris = start_mpris(session)
+        session.start_fetching_with_player(peers, seed)  # after the first screen, with the player
+        mpris = start_mpris(session, wait=0)
         mpd = start_mpd_in_tui(session)
         app = make_app(session, ao=ao, play_ids=play_ids)
         try:

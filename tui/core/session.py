@@ -58,6 +58,7 @@ class Session:
         self.bus = EventBus()
         self.player: Player | None = None  # the mailbox's, like everything below
         self._swarm: Swarm | None = None
+        self._fetch_with_player: tuple[tuple[str, ...], bool | None] | None = None
         self._tracker = NowPlayingTracker(services.catalogue.track, services.settings.playback.replaygain)
         self._feeder = StreamFeeder(lambda text: self.publish(Notice(text, "warning")))
         self._starting = False  # a player is being made: commands wait for it, in order
@@ -103,6 +104,11 @@ class Session:
         if self._swarm is None:
             self._swarm = Swarm(self.services, self._from_swarm, extra_peers, seed)
 
+    def start_fetching_with_player(self, extra_peers: tuple[str, ...] = (), seed: bool | None = None) -> None:
+        """The torrent service, started by `start_player` on its thread (off the TUI's first
+        screen: ~30 ms of libtorrent); a failure is a Notice, and local playback goes on."""
+        self._fetch_with_player = (extra_peers, seed)
+
     def ask_swarm_early(self, track_id: str) -> None:
         """Start fetching a track that is not local now, on a thread of its own, so that its pieces
         travel while the rest of start-up (libmpv, MPRIS) happens; the stream joins that fetch."""
@@ -122,11 +128,21 @@ class Session:
         return self._swarm is not None
 
     def start_player(self, ao: str | None = None, engine: Engine | None = None,
-                     engine_options: dict | None = None, remember: bool = True) -> None:
+                     engine_options: dict | None = None, remember: bool = True,
+                     after: threading.Event | None = None, first: Command | None = None) -> None:
         """Create the player (libmpv unless an engine is given). Blocks for ~50 ms: call it off the
-        UI thread. Commands sent while it starts wait for it and are applied in order."""
+        UI thread. Commands sent while it starts wait for it and are applied in order, after
+        `first` (the start-up's Restore or Play, which they must not be undone by). `after`: the
+        heavy part waits for it (at most 2 s): the TUI's first screen is drawn first."""
         if not self.mailbox.call(self._begin_starting):
             return
+        if after is not None:
+            after.wait(2.0)
+        if self._fetch_with_player is not None:
+            try:
+                self.start_fetching(*self._fetch_with_player)
+            except LongtailError as exc:  # browsing and local playback work without it
+                self.publish(Notice(f"fetching is off ({exc})", "error"))
         settings = self.settings
         try:
             if engine is None:
@@ -147,7 +163,7 @@ class Session:
                         settings.playback.replaygain, settings.playback.preamp, mailbox=self.mailbox)
         player.subscribe(self._on_player_event)
         self._start_scrobbling()
-        self.mailbox.call(self._install, player)
+        self.mailbox.call(self._install, player, first)
 
     def _start_scrobbling(self) -> None:
         """One more subscriber of the bus, for every face that plays (TUI, `play`, `serve`)."""
@@ -167,9 +183,9 @@ class Session:
         self._starting = True
         return True
 
-    def _install(self, player: Player | None) -> None:
+    def _install(self, player: Player | None, first: Command | None = None) -> None:
         self.player, self._starting = player, False
-        waiting, self._waiting = self._waiting, []
+        waiting, self._waiting = ([first] if first is not None and player is not None else []) + self._waiting, []
         for command in waiting:
             self._apply(command)
 

@@ -31,6 +31,7 @@ class MprisFace:
         self.loop: asyncio.AbstractEventLoop | None = None  # made by start(), closed by its thread
         self.name: str | None = None  # the bus name we own, once connected
         self._ready = threading.Event()
+        self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True, name="longtail-mpris")
         self._subscription: Subscription | None = None
         self._bus: MessageBus | None = None
@@ -53,15 +54,19 @@ class MprisFace:
         try:
             try:
                 loop.run_until_complete(self._connect())
-            except Exception as exc:  # noqa: BLE001 - no bus, or a bus that refuses us: MPRIS is off
+            except Exception as exc:  # noqa: BLE001 - no bus, a bus that refuses us, or stopped: MPRIS is off
                 log.info("MPRIS is off: %s", exc)
                 return
             finally:
                 self._ready.set()
-            loop.run_forever()
+            if not self._stopping.is_set():  # a stop while it connected: done
+                loop.run_forever()
+        finally:
+            # here, not in stop(): a connection still being made when stop() ran subscribes after it
+            if self._subscription is not None:
+                self._subscription.close()
             if self._bus is not None:
                 self._bus.disconnect()
-        finally:
             loop.close()
 
     async def _connect(self) -> None:
@@ -103,8 +108,7 @@ class MprisFace:
         log.info("MPRIS on the session bus as %s", self.name)
 
     def stop(self) -> None:
-        if self._subscription is not None:
-            self._subscription.close()
+        self._stopping.set()
         loop = self.loop
         if loop is not None and self._thread.is_alive():
             try:
@@ -114,5 +118,7 @@ class MprisFace:
             self._thread.join(timeout=2)
 
 
-def start_mpris(session: Session, on_quit: Callable[[], None] | None = None) -> MprisFace:
-    return MprisFace(session, on_quit).start()
+def start_mpris(session: Session, on_quit: Callable[[], None] | None = None, wait: float = 3.0) -> MprisFace:
+    """`wait`: how long to wait for the name on the bus (0: connect in the background, as the
+    TUI does, whose first screen does not need it)."""
+    return MprisFace(session, on_quit).start(wait)

@@ -11,7 +11,9 @@ connections stays bounded) and come back as awaited results.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import sqlite3
+import threading
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -107,6 +109,7 @@ class LongtailApp(PlaybackActions, App):
         self.previous_mode = "library"
         self.rows_generation = 0  # bumped when what every row shows changed (files indexed)
         self._subscription: Subscription | None = None
+        self.first_screen = threading.Event()  # set once the first screen is drawn
 
     @property
     def library(self) -> Library:
@@ -115,6 +118,7 @@ class LongtailApp(PlaybackActions, App):
     # -- lifecycle ------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        self.call_after_refresh(self.first_screen.set)
         for theme in shipped_themes():
             self.register_theme(theme)
         settings = self.session.settings
@@ -132,7 +136,7 @@ class LongtailApp(PlaybackActions, App):
             self.post_message(CoreEvent(event))
 
         self._subscription = self.session.bus.subscribe(deliver, name="tui")
-        if self.start_player:
+        if self.start_player:  # now, so that commands wait for it; libmpv and libtorrent load once drawn
             self._start_player()
         self._index_if_never_indexed()
 
@@ -152,14 +156,11 @@ class LongtailApp(PlaybackActions, App):
     @work(thread=True, group="player", exit_on_error=False)
     def _start_player(self) -> None:
         try:
-            self.session.start_player(ao=self.ao, engine=self.engine, engine_options=self.engine_options)
+            first = cmd.Play(tuple(self.play_ids)) if self.play_ids else cmd.Restore()
+            self.session.start_player(ao=self.ao, engine=self.engine, engine_options=self.engine_options,
+                                      after=self.first_screen, first=first)
         except LongtailError as exc:
             self.call_from_thread(self._player_failed, str(exc))
-            return
-        if self.play_ids:
-            self.session.send(cmd.Play(tuple(self.play_ids)))
-        else:
-            self.session.send(cmd.Restore())
 
     def _player_failed(self, error: str) -> None:
         self.player_error = error
@@ -181,8 +182,7 @@ class LongtailApp(PlaybackActions, App):
             self.exit()
 
     async def shutdown(self) -> None:
-        # Workers first, while their screens still exist: a query that lands after its
-        # screen is gone would end in NoMatches (the race a loaded machine showed).
+        # workers first, while their screens exist: a query landing after would end in NoMatches
         self.workers.cancel_all()
         if self._subscription is not None:
             self._subscription.close()
@@ -376,8 +376,6 @@ class LongtailApp(PlaybackActions, App):
 
 
 def _screen(module: str, name: str) -> Screen:
-    import importlib
-
     return getattr(importlib.import_module(f"tui.ui.screens.{module}"), name)()
 
 
@@ -395,5 +393,4 @@ def make_app(session: Session, ao: str | None = None, play_ids: list[str] | None
 
     settings = session.settings
     check_tui_config(settings, settings.source)
-    app = LongtailApp(session, ao=ao, play_ids=play_ids, **kwargs)
-    return app
+    return LongtailApp(session, ao=ao, play_ids=play_ids, **kwargs)
