@@ -152,3 +152,16 @@ def test_a_shuffle_seed_survives_json_and_reproduces_the_shuffle(tiny_mirror, tm
     assert_one_line_error(run("shuffle", "--seed", str(2 ** 53), "--mirror", str(tiny_mirror), "--state", state),
                           "--seed")
     assert_one_line_error(run("shuffle", "-n", "1000001", "--mirror", str(tiny_mirror), "--state", state), "-n")
+
+
+def test_each_command_is_found_in_the_module_named_for_it_and_the_tui_imports_none():
+    """`longtail` (the TUI) imports no command module; `longtail NAME` imports NAME's; the map
+    from names to modules is the commands the modules really register, no more, no fewer."""
+    code = ("import sys; import tui.cli as c; "
+            "print(sorted(m for m in c.main.command_modules.values() if m in sys.modules)); "
+            "import importlib; [importlib.import_module(m) for m in set(c.main.command_modules.values())]; "
+            "print({n: cmd.callback.__module__ for n, cmd in sorted(c.main.commands.items())} "
+            "== dict(sorted(c.main.command_modules.items())))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert out[0] == "[]"
+    assert out[1] == "True"

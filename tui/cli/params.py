@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import math
 import sys
 from collections.abc import Callable
@@ -101,7 +102,18 @@ def say(text: str) -> None:
 
 
 class OneLineGroup(click.Group):
-    """click prints usage errors as four lines; scripts and users get one, with where to look."""
+    """click prints usage errors as four lines; scripts and users get one, with where to look.
+    Its commands' modules are imported when a command is asked for (`command_modules`)."""
+
+    command_modules: dict[str, str] = {}  # command name -> the module that registers it
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.command_modules})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.command_modules:
+            importlib.import_module(self.command_modules[cmd_name])
+        return super().get_command(ctx, cmd_name)
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["standalone_mode"] = False
