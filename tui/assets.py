@@ -10,6 +10,7 @@ from pathlib import Path
 
 ASSETS = Path(__file__).resolve().parent / "_assets"
 STYLES = ASSETS / "styles"
+SCREENS_CSS = STYLES / "screens.tcss"  # every screen but the library: not parsed before the first screen
 THEMES = ASSETS / "themes"
 EXAMPLE_CONFIG = ASSETS / "config.example.toml"
 SCREENSHOTS = ASSETS / "screenshots"

@@ -11,6 +11,7 @@ from textual.containers import Container, Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
+from tui.assets import SCREENS_CSS
 from tui.core.session import Session
 from tui.core.types import Track
 from tui.core.views import Library, TrackItem
@@ -116,6 +117,8 @@ class MainScreen(Screen):
 
 class TrackListScreen(MainScreen):
     """A screen whose main list holds tracks: `a` queues, `i` shows details, `c` checks."""
+
+    CSS_PATH = SCREENS_CSS
 
     TRACK_LIST_ID = ""  # the VirtualList holding TrackItems
 

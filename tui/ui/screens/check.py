@@ -17,6 +17,7 @@ from textual.containers import Container, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, ProgressBar, Static
 
+from tui.assets import SCREENS_CSS
 from tui.core.checking import CheckRequest
 from tui.core.events import CheckFinished, CheckProgress, SweepProgress
 from tui.core.types import ListSource
@@ -44,6 +45,7 @@ def render_result(row: CheckProgress, width: int, selected: bool) -> Text:
 
 
 class CheckScreen(ModalScreen):
+    CSS_PATH = SCREENS_CSS
     if TYPE_CHECKING:
         app = getters.app(LongtailApp)
 

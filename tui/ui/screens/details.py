@@ -14,6 +14,7 @@ from textual.containers import Container, Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from tui.assets import SCREENS_CSS
 from tui.core.checking import CheckRequest
 from tui.core.types import Track, TrackDetails, clock
 from tui.core.views import DetailsView
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 
 
 class TrackDetailsScreen(ModalScreen):
+    CSS_PATH = SCREENS_CSS
     if TYPE_CHECKING:
         app = getters.app(LongtailApp)
 

@@ -11,6 +11,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from tui.assets import SCREENS_CSS
+
 if TYPE_CHECKING:
     from textual import getters
 
@@ -26,6 +28,7 @@ def _keys(app: App, binding: Binding) -> str:
 
 
 class HelpScreen(ModalScreen):
+    CSS_PATH = SCREENS_CSS
     if TYPE_CHECKING:
         app = getters.app(LongtailApp)
 

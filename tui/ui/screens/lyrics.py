@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import ModalScreen
 
+from tui.assets import SCREENS_CSS
 from tui.core.types import Lyrics, Track
 from tui.ui.messages import NowPlayingChanged
 from tui.ui.navigation import NAVIGATION_BINDINGS, aimed_at_app
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 
 
 class LyricsScreen(ModalScreen):
+    CSS_PATH = SCREENS_CSS
     if TYPE_CHECKING:
         app = getters.app(LongtailApp)
 

@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.widgets import Label
 from textual.worker import get_current_worker
 
+from tui.assets import SCREENS_CSS
 from tui.core.commands import Clear, Move, PlayIndex, Remove
 from tui.core.events import QueueChanged
 from tui.core.types import Track
@@ -25,6 +26,7 @@ MINUTES_AFTER = 0.5  # seconds: the visible rows are read first
 
 
 class QueueScreen(MainScreen):
+    CSS_PATH = SCREENS_CSS
     BINDINGS = [
         Binding("d,delete", "remove", "Remove", id="queue.remove", tooltip="Remove the selected track from the queue"),
         Binding("J", "move(1)", "Move down", id="queue.move_down", tooltip="Move the selected track down the queue"),
