@@ -32,14 +32,15 @@ from tui.core.nowplaying import NowPlayingTracker
 from tui.core.services import Location, Services, open_services
 from tui.core.sources import MirrorSources
 from tui.core.streams import StreamFeeder
-from tui.core.swarm import FETCH_TIMEOUT, FetchReport, Swarm
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the swarm's modules (libtorrent's wrappers) load when fetching starts
     from tui.core.scrobbling import Scrobbling
+    from tui.core.swarm import FetchReport, Swarm
     from tui.core.sweeping import SweepReport
     from tui.mirror.checks import CheckResult
 from tui.core.views import Library
 from tui.errors import LongtailError
+from tui.mirror.fetch_status import GIVE_UP_SECONDS as FETCH_TIMEOUT  # as `fetch` and `play` wait
 from tui.player.engine import Engine
 from tui.player.events import PlayerEvent
 from tui.player.player import Player
@@ -102,6 +103,8 @@ class Session:
     def start_fetching(self, extra_peers: tuple[str, ...] = (), seed: bool | None = None) -> None:
         """The torrent service (and the demo's seeder); once per session."""
         if self._swarm is None:
+            from tui.core.swarm import Swarm
+
             self._swarm = Swarm(self.services, self._from_swarm, extra_peers, seed)
 
     def start_fetching_with_player(self, extra_peers: tuple[str, ...] = (), seed: bool | None = None) -> None:

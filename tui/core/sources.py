@@ -8,13 +8,16 @@ neither): local files are sniffed for their codec; a fetchable track becomes a
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from tui.catalogue.records import Track
 from tui.core.items import unplayable_reason
 from tui.core.services import Services
-from tui.core.swarm import Swarm
 from tui.mirror.fetch_status import FetchError
 from tui.player.source import Source, SourceError, SourceResolver, audio_format, bitrate, read_header, sniff_codec
+
+if TYPE_CHECKING:  # the swarm's modules load when fetching starts
+    from tui.core.swarm import Swarm
 
 
 class AbsentError(SourceError):
