@@ -109,7 +109,7 @@ class LongtailApp(PlaybackActions, App):
         self.previous_mode = "library"
         self.rows_generation = 0  # bumped when what every row shows changed (files indexed)
         self._subscription: Subscription | None = None
-        self.first_screen = threading.Event()  # set once the first screen is drawn
+        self.first_screen = threading.Event()  # set once the library's first rows are drawn
 
     @property
     def library(self) -> Library:
@@ -118,7 +118,6 @@ class LongtailApp(PlaybackActions, App):
     # -- lifecycle ------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self.call_after_refresh(self.first_screen.set)
         for theme in shipped_themes():
             self.register_theme(theme)
         settings = self.session.settings
