@@ -1,0 +1,146 @@
+"""What can play, at the archive's scale: the `P` views and `shuffle --playable`, and the
+memory of `check --all`, on a mirror made by bench/bench_file_index.py.
+
+    .venv/bin/python -u bench/bench_playable.py --mirror bench/data/files-bench/mirror-10000000 \
+        --state bench/data/files-bench/state-10000000 [--check]
+
+* `P` in the library (the artists with a local or fetchable track) and in a tier's list (its
+  playable tracks): the first build (once per change of the catalogue or the file index), a
+  second open (kept), and what a frame waits for: one page of rows at a random position;
+* `shuffle --playable`: the first track (its subset built once, then kept) and each next draw;
+* with --check: `longtail check --all` with the peak RSS of every process of it (the sweep's
+  worker processes included), sampled from /proc every 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tui.catalogue.shuffle import ShuffleFilter
+from tui.config import Settings, StatePaths
+from tui.core.services import Location, open_services
+from tui.core.views import Library
+
+PAGE = 40  # the rows a frame of a tall terminal shows
+
+
+def ms(fn: Callable[[], object]) -> tuple[float, object]:
+    t0 = time.perf_counter()
+    out = fn()
+    return (time.perf_counter() - t0) * 1000, out
+
+
+def pct(values: list[float], q: float) -> float:
+    return sorted(values)[int(q * (len(values) - 1))]
+
+
+def pages(source, rng: random.Random, n: int = 200) -> list[float]:
+    count = source.count()
+    times = []
+    for _ in range(n):
+        start = rng.randrange(max(1, count - PAGE))
+        t, rows = ms(lambda start=start: source.fetch(start, PAGE))
+        assert rows, "an empty page"
+        times.append(t)
+    return times
+
+
+def peak_rss_of_tree(cmd: list[str]) -> tuple[float, float, float, str]:
+    """Wall seconds, the largest VmHWM of any one process of the run (MB), the largest sum of
+    VmRSS over its processes at one sample (MB), and its stdout's last line."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    t0 = time.perf_counter()
+    largest = total = 0.0
+
+    def tree(pid: int) -> list[int]:
+        found, todo = [], [pid]
+        while todo:
+            p = todo.pop()
+            found.append(p)
+            try:
+                for tid in os.listdir(f"/proc/{p}/task"):
+                    children = Path(f"/proc/{p}/task/{tid}/children").read_text().split()
+                    todo += [int(c) for c in children]
+            except OSError:
+                pass
+        return found
+
+    while proc.poll() is None:
+        now = 0.0
+        for pid in tree(proc.pid):
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+            hwm = int(fields.get("VmHWM", "0 kB").split()[0]) / 1024
+            now += int(fields.get("VmRSS", "0 kB").split()[0]) / 1024
+            largest = max(largest, hwm)
+        total = max(total, now)
+        time.sleep(0.05)
+    out = proc.stdout.read() if proc.stdout else ""
+    return time.perf_counter() - t0, largest, total, (out.strip().splitlines() or [""])[-1]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--mirror", type=Path, required=True)
+    ap.add_argument("--state", type=Path, required=True)
+    ap.add_argument("--check", action="store_true")
+    args = ap.parse_args()
+    print(f"load before: {os.getloadavg()[0]:.2f}")
+    services = open_services(Location(args.mirror, StatePaths(args.state), None), Settings(), refresh_files=False)
+    library = Library(services)
+    rng = random.Random(7)
+    counts = services.files.counts()
+    print(f"file index: {sum(counts.values()):,} tracks with a file ({counts})")
+
+    first, artists = ms(library.playable_artists)
+    again, artists = ms(library.playable_artists)
+    drawn = pages(artists, rng)
+    print(f"| `P`, library artists ({artists.count():,} playable) | first build {first:,.0f} ms, "
+          f"opened again {again:.1f} ms | a page of {PAGE}: p50 {pct(drawn, .5):.2f} / p95 {pct(drawn, .95):.2f} ms |")
+    for tier in ("vorbis", "opus"):
+        first, tracks = ms(lambda tier=tier: library.playable_tier_tracks(tier))
+        again, tracks = ms(lambda tier=tier: library.playable_tier_tracks(tier))
+        drawn = pages(tracks, rng)
+        print(f"| `P`, the {tier} tier ({tracks.count():,} playable) | first build {first:,.0f} ms, "
+              f"opened again {again:.1f} ms | a page of {PAGE}: p50 {pct(drawn, .5):.2f} / "
+              f"p95 {pct(drawn, .95):.2f} ms |")
+
+    first, shuffle = ms(lambda: library.shuffle(ShuffleFilter(playable=True), seed=1))
+    t_first, _track = ms(lambda: next(iter(shuffle)))
+    draws = []
+    it = iter(shuffle)
+    for _ in range(2000):
+        t, _track = ms(lambda: next(it))
+        draws.append(t)
+    again, shuffle2 = ms(lambda: library.shuffle(ShuffleFilter(playable=True), seed=2))
+    t_again, _track = ms(lambda: next(iter(shuffle2)))
+    print(f"| `shuffle --playable` | first track {first + t_first:,.0f} ms (its subset built), "
+          f"then {again + t_again:.1f} ms (kept) | next draw p50 {statistics.median(draws):.3f} / "
+          f"p95 {pct(draws, .95):.3f} ms |")
+    services.close()
+
+    if args.check:
+        exe = str(Path(sys.executable).with_name("longtail"))
+        cmd = [exe, "--mirror", str(args.mirror), "--state", str(args.state), "check", "--all", "--json"]
+        seconds, largest, total, last = peak_rss_of_tree(cmd)
+        print(f"| `check --all` | {seconds:.1f} s | peak RSS: one process {largest:.0f} MB, all at once "
+              f"{total:.0f} MB | {last[:160]}")
+    print(f"load after: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
