@@ -20,6 +20,7 @@ import random
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -59,38 +60,43 @@ def pages(source, rng: random.Random, n: int = 200) -> list[float]:
 def peak_rss_of_tree(cmd: list[str]) -> tuple[float, float, float, str]:
     """Wall seconds, the largest VmHWM of any one process of the run (MB), the largest sum of
     VmRSS over its processes at one sample (MB), and its stdout's last line."""
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    t0 = time.perf_counter()
-    largest = total = 0.0
+    # a file, not a pipe: a report of millions of lines would fill a pipe read only at the end
+    with tempfile.TemporaryFile("w+") as out_file:
+        proc = subprocess.Popen(cmd, stdout=out_file, stderr=subprocess.DEVNULL, text=True)
+        t0 = time.perf_counter()
+        largest = total = 0.0
+        while proc.poll() is None:
+            now = 0.0
+            for pid in _tree(proc.pid):
+                try:
+                    status = Path(f"/proc/{pid}/status").read_text()
+                except OSError:
+                    continue
+                fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+                largest = max(largest, int(fields.get("VmHWM", "0 kB").split()[0]) / 1024)
+                now += int(fields.get("VmRSS", "0 kB").split()[0]) / 1024
+            total = max(total, now)
+            time.sleep(0.05)
+        seconds = time.perf_counter() - t0
+        out_file.seek(0)
+        last = ""
+        for line in out_file:
+            last = line.strip() or last
+    return seconds, largest, total, last
 
-    def tree(pid: int) -> list[int]:
-        found, todo = [], [pid]
-        while todo:
-            p = todo.pop()
-            found.append(p)
-            try:
-                for tid in os.listdir(f"/proc/{p}/task"):
-                    children = Path(f"/proc/{p}/task/{tid}/children").read_text().split()
-                    todo += [int(c) for c in children]
-            except OSError:
-                pass
-        return found
 
-    while proc.poll() is None:
-        now = 0.0
-        for pid in tree(proc.pid):
-            try:
-                status = Path(f"/proc/{pid}/status").read_text()
-            except OSError:
-                continue
-            fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-            hwm = int(fields.get("VmHWM", "0 kB").split()[0]) / 1024
-            now += int(fields.get("VmRSS", "0 kB").split()[0]) / 1024
-            largest = max(largest, hwm)
-        total = max(total, now)
-        time.sleep(0.05)
-    out = proc.stdout.read() if proc.stdout else ""
-    return time.perf_counter() - t0, largest, total, (out.strip().splitlines() or [""])[-1]
+def _tree(pid: int) -> list[int]:
+    """`pid` and every process under it (the sweep's forkserver and its workers)."""
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        try:
+            for tid in os.listdir(f"/proc/{p}/task"):
+                todo += [int(c) for c in Path(f"/proc/{p}/task/{tid}/children").read_text().split()]
+        except OSError:
+            pass
+    return found
 
 
 def main() -> None:
@@ -100,6 +106,7 @@ def main() -> None:
     ap.add_argument("--check", action="store_true")
     args = ap.parse_args()
     print(f"load before: {os.getloadavg()[0]:.2f}")
+    StatePaths(args.state).shuffle_subsets.unlink(missing_ok=True)  # the kept lists: built again, cold
     services = open_services(Location(args.mirror, StatePaths(args.state), None), Settings(), refresh_files=False)
     library = Library(services)
     rng = random.Random(7)
