@@ -1,6 +1,7 @@
 """The TUI's first screen against an empty Textual app, alternating in one run.
 
     .venv/bin/python -u bench/bench_first_screen.py --data <mirror> --state <state> [--runs 9]
+        [--baseline <another checkout with its own .venv>]
 
 Two measures, each start a new process and the two kinds of start alternating, so that a change
 in the machine's load hits both:
@@ -10,6 +11,8 @@ in the machine's load hits both:
 * headless (the app alone): the child builds the session and the app as the command does, runs
   it headless and stamps the moment the library's first artist rows exist; against an empty
   Textual app run headless.
+With --baseline, another checkout (an earlier commit, set up with ./dev) is measured the same
+way in the same run, its starts alternating with these: a before/after in one load.
 With `--profile` it also prints, in one process, what longtail's own imports cost beyond
 Textual's (self time per module, the largest first).
 """
@@ -21,12 +24,15 @@ import os
 import statistics
 import subprocess
 import sys
+import time
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_tui import CHILD_EMPTY, CHILD_LONGTAIL, spawn_until_ready
+from bench.bench_tui import CHILD_EMPTY, CHILD_LONGTAIL
 from bench.terminal_start import time_to_screen
 
 EMPTY_IN_A_TERMINAL = """
@@ -59,14 +65,33 @@ def self_times(code: str) -> dict[str, int]:
     return times
 
 
+def rows_drawn(names: list[str]) -> Callable[[list[str]], bool]:
+    """The first artists' rows are on the screen: each name at the start of a pane's row, as
+    many times as it is among them (the first rows of a catalogue may share a short name)."""
+    wanted = Counter(names)
+
+    def ready(screen: list[str]) -> bool:
+        return all(sum(f"│{name} " in line for line in screen) >= n for name, n in wanted.items())
+    return ready
+
+
 def first_artists(data: Path, state: Path) -> list[str]:
     out = subprocess.run([sys.executable, "-c", FIRST_ARTISTS, str(data), str(state)], capture_output=True,
                          text=True, cwd=ROOT, timeout=60).stdout
     for line in out.splitlines():
         if line.startswith("ARTISTS "):
-            names = dict.fromkeys(name[:20] for name in line[len("ARTISTS "):].split("\t"))
-            return sorted(names, key=len, reverse=True)[:3]  # the longest: unlike any other text there
+            return [name[:20] for name in line[len("ARTISTS "):].split("\t")][:5]
     raise RuntimeError("the library showed no artists")
+
+
+def spawn(python: str, tree: Path, code: str, *args: str) -> float:
+    """bench_tui's spawn_until_ready for the checkout at `tree` (its python, run from its root)."""
+    start = time.time()
+    out = subprocess.run([python, "-c", code, *args], capture_output=True, text=True, cwd=tree, timeout=60).stdout
+    for line in out.splitlines():
+        if line.startswith("READY"):
+            return (float(line.split()[1]) - start) * 1000
+    raise RuntimeError(f"{tree}: the app never became ready")
 
 
 def report(title: str, ours: list[float], empty: list[float]) -> None:
@@ -83,28 +108,34 @@ def main() -> None:
     ap.add_argument("--state", type=Path, required=True)
     ap.add_argument("--runs", type=int, default=9)
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--baseline", type=Path, help="another checkout, with its .venv, measured alongside")
     args = ap.parse_args()
     # as ./dev does: with PYTHONDONTWRITEBYTECODE set, a module edited since is compiled at every start
     subprocess.run([sys.executable, "-m", "compileall", "-q", "-j", "0", str(ROOT / "tui")], check=True)
     print(f"load before: {os.getloadavg()[0]:.2f}")
     names = first_artists(args.data, args.state)
     print(f"awaited on the screen: the first artists {names}")
-    command = [str(Path(sys.executable).with_name("longtail")), "--mirror", str(args.data),
-               "--state", str(args.state), "--ao", "null"]
+    trees = [("longtail", ROOT)] + ([("baseline", args.baseline.resolve())] if args.baseline else [])
+    for _name, tree in trees[1:]:
+        subprocess.run([str(tree / ".venv/bin/python"), "-m", "compileall", "-q", "-j", "0", str(tree / "tui")],
+                       check=True)
     empty_command = [sys.executable, "-c", EMPTY_IN_A_TERMINAL]
-    t_empty: list[float] = []
-    t_ours: list[float] = []
-    h_empty: list[float] = []
-    h_ours: list[float] = []
+    times: dict[str, list[float]] = {}
     for _ in range(args.runs):
-        t_empty.append(time_to_screen(empty_command, lambda screen: any("hello-from-an-empty-app" in line
-                                                                         for line in screen)))
-        t_ours.append(time_to_screen(command, lambda screen: all(any(name in line for line in screen)
-                                                                  for name in names)))
-        h_empty.append(spawn_until_ready(CHILD_EMPTY))
-        h_ours.append(spawn_until_ready(CHILD_LONGTAIL, str(args.data), str(args.state)))
-    report("terminal: `longtail` until the first artists are on the screen", t_ours, t_empty)
-    report("headless: the app until its first artist rows exist", h_ours, h_empty)
+        times.setdefault("t-empty", []).append(time_to_screen(
+            empty_command, lambda screen: any("hello-from-an-empty-app" in line for line in screen)))
+        times.setdefault("h-empty", []).append(spawn(sys.executable, ROOT, CHILD_EMPTY))
+        for name, tree in trees:
+            command = [str(tree / ".venv/bin/longtail"), "--mirror", str(args.data), "--state", str(args.state),
+                       "--ao", "null"]
+            times.setdefault(f"t-{name}", []).append(time_to_screen(
+                command, rows_drawn(names)))
+            times.setdefault(f"h-{name}", []).append(spawn(str(tree / ".venv/bin/python"), tree, CHILD_LONGTAIL,
+                                                           str(args.data), str(args.state)))
+    for name, _tree in trees:
+        report(f"terminal: `longtail` ({name}) until the first artists are on the screen",
+               times[f"t-{name}"], times["t-empty"])
+        report(f"headless: the app ({name}) until its first artist rows exist", times[f"h-{name}"], times["h-empty"])
     print(f"load after: {os.getloadavg()[0]:.2f}")
     if args.profile:
         base = self_times(IMPORTS_OF_AN_EMPTY_APP)
