@@ -150,3 +150,24 @@ def test_kill_9_of_a_process_with_workers_leaves_no_process_behind(tmp_path):
     while time.monotonic() < deadline and session_processes(proc.pid):
         time.sleep(0.1)
     assert session_processes(proc.pid) == []
+
+
+@pytest.mark.parametrize("n", [0, 1, 2500])
+def test_the_json_report_streams_its_findings_from_the_store_and_says_what_it_held(tmp_path, n):
+    """`check --all --json` prints the findings as it reads them from the sweep's store: the same
+    document as one `json.dumps` would make, in path order, for none, one and many."""
+    import json
+
+    from tui.core.sweeping import SweepReport
+    from tui.mirror.sweep import SweepRow, SweepStore
+
+    store = SweepStore(tmp_path / "sweep.sqlite3")
+    run, _done = store.open_run(n)
+    rows = [SweepRow("track", f"{i:022d}", f"/m/{i:06d}.ogg", "corrupt", ("piece-hash-mismatch", "ogg-crc"), f"détail {i}")
+            for i in reversed(range(n))]
+    store.add_findings(run, rows)
+    store.close()
+    report = SweepReport(run, resumed=False, checked=n, summary={"corrupt": n, "bytes": 7},
+                         store_path=tmp_path / "sweep.sqlite3")
+    doc = json.loads("".join(report.json_text()))
+    assert doc == {**report.head_json(), "results": [r.as_json() for r in sorted(rows, key=lambda r: r.path)]}

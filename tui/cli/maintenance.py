@@ -236,11 +236,13 @@ def _sweep(obj: Context, decode: bool, as_json: bool) -> None:
     finally:
         progress.close()
         session.close()
-    summary = report.as_json()["summary"]
+    summary = report.head_json()["summary"]
     if as_json:
-        emit_json(report.as_json())
+        for text in report.json_text():  # streamed: a damaged mirror's report has millions of rows
+            sys.stdout.write(text)
+        sys.stdout.write("\n")
     else:
-        for row in report.findings:
+        for row in report.findings():
             codes = ", ".join(row.codes)
             click.echo(f"{row.verdict:<8} {row.track_id or '-':<22}  {row.path}  {codes}")
         rate = report.summary.get("bytes", 0) / 1e6 / max(report.seconds, 1e-6)

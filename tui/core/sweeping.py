@@ -3,11 +3,14 @@ verdicts kept as batches finish, progress on the bus, and a run that resumes."""
 
 from __future__ import annotations
 
+import json
 import os
+import textwrap
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from tui.core.events import CheckProgress, SweepProgress
 from tui.core.indexing import refresh_files
@@ -22,14 +25,33 @@ class SweepReport:
     resumed: bool
     checked: int = 0
     summary: dict[str, int] = field(default_factory=dict)
-    findings: list[SweepRow] = field(default_factory=list)  # everything that is not ok
+    store_path: Path | None = None  # where its findings are read from, once the run is over
     seconds: float = 0.0
 
-    def as_json(self) -> dict:
+    def findings(self) -> Iterator[SweepRow]:
+        """Everything that is not ok, read from the sweep's store as it is printed (not held)."""
+        if self.store_path is None:
+            return
+        store = SweepStore(self.store_path)
+        try:
+            yield from store.findings(self.run)
+        finally:
+            store.close()
+
+    def head_json(self) -> dict:
         return {"checked": self.checked, "summary": {k: self.summary.get(k, 0)
                                                      for k in ("ok", "missing", "corrupt", "stray")},
-                "bytes": self.summary.get("bytes", 0), "resumed": self.resumed,
-                "results": [r.as_json() for r in self.findings]}
+                "bytes": self.summary.get("bytes", 0), "resumed": self.resumed}
+
+    def json_text(self) -> Iterator[str]:
+        """The report as `--json` prints it (indented), the findings streamed one by one."""
+        head = json.dumps(self.head_json(), ensure_ascii=False, indent=2)
+        yield head[:-2] + ',\n  "results": ['
+        separator = "\n"
+        for row in self.findings():
+            yield separator + textwrap.indent(json.dumps(row.as_json(), ensure_ascii=False, indent=2), "    ")
+            separator = ",\n"
+        yield ("\n  ]" if separator == ",\n" else "]") + "\n}"
 
 
 def sweep(services: Services, publish: Callable[[object], None], run_no: int, decode: bool = False,
@@ -89,7 +111,7 @@ def sweep(services: Services, publish: Callable[[object], None], run_no: int, de
     report.summary = store.totals(run)
     report.checked = report.summary["ok"] + report.summary["missing"] + report.summary["corrupt"]
     report.summary["missing"] += not_downloaded  # counted, not listed: most of a mirror is not here
-    report.findings = store.findings(run)
+    report.store_path = store.path
     report.seconds = time.perf_counter() - started
     store.close()
     return report

@@ -207,11 +207,11 @@ class SweepStore:
                                      (run,)).fetchone()[0]
         return {"ok": ok, "missing": missing, "corrupt": corrupt, "stray": stray, "bytes": nbytes}
 
-    def findings(self, run: int) -> list[SweepRow]:
-        return [SweepRow("stray" if v == "stray" else "track", t, p, v, tuple(c.split(",")) if c else (), d)
-                for p, t, v, c, d in self._conn().execute(
-                    "SELECT path, track_id, verdict, codes, detail FROM findings WHERE run = ? ORDER BY path",
-                    (run,))]
+    def findings(self, run: int) -> Iterator[SweepRow]:
+        """The run's findings in path order, one row at a time (a damaged mirror has millions)."""
+        for p, t, v, c, d in self._conn().execute(
+                "SELECT path, track_id, verdict, codes, detail FROM findings WHERE run = ? ORDER BY path", (run,)):
+            yield SweepRow("stray" if v == "stray" else "track", t, p, v, tuple(c.split(",")) if c else (), d)
 
     def finish(self, run: int) -> None:
         self._conn().execute("UPDATE runs SET finished = ? WHERE id = ?", (time.time(), run))
