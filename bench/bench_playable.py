@@ -104,8 +104,12 @@ def main() -> None:
     ap.add_argument("--mirror", type=Path, required=True)
     ap.add_argument("--state", type=Path, required=True)
     ap.add_argument("--check", action="store_true")
+    ap.add_argument("--only-check", action="store_true", help="the check's figures alone")
     args = ap.parse_args()
     print(f"load before: {os.getloadavg()[0]:.2f}")
+    if args.only_check:
+        check(args)
+        return
     StatePaths(args.state).shuffle_subsets.unlink(missing_ok=True)  # the kept lists: built again, cold
     services = open_services(Location(args.mirror, StatePaths(args.state), None), Settings(), refresh_files=False)
     library = Library(services)
@@ -142,12 +146,16 @@ def main() -> None:
     services.close()
 
     if args.check:
-        exe = str(Path(sys.executable).with_name("longtail"))
-        cmd = [exe, "--mirror", str(args.mirror), "--state", str(args.state), "check", "--all", "--json"]
-        seconds, largest, total, last = peak_rss_of_tree(cmd)
-        print(f"| `check --all` | {seconds:.1f} s | peak RSS: one process {largest:.0f} MB, all at once "
-              f"{total:.0f} MB | {last[:160]}")
+        check(args)
     print(f"load after: {os.getloadavg()[0]:.2f}")
+
+
+def check(args: argparse.Namespace) -> None:
+    exe = str(Path(sys.executable).with_name("longtail"))
+    cmd = [exe, "--mirror", str(args.mirror), "--state", str(args.state), "check", "--all", "--json"]
+    seconds, largest, total, last = peak_rss_of_tree(cmd)
+    print(f"| `check --all` | {seconds:.1f} s | peak RSS: one process {largest:.0f} MB, all at once "
+          f"{total:.0f} MB | {last[:160]}")
 
 
 if __name__ == "__main__":
