@@ -159,11 +159,13 @@ def test_the_json_report_streams_its_findings_from_the_store_and_says_what_it_he
     import json
 
     from tui.core.sweeping import SweepReport
+    from tui.mirror.problems import CheckCode
     from tui.mirror.sweep import SweepRow, SweepStore
 
     store = SweepStore(tmp_path / "sweep.sqlite3")
     run, _done = store.open_run(n)
-    rows = [SweepRow("track", f"{i:022d}", f"/m/{i:06d}.ogg", "corrupt", ("piece-hash-mismatch", "ogg-crc"), f"détail {i}")
+    codes: tuple[CheckCode, ...] = ("piece-hash-mismatch", "ogg-crc")
+    rows = [SweepRow("track", f"{i:022d}", f"/m/{i:06d}.ogg", "corrupt", codes, f"détail {i}")
             for i in reversed(range(n))]
     store.add_findings(run, rows)
     store.close()
