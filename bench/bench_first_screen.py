@@ -24,7 +24,6 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -32,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_tui import CHILD_EMPTY, CHILD_LONGTAIL
+from bench.bench_tui import CHILD_EMPTY, CHILD_LONGTAIL, spawn_until_ready
 from bench.terminal_start import time_to_screen
 
 EMPTY_IN_A_TERMINAL = """
@@ -84,16 +83,6 @@ def first_artists(data: Path, state: Path) -> list[str]:
     raise RuntimeError("the library showed no artists")
 
 
-def spawn(python: str, tree: Path, code: str, *args: str) -> float:
-    """bench_tui's spawn_until_ready for the checkout at `tree` (its python, run from its root)."""
-    start = time.time()
-    out = subprocess.run([python, "-c", code, *args], capture_output=True, text=True, cwd=tree, timeout=60).stdout
-    for line in out.splitlines():
-        if line.startswith("READY"):
-            return (float(line.split()[1]) - start) * 1000
-    raise RuntimeError(f"{tree}: the app never became ready")
-
-
 def report(title: str, ours: list[float], empty: list[float]) -> None:
     e, o = statistics.median(empty), statistics.median(ours)
     print(f"{title}:")
@@ -124,14 +113,14 @@ def main() -> None:
     for _ in range(args.runs):
         times.setdefault("t-empty", []).append(time_to_screen(
             empty_command, lambda screen: any("hello-from-an-empty-app" in line for line in screen)))
-        times.setdefault("h-empty", []).append(spawn(sys.executable, ROOT, CHILD_EMPTY))
+        times.setdefault("h-empty", []).append(spawn_until_ready(CHILD_EMPTY))
         for name, tree in trees:
             command = [str(tree / ".venv/bin/longtail"), "--mirror", str(args.data), "--state", str(args.state),
                        "--ao", "null"]
             times.setdefault(f"t-{name}", []).append(time_to_screen(
                 command, rows_drawn(names)))
-            times.setdefault(f"h-{name}", []).append(spawn(str(tree / ".venv/bin/python"), tree, CHILD_LONGTAIL,
-                                                           str(args.data), str(args.state)))
+            times.setdefault(f"h-{name}", []).append(spawn_until_ready(
+                CHILD_LONGTAIL, str(args.data), str(args.state), python=str(tree / ".venv/bin/python"), tree=tree))
     for name, _tree in trees:
         report(f"terminal: `longtail` ({name}) until the first artists are on the screen",
                times[f"t-{name}"], times["t-empty"])

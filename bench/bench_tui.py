@@ -64,16 +64,17 @@ app.run(headless=True)
 """
 
 
-def spawn_until_ready(code: str, *args: str) -> float:
+def spawn_until_ready(code: str, *args: str, python: str = sys.executable, tree: Path = ROOT) -> float:
     """Wall time from spawning the process to the moment it reports its first screen ready
-    (the child stamps the time itself, so pipe buffering and exit do not count)."""
+    (the child stamps the time itself, so pipe buffering and exit do not count). `python` and
+    `tree`: another checkout's interpreter, run from its root (bench_first_screen's baseline)."""
     start = time.time()
-    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
-                         cwd=ROOT, timeout=60).stdout
+    out = subprocess.run([python, "-c", code, *args], capture_output=True, text=True,
+                         cwd=tree, timeout=60).stdout
     for line in out.splitlines():
         if line.startswith("READY"):
             return (float(line.split()[1]) - start) * 1000
-    raise RuntimeError("the app never became ready")
+    raise RuntimeError(f"{tree}: the app never became ready")
 
 
 async def keystrokes(data: Path, state: Path) -> list[float]:

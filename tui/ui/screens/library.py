@@ -75,7 +75,8 @@ class LibraryScreen(MainScreen):
 
     @on(VirtualList.Highlighted, "#artists")
     def artist_highlighted(self, event: VirtualList.Highlighted) -> None:
-        self.app.call_after_refresh(self.app.first_screen.set)  # rows on the screen: the player may load
+        if not self.app.first_screen.is_set():  # rows on the screen: the player may load
+            self.app.call_after_refresh(self.app.first_screen.set)
         row = event.row
         if row is None or row.rowid == self._disco_artist:
             return  # already shown or on its way (a jump moved the cursor here and loads it)
