@@ -2,12 +2,15 @@
 memory of `check --all`, on a mirror made by bench/bench_file_index.py.
 
     .venv/bin/python -u bench/bench_playable.py --mirror bench/data/files-bench/mirror-10000000 \
-        --state bench/data/files-bench/state-10000000 [--check]
+        --state bench/data/files-bench/state-10000000 [--check] [--cold] [--baseline <checkout>]
 
 * `P` in the library (the artists with a local or fetchable track) and in a tier's list (its
   playable tracks): the first build (once per change of the catalogue or the file index), a
   second open (kept), and what a frame waits for: one page of rows at a random position;
 * `shuffle --playable`: the first track (its subset built once, then kept) and each next draw;
+* with --cold, the page cache is dropped before each first build (as after a boot; needs root);
+* with --baseline, another checkout (an earlier commit, set up with ./dev) builds the same
+  lists, alternating with this one, each in a process of its own: the ratio in one run;
 * with --check: `longtail check --all` with the peak RSS of every process of it (the sweep's
   worker processes included), sampled from /proc every 50 ms.
 """
@@ -15,6 +18,7 @@ memory of `check --all`, on a mirror made by bench/bench_file_index.py.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import statistics
@@ -26,7 +30,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# --tree: the checkout whose code builds the lists (the baseline's, run by its own interpreter)
+TREE = Path(sys.argv[sys.argv.index("--tree") + 1]) if "--tree" in sys.argv else ROOT
+sys.path.insert(0, str(TREE))
 
 from tui.catalogue.shuffle import ShuffleFilter
 from tui.config import Settings, StatePaths
@@ -105,7 +111,15 @@ def main() -> None:
     ap.add_argument("--state", type=Path, required=True)
     ap.add_argument("--check", action="store_true")
     ap.add_argument("--only-check", action="store_true", help="the check's figures alone")
+    ap.add_argument("--cold", action="store_true", help="drop the page cache before each first build (root)")
+    ap.add_argument("--baseline", type=Path, help="another checkout, with its .venv, built alongside")
+    ap.add_argument("--rounds", type=int, default=1, help="with --baseline: builds of each, alternating")
+    ap.add_argument("--tree", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--builds-only", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.builds_only:
+        print(json.dumps(first_builds(args)))
+        return
     print(f"load before: {os.getloadavg()[0]:.2f}")
     if args.only_check:
         check(args)
@@ -117,12 +131,25 @@ def main() -> None:
     counts = services.files.counts()
     print(f"file index: {sum(counts.values()):,} tracks with a file ({counts})")
 
+    if args.baseline:
+        builds = {}
+        for tree in (args.baseline.resolve(), ROOT) * args.rounds:
+            builds.setdefault(tree, []).append(first_builds_elsewhere(args, tree))
+        for name, tree in (("baseline", args.baseline.resolve()), ("longtail", ROOT)):
+            print(f"{name} ({tree}): " + ", ".join(f"{k} {min(b[k] for b in builds[tree]):,.0f} ms"
+                                                    for k in builds[tree][0]))
+        print("ratio (baseline / longtail, best of --rounds each): " + ", ".join(
+            f"{k} {min(b[k] for b in builds[args.baseline.resolve()]) / min(b[k] for b in builds[ROOT]):.1f}×"
+            for k in builds[ROOT][0]))
+    StatePaths(args.state).shuffle_subsets.unlink(missing_ok=True)
+    cold(args)
     first, artists = ms(library.playable_artists)
     again, artists = ms(library.playable_artists)
     drawn = pages(artists, rng)
     print(f"| `P`, library artists ({artists.count():,} playable) | first build {first:,.0f} ms, "
           f"opened again {again:.1f} ms | a page of {PAGE}: p50 {pct(drawn, .5):.2f} / p95 {pct(drawn, .95):.2f} ms |")
     for tier in ("vorbis", "opus"):
+        cold(args)
         first, tracks = ms(lambda tier=tier: library.playable_tier_tracks(tier))
         again, tracks = ms(lambda tier=tier: library.playable_tier_tracks(tier))
         drawn = pages(tracks, rng)
@@ -148,6 +175,36 @@ def main() -> None:
     if args.check:
         check(args)
     print(f"load after: {os.getloadavg()[0]:.2f}")
+
+
+def cold(args: argparse.Namespace) -> None:
+    if args.cold:
+        os.sync()
+        Path("/proc/sys/vm/drop_caches").write_text("3\n")
+
+
+def first_builds(args: argparse.Namespace) -> dict[str, float]:
+    """The three `P` lists built from nothing by this process's tree, each from a cold cache with --cold."""
+    StatePaths(args.state).shuffle_subsets.unlink(missing_ok=True)
+    services = open_services(Location(args.mirror, StatePaths(args.state), None), Settings(), refresh_files=False)
+    library = Library(services)
+    out = {}
+    cold(args)
+    out["artists"], _ = ms(library.playable_artists)
+    for tier in ("vorbis", "opus"):
+        cold(args)
+        out[tier], _ = ms(lambda tier=tier: library.playable_tier_tracks(tier))
+    services.close()
+    return out
+
+
+def first_builds_elsewhere(args: argparse.Namespace, tree: Path) -> dict[str, float]:
+    cmd = [str(tree / ".venv/bin/python"), str(Path(__file__).resolve()), "--builds-only", "--tree", str(tree),
+           "--mirror", str(args.mirror), "--state", str(args.state)] + (["--cold"] if args.cold else [])
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=tree).stdout
+    builds = json.loads(out.strip().splitlines()[-1])
+    print(f"  {tree.name}: " + ", ".join(f"{k} {v:,.0f} ms" for k, v in builds.items()), flush=True)
+    return builds
 
 
 def check(args: argparse.Namespace) -> None:

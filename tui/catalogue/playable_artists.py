@@ -2,8 +2,9 @@
 releases): what the library's artists pane lists under `P`.
 
 As with the playable tiers, what can play is the file index's to say: the playable ids are
-read once, the artists of their albums looked up in batches (the albums an artist's
-discography shows, so every artist listed has a release `P` keeps), and the artists'
+read once, the artists of their albums looked up (the albums an artist's discography
+shows, so every artist listed has a release `P` keeps), each step in the rowid order of the
+table it reads (rowid_sets.py), and the artists'
 rows written in the catalogue's own name order into a sidecar table read by position. It
 is kept until the catalogue or the file index changes; the artists pane never scans.
 """
@@ -16,14 +17,12 @@ from pathlib import Path
 
 from tui.catalogue.catalogue import Catalogue
 from tui.catalogue.lists import RowSource
-from tui.catalogue.playable_tiers import batches, kept_list, marks
+from tui.catalogue.playable_tiers import kept_list, playable_rowids
 from tui.catalogue.records import NamedHit
+from tui.catalogue.rowid_sets import rowid_set, rows_by_rowid
 from tui.db import read_only_connections
 
 TABLE = "playable_artists"
-ARTISTS_OF_TRACKS = ("SELECT DISTINCT aa.artist_rowid FROM tracks AS t "
-                     "JOIN artist_albums AS aa ON aa.album_rowid = t.album_rowid WHERE t.id IN ({marks})")
-ARTISTS = "SELECT rowid, id, name, popularity FROM artists WHERE rowid IN ({marks})"
 COLUMNS = "artist_rowid, id, name, popularity"
 
 
@@ -62,18 +61,20 @@ def playable_artists(catalogue: Catalogue, playable_ids: Iterable[str], db_path:
 
 
 def _build(conn: sqlite3.Connection, catalogue: Catalogue, playable_ids: Iterable[str]) -> int:
-    source = catalogue.conn()
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS artist_rowids (artist_rowid INTEGER PRIMARY KEY)")
-    conn.execute("DELETE FROM artist_rowids")
-    for batch in batches(playable_ids):
-        rows = source.execute(marks(ARTISTS_OF_TRACKS, len(batch)), batch).fetchall()
-        conn.executemany("INSERT OR IGNORE INTO artist_rowids VALUES (?)", rows)
+    # track rowids -> their albums -> those albums' artist_albums rows -> their artists: each
+    # step read in the rowid order of the table it reads (rowid_sets.py), so none is random
+    source, sql = catalogue.conn(), catalogue.sql
+    tracks = playable_rowids(conn, catalogue, playable_ids)
+    albums = rowid_set(source, "albums", conn)
+    albums.add_many(r[0] for r in rows_by_rowid(source, sql["album_rowids_by_track_rowids"], tracks))
+    links = rowid_set(source, "artist_albums", conn)
+    links.add_many(r[0] for r in rows_by_rowid(source, sql["artist_album_rowids_by_albums"], albums))
+    artists = rowid_set(source, "artists", conn)
+    artists.add_many(r[0] for r in rows_by_rowid(source, sql["artist_rowids_by_artist_album_rowids"], links))
     conn.execute("DROP TABLE IF EXISTS artists_unsorted")
     conn.execute("CREATE TEMP TABLE artists_unsorted (artist_rowid INTEGER, id TEXT, name TEXT, popularity INTEGER)")
-    rowids = (r[0] for r in conn.execute("SELECT artist_rowid FROM artist_rowids"))  # streamed, not held
-    for chunk in batches(rowids):
-        found = source.execute(marks(ARTISTS, len(chunk)), chunk).fetchall()
-        conn.executemany("INSERT INTO artists_unsorted VALUES (?, ?, ?, ?)", found)
+    conn.executemany("INSERT INTO artists_unsorted VALUES (?, ?, ?, ?)",
+                     rows_by_rowid(source, sql["artists_by_rowids"], artists))
     conn.execute(f"DROP TABLE IF EXISTS {TABLE}")
     conn.execute(f"CREATE TABLE {TABLE} (i INTEGER PRIMARY KEY, artist_rowid INTEGER, id TEXT, name TEXT, "
                  "popularity INTEGER)")
@@ -82,5 +83,4 @@ def _build(conn: sqlite3.Connection, catalogue: Catalogue, playable_ids: Iterabl
     conn.execute(f"CREATE INDEX {TABLE}_name ON {TABLE}(name, artist_rowid)")
     size = conn.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0]  # once, while building
     conn.execute("DROP TABLE artists_unsorted")
-    conn.execute("DROP TABLE artist_rowids")
     return size

@@ -2,7 +2,8 @@
 tiers screen.
 
 What is playable is what the file index knows, which the catalogue cannot filter on: the
-playable ids are read once, their popularity looked up in batches, and the tier's rows
+playable ids are read once, turned into rowids by the id index, their popularity read in
+rowid order (a forward pass over the table, not a random read each: rowid_sets.py), and the tier's rows
 written, sorted by SQLite (memory stays bounded however many files the mirror has), into a
 sidecar table that is then read by position. The table is kept until the catalogue or the
 file index changes.
@@ -19,6 +20,7 @@ from typing import TypeVar
 from tui.catalogue.catalogue import Catalogue
 from tui.catalogue.lists import MappedSource, RowSource
 from tui.catalogue.records import Track
+from tui.catalogue.rowid_sets import RowidSet, rowid_set, rows_by_rowid
 from tui.db import open_state_db, read_only_connections
 
 BATCH = 500
@@ -78,15 +80,24 @@ def playable_tier_tracks(catalogue: Catalogue, tier: str, playable_ids: Iterable
     return MappedSource(_Positions(db_path, table, size), catalogue.tracks_by_rowids)
 
 
+def playable_rowids(conn: sqlite3.Connection, catalogue: Catalogue, playable_ids: Iterable[str]) -> RowidSet:
+    """The catalogue rowids of the playable ids: the id index alone (the ids come sorted, so it
+    is read forward), never the table; `conn` sorts them if the bitmap cannot."""
+    source = catalogue.conn()
+    rowids = rowid_set(source, "tracks", conn)
+    for batch in batches(playable_ids):
+        rowids.add_many(r[0] for r in source.execute(marks(catalogue.sql["track_rowids_by_ids"], len(batch)), batch))
+    return rowids
+
+
 def _build(conn: sqlite3.Connection, catalogue: Catalogue, tier: str, playable_ids: Iterable[str],
            table: str) -> int:
-    sql = catalogue.sql["rowid_popularity_by_ids"]
+    rows = rows_by_rowid(catalogue.conn(), catalogue.sql["rowid_popularity_by_rowids"],
+                         playable_rowids(conn, catalogue, playable_ids))
     conn.execute("DROP TABLE IF EXISTS playable_unsorted")
     conn.execute("CREATE TEMP TABLE playable_unsorted (popularity INTEGER, track_rowid INTEGER)")
-    for batch in batches(playable_ids):
-        rows = catalogue.conn().execute(marks(sql, len(batch)), batch).fetchall()
-        conn.executemany("INSERT INTO playable_unsorted VALUES (?, ?)",
-                         ((pop, rowid) for rowid, pop in rows if (pop > 0) == (tier == "vorbis")))
+    conn.executemany("INSERT INTO playable_unsorted VALUES (?, ?)",
+                     ((pop, rowid) for rowid, pop in rows if (pop > 0) == (tier == "vorbis")))
     conn.execute(f"DROP TABLE IF EXISTS {table}")
     conn.execute(f"CREATE TABLE {table} (i INTEGER PRIMARY KEY, track_rowid INTEGER NOT NULL)")
     conn.execute(f"INSERT INTO {table} (i, track_rowid) SELECT row_number() OVER "

@@ -127,7 +127,11 @@ def build(s: Schema, has_features: bool, has_ledger: bool, has_playlists: bool =
         "popularity_above_range_count": "SELECT count(*) FROM tracks WHERE popularity > 100",
         "popularity_by_ids": "SELECT id, popularity FROM tracks WHERE id IN ({marks})",
         "duration_of_ids": "SELECT sum(t.duration_ms) FROM json_each(?) AS j JOIN tracks AS t ON t.id = j.value",
-        "rowid_popularity_by_ids": "SELECT rowid, popularity FROM tracks WHERE id IN ({marks})",
+        # the playable lists (rowid_sets.py): ids to rowids by the id index alone, then rows by rowid
+        "rowid_popularity_by_rowids": "SELECT rowid, popularity FROM tracks WHERE rowid IN ({marks})",
+        "album_rowids_by_track_rowids": "SELECT album_rowid FROM tracks WHERE rowid IN ({marks})",
+        "artist_album_rowids_by_albums": "SELECT rowid FROM artist_albums WHERE album_rowid IN ({marks})",
+        "artist_rowids_by_artist_album_rowids": "SELECT artist_rowid FROM artist_albums WHERE rowid IN ({marks})",
         # shuffle: one probe per draw; a sparse filter's set is listed once into a sidecar
         "shuffle_probe": "SELECT popularity, id, album_rowid FROM tracks WHERE rowid = ?",
         "album_release_date": "SELECT release_date FROM albums WHERE rowid = ?",
