@@ -200,8 +200,12 @@ def first_builds(args: argparse.Namespace) -> dict[str, float]:
 
 def first_builds_elsewhere(args: argparse.Namespace, tree: Path) -> dict[str, float]:
     cmd = [str(tree / ".venv/bin/python"), str(Path(__file__).resolve()), "--builds-only", "--tree", str(tree),
-           "--mirror", str(args.mirror), "--state", str(args.state)] + (["--cold"] if args.cold else [])
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=tree).stdout
+           "--mirror", str(args.mirror.resolve()), "--state", str(args.state.resolve())]
+    cmd += ["--cold"] if args.cold else []
+    run = subprocess.run(cmd, capture_output=True, text=True, cwd=tree)
+    if run.returncode:
+        raise SystemExit(f"{tree}: {run.stderr.strip()[-2000:]}")
+    out = run.stdout
     builds = json.loads(out.strip().splitlines()[-1])
     print(f"  {tree.name}: " + ", ".join(f"{k} {v:,.0f} ms" for k, v in builds.items()), flush=True)
     return builds
