@@ -312,8 +312,10 @@ class FileIndex:
 
     def playable_track_ids(self) -> Iterator[str]:
         """Tracks that can play (`can_play`): local, or a known torrent can fetch them."""
+        # NOT INDEXED: through files_track, each id's row was a random read (108 s at 10^7
+        # files); a forward pass over the table with SQLite sorting the ids takes 15 s
         for (track_id,) in self.conn().execute(
-                "SELECT DISTINCT f.track_id FROM files AS f JOIN torrents AS t ON t.id = f.torrent_id "
+                "SELECT DISTINCT f.track_id FROM files AS f NOT INDEXED JOIN torrents AS t ON t.id = f.torrent_id "
                 f"WHERE {PLAYABLE_SQL} ORDER BY f.track_id"):
             yield track_id
 

@@ -223,7 +223,9 @@ class VirtualList(ScrollView, can_focus=True):
             top = self.scroll_offset.y // PAGE
             bottom = (self.scroll_offset.y + max(1, self.size.height)) // PAGE
             self._viewport_pages = (top, bottom)
-            for p in range(top - 1, bottom + 2):
+            # what is on screen first (one loader reads in order: after a jump the page above
+            # was read before the rows shown), then the page below, then the one above
+            for p in [*range(top, bottom + 1), bottom + 1, top - 1]:
                 self._request(p)
         rows = self._pages.get(page)
         if rows is None:
