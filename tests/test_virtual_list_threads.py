@@ -104,3 +104,42 @@ async def test_the_pending_pages_are_the_ui_threads_alone():
         await pilot.pause(0.5)
         assert not set(rows._pending)  # every request was answered, none left hanging
     assert off_thread == []
+
+
+class RecordedRows(SlowRows):
+    def __init__(self, rows) -> None:
+        super().__init__(rows)
+        self.started: list[int] = []
+
+    def fetch(self, start: int, n: int) -> list:
+        self.started.append(start)
+        return super().fetch(start, n)
+
+
+class RecordedList(App):
+    def compose(self) -> ComposeResult:
+        yield VirtualList(lambda row, _width, _selected: Text(str(row)), id="rows")
+
+    def on_mount(self) -> None:
+        self.query_one("#rows", VirtualList).set_source(RecordedRows(range(10_000)))
+
+
+async def test_after_a_jump_the_rows_on_screen_are_read_first():
+    """The loader takes the newest request first; the pages on screen are read before the pages
+    around them (a jump's rows had waited for the page below and the one above)."""
+    from tui.ui.widgets.virtual_list import PAGE
+
+    app = RecordedList()
+    async with app.run_test(size=(60, 20)) as pilot:
+        rows = app.query_one("#rows", VirtualList)
+        source = rows.source
+        assert isinstance(source, RecordedRows)
+        await wait_for(pilot, lambda: rows.row_at(0) is not None)
+        await pilot.pause(0.4)  # the first screen's neighbours read too
+        source.started.clear()
+        rows.focus()
+        rows.move_cursor(5 * PAGE + PAGE // 2)
+        await wait_for(pilot, lambda: rows.row_at(rows.cursor) is not None)
+        top = rows.scroll_offset.y // PAGE
+        on_screen = set(range(top, (rows.scroll_offset.y + rows.size.height - 1) // PAGE + 1))
+        assert source.started and source.started[0] // PAGE in on_screen, (source.started, on_screen)

@@ -223,9 +223,10 @@ class VirtualList(ScrollView, can_focus=True):
             top = self.scroll_offset.y // PAGE
             bottom = (self.scroll_offset.y + max(1, self.size.height)) // PAGE
             self._viewport_pages = (top, bottom)
-            # what is on screen first (one loader reads in order: after a jump the page above
-            # was read before the rows shown), then the page below, then the one above
-            for p in [*range(top, bottom + 1), bottom + 1, top - 1]:
+            # the loader takes the newest request first: the pages around are asked for
+            # before those on screen, so the rows shown are read first (after a jump they
+            # had waited for the page below and the page above)
+            for p in [top - 1, bottom + 1, *range(bottom, top - 1, -1)]:
                 self._request(p)
         rows = self._pages.get(page)
         if rows is None:
