@@ -88,3 +88,37 @@ def test_the_playable_lists_equal_a_brute_force_join_either_way(small_demo: Demo
         brute.close()
     finally:
         session.close()
+
+
+def test_a_page_read_as_slices_at_once_equals_it_read_whole(small_demo: DemoPaths, tmp_path: Path):
+    """TrackItems reads a page as slices on several threads: the same rows in the same order,
+    at the start, in the middle and over the end of the list."""
+    import threading
+
+    from test_tui import demo_session
+
+    from tui.core import items as items_mod
+
+    session = demo_session(small_demo, tmp_path)
+    try:
+        import time
+
+        listed = session.library.tier_tracks("opus")
+        deadline = time.monotonic() + 30
+        while not listed.complete and time.monotonic() < deadline:  # its anchor scan, in the background
+            time.sleep(0.02)
+        count = listed.count()
+        assert listed.tracks.complete and count > 2 * items_mod.SLICE_MIN
+        seen: set[str] = set()
+        original = listed._items
+
+        def noted(start: int, n: int):
+            seen.add(threading.current_thread().name)
+            return original(start, n)
+
+        listed._items = noted
+        for start in (0, count // 3, max(0, count - 40)):
+            assert [i.track.id for i in listed.fetch(start, 100)] == [i.track.id for i in original(start, 100)]
+        assert any(name.startswith("longtail-page-slice") for name in seen)
+    finally:
+        session.close()
