@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tui.catalogue import rowid_sets
+from tui.catalogue import playable_tiers, rowid_sets
 from tui.catalogue.playable_artists import playable_artists
 from tui.catalogue.playable_tiers import playable_tier_tracks
 from tui.catalogue.rowid_sets import RowidSet, rowid_set, rows_by_rowid
@@ -78,6 +78,14 @@ def test_the_playable_lists_equal_a_brute_force_join_either_way(small_demo: Demo
         built = playable_artists(catalogue, files.playable_track_ids(), tmp_path / "lists.sqlite3", f"a{spill}")
         assert [(r.name, r.rowid) for r in built.fetch(0, built.count() + 5)] == artists
         built.close()
+        builds: list[int] = []
+        real_rowids = playable_tiers.playable_rowids
+
+        def counted(*args):
+            builds.append(1)
+            return real_rowids(*args)
+
+        monkeypatch.setattr(playable_tiers, "playable_rowids", counted)
         for tier in ("vorbis", "opus"):
             want = [r for r, pop, _ in sorted((t for t in tracks if (t[1] > 0) == (tier == "vorbis")),
                                               key=lambda t: (-t[1], t[0]))]
@@ -85,6 +93,7 @@ def test_the_playable_lists_equal_a_brute_force_join_either_way(small_demo: Demo
             listed = playable_tier_tracks(catalogue, tier, files.playable_track_ids(), tmp_path / "lists.sqlite3",
                                           f"t{spill}")
             assert [t.rowid for t in listed.fetch(0, listed.count() + 5)] == want
+        assert len(builds) == 1  # one pass made both tiers' lists
         brute.close()
     finally:
         session.close()

@@ -73,10 +73,14 @@ def marks(sql: str, n: int) -> str:
     return sql.replace("{marks}", ",".join("?" * n))
 
 
+def _table(tier: str) -> str:
+    return f"playable_{'vorbis' if tier == 'vorbis' else 'opus'}"
+
+
 def playable_tier_tracks(catalogue: Catalogue, tier: str, playable_ids: Iterable[str], db_path: Path,
                          signature: str) -> MappedSource[int, Track]:
-    table = f"playable_{'vorbis' if tier == 'vorbis' else 'opus'}"
-    size = kept_list(db_path, table, signature, lambda conn: _build(conn, catalogue, tier, playable_ids, table))
+    table = _table(tier)
+    size = kept_list(db_path, table, signature, lambda conn: _build(conn, catalogue, tier, playable_ids, signature))
     return MappedSource(_Positions(db_path, table, size), catalogue.tracks_by_rowids)
 
 
@@ -91,17 +95,24 @@ def playable_rowids(conn: sqlite3.Connection, catalogue: Catalogue, playable_ids
 
 
 def _build(conn: sqlite3.Connection, catalogue: Catalogue, tier: str, playable_ids: Iterable[str],
-           table: str) -> int:
+           signature: str) -> int:
+    """Both tiers' lists in one pass (the read is the cost; `t` then switches at once); the
+    other tier's is recorded here, in the same transaction, and this one's size returned."""
     rows = rows_by_rowid(catalogue.conn(), catalogue.sql["rowid_popularity_by_rowids"],
                          playable_rowids(conn, catalogue, playable_ids))
     conn.execute("DROP TABLE IF EXISTS playable_unsorted")
-    conn.execute("CREATE TEMP TABLE playable_unsorted (popularity INTEGER, track_rowid INTEGER)")
-    conn.executemany("INSERT INTO playable_unsorted VALUES (?, ?)",
-                     ((pop, rowid) for rowid, pop in rows if (pop > 0) == (tier == "vorbis")))
-    conn.execute(f"DROP TABLE IF EXISTS {table}")
-    conn.execute(f"CREATE TABLE {table} (i INTEGER PRIMARY KEY, track_rowid INTEGER NOT NULL)")
-    conn.execute(f"INSERT INTO {table} (i, track_rowid) SELECT row_number() OVER "
-                 "(ORDER BY popularity DESC, track_rowid) - 1, track_rowid FROM playable_unsorted")
-    size = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # once, while building
+    conn.execute("CREATE TEMP TABLE playable_unsorted (vorbis INTEGER, popularity INTEGER, track_rowid INTEGER)")
+    conn.executemany("INSERT INTO playable_unsorted VALUES (?, ?, ?)", ((pop > 0, pop, rowid) for rowid, pop in rows))
+    sizes = {}
+    for each in ("vorbis", "opus"):
+        table = _table(each)
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
+        conn.execute(f"CREATE TABLE {table} (i INTEGER PRIMARY KEY, track_rowid INTEGER NOT NULL)")
+        conn.execute(f"INSERT INTO {table} (i, track_rowid) SELECT row_number() OVER "
+                     "(ORDER BY popularity DESC, track_rowid) - 1, track_rowid FROM playable_unsorted "
+                     "WHERE vorbis = ?", (each == "vorbis",))
+        sizes[each] = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # once, while building
     conn.execute("DROP TABLE playable_unsorted")
-    return size
+    other = "opus" if tier == "vorbis" else "vorbis"
+    conn.execute("INSERT OR REPLACE INTO playable_lists VALUES (?, ?, ?)", (_table(other), sizes[other], signature))
+    return sizes["vorbis" if tier == "vorbis" else "opus"]
