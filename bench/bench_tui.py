@@ -126,7 +126,7 @@ def drop_page_cache() -> None:
     Path("/proc/sys/vm/drop_caches").write_text("3\n")
 
 
-async def scrolling(data: Path, state: Path, cold: bool = False) -> dict:
+async def scrolling(data: Path, state: Path, cold: bool = False, pages: int = 40) -> dict:
     from tui.config import Settings, StatePaths
     from tui.core.services import Location, open_services
     from tui.core.session import Session
@@ -151,7 +151,7 @@ async def scrolling(data: Path, state: Path, cold: bool = False) -> dict:
         ui, ready = [], []
         import random
         rng = random.Random(3)
-        for i in range(40):
+        for i in range(pages):
             if i % 2:
                 lst.move_cursor(rng.randrange(lst.count - height))  # a jump anywhere
                 await pilot.pause(0.05)
@@ -178,7 +178,7 @@ def p95(values):
 
 def scroll_elsewhere(args: argparse.Namespace, tree: Path) -> dict:
     cmd = [str(tree / ".venv/bin/python"), str(Path(__file__).resolve()), "--scroll-json", "--tree", str(tree),
-           "--data", str(args.data.resolve()), "--state", str(args.state.resolve())]
+           "--data", str(args.data.resolve()), "--state", str(args.state.resolve()), "--pages", str(args.pages)]
     cmd += ["--cold"] if args.cold else []
     run = subprocess.run(cmd, capture_output=True, text=True, cwd=tree)
     if run.returncode:
@@ -200,11 +200,12 @@ def main() -> None:
     ap.add_argument("--scroll-only", action="store_true", help="only the page-down figures")
     ap.add_argument("--cold", action="store_true", help="drop the page cache before each page down (root)")
     ap.add_argument("--baseline", type=Path, help="another checkout, with its .venv, scrolled alongside")
+    ap.add_argument("--pages", type=int, default=40, help="page downs measured (half of them after a jump)")
     ap.add_argument("--tree", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--scroll-json", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.scroll_json:
-        print(json.dumps(asyncio.run(scrolling(args.data, args.state, args.cold))))
+        print(json.dumps(asyncio.run(scrolling(args.data, args.state, args.cold, args.pages))))
         return
     print(f"load before: {os.getloadavg()[0]:.2f}")
     if args.scroll_only:
@@ -217,7 +218,7 @@ def main() -> None:
     empty = [spawn_until_ready(CHILD_EMPTY) for _ in range(5)]
     longtail = [spawn_until_ready(CHILD_LONGTAIL, str(args.data), str(args.state)) for _ in range(5)]
     keys = asyncio.run(keystrokes(args.data, args.state))
-    scroll = asyncio.run(scrolling(args.data, args.state, args.cold))
+    scroll = asyncio.run(scrolling(args.data, args.state, args.cold, args.pages))
 
     print(f"## TUI speed: {args.data.name}\n")
     print("| figure | measured | target |\n|---|---|---|")
