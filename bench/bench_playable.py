@@ -30,9 +30,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# --tree: the checkout whose code builds the lists (the baseline's, run by its own interpreter)
-TREE = Path(sys.argv[sys.argv.index("--tree") + 1]) if "--tree" in sys.argv else ROOT
-sys.path.insert(0, str(TREE))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from trees import drop_page_cache, json_from_tree, tree_of_this_run
+
+sys.path.insert(0, str(tree_of_this_run(ROOT)))  # --tree: the baseline's code builds the lists
 
 from tui.catalogue.shuffle import ShuffleFilter
 from tui.config import Settings, StatePaths
@@ -179,8 +180,7 @@ def main() -> None:
 
 def cold(args: argparse.Namespace) -> None:
     if args.cold:
-        os.sync()
-        Path("/proc/sys/vm/drop_caches").write_text("3\n")
+        drop_page_cache()
 
 
 def first_builds(args: argparse.Namespace) -> dict[str, float]:
@@ -199,14 +199,8 @@ def first_builds(args: argparse.Namespace) -> dict[str, float]:
 
 
 def first_builds_elsewhere(args: argparse.Namespace, tree: Path) -> dict[str, float]:
-    cmd = [str(tree / ".venv/bin/python"), str(Path(__file__).resolve()), "--builds-only", "--tree", str(tree),
-           "--mirror", str(args.mirror.resolve()), "--state", str(args.state.resolve())]
-    cmd += ["--cold"] if args.cold else []
-    run = subprocess.run(cmd, capture_output=True, text=True, cwd=tree)
-    if run.returncode:
-        raise SystemExit(f"{tree}: {run.stderr.strip()[-2000:]}")
-    out = run.stdout
-    builds = json.loads(out.strip().splitlines()[-1])
+    builds = json_from_tree(__file__, tree, ["--builds-only", "--mirror", str(args.mirror.resolve()),
+                                             "--state", str(args.state.resolve())] + (["--cold"] if args.cold else []))
     print(f"  {tree.name}: " + ", ".join(f"{k} {v:,.0f} ms" for k, v in builds.items()), flush=True)
     return builds
 

@@ -28,9 +28,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# --tree: the checkout whose code scrolls (the baseline's, run by its own interpreter)
-TREE = Path(sys.argv[sys.argv.index("--tree") + 1]) if "--tree" in sys.argv else ROOT
-sys.path.insert(0, str(TREE))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from trees import drop_page_cache, json_from_tree, tree_of_this_run
+
+sys.path.insert(0, str(tree_of_this_run(ROOT)))  # --tree: the baseline's code scrolls
 
 CHILD_EMPTY = """
 import sys, time
@@ -121,11 +122,6 @@ async def keystrokes(data: Path, state: Path) -> list[float]:
     return latencies
 
 
-def drop_page_cache() -> None:
-    os.sync()
-    Path("/proc/sys/vm/drop_caches").write_text("3\n")
-
-
 async def scrolling(data: Path, state: Path, cold: bool = False, pages: int = 40) -> dict:
     from tui.config import Settings, StatePaths
     from tui.core.services import Location, open_services
@@ -177,13 +173,9 @@ def p95(values):
 
 
 def scroll_elsewhere(args: argparse.Namespace, tree: Path) -> dict:
-    cmd = [str(tree / ".venv/bin/python"), str(Path(__file__).resolve()), "--scroll-json", "--tree", str(tree),
-           "--data", str(args.data.resolve()), "--state", str(args.state.resolve()), "--pages", str(args.pages)]
-    cmd += ["--cold"] if args.cold else []
-    run = subprocess.run(cmd, capture_output=True, text=True, cwd=tree)
-    if run.returncode:
-        raise SystemExit(f"{tree}: {run.stderr.strip()[-2000:]}")
-    return json.loads(run.stdout.strip().splitlines()[-1])
+    return json_from_tree(__file__, tree, ["--scroll-json", "--data", str(args.data.resolve()), "--state",
+                                           str(args.state.resolve()), "--pages", str(args.pages)]
+                          + (["--cold"] if args.cold else []))
 
 
 def scroll_rows(name: str, scroll: dict) -> None:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from tui.catalogue import playable_tiers, rowid_sets
 from tui.catalogue.playable_artists import playable_artists
 from tui.catalogue.playable_tiers import playable_tier_tracks
-from tui.catalogue.rowid_sets import RowidSet, rowid_set, rows_by_rowid
+from tui.catalogue.rowid_sets import RowidSet, rowid_set, rows_in_batches
 from tui.demo.build import DemoPaths
 
 
@@ -48,10 +48,10 @@ def test_the_bitmap_spans_the_table_and_rows_come_in_the_order_asked(tmp_path: P
     found = rowid_set(conn, "t", spill_conn())
     found.add_many([1_000_003, -3, 70_000, -3])
     assert list(found) == [-3, 70_000, 1_000_003]
-    rows = list(rows_by_rowid(conn, "SELECT rowid, v FROM t WHERE rowid IN ({marks})", found, batch=2))
+    rows = list(rows_in_batches(conn, "SELECT rowid, v FROM t WHERE rowid IN ({marks})", found, batch=2))
     assert rows == [(-3, "v-3"), (70_000, "v70000"), (1_000_003, "v1000003")]
     empty = rowid_set(conn, "t", spill_conn())
-    assert list(empty) == [] and list(rows_by_rowid(conn, "SELECT 1 WHERE 0 IN ({marks})", empty)) == []
+    assert list(empty) == [] and list(rows_in_batches(conn, "SELECT 1 WHERE 0 IN ({marks})", empty)) == []
 
 
 @pytest.mark.parametrize("spill", [False, True])

@@ -81,11 +81,15 @@ class SlowRows(ListSource):
 
 
 class OneList(App):
+    def __init__(self, rows: ListSource | None = None) -> None:
+        super().__init__()
+        self.rows = rows or SlowRows(range(10_000))
+
     def compose(self) -> ComposeResult:
         yield VirtualList(lambda row, _width, _selected: Text(str(row)), id="rows")
 
     def on_mount(self) -> None:
-        self.query_one("#rows", VirtualList).set_source(SlowRows(range(10_000)))
+        self.query_one("#rows", VirtualList).set_source(self.rows)
 
 
 async def test_the_pending_pages_are_the_ui_threads_alone():
@@ -116,20 +120,12 @@ class RecordedRows(SlowRows):
         return super().fetch(start, n)
 
 
-class RecordedList(App):
-    def compose(self) -> ComposeResult:
-        yield VirtualList(lambda row, _width, _selected: Text(str(row)), id="rows")
-
-    def on_mount(self) -> None:
-        self.query_one("#rows", VirtualList).set_source(RecordedRows(range(10_000)))
-
-
 async def test_after_a_jump_the_rows_on_screen_are_read_first():
     """The loader takes the newest request first; the pages on screen are read before the pages
     around them (a jump's rows had waited for the page below and the one above)."""
     from tui.ui.widgets.virtual_list import PAGE
 
-    app = RecordedList()
+    app = OneList(RecordedRows(range(10_000)))
     async with app.run_test(size=(60, 20)) as pilot:
         rows = app.query_one("#rows", VirtualList)
         source = rows.source

@@ -19,7 +19,7 @@ from tui.catalogue.catalogue import Catalogue
 from tui.catalogue.lists import RowSource
 from tui.catalogue.playable_tiers import kept_list, playable_rowids
 from tui.catalogue.records import NamedHit
-from tui.catalogue.rowid_sets import rowid_set, rows_by_rowid
+from tui.catalogue.rowid_sets import rowid_set, rows_in_batches
 from tui.db import read_only_connections
 
 TABLE = "playable_artists"
@@ -66,15 +66,15 @@ def _build(conn: sqlite3.Connection, catalogue: Catalogue, playable_ids: Iterabl
     source, sql = catalogue.conn(), catalogue.sql
     tracks = playable_rowids(conn, catalogue, playable_ids)
     albums = rowid_set(source, "albums", conn)
-    albums.add_many(r[0] for r in rows_by_rowid(source, sql["album_rowids_by_track_rowids"], tracks))
+    albums.add_many(r[0] for r in rows_in_batches(source, sql["album_rowids_by_track_rowids"], tracks))
     links = rowid_set(source, "artist_albums", conn)
-    links.add_many(r[0] for r in rows_by_rowid(source, sql["artist_album_rowids_by_albums"], albums))
+    links.add_many(r[0] for r in rows_in_batches(source, sql["artist_album_rowids_by_albums"], albums))
     artists = rowid_set(source, "artists", conn)
-    artists.add_many(r[0] for r in rows_by_rowid(source, sql["artist_rowids_by_artist_album_rowids"], links))
+    artists.add_many(r[0] for r in rows_in_batches(source, sql["artist_rowids_by_artist_album_rowids"], links))
     conn.execute("DROP TABLE IF EXISTS artists_unsorted")
     conn.execute("CREATE TEMP TABLE artists_unsorted (artist_rowid INTEGER, id TEXT, name TEXT, popularity INTEGER)")
     conn.executemany("INSERT INTO artists_unsorted VALUES (?, ?, ?, ?)",
-                     rows_by_rowid(source, sql["artists_by_rowids"], artists))
+                     rows_in_batches(source, sql["artists_by_rowids"], artists))
     conn.execute(f"DROP TABLE IF EXISTS {TABLE}")
     conn.execute(f"CREATE TABLE {TABLE} (i INTEGER PRIMARY KEY, artist_rowid INTEGER, id TEXT, name TEXT, "
                  "popularity INTEGER)")

@@ -12,19 +12,14 @@ file index changes.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
-from itertools import islice
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TypeVar
 
 from tui.catalogue.catalogue import Catalogue
 from tui.catalogue.lists import MappedSource, RowSource
 from tui.catalogue.records import Track
-from tui.catalogue.rowid_sets import RowidSet, rowid_set, rows_by_rowid
+from tui.catalogue.rowid_sets import RowidSet, rowid_set, rows_in_batches
 from tui.db import open_state_db, read_only_connections
-
-BATCH = 500
-T = TypeVar("T")
 
 
 class _Positions(RowSource[int]):
@@ -62,19 +57,12 @@ def kept_list(db_path: Path, name: str, signature: str, build: Callable[[sqlite3
         conn.close()
 
 
-def batches(ids: Iterable[T], size: int = BATCH) -> Iterator[list[T]]:
-    """The ids a bounded list at a time (one `IN (...)` query each)."""
-    it = iter(ids)
-    while batch := list(islice(it, size)):
-        yield batch
-
-
-def marks(sql: str, n: int) -> str:
-    return sql.replace("{marks}", ",".join("?" * n))
+def _kind(tier: str) -> str:
+    return "vorbis" if tier == "vorbis" else "opus"
 
 
 def _table(tier: str) -> str:
-    return f"playable_{'vorbis' if tier == 'vorbis' else 'opus'}"
+    return f"playable_{_kind(tier)}"
 
 
 def playable_tier_tracks(catalogue: Catalogue, tier: str, playable_ids: Iterable[str], db_path: Path,
@@ -89,8 +77,7 @@ def playable_rowids(conn: sqlite3.Connection, catalogue: Catalogue, playable_ids
     is read forward), never the table; `conn` sorts them if the bitmap cannot."""
     source = catalogue.conn()
     rowids = rowid_set(source, "tracks", conn)
-    for batch in batches(playable_ids):
-        rowids.add_many(r[0] for r in source.execute(marks(catalogue.sql["track_rowids_by_ids"], len(batch)), batch))
+    rowids.add_many(r[0] for r in rows_in_batches(source, catalogue.sql["track_rowids_by_ids"], playable_ids))
     return rowids
 
 
@@ -98,7 +85,7 @@ def _build(conn: sqlite3.Connection, catalogue: Catalogue, tier: str, playable_i
            signature: str) -> int:
     """Both tiers' lists in one pass (the read is the cost; `t` then switches at once); the
     other tier's is recorded here, in the same transaction, and this one's size returned."""
-    rows = rows_by_rowid(catalogue.conn(), catalogue.sql["rowid_popularity_by_rowids"],
+    rows = rows_in_batches(catalogue.conn(), catalogue.sql["rowid_popularity_by_rowids"],
                          playable_rowids(conn, catalogue, playable_ids))
     conn.execute("DROP TABLE IF EXISTS playable_unsorted")
     conn.execute("CREATE TEMP TABLE playable_unsorted (vorbis INTEGER, popularity INTEGER, track_rowid INTEGER)")
@@ -113,6 +100,6 @@ def _build(conn: sqlite3.Connection, catalogue: Catalogue, tier: str, playable_i
                      "WHERE vorbis = ?", (each == "vorbis",))
         sizes[each] = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # once, while building
     conn.execute("DROP TABLE playable_unsorted")
-    other = "opus" if tier == "vorbis" else "vorbis"
+    other = "opus" if _kind(tier) == "vorbis" else "vorbis"
     conn.execute("INSERT OR REPLACE INTO playable_lists VALUES (?, ?, ?)", (_table(other), sizes[other], signature))
-    return sizes["vorbis" if tier == "vorbis" else "opus"]
+    return sizes[_kind(tier)]

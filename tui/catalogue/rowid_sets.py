@@ -63,9 +63,9 @@ def rowid_set(conn: sqlite3.Connection, table: str, spill: sqlite3.Connection) -
     return RowidSet(lo or 0, hi or 0, spill)
 
 
-def rows_by_rowid(conn: sqlite3.Connection, sql: str, rowids: Iterable[int], batch: int = 500) -> Iterator[tuple]:
-    """The rows of `sql` (one `IN ({marks})` of rowids) for `rowids`, a batch per query, in
-    the order given: ascending rowids make it a forward pass over the table."""
-    it = iter(rowids)
+def rows_in_batches(conn: sqlite3.Connection, sql: str, keys: Iterable[object], batch: int = 500) -> Iterator[tuple]:
+    """The rows of `sql` (one `IN ({marks})`) for `keys`, a batch per query, in the order given:
+    ascending rowids (or sorted ids, in their index) make it a forward pass."""
+    it = iter(keys)
     while chunk := list(islice(it, batch)):
         yield from conn.execute(sql.replace("{marks}", ",".join("?" * len(chunk))), chunk).fetchall()
