@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import threading
-from typing import TYPE_CHECKING
+import time
+from typing import TYPE_CHECKING, BinaryIO
 
 from tui.mirror.fetch_status import FetchCancelled, FetchError
 from tui.mirror.file_index import FileEntry
@@ -13,12 +14,19 @@ if TYPE_CHECKING:
     from tui.mirror.torrent_add import ActiveTorrent
     from tui.mirror.torrent_service import TorrentService
 
+# A read_piece answer can be lost: its alert dropped, or asked of a handle that was removed
+# before it answered (its alert then names no torrent; docs/libtorrent.md P13). Asked again
+# after this long, or at once when the torrent's handle changed.
+READ_RETRY_SECONDS = 2.0
+
 
 class TorrentStream:
     """What mpv reads through its stream protocol: the file's bytes, piece by piece.
 
     `read` returns at most up to the end of the current piece and blocks until that piece
-    has passed its hash check; `cancel`/`close` unblock it at once (a skip). It changes no
+    has passed its hash check; `cancel`/`close` unblock it at once (a skip). Once the fetch is
+    done (the file verified in the mirror) the rest is read from the file: the torrent may be
+    gone by then (added afresh for the next request, docs/libtorrent.md P6). It changes no
     fetch state: stalls and give-ups are the alert thread's (`FetchStatuses`), read here.
     """
 
@@ -31,6 +39,7 @@ class TorrentStream:
         self.cancelled = threading.Event()
         self.moved_aside: str | None = None  # a damaged copy that was at the file's path, moved here
         self.failure: str | None = None  # why it stopped before the end (the player reports it)
+        self._file: BinaryIO | None = None  # the verified file, once the fetch is done
 
     def _rearm(self) -> None:
         """Whenever a read has to wait: deadlines on the next few pieces."""
@@ -44,6 +53,13 @@ class TorrentStream:
     def read(self, n: int) -> bytes:
         if self.pos >= self.size:
             return b""
+        local = self._verified_file()
+        if local is not None:
+            local.seek(self.pos)
+            chunk = local.read(min(n, self.size - self.pos))
+            if chunk:
+                self.pos += len(chunk)
+                return chunk
         meta = self.torrent.meta
         absolute = self.entry.offset + self.pos
         piece, offset = divmod(absolute, meta.piece_length)
@@ -59,10 +75,23 @@ class TorrentStream:
         self.pos += len(chunk)
         return chunk
 
+    def _verified_file(self) -> BinaryIO | None:
+        if self._file is None and not self.cancelled.is_set():
+            with self.service.cond:
+                status = self.service.status.get(self.entry.track_id)
+                done = status is not None and status.state == "done" and status.verified
+            if done:
+                try:
+                    self._file = open(self.entry.path, "rb")  # noqa: SIM115 - kept open until close()
+                except OSError:
+                    return None  # moved or deleted since: the pieces are still asked for
+        return self._file
+
     def _piece(self, piece: int) -> bytes:
         """The verified bytes of one piece; blocks until they arrive or `cancelled` is set."""
         service, torrent = self.service, self.torrent
-        asked = False  # read_piece() issued for this piece
+        asked_of = None  # the handle read_piece() was asked of, for this piece
+        asked_at = 0.0
         armed = False  # deadlines set while waiting for it
         with service.cond:
             while True:
@@ -75,7 +104,7 @@ class TorrentStream:
                 if torrent.error:
                     raise FetchError(torrent.error)
                 if torrent.read_errors.pop(piece, None) is not None:
-                    asked = False  # try the read again
+                    asked_of = None  # try the read again
                 status = service.status.get(self.entry.track_id)
                 if status is not None and status.state in ("failed", "cancelled"):
                     if status.state == "cancelled":
@@ -83,9 +112,9 @@ class TorrentStream:
                     raise FetchError(status.message or "the fetch failed")
                 # docs/libtorrent.md P13 backstop: a missed alert must not leave a read waiting forever
                 if piece in torrent.have or torrent.handle.have_piece(piece):
-                    if not asked:
+                    if asked_of is not torrent.handle or time.monotonic() - asked_at > READ_RETRY_SECONDS:
                         torrent.handle.read_piece(piece)
-                        asked = True
+                        asked_of, asked_at = torrent.handle, time.monotonic()
                 elif not armed:
                     torrent.handle.set_piece_deadline(piece, 0)
                     self._rearm()
@@ -103,3 +132,5 @@ class TorrentStream:
 
     def close(self) -> None:
         self.cancelled.set()
+        if self._file is not None:
+            self._file.close()
