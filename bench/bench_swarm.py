@@ -213,9 +213,15 @@ def main() -> None:
                         help="each seeder at a loopback address of its own, as in a real swarm (lets an IP ban work)")
     parser.add_argument("--without-own-ban", action="store_true",
                         help="the baseline: no block alerts, no smart-ban of our own (libtorrent's alone)")
+    parser.add_argument("--setting", action="append", default=[], metavar="NAME=VALUE",
+                        help="a libtorrent setting of longtail's session, for an A/B (repeatable)")
+    parser.add_argument("--clean-only", action="store_true",
+                        help="only the clean swarm's first audio (no corrupt seeder, CLI or add cost)")
     args = parser.parse_args()
     if args.without_own_ban:
         _without_own_ban()
+    if args.setting:
+        _with_settings(dict(s.split("=", 1) for s in args.setting))
     work = Path(tempfile.mkdtemp(prefix="longtail-bench-swarm-"))
     audio = kit.vorbis_files(kit.ROOT / "bench" / "data" / "swarm-audio", 24)
     mirror, swarm_dir = work / "mirror", work / "swarm"
@@ -262,6 +268,21 @@ def _without_own_ban() -> None:
     torrent_service.session_settings = no_block_alerts  # type: ignore[attr-defined]
 
 
+def _with_settings(extra: dict[str, str]) -> None:
+    """longtail's session with some libtorrent settings changed (ints and booleans as given)."""
+    from tui.mirror import torrent_add, torrent_service
+
+    settings = torrent_add.session_settings
+    typed = {k: (v == "true" if v in ("true", "false") else int(v)) for k, v in extra.items()}
+    print(f"longtail's session with {typed}")
+
+    def changed(lt, *args):  # type: ignore[no-untyped-def]
+        return {**settings(lt, *args), **typed}
+
+    torrent_add.session_settings = changed
+    torrent_service.session_settings = changed  # type: ignore[attr-defined]
+
+
 def report(work: Path, mirror: Path, swarm: kit.Swarm, folders: dict, args) -> None:
     capacity = swarm.capacity
     print(f"## Swarm: {len(swarm.rates)} seeders ({', '.join(swarm.rates)}), capacity {capacity / MB:.1f} MB/s\n")
@@ -276,6 +297,8 @@ def report(work: Path, mirror: Path, swarm: kit.Swarm, folders: dict, args) -> N
             run += 1
         clean[piece] = results
         print(row(f"{piece} MiB", results, capacity))
+    if args.clean_only:
+        return
     aria, qbit = {}, {}
     if not args.skip_clients:
         qb = swarm.qbittorrent("qb-leech")
