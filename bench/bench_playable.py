@@ -162,8 +162,10 @@ def main() -> None:
     t_first, _track = ms(lambda: next(iter(shuffle)))
     draws = []
     it = iter(shuffle)
-    for _ in range(2000):
-        t, _track = ms(lambda: next(it))
+    for _ in range(2000):  # or until a small playable set is drawn out (a tiny mirror)
+        t, drawn_track = ms(lambda: next(it, None))
+        if drawn_track is None:
+            break
         draws.append(t)
     again, shuffle2 = ms(lambda: library.shuffle(ShuffleFilter(playable=True), seed=2))
     t_again, _track = ms(lambda: next(iter(shuffle2)))
