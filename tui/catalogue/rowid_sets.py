@@ -13,8 +13,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator
 from itertools import count, islice
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # imported where a set is made: numpy costs ~40-140 ms, and the first screen needs none
+    import numpy as np
 
 MAX_BITMAP_BITS = 1 << 31  # 256 MB; a span wider than this (a foreign catalogue) is sorted by SQLite instead
 CHUNK = 1 << 16  # bitmap bytes scanned at a time when iterating
@@ -25,6 +27,8 @@ class RowidSet:
     """Rowids in [lo, hi], added in any order, iterated ascending, each once."""
 
     def __init__(self, lo: int, hi: int, spill: sqlite3.Connection) -> None:
+        import numpy as np
+
         self.lo = lo
         self._bits: np.ndarray | None = None
         self._spill: sqlite3.Connection | None = None
@@ -40,6 +44,8 @@ class RowidSet:
             assert self._spill is not None
             self._spill.executemany(f"INSERT OR IGNORE INTO {self._table} VALUES (?)", ((r,) for r in rowids))
             return
+        import numpy as np
+
         offsets = np.fromiter(rowids, dtype=np.int64) - self.lo
         offsets = offsets[(offsets >= 0) & (offsets < self._bits.size * 8)]  # the span was read before: in it
         np.bitwise_or.at(self._bits, offsets >> 3, np.left_shift(1, offsets & 7).astype(np.uint8))
@@ -49,6 +55,8 @@ class RowidSet:
             assert self._spill is not None
             yield from (r for (r,) in self._spill.execute(f"SELECT r FROM {self._table} ORDER BY r"))
             return
+        import numpy as np
+
         for start in range(0, self._bits.size, CHUNK):
             chunk = self._bits[start:start + CHUNK]
             if chunk.any():
