@@ -252,35 +252,33 @@ def main() -> None:
         swarm.close()
 
 
-def _without_own_ban() -> None:
-    """What longtail did before its own smart-ban, for an A/B in the same swarm."""
-    from tui.mirror import smart_ban, torrent_add, torrent_service
+def _change_session_settings(change) -> None:  # type: ignore[no-untyped-def]
+    """longtail's session settings passed through `change(lt, settings)` from here on."""
+    from tui.mirror import torrent_add, torrent_service
 
-    smart_ban.CONFIRMATIONS = 1 << 30
     settings = torrent_add.session_settings
 
-    def no_block_alerts(lt, *args):  # type: ignore[no-untyped-def]
-        out = settings(lt, *args)
-        out["alert_mask"] &= ~int(lt.alert_category.block_progress)
-        return out
+    def changed(lt, *args):  # type: ignore[no-untyped-def]
+        return change(lt, settings(lt, *args))
 
-    torrent_add.session_settings = no_block_alerts
-    torrent_service.session_settings = no_block_alerts  # type: ignore[attr-defined]
+    torrent_add.session_settings = changed
+    torrent_service.session_settings = changed  # type: ignore[attr-defined]
+
+
+def _without_own_ban() -> None:
+    """What longtail did before its own smart-ban, for an A/B in the same swarm."""
+    from tui.mirror import smart_ban
+
+    smart_ban.CONFIRMATIONS = 1 << 30
+    _change_session_settings(lambda lt, out: {**out, "alert_mask": out["alert_mask"]
+                                              & ~int(lt.alert_category.block_progress)})
 
 
 def _with_settings(extra: dict[str, str]) -> None:
     """longtail's session with some libtorrent settings changed (ints and booleans as given)."""
-    from tui.mirror import torrent_add, torrent_service
-
-    settings = torrent_add.session_settings
     typed = {k: (v == "true" if v in ("true", "false") else int(v)) for k, v in extra.items()}
     print(f"longtail's session with {typed}")
-
-    def changed(lt, *args):  # type: ignore[no-untyped-def]
-        return {**settings(lt, *args), **typed}
-
-    torrent_add.session_settings = changed
-    torrent_service.session_settings = changed  # type: ignore[attr-defined]
+    _change_session_settings(lambda _lt, out: {**out, **typed})
 
 
 def report(work: Path, mirror: Path, swarm: kit.Swarm, folders: dict, args) -> None:
