@@ -79,6 +79,9 @@ class SlowRows(ListSource):
         time.sleep(0.1)
         return super().fetch(start, n)
 
+    def ready(self, start: int, n: int) -> list | None:
+        return None  # a database's rows are never in memory before they are read
+
 
 class OneList(App):
     def __init__(self, rows: ListSource | None = None) -> None:

@@ -44,6 +44,11 @@ class RowSource(ABC, Generic[Row]):
         """False while the count may still grow (a scan in progress, a stream)."""
         return True
 
+    def ready(self, start: int, n: int) -> list[Row] | None:
+        """Rows [start, start + n) if they are in memory already (no read, so the UI thread may
+        ask); None if they must be fetched."""
+        return None
+
     def close(self) -> None:
         return None
 
@@ -58,6 +63,9 @@ class ListSource(RowSource[Row]):
         return len(self.rows)
 
     def fetch(self, start: int, n: int) -> list[Row]:
+        return self.rows[start:start + n]
+
+    def ready(self, start: int, n: int) -> list[Row] | None:
         return self.rows[start:start + n]
 
 
@@ -77,6 +85,8 @@ class AnchoredSource(RowSource[Row]):
         self._complete = False
         self._stop = threading.Event()
         self._conns = PerThread(connect)
+        self._first: list[Row] | None = None  # the first rows, read ahead by warm()
+        self._first_is_all = False  # fewer rows than asked for: the listing ends there
         if not self._load_cache():
             threading.Thread(target=self._scan, daemon=True, name=f"anchors-{listing.name}").start()
 
@@ -148,6 +158,31 @@ class AnchoredSource(RowSource[Row]):
             k1, k2 = self._anchors[k - 1]
             rows = conn.execute(self.listing.after, {"k1": k1, "k2": k2, "limit": skip + n}).fetchall()
         return [self.make_row(r) for r in rows[skip:]]
+
+    def warm(self, n: int, wait: float) -> None:
+        """Read the first `n` rows ahead, in a thread, waiting for them up to `wait` seconds: the
+        first screen is drawn with them instead of placeholders. The caller's thread only
+        waits (it is not yet the UI's), so the read runs with the GIL to itself."""
+        def read() -> None:
+            try:
+                conn = self.connect()
+                try:
+                    rows = conn.execute(self.listing.first, {"limit": n}).fetchall()
+                finally:
+                    conn.close()
+                self._first_is_all = len(rows) < n
+                self._first = [self.make_row(r) for r in rows]
+            except Exception:  # noqa: BLE001 - the list's own read will meet it and show it
+                pass
+        reader = threading.Thread(target=read, daemon=True, name=f"warm-{self.listing.name}")
+        reader.start()
+        reader.join(wait)
+
+    def ready(self, start: int, n: int) -> list[Row] | None:
+        first = self._first
+        if first is None or (start + n > len(first) and not self._first_is_all):
+            return None
+        return first[start:start + n]
 
     def position_of(self, key: tuple, matches: Callable[[Row], bool]) -> int | None:
         """Row number of the row whose sort key is `key` (binary search over the anchors)."""

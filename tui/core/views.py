@@ -48,6 +48,7 @@ ArtistList = AnchoredSource[NamedHit] | PlayableArtists  # every artist, or thos
 class Library:
     def __init__(self, services: Services) -> None:
         self.services = services
+        self._warm_artists: AnchoredSource[NamedHit] | None = None
 
     def track(self, track_id: str) -> Track | None:
         return self.services.catalogue.track(track_id)
@@ -71,7 +72,17 @@ class Library:
     # -- lists by position ------------------------------------------------------------------
 
     def artists(self, on_grow: Callable[[], None] | None = None) -> AnchoredSource[NamedHit]:
-        return self.services.catalogue.artists_by_name(self.services.state.anchors("artists"), on_grow)
+        source, self._warm_artists = self._warm_artists, None
+        if source is None:
+            return self.services.catalogue.artists_by_name(self.services.state.anchors("artists"), on_grow)
+        source.on_grow = on_grow
+        return source
+
+    def warm_artists(self, rows: int, wait: float) -> None:
+        """Before the first screen: the artists list with its first rows read ahead (waiting up
+        to `wait` seconds for them), handed out by the next `artists()`."""
+        self._warm_artists = self.services.catalogue.artists_by_name(self.services.state.anchors("artists"))
+        self._warm_artists.warm(rows, wait)
 
     def playable_artists(self) -> ArtistList:
         """The artists with a local or fetchable track on a release (built once per change of

@@ -54,6 +54,7 @@ from tui.ui.playback import PLAYER_BINDINGS, PlaybackActions
 from tui.ui.screens.base import MainScreen
 from tui.ui.screens.library import LibraryScreen
 from tui.ui.themes import shipped_themes
+from tui.ui.widgets.virtual_list import PAGE
 
 use_terminal_widths()  # before anything is measured: spacing marks take a cell, as terminals draw them
 T = TypeVar("T")  # what a database call run off the UI thread gives back
@@ -94,14 +95,11 @@ class LongtailApp(PlaybackActions, App):
         super().__init__()
         self.session = session
         self.ao = ao
-        self.play_ids = play_ids or []
-        self.start_player = start_player
-        self.engine = engine
-        self.engine_options = engine_options
-        settings = session.settings
+        self.play_ids, self.start_player = play_ids or [], start_player
+        self.engine, self.engine_options = engine, engine_options
         # What the UI thread knows, from core events only:
         self.now_playing = NowPlaying(None, "stopped", 0.0, None, None, None, None, 0, 100.0, False, "off",
-                                      settings.playback.replaygain)
+                                      session.settings.playback.replaygain)
         self.queue = QueueChanged((), None, "off")
         self.live = LiveState()
         self.player_error: str | None = None
@@ -386,10 +384,13 @@ def _action_runner(target: Screen | App, action: str) -> Callable[[], Awaitable[
 
 def make_app(session: Session, ao: str | None = None, play_ids: list[str] | None = None,
              **kwargs: Any) -> LongtailApp:
-    """The app factory the CLI and the tests build the app from. What only the TUI can judge in
-    the config (the keymap, the theme) is checked here, before anything is drawn."""
+    """The app factory of the CLI and the tests; the config's keymap and theme are checked
+    before anything is drawn. The first artists are read then, while nothing else runs (~2 ms
+    on the demo; read beside Textual's start-up, each row waited for the GIL: ~50 ms), so the
+    first frame shows them instead of placeholders (bench/RESULTS.md)."""
     from tui.ui.keys import check_tui_config
 
     settings = session.settings
     check_tui_config(settings, settings.source)
+    session.library.warm_artists(PAGE, wait=0.05)
     return LongtailApp(session, ao=ao, play_ids=play_ids, **kwargs)

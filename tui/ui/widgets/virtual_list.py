@@ -120,6 +120,15 @@ class VirtualList(ScrollView, can_focus=True):
         self.virtual_size = Size(0, self._count)  # rows fit the width: never a horizontal bar
         self.cursor = max(0, min(cursor, self._count - 1)) if self._count else 0
         self.scroll_to(y=0, animate=False)
+        # the cursor's rows are shown at once when the source holds them (an album's tracks, the
+        # artists read ahead of the first screen), else read now, while Textual lays the screen
+        # out, not once a frame asks: a frame of placeholders less (~70 ms on the demo's start)
+        first = self.cursor // PAGE
+        self._viewport_pages = (first, first)
+        if (rows := source.ready(first * PAGE, PAGE)) is not None:
+            self._pages[first] = rows
+        else:
+            self._request(first)
         self.refresh()
         self._announce()
 
