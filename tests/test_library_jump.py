@@ -33,6 +33,8 @@ async def test_a_late_highlight_of_another_artist_does_not_take_the_jumps_place(
                        and present(tracks.row_at(tracks.cursor)).track.id == seed.id and app.focused is tracks)
         albums = screen.query_one("#albums", VirtualList)
         assert present(albums.row_at(albums.cursor)).rowid == seed.album.rowid
+        # the album's tracks are shown at once (held in memory); the artists' page is a read
+        await wait_for(pilot, lambda: artists.row_at(artists.cursor) is not None)
         assert present(artists.row_at(artists.cursor)).rowid == seed.artists[0].rowid
     session.close()
 

@@ -54,7 +54,7 @@ from tui.ui.playback import PLAYER_BINDINGS, PlaybackActions
 from tui.ui.screens.base import MainScreen
 from tui.ui.screens.library import LibraryScreen
 from tui.ui.themes import shipped_themes
-from tui.ui.widgets.virtual_list import PAGE
+from tui.ui.widgets.virtual_list import FIRST_PAGES, PAGE
 
 use_terminal_widths()  # before anything is measured: spacing marks take a cell, as terminals draw them
 T = TypeVar("T")  # what a database call run off the UI thread gives back
@@ -392,5 +392,5 @@ def make_app(session: Session, ao: str | None = None, play_ids: list[str] | None
 
     settings = session.settings
     check_tui_config(settings, settings.source)
-    session.library.warm_artists(PAGE, wait=0.05)
+    session.library.warm_artists(FIRST_PAGES * PAGE, wait=0.05)
     return LongtailApp(session, ao=ao, play_ids=play_ids, **kwargs)
