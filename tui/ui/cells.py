@@ -113,24 +113,25 @@ def use_terminal_widths() -> None:
 
 
 def _without(widths: Sequence[tuple[int, int, int]], marks: Sequence[tuple[int, int]]) -> list[tuple[int, int, int]]:
-    """Rich's (start, end, width) entries with the marks cut out of them (they fall back to 1)."""
+    """Rich's (start, end, width) entries with the marks cut out of them (they fall back to 1).
+    Both are sorted ranges, so one pass over each (the pairwise loop cost ~10 ms of the first
+    frame, on the first width asked)."""
     out: list[tuple[int, int, int]] = []
+    marks = sorted(marks)
+    first = 0  # the first mark that may reach this entry or a later one
     for start, end, width in widths:
-        pieces = [(start, end)]
-        for m_start, m_end in marks:
-            if m_end < start or m_start > end:
-                continue
-            next_pieces = []
-            for a, b in pieces:
-                if m_end < a or m_start > b:
-                    next_pieces.append((a, b))
-                    continue
-                if a < m_start:
-                    next_pieces.append((a, m_start - 1))
-                if m_end < b:
-                    next_pieces.append((m_end + 1, b))
-            pieces = next_pieces
-        out += [(a, b, width) for a, b in pieces]
+        while first < len(marks) and marks[first][1] < start:
+            first += 1
+        at = start
+        k = first
+        while k < len(marks) and marks[k][0] <= end:
+            m_start, m_end = marks[k]
+            if at < m_start:
+                out.append((at, m_start - 1, width))
+            at = max(at, m_end + 1)
+            k += 1
+        if at <= end:
+            out.append((at, end, width))
     return out
 
 
