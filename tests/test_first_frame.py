@@ -39,3 +39,28 @@ async def test_no_frame_is_rendered_while_a_batch_is_open_and_the_first_is_drawn
             assert all(depth == 0 for depth in renders)
     finally:
         session.close()
+
+
+async def test_the_title_bar_draws_the_header_and_its_icon_opens_the_command_palette(small_demo, tmp_path):
+    from textual.command import CommandPalette
+
+    from tui.ui.widgets.title_bar import TitleBar
+
+    session = demo_session(small_demo, tmp_path)
+    try:
+        app = make_app(session, start_player=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            bar = app.screen.query_one(TitleBar)
+            line = bar.render().plain
+            assert len(line) == 80 and line.startswith(" ⭘ ") and line.strip().endswith("longtail")
+            # where Textual's Header puts the title: centred between its icon cell and clock space
+            assert line.index("longtail") == 8 + (80 - 8 - 10 - len("longtail")) // 2
+            await pilot.click(TitleBar, offset=(1, 0))
+            await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: not isinstance(app.screen, CommandPalette))
+            await pilot.click(TitleBar, offset=(40, 0))  # the title itself opens nothing
+            await pilot.pause(0.2)
+            assert not isinstance(app.screen, CommandPalette)
+    finally:
+        session.close()

@@ -9,7 +9,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Container, Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Footer
 
 from tui.assets import SCREENS_CSS
 from tui.core.session import Session
@@ -19,6 +19,7 @@ from tui.ui.messages import NowPlayingChanged, RowsChanged
 from tui.ui.widgets.now_playing import NowPlayingBar
 from tui.ui.widgets.pictures import show_picture
 from tui.ui.widgets.rows import RowRenderer, renderer
+from tui.ui.widgets.title_bar import TitleBar
 from tui.ui.widgets.virtual_list import VirtualList
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ class MainScreen(Screen):
 
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         yield from self.compose_body()
         with Horizontal(id="now-playing"):
             yield Container(id="now-art")  # the playing album's cover, small
