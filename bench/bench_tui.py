@@ -133,7 +133,17 @@ async def scrolling(data: Path, state: Path, cold: bool = False, pages: int = 40
     app = make_app(svc, start_player=False)
     out = {}
     async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(1.0)  # the library's first screen, looked at for a second before 4 is pressed
+        if cold:
+            drop_page_cache()
+        t0 = time.perf_counter()
         app.switch_mode("tiers")
+        while not (found := app.screen.query("#tier-tracks")):  # composed on the next turns of the loop
+            await asyncio.sleep(0.001)
+        tiers, first = app.screen, found.first(VirtualList)
+        while first.row_at(0) is None or any(not w.is_finished for w in tiers.workers if w.group == "tier-stats"):
+            await asyncio.sleep(0.001)
+        out["tiers_first_rows_ms"] = (time.perf_counter() - t0) * 1000  # the coverage table and the first tracks
         await pilot.pause(0.3)
         await pilot.press("o")
         lst = app.screen.query_one("#tier-tracks", VirtualList)
@@ -179,6 +189,8 @@ def scroll_elsewhere(args: argparse.Namespace, tree: Path) -> dict:
 
 
 def scroll_rows(name: str, scroll: dict) -> None:
+    print(f"| {name}: the tiers screen (4) until its coverage and first tracks are shown | "
+          f"{scroll['tiers_first_rows_ms']:.0f} ms | ≤ 200 ms |")
     print(f"| {name}: page down in a {scroll['rows']:,}-row list: UI cost (scroll + draw), p50 / p95 | "
           f"{statistics.median(scroll['page_ui_ms']):.2f} / {p95(scroll['page_ui_ms']):.2f} ms | ≤ 16 ms |")
     print(f"| {name}: same, until every row of the page is read in the background, p50 / p95 | "
