@@ -34,7 +34,7 @@ from tui.core.types import ListSource, RowSource
 
 # Rows read at a time. About a screenful: after a jump in a list of millions, every row is a
 # few cold reads, and a viewport astride two pages waits for both. Cold page downs at 10^7
-# tracks, p95 of the rows on screen: 87-1183 ms with pages of 100, 31-34 ms with 32
+# tracks, p95 of the rows on screen: 54-1,183 ms with pages of 100, 26-35 ms with 32
 # (bench/RESULTS.md).
 PAGE = 32
 MAX_PAGES = 200  # rows kept: 6,400
