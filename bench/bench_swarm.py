@@ -215,6 +215,8 @@ def main() -> None:
                         help="the baseline: no block alerts, no smart-ban of our own (libtorrent's alone)")
     parser.add_argument("--setting", action="append", default=[], metavar="NAME=VALUE",
                         help="a libtorrent setting of longtail's session, for an A/B (repeatable)")
+    parser.add_argument("--seeder-setting", action="append", default=[], metavar="NAME=VALUE",
+                        help="a libtorrent setting of the four libtorrent seeders (repeatable)")
     parser.add_argument("--clean-only", action="store_true",
                         help="only the clean swarm's first audio (no corrupt seeder, CLI or add cost)")
     args = parser.parse_args()
@@ -237,9 +239,11 @@ def main() -> None:
     try:
         swarm.start_tracker(hashes, port)
         pairs = [(f.torrent, swarm_dir) for f in folders.values()]
+        if args.seeder_setting:
+            print(f"the libtorrent seeders with {typed_settings(args.seeder_setting)}")
         for n, name in enumerate(("lt-a", "lt-b", "lt-c", "lt-d")):
             swarm.libtorrent_seeder(name, pairs, RATES[name], host=f"127.0.0.{11 + n}" if args.own_addresses
-                                    else "127.0.0.1")
+                                    else "127.0.0.1", settings=typed_settings(args.seeder_setting))
         swarm.aria2_seeder("aria2c", [f.torrent for f in folders.values()], swarm_dir, RATES["aria2c"],
                            host="127.0.0.20" if args.own_addresses else None)
         qb = swarm.qbittorrent("qb-seed")
@@ -274,9 +278,15 @@ def _without_own_ban() -> None:
                                               & ~int(lt.alert_category.block_progress)})
 
 
+def typed_settings(pairs: list[str]) -> dict[str, int | bool]:
+    """NAME=VALUE pairs as libtorrent settings: ints and booleans as given."""
+    named = dict(pair.split("=", 1) for pair in pairs)
+    return {k: (v == "true" if v in ("true", "false") else int(v)) for k, v in named.items()}
+
+
 def _with_settings(extra: dict[str, str]) -> None:
     """longtail's session with some libtorrent settings changed (ints and booleans as given)."""
-    typed = {k: (v == "true" if v in ("true", "false") else int(v)) for k, v in extra.items()}
+    typed = typed_settings([f"{k}={v}" for k, v in extra.items()])
     print(f"longtail's session with {typed}")
     _change_session_settings(lambda _lt, out: {**out, **typed})
 

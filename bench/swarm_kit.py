@@ -36,7 +36,7 @@ cfg = json.loads(sys.argv[1])
 s = lt.session({"listen_interfaces": f"{cfg.get('host', '127.0.0.1')}:{cfg['port']}", "enable_dht": False,
                 "enable_lsd": False, "enable_upnp": False, "enable_natpmp": False,
                 "allow_multiple_connections_per_ip": True, "tick_interval": 100, "upload_rate_limit": cfg["rate"],
-                "enable_outgoing_utp": True, "enable_incoming_utp": True, "alert_mask": 0})
+                "enable_outgoing_utp": True, "enable_incoming_utp": True, "alert_mask": 0, **cfg.get("settings", {})})
 f = lt.ip_filter(); f.add_rule("0.0.0.0", "255.255.255.255", 1 << s.global_peer_class_id); s.set_peer_class_filter(f)
 for torrent, save in cfg["torrents"]:
     a = lt.add_torrent_params(); a.ti = lt.torrent_info(torrent); a.save_path = save
@@ -192,11 +192,12 @@ class Swarm:
         return self.tracker
 
     def libtorrent_seeder(self, name: str, torrents: list[tuple[Path, Path]], rate: int,
-                          port: int | None = None, host: str = "127.0.0.1") -> None:
+                          port: int | None = None, host: str = "127.0.0.1", settings: dict | None = None) -> None:
         """`host`: another loopback address (127.0.0.2...) gives the seeder an address of its own,
-        as peers of a real swarm have (what an IP ban needs to tell them apart)."""
+        as peers of a real swarm have (what an IP ban needs to tell them apart); `settings`: more
+        libtorrent settings of the seeder's session."""
         cfg = {"port": port or free_port(), "rate": rate, "torrents": [[str(t), str(s)] for t, s in torrents],
-               "host": host}
+               "host": host, "settings": settings or {}}
         proc = subprocess.Popen([sys.executable, "-c", SEEDER, json.dumps(cfg)], stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, text=True)
         assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
