@@ -217,6 +217,7 @@ def main() -> None:
                         help="a libtorrent setting of longtail's session, for an A/B (repeatable)")
     parser.add_argument("--seeder-setting", action="append", default=[], metavar="NAME=VALUE",
                         help="a libtorrent setting of the four libtorrent seeders (repeatable)")
+    parser.add_argument("--per-run", action="store_true", help="each clean fetch's extra bytes, in order")
     parser.add_argument("--clean-only", action="store_true",
                         help="only the clean swarm's first audio (no corrupt seeder, CLI or add cost)")
     args = parser.parse_args()
@@ -305,6 +306,9 @@ def report(work: Path, mirror: Path, swarm: kit.Swarm, folders: dict, args) -> N
             run += 1
         clean[piece] = results
         print(row(f"{piece} MiB", results, capacity))
+        if args.per_run:  # in the order they ran: a drift over the runs shows here
+            print("  extra bytes per run: " + " ".join(
+                f"{(r['downloaded'] - r['pieces']) / r['pieces'] * 100:.1f}%/{r['pieces'] >> 20}MiB" for r in results))
     if args.clean_only:
         return
     aria, qbit = {}, {}
