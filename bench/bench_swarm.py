@@ -224,7 +224,7 @@ def main() -> None:
     if args.without_own_ban:
         _without_own_ban()
     if args.setting:
-        _with_settings(dict(s.split("=", 1) for s in args.setting))
+        _with_settings(args.setting)
     work = Path(tempfile.mkdtemp(prefix="longtail-bench-swarm-"))
     audio = kit.vorbis_files(kit.ROOT / "bench" / "data" / "swarm-audio", 24)
     mirror, swarm_dir = work / "mirror", work / "swarm"
@@ -285,9 +285,9 @@ def typed_settings(pairs: list[str]) -> dict[str, int | bool]:
     return {k: (v == "true" if v in ("true", "false") else int(v)) for k, v in named.items()}
 
 
-def _with_settings(extra: dict[str, str]) -> None:
-    """longtail's session with some libtorrent settings changed (ints and booleans as given)."""
-    typed = typed_settings([f"{k}={v}" for k, v in extra.items()])
+def _with_settings(pairs: list[str]) -> None:
+    """longtail's session with some libtorrent settings changed (NAME=VALUE pairs)."""
+    typed = typed_settings(pairs)
     print(f"longtail's session with {typed}")
     _change_session_settings(lambda _lt, out: {**out, **typed})
 

@@ -165,7 +165,7 @@ class AnchoredSource(RowSource[Row]):
         waits (it is not yet the UI's), so the read runs with the GIL to itself."""
         def read() -> None:
             try:
-                conn = self.connect()
+                conn = self.connect()  # its own: a PerThread one would outlive this thread
                 try:
                     rows = conn.execute(self.listing.first, {"limit": n}).fetchall()
                 finally:
