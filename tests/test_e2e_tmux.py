@@ -154,6 +154,7 @@ def test_rows_of_every_script_fit_their_box_at_80x24_and_40x12(small_demo, tmp_p
             tmux.keys("C-u")  # the last query is kept: clear it
             tmux.wait_for("search tracks, artists, albums")
             tmux.type(word)
+            tmux.wait_for(word)  # typed: "Tracks (" alone can still be the last word's results
             tmux.wait_for("Tracks (")
             screen = settled()
             assert word in screen, screen
