@@ -218,6 +218,9 @@ def main() -> None:
     parser.add_argument("--seeder-setting", action="append", default=[], metavar="NAME=VALUE",
                         help="a libtorrent setting of the four libtorrent seeders (repeatable)")
     parser.add_argument("--per-run", action="store_true", help="each clean fetch's extra bytes, in order")
+    parser.add_argument("--ab", action="append", default=[], metavar="NAME=VALUE",
+                        help="every other clean fetch with this libtorrent setting of longtail's session: "
+                             "an A/B side by side in one run (repeatable)")
     parser.add_argument("--clean-only", action="store_true",
                         help="only the clean swarm's first audio (no corrupt seeder, CLI or add cost)")
     args = parser.parse_args()
@@ -225,6 +228,8 @@ def main() -> None:
         _without_own_ban()
     if args.setting:
         _with_settings(args.setting)
+    if args.ab:
+        _alternating(args.ab)
     work = Path(tempfile.mkdtemp(prefix="longtail-bench-swarm-"))
     audio = kit.vorbis_files(kit.ROOT / "bench" / "data" / "swarm-audio", 24)
     mirror, swarm_dir = work / "mirror", work / "swarm"
@@ -292,6 +297,15 @@ def _with_settings(pairs: list[str]) -> None:
     _change_session_settings(lambda _lt, out: {**out, **typed})
 
 
+AB_ON = threading.Event()  # set: the next fetch's session has the --ab settings
+
+
+def _alternating(pairs: list[str]) -> None:
+    typed = typed_settings(pairs)
+    print(f"every other clean fetch with {typed} on longtail's session")
+    _change_session_settings(lambda _lt, out: {**out, **typed} if AB_ON.is_set() else out)
+
+
 def report(work: Path, mirror: Path, swarm: kit.Swarm, folders: dict, args) -> None:
     capacity = swarm.capacity
     print(f"## Swarm: {len(swarm.rates)} seeders ({', '.join(swarm.rates)}), capacity {capacity / MB:.1f} MB/s\n")
@@ -300,15 +314,22 @@ def report(work: Path, mirror: Path, swarm: kit.Swarm, folders: dict, args) -> N
     clean: dict[int, list[dict]] = {}
     run = 0
     for piece, folder in folders.items():
-        results = []
+        results, other = [], []
         for i in range(args.runs):
-            results.append(first_audio(mirror, work / f"state-{run}", folder.ids[i]))
+            with_ab = bool(args.ab) and i % 2 == 1
+            (AB_ON.set if with_ab else AB_ON.clear)()
+            # a track may come round again: each fetch has a state directory of its own
+            (other if with_ab else results).append(
+                first_audio(mirror, work / f"state-{run}", folder.ids[i % len(folder.ids)]))
             run += 1
+        AB_ON.clear()
         clean[piece] = results
-        print(row(f"{piece} MiB", results, capacity))
-        if args.per_run:  # in the order they ran: a drift over the runs shows here
-            print("  extra bytes per run: " + " ".join(
-                f"{(r['downloaded'] - r['pieces']) / r['pieces'] * 100:.1f}%/{r['pieces'] >> 20}MiB" for r in results))
+        arms = [(f"{piece} MiB", results)] + ([(f"{piece} MiB, {' '.join(args.ab)}", other)] if args.ab else [])
+        for label, arm in arms:
+            print(row(label, arm, capacity))
+            if args.per_run:  # in the order they ran: a drift over the runs shows here
+                print("  extra bytes per run: " + " ".join(
+                    f"{(r['downloaded'] - r['pieces']) / r['pieces'] * 100:.1f}%/{r['pieces'] >> 20}MiB" for r in arm))
     if args.clean_only:
         return
     aria, qbit = {}, {}
@@ -363,7 +384,8 @@ def row(label: str, results: list[dict], capacity: int) -> str:
     note = f" ({len(failed)} failed: {failed[0]})" if failed else ""
     return (f"| {label} | {len(results)} | {statistics.median(audio):.2f} s ({max(audio):.2f}) | "
             f"{statistics.median(limits):.2f} s | {statistics.median(ratios):.2f}× ({max(ratios):.2f}) | "
-            f"{statistics.median(extra) * 100:.1f}% | {statistics.median(added):.0f} ms |{note}")
+            f"{statistics.median(extra) * 100:.1f}% (mean {statistics.mean(extra) * 100:.1f}%) | "
+            f"{statistics.median(added):.0f} ms |{note}")
 
 
 if __name__ == "__main__":
