@@ -3,9 +3,10 @@ keys of screens that list tracks."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
+from textual._context import NoActiveAppError
 from textual.app import ComposeResult
 from textual.containers import Container, Horizontal
 from textual.screen import Screen
@@ -22,6 +23,8 @@ from tui.ui.widgets.rows import RowRenderer, renderer
 from tui.ui.widgets.title_bar import TitleBar
 from tui.ui.widgets.virtual_list import VirtualList
 
+OTHER_SCREENS_CSS_AFTER = 0.5  # seconds after the first screen's footer
+
 if TYPE_CHECKING:
     from textual import getters
 
@@ -34,6 +37,16 @@ class MainScreen(Screen):
     if TYPE_CHECKING:
         app = getters.app(LongtailApp)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Textual (8.2) re-parses every stylesheet and restyles every node when a mode's screen is
+        # first made (App._init_mode), as though the CSS had changed since: ~40 ms of the first `4`
+        # (bench/RESULTS.md). It has not: a theme change restyles the screens then, or will in a
+        # refresh already queued. A screen made later only needs restyling once the CSS changes.
+        try:
+            self._css_update_count = self.app._css_update_count
+        except NoActiveAppError:
+            pass
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
@@ -91,7 +104,16 @@ class MainScreen(Screen):
         if not self.query(Footer):
             await self.mount(Footer())
             self.refresh_bindings()  # the footer missed the first bindings signal
+            self.set_timer(OTHER_SCREENS_CSS_AFTER, self._read_other_screens_css)
         self._show_now_playing()
+
+    def _read_other_screens_css(self) -> None:
+        """The other screens' stylesheet, read once the app is idle rather than when the first of
+        them opens. Its rules name only those screens' own widgets, so nothing shown changes."""
+        stylesheet = self.app.stylesheet
+        if not stylesheet.has_source(str(SCREENS_CSS), ""):
+            stylesheet.read(SCREENS_CSS)
+            stylesheet.parse()  # the sources parsed before come from the stylesheet's cache
 
     _art_for: str | None = None  # the album whose cover the bar shows
 
