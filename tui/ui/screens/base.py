@@ -10,13 +10,13 @@ from textual._context import NoActiveAppError
 from textual.app import ComposeResult
 from textual.containers import Container, Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from tui.assets import SCREENS_CSS
 from tui.core.session import Session
 from tui.core.types import Track
 from tui.core.views import Library, TrackItem
 from tui.ui.messages import NowPlayingChanged, RowsChanged
+from tui.ui.widgets.key_bar import KeyBar
 from tui.ui.widgets.now_playing import NowPlayingBar
 from tui.ui.widgets.pictures import show_picture
 from tui.ui.widgets.rows import RowRenderer, renderer
@@ -54,8 +54,7 @@ class MainScreen(Screen):
         with Horizontal(id="now-playing"):
             yield Container(id="now-art")  # the playing album's cover, small
             yield NowPlayingBar()
-        # The footer is mounted just after the first frame: building it costs ~90 ms,
-        # which the first screen should not wait for.
+        # The key bar is mounted just after the first frame, which need not wait for it.
 
     def compose_body(self) -> ComposeResult:
         return iter(())
@@ -101,9 +100,8 @@ class MainScreen(Screen):
         self.refresh()
 
     async def _after_first_frame(self) -> None:
-        if not self.query(Footer):
-            await self.mount(Footer())
-            self.refresh_bindings()  # the footer missed the first bindings signal
+        if not self.query(KeyBar):
+            await self.mount(KeyBar())
             self.set_timer(OTHER_SCREENS_CSS_AFTER, self._read_other_screens_css)
         self._show_now_playing()
 
