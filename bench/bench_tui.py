@@ -7,6 +7,7 @@
   drawn (headless), next to the same measure for an empty Textual app, in the same run;
 * search keystroke: pilot types a query letter by letter; time from each key press to the
   results message (includes the 30 ms debounce);
+* a change of focus: the CPU a Tab in the library costs until the screen is idle;
 * scroll: a page down through the opus tier (about 8 M rows at 10 M tracks): the UI's
   cost of the scroll and of drawing the page, and separately the time until the rows
   have been read in the background. With --cold the page cache is dropped before each page
@@ -174,8 +175,25 @@ async def scrolling(data: Path, state: Path, cold: bool = False, pages: int = 40
             ready.append((time.perf_counter() - t0) * 1000)
         out["page_ui_ms"] = ui
         out["page_rows_ms"] = ready
+        out["tab_cpu_ms"] = await focus_changes(app, pilot)
     svc.close()
     return out
+
+
+async def focus_changes(app, pilot, tabs: int = 20) -> list[float]:
+    """The process's CPU time for each Tab in the library (artists -> albums -> tracks ...),
+    from the key until the screen is idle again: what a change of focus costs."""
+    app.switch_mode("library")
+    await pilot.pause(0.5)
+    spent = []
+    for _ in range(tabs):
+        cpu = time.process_time()
+        await pilot.press("tab")
+        await pilot.pause()
+        await pilot.pause()
+        spent.append((time.process_time() - cpu) * 1000)
+        await pilot.pause(0.05)
+    return spent
 
 
 def p95(values):
@@ -195,6 +213,9 @@ def scroll_rows(name: str, scroll: dict) -> None:
           f"{statistics.median(scroll['page_ui_ms']):.2f} / {p95(scroll['page_ui_ms']):.2f} ms | ≤ 16 ms |")
     print(f"| {name}: same, until every row of the page is read in the background, p50 / p95 | "
           f"{statistics.median(scroll['page_rows_ms']):.1f} / {p95(scroll['page_rows_ms']):.1f} ms | ≤ 50 ms |")
+    if "tab_cpu_ms" in scroll:
+        print(f"| {name}: a Tab in the library, CPU until idle, p50 / p95 | "
+              f"{statistics.median(scroll['tab_cpu_ms']):.1f} / {p95(scroll['tab_cpu_ms']):.1f} ms | |")
 
 
 def main() -> None:
