@@ -1,4 +1,4 @@
-"""What every main screen shares: a header, the now-playing bar, the footer, and the
+"""What every main screen shares: a header, the now-playing bar, the key bar, and the
 keys of screens that list tracks."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from tui.ui.widgets.rows import RowRenderer, renderer
 from tui.ui.widgets.title_bar import TitleBar
 from tui.ui.widgets.virtual_list import VirtualList
 
-OTHER_SCREENS_CSS_AFTER = 0.5  # seconds after the first screen's footer
+OTHER_SCREENS_CSS_AFTER = 0.5  # seconds after the first screen's key bar is mounted
 
 if TYPE_CHECKING:
     from textual import getters
