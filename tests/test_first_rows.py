@@ -6,6 +6,7 @@ later)."""
 from __future__ import annotations
 
 import sqlite3
+import time
 
 from test_tui import demo_session, wait_for
 from test_virtual_list_threads import OneList, RecordedRows
@@ -87,5 +88,45 @@ def test_a_failed_read_ahead_leaves_the_list_to_its_loader(small_demo, tmp_path)
         source.warm(PAGE, wait=5)  # no exception: the list's own read meets the error and shows it
         assert source.ready(0, PAGE) is None
         source.close()
+    finally:
+        session.close()
+
+
+async def test_the_tiers_screen_opens_on_rows_read_ahead_while_the_app_was_idle(small_demo, tmp_path, monkeypatch):
+    from tui.ui.screens import base
+
+    monkeypatch.setattr(base, "OTHER_SCREENS_AFTER", 0.05)
+    session = demo_session(small_demo, tmp_path)
+    library = session.library
+    listed = library.tier_tracks(base.FIRST_TIER)  # a first listing scans and keeps the tier's anchors
+    deadline = time.monotonic() + 10
+    while not listed.complete and time.monotonic() < deadline:
+        time.sleep(0.01)
+    listed.close()
+    library._tiers_asked.clear()  # as in a new app, whose tiers screen has not opened yet
+    try:
+        app = make_app(session, start_player=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(pilot, lambda: base.FIRST_TIER in library._warm_tiers)
+            warmed, _grow = library._warm_tiers[base.FIRST_TIER]
+            first, listing = warmed.ready(0, PAGE), warmed.source
+            assert first is not None and len(first) == PAGE
+            await pilot.press("4")
+            await wait_for(pilot, lambda: bool(app.screen.query("#tier-tracks")))
+            tracks = app.screen.query_one("#tier-tracks", VirtualList)
+            assert tracks.source is warmed and tracks.row_at(0) == first[0]  # drawn without a read
+            assert [tracks.row_at(i) for i in range(PAGE)] == listing.fetch(0, PAGE)  # the rows a read gives
+            assert base.FIRST_TIER not in library._warm_tiers  # handed out once
+    finally:
+        session.close()
+
+
+def test_a_tier_whose_anchors_are_not_kept_is_not_read_ahead(small_demo, tmp_path):
+    session = demo_session(small_demo, tmp_path)
+    try:
+        anchors = session.services.state.anchors("tier-vorbis")
+        anchors.unlink(missing_ok=True)
+        session.library.warm_tier("vorbis", PAGE)
+        assert "vorbis" not in session.library._warm_tiers  # no scan for a screen nobody opened
     finally:
         session.close()

@@ -18,7 +18,7 @@ from tui.ui.widgets.virtual_list import VirtualList
 
 async def test_the_other_screens_css_is_read_when_idle_and_opening_one_reparses_nothing(small_demo, tmp_path,
                                                                                      monkeypatch):
-    monkeypatch.setattr(base, "OTHER_SCREENS_CSS_AFTER", 0.05)
+    monkeypatch.setattr(base, "OTHER_SCREENS_AFTER", 0.05)
     session = demo_session(small_demo, tmp_path)
     parses: list[str] = []
     original_reparse, original_parse = Stylesheet.reparse, Stylesheet.parse

@@ -110,7 +110,8 @@ async def test_the_tiers_tracks_keep_rows_on_a_short_terminal(small_demo, tmp_pa
             app.screen.query_one("#coverage").render()))
         await pilot.pause(0.3)
         region = tracks.region
-        assert region.height >= 5 and region.bottom <= size[1] - 3  # above the bar and the footer
+        laid_out = [(w.id, w.region) for w in app.screen.query("#histogram, #coverage, #tier-title, #tier-tracks")]
+        assert region.height >= 5 and region.bottom <= size[1] - 3, laid_out  # above the bar and the key bar
         histogram = app.screen.query_one("#histogram").region
         assert 3 <= histogram.height <= 12 and (size[1] < 30 or histogram.height == 12)
     session.close()

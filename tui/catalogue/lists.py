@@ -217,3 +217,30 @@ class MappedSource(RowSource[Out], Generic[Row, Out]):
 
     def close(self) -> None:
         self.source.close()
+
+
+class ReadAhead(RowSource[Row]):
+    """Another source with its first rows read already (off the UI thread, while the app was
+    idle), so a list shown with it draws them in its first frame (`ready`). Every other read,
+    and every read after a reload, is the source's own."""
+
+    def __init__(self, source: RowSource[Row], first: list[Row], is_all: bool) -> None:
+        self.source, self._first, self._first_is_all = source, first, is_all
+
+    def count(self) -> int:
+        return self.source.count()
+
+    @property
+    def complete(self) -> bool:
+        return self.source.complete
+
+    def fetch(self, start: int, n: int) -> list[Row]:
+        return self.source.fetch(start, n)
+
+    def ready(self, start: int, n: int) -> list[Row] | None:
+        if start + n > len(self._first) and not self._first_is_all:
+            return None
+        return self._first[start:start + n]
+
+    def close(self) -> None:
+        self.source.close()

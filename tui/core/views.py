@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tui.catalogue.lists import AnchoredSource
+from tui.catalogue.lists import AnchoredSource, ReadAhead, RowSource
 from tui.catalogue.playable_artists import PlayableArtists, playable_artists
 from tui.catalogue.playlists import PlaylistHit
 from tui.catalogue.records import Discography, NamedHit, Track, is_track_id
@@ -49,6 +49,8 @@ class Library:
     def __init__(self, services: Services) -> None:
         self.services = services
         self._warm_artists: AnchoredSource[NamedHit] | None = None
+        self._warm_tiers: dict[str, tuple[ReadAhead[TrackItem], list[Callable[[], None] | None]]] = {}
+        self._tiers_asked: set[str] = set()  # a read ahead serves a tier's first listing only
 
     def track(self, track_id: str) -> Track | None:
         return self.services.catalogue.track(track_id)
@@ -111,9 +113,36 @@ class Library:
             prefix = prefix[:1].upper() + prefix[1:]
         return source.position_of((prefix, -1), lambda r: (r.name, r.rowid) >= (prefix, -1))
 
-    def tier_tracks(self, tier: str, on_grow: Callable[[], None] | None = None) -> TrackItems:
+    def tier_tracks(self, tier: str, on_grow: Callable[[], None] | None = None) -> RowSource[TrackItem]:
+        self._tiers_asked.add(tier)
+        if (warm := self._warm_tiers.pop(tier, None)) is not None:
+            source, grow = warm
+            grow[0] = on_grow
+            return source
         catalogue = self.services.catalogue
         return TrackItems(self, catalogue.tier_tracks(tier, self.services.state.anchors(f"tier-{tier}"), on_grow))
+
+    def warm_tier(self, tier: str, rows: int) -> None:
+        """Off the UI thread, while the app is idle: the tier's first rows read ahead, handed
+        out by the next `tier_tracks(tier)`, so the tiers screen does not wait for the disk. Rows
+        shown later from them are kept current as any are: by the live state, and a reload once
+        the file index has changed."""
+        grow: list[Callable[[], None] | None] = [None]  # the on_grow of whoever takes it
+
+        def grew() -> None:
+            if (callback := grow[0]) is not None:
+                callback()
+
+        catalogue = self.services.catalogue
+        source = TrackItems(self, catalogue.tier_tracks(tier, self.services.state.anchors(f"tier-{tier}"), grew))
+        if not source.complete:  # its anchors are not kept yet: no scan of the tier for a screen not asked for
+            source.close()
+            return
+        first = source.fetch(0, rows)
+        if tier in self._tiers_asked:  # listed meanwhile: this one is not needed
+            source.close()
+            return
+        self._warm_tiers[tier] = (ReadAhead(source, first, len(first) < rows), grow)
 
     def playable_tier_tracks(self, tier: str) -> TrackItems:
         """The tier's tracks that are local or fetchable, most popular first (built once per

@@ -9,15 +9,28 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import Label, Static
 
 from tui.core.checking import CheckRequest
 from tui.core.types import TIER_LABELS, TierCoverage
 from tui.core.views import TrackItem
-from tui.ui.screens.base import TrackListScreen
+from tui.ui.screens.base import FIRST_TIER, TrackListScreen
 from tui.ui.track_keys import track_key
 from tui.ui.widgets.histogram import Histogram
 from tui.ui.widgets.virtual_list import VirtualList
+
+
+class CoverageTable(Static):
+    """The coverage table. Its height is known only once it is laid out, after the counts came:
+    then the histogram is fitted again (before, a race with that layout could leave the tier's
+    tracks a row or two short)."""
+
+    class Resized(Message):
+        pass
+
+    def on_resize(self) -> None:
+        self.post_message(self.Resized())
 
 
 def coverage_table(coverage: dict[str, TierCoverage] | None, total: int) -> Group:
@@ -60,7 +73,7 @@ class TiersScreen(TrackListScreen):
     def compose_body(self) -> ComposeResult:
         with Vertical(id="tiers"):
             yield Histogram(id="histogram")
-            yield Static(coverage_table(None, 0), id="coverage")
+            yield CoverageTable(coverage_table(None, 0), id="coverage")
             yield Label("", id="tier-title", classes="pane-title")
             yield VirtualList(self.renderer(), id="tier-tracks", empty="no tracks in this tier")
 
@@ -68,6 +81,10 @@ class TiersScreen(TrackListScreen):
     TRACK_ROWS = 7  # the tier's list keeps at least these (5 tracks and its border)
 
     def on_resize(self) -> None:
+        self.call_after_refresh(self._fit_histogram)
+
+    @on(CoverageTable.Resized)
+    def coverage_resized(self) -> None:
         self.call_after_refresh(self._fit_histogram)
 
     def _fit_histogram(self) -> None:
@@ -83,7 +100,7 @@ class TiersScreen(TrackListScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self.load_stats()
-        self.action_tier("vorbis")
+        self.action_tier(FIRST_TIER)  # its first rows are read ahead (base.py)
         self.query_one("#tier-tracks", VirtualList).focus()
 
     @work(group="tier-stats", exclusive=True)
