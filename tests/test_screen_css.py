@@ -75,3 +75,19 @@ async def test_a_theme_changed_before_a_screen_first_opens_reaches_it(small_demo
             assert tracks.styles.border_top[1] == Color.parse(app.available_themes[other].accent or "")
     finally:
         session.close()
+
+
+async def test_preparing_the_other_screens_while_the_app_closes_is_quiet(small_demo, tmp_path, monkeypatch):
+    monkeypatch.setattr(base, "OTHER_SCREENS_AFTER", 60)  # called below, not by its timer
+    session = demo_session(small_demo, tmp_path)
+    try:
+        app = make_app(session, start_player=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(pilot, lambda: app.screen.query_one("#artists", VirtualList).row_at(0) is not None)
+            app.db.shutdown(wait=True)  # as `q` leaves it, before the app has stopped
+            screen = app.screen
+            assert isinstance(screen, base.MainScreen)
+            screen._prepare_other_screens()  # no read ahead is asked for, and nothing is raised
+            assert app.stylesheet.has_source(str(SCREENS_CSS), "")
+    finally:
+        session.close()

@@ -117,7 +117,10 @@ class MainScreen(Screen):
             return
         stylesheet.read(SCREENS_CSS)
         stylesheet.parse()  # the sources parsed before come from the stylesheet's cache
-        self.app.db.submit(self.library.warm_tier, FIRST_TIER, FIRST_PAGES * PAGE)
+        try:
+            self.app.db.submit(self.library.warm_tier, FIRST_TIER, FIRST_PAGES * PAGE)
+        except RuntimeError:  # the app is closing: its database threads are gone
+            pass
 
     _art_for: str | None = None  # the album whose cover the bar shows
 
