@@ -106,6 +106,38 @@ def test_a_failing_command_list_stops_there(served) -> None:
     c.close()
 
 
+def test_idle_works_with_a_descriptor_past_1024(served) -> None:
+    """A daemon with many files and clients open gives a new client a descriptor of 1024 or more,
+    which select() cannot watch: idle failed with "filedescriptor out of range" (one full test
+    run had that many open by then)."""
+    import os
+    import resource
+
+    session, face = served
+    [a] = local_tracks(session, 1)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1200:
+        pytest.skip(f"this machine allows {hard} open files")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1200), hard))
+    padding = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]  # the next sockets get high numbers
+    try:
+        idler, other = client(face), client(face)
+        assert idler._sock.fileno() >= 1024
+        woke: list[list[str]] = []
+        t = threading.Thread(target=lambda: woke.append(idler.idle("playlist")))
+        t.start()
+        time.sleep(0.5)
+        other.add(uri(a))
+        t.join(5)
+        assert woke == [["playlist"]]
+        idler.close()
+        other.close()
+    finally:
+        for fd in padding:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
 def test_idle_wakes_on_a_change_made_by_another_client(served) -> None:
     session, face = served
     [a] = local_tracks(session, 1)

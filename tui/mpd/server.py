@@ -133,14 +133,17 @@ class _Client(socketserver.BaseRequestHandler):
 
     def _idle(self, wanted: tuple[str, ...]) -> None:
         face = self.server.face
+        # poll, not select: select cannot watch a descriptor numbered 1024 or more, which a
+        # daemon with many clients and files open reaches ("filedescriptor out of range")
+        poller = select.poll()
+        poller.register(self.sock, select.POLLIN)
         while not face.stopping.is_set():
             changed = face.view.wait_changes(self.conn.idle_since, wanted, 0.1)
             if changed:
                 self.conn.idle_since = face.view.versions()
                 self._write("".join(f"changed: {s}\n" for s in changed) + "OK\n")
                 return
-            readable, _, _ = select.select([self.sock], [], [], 0) if not self.buffer else ([self.sock], [], [])
-            if readable:
+            if self.buffer or _readable(poller):
                 line = self._read_line()
                 if line is None:
                     raise _Closed
@@ -270,3 +273,8 @@ def loopback(listen: str) -> bool:
         return True
     host = tcp_address(listen)[0]
     return host in ("127.0.0.1", "localhost", "::1") or host.startswith("127.")
+
+
+def _readable(poller: select.poll) -> bool:
+    """The client sent something (or hung up) since the last read."""
+    return bool(poller.poll(0))
