@@ -179,10 +179,7 @@ class AnchoredSource(RowSource[Row]):
         reader.join(wait)
 
     def ready(self, start: int, n: int) -> list[Row] | None:
-        first = self._first
-        if first is None or (start + n > len(first) and not self._first_is_all):
-            return None
-        return first[start:start + n]
+        return None if self._first is None else _held(self._first, self._first_is_all, start, n)
 
     def position_of(self, key: tuple, matches: Callable[[Row], bool]) -> int | None:
         """Row number of the row whose sort key is `key` (binary search over the anchors)."""
@@ -238,9 +235,15 @@ class ReadAhead(RowSource[Row]):
         return self.source.fetch(start, n)
 
     def ready(self, start: int, n: int) -> list[Row] | None:
-        if start + n > len(self._first) and not self._first_is_all:
-            return None
-        return self._first[start:start + n]
+        return _held(self._first, self._first_is_all, start, n)
 
     def close(self) -> None:
         self.source.close()
+
+
+def _held(first: list[Row], is_all: bool, start: int, n: int) -> list[Row] | None:
+    """Rows [start, start + n) of the first rows read ahead, if they hold them (`is_all`: the
+    listing ended within them, so a range past their end is empty, not unknown)."""
+    if start + n > len(first) and not is_all:
+        return None
+    return first[start:start + n]

@@ -119,8 +119,11 @@ class Library:
             source, grow = warm
             grow[0] = on_grow
             return source
-        catalogue = self.services.catalogue
-        return TrackItems(self, catalogue.tier_tracks(tier, self.services.state.anchors(f"tier-{tier}"), on_grow))
+        return self._tier_items(tier, on_grow)
+
+    def _tier_items(self, tier: str, on_grow: Callable[[], None] | None) -> TrackItems:
+        anchors = self.services.state.anchors(f"tier-{tier}")
+        return TrackItems(self, self.services.catalogue.tier_tracks(tier, anchors, on_grow))
 
     def warm_tier(self, tier: str, rows: int) -> None:
         """Off the UI thread, while the app is idle: the tier's first rows read ahead, handed
@@ -133,8 +136,7 @@ class Library:
             if (callback := grow[0]) is not None:
                 callback()
 
-        catalogue = self.services.catalogue
-        source = TrackItems(self, catalogue.tier_tracks(tier, self.services.state.anchors(f"tier-{tier}"), grew))
+        source = self._tier_items(tier, grew)
         if not source.complete:  # its anchors are not kept yet: no scan of the tier for a screen not asked for
             source.close()
             return

@@ -143,7 +143,7 @@ class _Client(socketserver.BaseRequestHandler):
                 self.conn.idle_since = face.view.versions()
                 self._write("".join(f"changed: {s}\n" for s in changed) + "OK\n")
                 return
-            if self.buffer or _readable(poller):
+            if self.buffer or poller.poll(0):  # a line already read, or the client sent (or hung up)
                 line = self._read_line()
                 if line is None:
                     raise _Closed
@@ -273,8 +273,3 @@ def loopback(listen: str) -> bool:
         return True
     host = tcp_address(listen)[0]
     return host in ("127.0.0.1", "localhost", "::1") or host.startswith("127.")
-
-
-def _readable(poller: select.poll) -> bool:
-    """The client sent something (or hung up) since the last read."""
-    return bool(poller.poll(0))

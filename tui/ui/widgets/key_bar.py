@@ -82,7 +82,6 @@ class KeyBar(Widget, can_focus=False):
             _node, binding, enabled, tooltip = active[app.COMMAND_PALETTE_BINDING]
             palette = Key(binding.key, app.get_key_display(binding), binding.description, enabled,
                           binding.tooltip or binding.description)
-            keys = [k for k in keys if k.key != binding.key]
         return keys, palette
 
     def _item(self, key: Key, palette: bool = False) -> Text:
